@@ -1,0 +1,150 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EventBus } from '../events/bus.js';
+import type { Stamped } from '../events/types.js';
+import { readBody } from '../http/jsonRpcHttp.js';
+import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
+import type { AdminApi } from './api.js';
+import { AdminError } from './errors.js';
+
+export interface AdminListenerOptions {
+  api: AdminApi;
+  bus: EventBus;
+  host: string;
+  port: number;
+  token: string;
+}
+
+export interface AdminListener {
+  readonly url: URL;
+  close(): Promise<void>;
+}
+
+type Handler = (match: RegExpExecArray, body: unknown, url: URL) => Promise<unknown> | unknown;
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * The headless admin surface: loopback only, a per-launch bearer token, and Host/Origin pinned to its own
+ * origin so a web page cannot reach it through DNS rebinding. Never mounted on the public listener.
+ */
+export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
+  const { api } = options;
+  const routes: [string, RegExp, Handler][] = [
+    ['GET', /^\/api\/status$/, () => api.status()],
+    ['GET', /^\/api\/servers$/, () => api.servers()],
+    ['POST', /^\/api\/servers$/, (_m, body) => api.addServer(body as Parameters<AdminApi['addServer']>[0])],
+    ['GET', /^\/api\/servers\/([^/]+)$/, (m) => api.server(decodeURIComponent(m[1] as string))],
+    [
+      'PATCH',
+      /^\/api\/servers\/([^/]+)$/,
+      async (m, body) => {
+        const name = decodeURIComponent(m[1] as string);
+        const input = (body ?? {}) as { spec?: Record<string, unknown>; options?: Record<string, unknown>; disabled?: boolean };
+        if (typeof input.disabled === 'boolean' && !input.spec && !input.options) return api.setDisabled(name, input.disabled);
+        return api.updateServer(name, input.spec ?? {}, input.options);
+      },
+    ],
+    [
+      'DELETE',
+      /^\/api\/servers\/([^/]+)$/,
+      async (m) => {
+        await api.removeServer(decodeURIComponent(m[1] as string));
+        return { removed: true };
+      },
+    ],
+    ['POST', /^\/api\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(decodeURIComponent(m[1] as string))],
+    ['GET', /^\/api\/calls$/, (_m, _b, url) => api.calls(Number(url.searchParams.get('limit') ?? 100))],
+    ['GET', /^\/api\/logs$/, (_m, _b, url) => api.logs(Number(url.searchParams.get('limit') ?? 200))],
+  ];
+
+  let origin = '';
+  const expected = Buffer.from(`Bearer ${options.token}`);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const host = (req.headers.host ?? '').toLowerCase();
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0] ?? '';
+    if (!LOOPBACK.has(hostname)) throw new AdminError('forbidden', 'Host not allowed');
+    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
+      throw new AdminError('forbidden', 'Origin not allowed');
+    }
+    const presented = Buffer.from(req.headers.authorization ?? '');
+    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
+      throw new AdminError('unauthorized', 'missing or wrong admin token (see runtime.json)');
+    }
+    const url = new URL(req.url ?? '/', origin);
+    if (req.method === 'GET' && url.pathname === '/api/events') return streamEvents(req, res, options.bus, url);
+    for (const [method, pattern, handler] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (!match || method !== req.method) continue;
+      let body: unknown;
+      if (method === 'POST' || method === 'PATCH') {
+        const raw = await readBody(req, 1024 * 1024).catch(() => {
+          throw new AdminError('invalid_input', 'body too large');
+        });
+        try {
+          body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+        } catch {
+          throw new AdminError('invalid_input', 'body is not valid JSON');
+        }
+      }
+      const result = await handler(match, body, url);
+      return sendJson(res, 200, result);
+    }
+    throw new AdminError('not_found', `no admin route ${req.method} ${url.pathname}`);
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      req.resume();
+      const admin =
+        error instanceof AdminError ? error : new AdminError('internal', (error as Error).message ?? String(error));
+      if (admin.code === 'internal') options.bus.log('error', 'admin', String((error as Error).stack ?? error));
+      sendJson(res, admin.status, { error: admin.toJSON() });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${hostText}:${address.port}`;
+  return {
+    url: new URL(origin),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify(value ?? null);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
+}
+
+/** Live events as SSE; `Last-Event-ID` (or `?since=`) replays what a reconnecting client missed. */
+function streamEvents(req: IncomingMessage, res: ServerResponse, bus: EventBus, url: URL): void {
+  const since = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? bus.lastSeq);
+  res.writeHead(200, SSE_HEADERS);
+  const write = (event: Stamped) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  for (const event of bus.since(Number.isFinite(since) ? since : bus.lastSeq)) write(event);
+  const unsubscribe = bus.subscribe(write);
+  const timer = setInterval(() => writeSseKeepAlive(res), 15_000);
+  res.on('close', () => {
+    clearInterval(timer);
+    unsubscribe();
+  });
+}

@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+
+export class UsageError extends Error {}
+
+export interface ServeArgs {
+  config?: string;
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  adminPort?: number;
+  tunnel: 'quick' | 'named' | 'off';
+  publicUrl?: string;
+  secretStore?: 'keychain' | 'file';
+  verbose: boolean;
+}
+
+function port(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number 0-65535 (0 = any free port), not "${value}"`);
+  return n;
+}
+
+export function parseServeArgs(argv: string[]): ServeArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'admin-port': { type: 'string' },
+      tunnel: { type: 'string' },
+      'public-url': { type: 'string' },
+      'secret-store': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const tunnel = values.tunnel ?? 'off';
+  if (!['quick', 'named', 'off'].includes(tunnel)) throw new UsageError(`--tunnel must be quick, named or off, not "${tunnel}"`);
+  if (tunnel !== 'off') {
+    throw new UsageError(`--tunnel ${tunnel} is not available in this build yet; use --tunnel off with --public-url behind your own proxy`);
+  }
+  const publicUrl = values['public-url'];
+  if (publicUrl !== undefined) {
+    let url: URL;
+    try {
+      url = new URL(publicUrl);
+    } catch {
+      throw new UsageError(`--public-url must be an absolute URL such as https://mcp.example.com, not "${publicUrl}"`);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
+      throw new UsageError(`--public-url must be an origin (scheme, host and optional port only), not "${publicUrl}"`);
+    }
+  }
+  const secretStore = values['secret-store'];
+  if (secretStore !== undefined && secretStore !== 'keychain' && secretStore !== 'file') {
+    throw new UsageError(`--secret-store must be keychain or file, not "${secretStore}"`);
+  }
+  return {
+    config: values.config,
+    dataDir: values['data-dir'],
+    port: port(values.port, '--port'),
+    host: values.host,
+    adminPort: port(values['admin-port'], '--admin-port'),
+    tunnel: tunnel as ServeArgs['tunnel'],
+    publicUrl: publicUrl?.replace(/\/$/, ''),
+    secretStore,
+    verbose: values.verbose ?? false,
+  };
+}

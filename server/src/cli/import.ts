@@ -1,0 +1,48 @@
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { ConfigFile } from '../config/save.js';
+import { defaultConfigPath, defaultDataDir } from '../config/paths.js';
+import { formatImportReport, importClaudeDesktop } from '../config/import.js';
+import { openSecretStore } from '../secrets/open.js';
+import { UsageError } from './args.js';
+import { red } from './render.js';
+
+/** `ferry import [file]`: copies Claude Desktop's stdio servers into Ferry's config, secrets into the keychain. */
+export async function runImport(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      secrets: { type: 'string', default: 'detected' },
+      'secret-store': { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length > 1) throw new UsageError('ferry import takes at most one file');
+  const moveSecrets = values.secrets;
+  if (moveSecrets !== 'detected' && moveSecrets !== 'all' && moveSecrets !== 'none') {
+    throw new UsageError(`--secrets must be detected, all or none, not "${moveSecrets}"`);
+  }
+  const storeKind = values['secret-store'] ?? 'keychain';
+  if (storeKind !== 'keychain' && storeKind !== 'file') throw new UsageError('--secret-store must be keychain or file');
+  const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
+  const target = new ConfigFile(values.config ?? defaultConfigPath(dataDir));
+  try {
+    const secrets = moveSecrets === 'none' ? undefined : await openSecretStore({ kind: storeKind, dataDir });
+    const report = await importClaudeDesktop({
+      sourcePath: positionals[0],
+      target,
+      secrets,
+      moveSecrets,
+      overwrite: values.overwrite,
+    });
+    console.log(formatImportReport(report));
+    return report.imported.length > 0 || report.skipped.length === 0 ? 0 : 1;
+  } catch (error) {
+    console.error(red((error as Error).message));
+    return 2;
+  }
+}

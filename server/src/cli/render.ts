@@ -1,0 +1,42 @@
+import type { Stamped, CoreEvent } from '../events/types.js';
+
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
+export const dim = paint(2);
+export const bold = paint(1);
+export const red = paint(31);
+export const green = paint(32);
+export const yellow = paint(33);
+export const cyan = paint(36);
+
+function time(at: number): string {
+  return dim(new Date(at).toISOString().slice(11, 19));
+}
+
+/** One terminal line per event worth a person's attention; `verbose` adds calls and child stderr. */
+export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string | undefined {
+  switch (event.type) {
+    case 'server.status': {
+      const color = event.state === 'ready' ? green : event.state === 'crashed' ? red : event.state === 'restarting' ? yellow : dim;
+      const reason = event.reason ? ` ${dim('—')} ${event.reason}` : '';
+      return `${time(event.at)} ${bold(event.server)} ${color(event.state)}${reason}`;
+    }
+    case 'call.end': {
+      if (!verbose && event.outcome === 'ok') return undefined;
+      const color = event.outcome === 'ok' ? green : event.outcome === 'tool-error' ? yellow : red;
+      const error = event.error ? ` ${dim(event.error)}` : '';
+      return `${time(event.at)} ${cyan(`${event.server}/${event.target}`)} ${color(event.outcome)} ${dim(`${event.durationMs.toFixed(1)} ms`)}${error}`;
+    }
+    case 'log': {
+      if (event.level === 'debug' || (!verbose && event.level === 'info')) return undefined;
+      const color = event.level === 'error' ? red : event.level === 'warn' ? yellow : dim;
+      return `${time(event.at)} ${color(event.level)} ${dim(`[${event.source}]`)} ${event.message}`;
+    }
+    case 'session.opened':
+      return verbose ? `${time(event.at)} session opened on ${event.endpoint}${event.clientName ? ` by ${event.clientName}` : ''}` : undefined;
+    case 'session.closed':
+      return verbose ? `${time(event.at)} session closed (${event.reason ?? 'ended'})` : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+import { createCore } from '../core.js';
+import { ConfigError } from '../config/errors.js';
+import type { ServeArgs } from './args.js';
+import { bold, cyan, dim, red, renderEvent } from './render.js';
+
+/** `ferry serve`: the core in the foreground, events rendered to the terminal, clean exit on SIGINT/SIGTERM. */
+export async function serve(args: ServeArgs): Promise<number> {
+  const core = createCore({
+    configPath: args.config,
+    dataDir: args.dataDir,
+    port: args.port,
+    host: args.host,
+    adminPort: args.adminPort ?? 0,
+    publicUrl: args.publicUrl,
+    secretStore: args.secretStore,
+  });
+  core.events.subscribe((event) => {
+    const line = renderEvent(event, args.verbose);
+    if (line) console.log(line);
+  });
+
+  let runtime;
+  try {
+    runtime = await core.start();
+  } catch (error) {
+    await core.stop().catch(() => undefined);
+    if (error instanceof ConfigError) {
+      console.error(red(error.message));
+      return 2;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(red(`port already in use: ${(error as Error).message}. Pick another with --port <n> (0 = any free port).`));
+      return 2;
+    }
+    throw error;
+  }
+
+  console.log('');
+  console.log(bold('Ferry is running.'));
+  console.log(`  MCP endpoint (all servers)  ${cyan(runtime.mcpUrl)}`);
+  console.log(`  One server                  ${cyan(`${runtime.publicUrl}/mcp/<name>`)}`);
+  if (runtime.adminUrl) console.log(`  Admin API                   ${runtime.adminUrl} ${dim('(token in runtime.json)')}`);
+  console.log(`  Config                      ${core.configPath}`);
+  console.log(dim('  Press Ctrl+C to stop.'));
+  console.log('');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(red(`${signal} again: exiting without waiting for servers to stop`));
+        process.exit(130);
+      }
+      stopping = true;
+      console.log(dim(`${signal}: stopping servers…`));
+      core.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          console.error(red(`shutdown failed: ${String(error)}`));
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', shutdown);
+    process.on('SIGTERM', shutdown);
+  });
+}

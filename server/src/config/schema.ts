@@ -1,0 +1,112 @@
+import { z } from 'zod';
+
+/** Server names become tool prefixes (`<server>__<tool>`) and URL paths (`/mcp/<server>`). */
+// `__proto__` is excluded because zod drops that key from records, so such a server would silently vanish.
+export const SERVER_NAME_PATTERN = /^(?!__proto__$)[a-zA-Z0-9_-]{1,48}$/;
+
+/** An env value of this form is looked up in the SecretStore at spawn time instead of read literally. */
+export const SECRET_REF_PATTERN = /^\$\{secret:([A-Za-z0-9._/-]{1,200})\}$/;
+
+/** One entry of `mcpServers`, exactly as Claude Desktop writes it. */
+export const serverSpecSchema = z
+  .object({
+    command: z.string().trim().min(1, 'command must name the program to run, e.g. "npx" or "/usr/bin/python3"'),
+    args: z.array(z.string()).optional(),
+    env: z
+      .record(z.string().regex(/^[^=\0]+$/, 'env names cannot contain "=" or NUL'), z.string())
+      .optional(),
+    cwd: z.string().min(1).optional(),
+    disabled: z.boolean().optional(),
+  })
+  // Claude Desktop configs carry extra keys (e.g. `type`) that are not ours to reject.
+  .loose();
+
+export type ServerSpec = z.infer<typeof serverSpecSchema>;
+
+/** Ferry's per-server options live in the `ferry` block so `mcpServers` stays pastable back into Claude Desktop. */
+export const serverOptionsSchema = z
+  .object({
+    /** `shared`: one child serves every session. `per-session`: each session gets its own child (stateful servers). */
+    sessionMode: z.enum(['shared', 'per-session']).default('shared'),
+    /** Longest a single request to this server may run, in seconds. Claude gives up at 300. */
+    requestTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+  })
+  .strict();
+
+export type ServerOptions = z.infer<typeof serverOptionsSchema>;
+
+export const restartPolicySchema = z
+  .object({
+    /** First restart delay in ms; doubles each time up to `maxBackoffMs`. */
+    initialBackoffMs: z.number().int().min(0).max(60_000).default(500),
+    maxBackoffMs: z.number().int().min(0).max(600_000).default(30_000),
+    /** A server that exits this many times within `windowSeconds` is marked `crashed` and left alone. */
+    maxExits: z.number().int().min(1).max(100).default(5),
+    windowSeconds: z.number().int().min(1).max(3600).default(120),
+    /** Grace between SIGTERM and SIGKILL when stopping a child, in ms. */
+    killGraceMs: z.number().int().min(0).max(60_000).default(2000),
+  })
+  .strict();
+
+export const ferrySettingsSchema = z
+  .object({
+    /** Public listener port; 0 picks a free one. */
+    port: z.number().int().min(0).max(65_535).default(8790),
+    host: z.string().min(1).default('127.0.0.1'),
+    /** Externally visible origin (reverse proxy, or `--public-url` in tests). Default: the local origin. */
+    publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /** Extra Host header values accepted on the public listener, besides localhost and the public host. */
+    allowedHosts: z.array(z.string().min(1)).default([]),
+    /** Largest JSON-RPC body accepted, in bytes. */
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024)
+      .default(4 * 1024 * 1024),
+    /** Seconds between SSE keep-alive comments (Cloudflare cuts idle streams at ~100 s). */
+    keepAliveSeconds: z.number().int().min(1).max(90).default(15),
+    /** Idle sessions are closed after this many minutes. */
+    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(60),
+    secretStore: z.enum(['keychain', 'file']).default('keychain'),
+    restart: restartPolicySchema.default(restartPolicySchema.parse({})),
+    servers: z.record(z.string(), serverOptionsSchema).default({}),
+  })
+  .strict();
+
+export type FerrySettings = z.infer<typeof ferrySettingsSchema>;
+
+export const configSchema = z
+  .object({
+    mcpServers: z.record(z.string(), serverSpecSchema).default({}),
+    ferry: ferrySettingsSchema.default(ferrySettingsSchema.parse({})),
+  })
+  .loose()
+  .superRefine((config, ctx) => {
+    for (const name of Object.keys(config.mcpServers)) {
+      if (!SERVER_NAME_PATTERN.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mcpServers', name],
+          message: `server name "${name}" must be 1-48 letters, digits, "_" or "-" (it becomes the tool prefix and the URL /mcp/${name})`,
+        });
+      }
+    }
+    for (const name of Object.keys(config.ferry.servers)) {
+      // hasOwn, not `in`: `in` would accept names like `toString` from Object.prototype.
+      if (!Object.hasOwn(config.mcpServers, name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['ferry', 'servers', name],
+          message: `options for "${name}" but mcpServers has no server of that name`,
+        });
+      }
+    }
+  });
+
+export type FerryConfig = z.infer<typeof configSchema>;
+
+export function serverOptions(config: FerryConfig, name: string): ServerOptions {
+  const own = Object.hasOwn(config.ferry.servers, name) ? config.ferry.servers[name] : undefined;
+  return own ?? serverOptionsSchema.parse({});
+}

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AdminApi } from './admin/api.js';
+import { startAdminListener, type AdminListener } from './admin/listener.js';
+import { ConfigFile } from './config/save.js';
+import { defaultConfigPath, defaultDataDir } from './config/paths.js';
+import { configSchema, type FerryConfig } from './config/schema.js';
+import { writeFileAtomic } from './config/atomicWrite.js';
+import { EventBus } from './events/bus.js';
+import { startPublicListener, type PublicListener } from './http/publicListener.js';
+import { Hub } from './hub/hub.js';
+import { openSecretStore } from './secrets/open.js';
+import { resolveEnv } from './secrets/resolve.js';
+import type { SecretStore } from './secrets/types.js';
+import { FERRY_VERSION } from './version.js';
+
+export interface CoreOptions {
+  /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
+  dataDir?: string;
+  /** Default `<dataDir>/config.json`. A missing file is fine: Ferry then runs its demo server. */
+  configPath?: string;
+  /** Overrides `ferry.host` (default 127.0.0.1). */
+  host?: string;
+  /** Overrides `ferry.port` (default 8790); 0 picks a free port. */
+  port?: number;
+  /** Headless admin listener port (0 = ephemeral); `false` for none (Electron uses IPC). */
+  adminPort?: number | false;
+  /** The externally visible origin, e.g. a reverse proxy's; default the local origin. */
+  publicUrl?: string;
+  /** Write `<dataDir>/runtime.json` while running. Default true. */
+  writeRuntimeFile?: boolean;
+  /** Overrides `ferry.secretStore`. */
+  secretStore?: 'keychain' | 'file';
+}
+
+export interface CoreDeps {
+  /** The secret store to use; by default the one the config names, opened on first use. */
+  secrets?: SecretStore;
+  bus?: EventBus;
+}
+
+export interface RuntimeInfo {
+  pid: number;
+  localUrl: string;
+  publicUrl: string;
+  mcpUrl: string;
+  adminUrl: string | undefined;
+  adminToken: string | undefined;
+}
+
+export interface Core {
+  readonly events: EventBus;
+  readonly hub: Hub;
+  readonly admin: AdminApi;
+  readonly configPath: string;
+  start(): Promise<RuntimeInfo>;
+  stop(): Promise<void>;
+  /** Resolves once every server has left starting/restarting. */
+  whenSettled(): Promise<void>;
+}
+
+/** The demo server ships next to this file (server/dist/demo/server.js). */
+export function demoServerPath(): string {
+  return fileURLToPath(new URL('./demo/server.js', import.meta.url));
+}
+
+function demoConfig(): FerryConfig {
+  return configSchema.parse({
+    mcpServers: { demo: { command: process.execPath, args: [demoServerPath()] } },
+  });
+}
+
+/**
+ * Ferry's one entry point. Everything host-specific (secret store, event consumers) comes in through
+ * `deps`, so the same core runs under Electron, under `ferry serve` and inside tests.
+ */
+export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core {
+  const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
+  const configFile = new ConfigFile(options.configPath ?? defaultConfigPath(dataDir));
+  const bus = deps.bus ?? new EventBus();
+  const runtimePath = path.join(dataDir, 'runtime.json');
+  const startedAt = Date.now();
+  let config: FerryConfig = configSchema.parse({});
+  let demo = false;
+  let secrets: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
+  let listener: PublicListener | undefined;
+  let adminListener: AdminListener | undefined;
+  let runtime: RuntimeInfo | undefined;
+
+  const secretStore = (): Promise<SecretStore> => {
+    // Opened on first use: a machine without a keychain still serves every server that needs no secret.
+    secrets ??= openSecretStore({ kind: options.secretStore ?? config.ferry.secretStore, dataDir }).catch(
+      (error: unknown) => {
+        secrets = undefined;
+        throw error;
+      },
+    );
+    return secrets;
+  };
+
+  const hub = new Hub({
+    bus,
+    version: FERRY_VERSION,
+    policy: () => config.ferry.restart,
+    resolveEnv: async (env, server) => {
+      if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
+      return resolveEnv(env, await secretStore(), server);
+    },
+  });
+
+  const publicUrl = (): URL | undefined => {
+    const configured = options.publicUrl ?? config.ferry.publicUrl;
+    return configured ? new URL(configured) : undefined;
+  };
+
+  const apply = async (next: FerryConfig): Promise<void> => {
+    if (demo && Object.keys(next.mcpServers).length > 0) {
+      demo = false;
+      bus.log('info', 'ferry', 'first server added: the demo server is replaced');
+    }
+    config = next;
+    await hub.applyConfig(demo ? demoConfig() : next);
+  };
+
+  const admin = new AdminApi({
+    hub,
+    bus,
+    configFile,
+    apply,
+    status: () => ({
+      version: FERRY_VERSION,
+      pid: process.pid,
+      startedAt,
+      localUrl: runtime?.localUrl ?? '',
+      publicUrl: runtime?.publicUrl ?? '',
+      mcpUrl: runtime?.mcpUrl ?? '',
+      configPath: configFile.path,
+      demo,
+      sessions: hub.sessions.size,
+      secretStore: options.secretStore ?? config.ferry.secretStore,
+    }),
+  });
+
+  return {
+    events: bus,
+    hub,
+    admin,
+    configPath: configFile.path,
+    async start() {
+      const loaded = await configFile.load();
+      config = loaded.config;
+      demo = !loaded.exists;
+      if (demo) bus.log('info', 'ferry', `no config at ${configFile.path}: running the built-in demo server`);
+      await apply(config);
+      listener = await startPublicListener({
+        hub,
+        bus,
+        host: options.host ?? config.ferry.host,
+        port: options.port ?? config.ferry.port,
+        publicUrl,
+        allowedHosts: () => config.ferry.allowedHosts,
+        maxBodyBytes: () => config.ferry.maxBodyBytes,
+        keepAliveMs: () => config.ferry.keepAliveSeconds * 1000,
+        sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
+      });
+      const origin = (publicUrl() ?? listener.url).origin;
+      bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
+      let adminToken: string | undefined;
+      if (options.adminPort !== false) {
+        adminToken = randomBytes(32).toString('base64url');
+        adminListener = await startAdminListener({
+          api: admin,
+          bus,
+          host: '127.0.0.1',
+          port: options.adminPort ?? 0,
+          token: adminToken,
+        });
+        bus.emit({ type: 'listener.ready', surface: 'admin', url: adminListener.url.origin });
+      }
+      runtime = {
+        pid: process.pid,
+        localUrl: listener.url.origin,
+        publicUrl: origin,
+        mcpUrl: `${origin}/mcp`,
+        adminUrl: adminListener?.url.origin,
+        adminToken,
+      };
+      if (options.writeRuntimeFile !== false) {
+        await mkdir(dataDir, { recursive: true, mode: 0o700 });
+        await writeFileAtomic(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o600 });
+      }
+      return runtime;
+    },
+    async stop() {
+      if (options.writeRuntimeFile !== false && runtime) await rm(runtimePath, { force: true });
+      await Promise.allSettled([listener?.close(), adminListener?.close()]);
+      await hub.stop();
+      listener = undefined;
+      adminListener = undefined;
+    },
+    whenSettled: () => hub.whenSettled(),
+  };
+}

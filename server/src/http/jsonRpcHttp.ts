@@ -1,0 +1,118 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+/** Every HTTP-level failure of the MCP endpoints, in one place: status + a JSON-RPC error body. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    readonly id: RequestId | null = null,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export function sendHttpError(res: ServerResponse, error: HttpError): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = JSON.stringify({ jsonrpc: '2.0', id: error.id, error: { code: error.rpcCode, message: error.message } });
+  res.writeHead(error.status, {
+    ...error.headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export const badRequest = (message: string, code: number = ErrorCode.InvalidRequest) =>
+  new HttpError(400, code, message);
+
+/** Reads a request body up to `limit` bytes; a larger one is refused with 413 without buffering it all. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(tooLarge(limit));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, ErrorCode.InvalidRequest, `request body exceeds ${limit} bytes`, { Connection: 'close' });
+}
+
+/** Parses and shape-checks a POST body: one JSON-RPC message or a batch of them. */
+export function parseMessages(body: Buffer): { messages: JSONRPCMessage[]; batch: boolean } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw badRequest(`Parse error: ${(error as Error).message}`, ErrorCode.ParseError);
+  }
+  const batch = Array.isArray(parsed);
+  const list = batch ? (parsed as unknown[]) : [parsed];
+  if (list.length === 0) throw badRequest('Invalid Request: empty batch');
+  for (const item of list) {
+    const problem = jsonRpcProblem(item);
+    if (problem) {
+      const id = isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? item.id : null;
+      throw new HttpError(400, ErrorCode.InvalidRequest, `Invalid Request: ${problem}`, {}, id);
+    }
+  }
+  return { messages: list as JSONRPCMessage[], batch };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function jsonRpcProblem(item: unknown): string | undefined {
+  if (!isRecord(item)) return 'each message must be a JSON object';
+  if (item.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
+  const hasId = 'id' in item;
+  if (hasId && typeof item.id !== 'string' && typeof item.id !== 'number') return '"id" must be a string or number';
+  if ('method' in item) {
+    if (typeof item.method !== 'string' || item.method === '') return '"method" must be a non-empty string';
+    if ('params' in item && item.params !== undefined && !isRecord(item.params)) return '"params" must be an object';
+    return undefined;
+  }
+  if (!hasId) return 'a message needs "method" or "id"';
+  if (!('result' in item) && !isRecord(item.error)) return 'a response needs "result" or "error"';
+  return undefined;
+}
+
+export const isRequest = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId; method: string } =>
+  'method' in m && 'id' in m;
+
+export const isResponse = (m: JSONRPCMessage): m is JSONRPCMessage & { id: RequestId } =>
+  !('method' in m) && 'id' in m;
+
+// What the client can take: lenient by design, since Claude sends "Accept: */*".
+export function acceptedTypes(req: IncomingMessage): { json: boolean; sse: boolean } {
+  const accept = (req.headers.accept ?? '').toLowerCase();
+  if (accept.trim() === '' || accept.includes('*/*')) return { json: true, sse: true };
+  return {
+    json: accept.includes('application/json') || accept.includes('application/*'),
+    sse: accept.includes('text/event-stream') || accept.includes('text/*'),
+  };
+}

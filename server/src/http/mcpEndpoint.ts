@@ -1,0 +1,213 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Hub } from '../hub/hub.js';
+import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
+import {
+  acceptedTypes,
+  badRequest,
+  HttpError,
+  isRequest,
+  parseMessages,
+  readBody,
+  sendHttpError,
+} from './jsonRpcHttp.js';
+import { SessionTransport } from './sessionTransport.js';
+
+export interface McpEndpointOptions {
+  hub: Hub;
+  bus: EventBus;
+  maxBodyBytes: () => number;
+  keepAliveMs: () => number;
+  /** Most sessions kept at once; the least recently active one is closed to make room. */
+  maxSessions?: number;
+}
+
+const ALLOW = 'GET, POST, DELETE, HEAD, OPTIONS';
+
+interface LiveSession {
+  session: HubSession;
+  transport: SessionTransport;
+}
+
+/**
+ * The Streamable HTTP endpoint `/mcp` and `/mcp/<server>`. Strict where the spec protects the user and
+ * lenient where real clients (Claude first) are known to deviate: `Accept: *\/*`, a missing session id
+ * on notifications, and session ids Ferry no longer knows (after a restart), which are re-created.
+ */
+export class McpEndpoint {
+  readonly #live = new Map<string, LiveSession>();
+  readonly #options: McpEndpointOptions;
+
+  constructor(options: McpEndpointOptions) {
+    this.#options = options;
+  }
+
+  get sessionCount(): number {
+    return this.#live.size;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope): Promise<void> {
+    try {
+      if (scope.kind === 'server' && !this.#options.hub.hasServer(scope.server)) {
+        throw new HttpError(404, ErrorCode.InvalidRequest, `no server named "${scope.server}" in Ferry`);
+      }
+      switch (req.method) {
+        case 'POST':
+          return await this.#post(req, res, scope);
+        case 'GET':
+          return this.#get(req, res, scope);
+        case 'DELETE':
+          return await this.#delete(req, res);
+        case 'HEAD':
+          res.writeHead(204, { Allow: ALLOW, 'MCP-Protocol-Version': LATEST_PROTOCOL_VERSION });
+          res.end();
+          return;
+        default:
+          throw new HttpError(405, ErrorCode.InvalidRequest, `method ${req.method} not allowed`, { Allow: ALLOW });
+      }
+    } catch (error) {
+      if (error instanceof HttpError) return sendHttpError(res, error);
+      this.#options.bus.log('error', 'http', `MCP endpoint failed: ${(error as Error).stack ?? String(error)}`);
+      sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
+    }
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse, scope: Scope): Promise<void> {
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+    if (contentType && !contentType.startsWith('application/json')) {
+      req.resume();
+      throw new HttpError(415, ErrorCode.InvalidRequest, 'Content-Type must be application/json');
+    }
+    const accepts = acceptedTypes(req);
+    if (!accepts.json && !accepts.sse) {
+      req.resume();
+      throw new HttpError(406, ErrorCode.InvalidRequest, 'Accept must allow application/json or text/event-stream');
+    }
+    const { messages, batch } = parseMessages(await readBody(req, this.#options.maxBodyBytes()));
+    // A client that takes only SSE still gets its answer; one that takes only JSON never gets a stream.
+    const canSse = accepts.sse;
+    const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');
+    if (initialize) {
+      if (messages.length > 1) throw badRequest('Invalid Request: initialize must be sent on its own');
+      const live = this.#open(newSessionId(), scope);
+      return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
+    }
+    const sessionId = headerValue(req, 'mcp-session-id');
+    if (sessionId) {
+      const live = this.#live.get(sessionId) ?? this.#recreate(sessionId, scope);
+      if (!sameScope(live.session.scope, scope)) {
+        throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
+      }
+      live.session.lastActivity = Date.now();
+      return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
+    }
+    if (!messages.some(isRequest)) {
+      // Claude sends notifications/initialized without the session id: accept it, there is nothing to do.
+      res.writeHead(202);
+      res.end();
+      return;
+    }
+    // A request with no session: served by a throwaway session (stateless clients, 2026 revision).
+    const live = this.#open(newSessionId(), scope, true);
+    try {
+      await live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
+    } finally {
+      await this.#close(live.session.id, 'stateless request done');
+    }
+  }
+
+  #get(req: IncomingMessage, res: ServerResponse, scope: Scope): void {
+    const accepts = acceptedTypes(req);
+    if (!accepts.sse) {
+      throw new HttpError(406, ErrorCode.InvalidRequest, 'Accept must allow text/event-stream for the GET stream');
+    }
+    const sessionId = headerValue(req, 'mcp-session-id');
+    if (!sessionId) {
+      throw new HttpError(405, ErrorCode.InvalidRequest, 'GET needs an Mcp-Session-Id: initialize first', {
+        Allow: 'POST, DELETE, HEAD, OPTIONS',
+      });
+    }
+    const live = this.#live.get(sessionId) ?? this.#recreate(sessionId, scope);
+    if (!sameScope(live.session.scope, scope)) {
+      throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
+    }
+    live.session.lastActivity = Date.now();
+    live.transport.handleGet(res);
+  }
+
+  async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const sessionId = headerValue(req, 'mcp-session-id');
+    if (!sessionId) throw badRequest('DELETE needs an Mcp-Session-Id header');
+    if (!this.#live.has(sessionId)) throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
+    await this.#close(sessionId, 'client ended the session');
+    res.writeHead(200, { 'Mcp-Session-Id': sessionId });
+    res.end();
+  }
+
+  /**
+   * A session id Ferry does not know, from a client that already initialized (Ferry restarted, or the
+   * session expired). Claude never re-initializes after a 404, so the session is rebuilt under the same id.
+   */
+  #recreate(sessionId: string, scope: Scope): LiveSession {
+    if (!/^[\x21-\x7e]{1,128}$/.test(sessionId)) throw badRequest('Mcp-Session-Id must be visible ASCII');
+    const live = this.#open(sessionId, scope);
+    live.session.startOwnUpstreams();
+    this.#options.bus.log('info', 'http', `re-created unknown session ${sessionId.slice(0, 8)}… transparently`);
+    return live;
+  }
+
+  #open(sessionId: string, scope: Scope, transient = false): LiveSession {
+    this.#evictIfFull();
+    const hub = this.#options.hub;
+    const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
+    const session = hub.openSession(sessionId, scope, endpoint);
+    const transport = new SessionTransport({ sessionId, keepAliveMs: this.#options.keepAliveMs() });
+    const live = { session, transport };
+    if (!transient) this.#live.set(sessionId, live);
+    transport.onclose = () => {
+      if (this.#live.get(sessionId) === live) this.#live.delete(sessionId);
+    };
+    void session.connect(transport);
+    return live;
+  }
+
+  async #close(sessionId: string, reason: string): Promise<void> {
+    this.#live.delete(sessionId);
+    await this.#options.hub.closeSession(sessionId, reason);
+  }
+
+  #evictIfFull(): void {
+    const max = this.#options.maxSessions ?? 1000;
+    if (this.#live.size < max) return;
+    let oldest: LiveSession | undefined;
+    for (const live of this.#live.values()) {
+      if (!oldest || live.session.lastActivity < oldest.session.lastActivity) oldest = live;
+    }
+    if (oldest) void this.#close(oldest.session.id, 'too many sessions; least recently used closed');
+  }
+
+  /** Closes sessions idle longer than `idleMs` with no open stream or request. */
+  sweep(idleMs: number, now = Date.now()): void {
+    for (const live of this.#live.values()) {
+      if (!live.transport.busy && now - live.session.lastActivity > idleMs) {
+        void this.#close(live.session.id, 'idle');
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.allSettled([...this.#live.keys()].map((id) => this.#close(id, 'Ferry is shutting down')));
+  }
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function sameScope(a: Scope, b: Scope): boolean {
+  return a.kind === b.kind && (a.kind === 'all' || (b.kind === 'server' && a.server === b.server));
+}
+
+export type { JSONRPCMessage };

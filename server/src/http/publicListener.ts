@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Hub } from '../hub/hub.js';
+import { HttpError, sendHttpError } from './jsonRpcHttp.js';
+import { LegacySseEndpoint } from './legacySse.js';
+import { McpEndpoint } from './mcpEndpoint.js';
+import { OriginPolicy } from './originPolicy.js';
+
+export interface PublicListenerOptions {
+  hub: Hub;
+  bus: EventBus;
+  host: string;
+  port: number;
+  /** The externally visible origin; read per request because the tunnel can change it. */
+  publicUrl: () => URL | undefined;
+  allowedHosts: () => string[];
+  maxBodyBytes: () => number;
+  keepAliveMs: () => number;
+  sessionIdleMs: () => number;
+}
+
+/** Exposes the MCP endpoint's session handling for status and tests. */
+export interface PublicListener {
+  readonly url: URL;
+  readonly mcp: McpEndpoint;
+  close(): Promise<void>;
+}
+
+const SERVER_PATH = /^\/mcp\/([a-zA-Z0-9_-]{1,48})\/?$/;
+const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
+
+/**
+ * The only listener the internet reaches (through the tunnel): MCP endpoints and, later, OAuth.
+ * Nothing administrative is routed here.
+ */
+export async function startPublicListener(options: PublicListenerOptions): Promise<PublicListener> {
+  const mcp = new McpEndpoint({
+    hub: options.hub,
+    bus: options.bus,
+    maxBodyBytes: options.maxBodyBytes,
+    keepAliveMs: options.keepAliveMs,
+  });
+  const legacy = new LegacySseEndpoint({
+    hub: options.hub,
+    maxBodyBytes: options.maxBodyBytes,
+    keepAliveMs: options.keepAliveMs,
+  });
+  let localUrl: URL | undefined;
+  const policy = new OriginPolicy(
+    () => options.publicUrl() ?? (localUrl as URL),
+    options.allowedHosts,
+  );
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!policy.hostAllowed(req)) {
+      req.resume();
+      options.bus.log('warn', 'http', `refused request with Host "${req.headers.host ?? ''}" (DNS rebinding defence)`);
+      return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Host not allowed'));
+    }
+    if (!policy.originAllowed(req)) {
+      req.resume();
+      options.bus.log('warn', 'http', `refused request from Origin "${req.headers.origin ?? ''}"`);
+      return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Origin not allowed'));
+    }
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname;
+    if (req.headers.origin) applyCors(req, res);
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (path === '/mcp' || path === '/mcp/') return mcp.handle(req, res, { kind: 'all' });
+    const single = SERVER_PATH.exec(path);
+    if (single) return mcp.handle(req, res, { kind: 'server', server: single[1] as string });
+    if (path === '/sse' && req.method === 'GET') return legacy.openStream(res, { kind: 'all' }, '/messages');
+    const legacySingle = LEGACY_SERVER_PATH.exec(path);
+    if (legacySingle && req.method === 'GET') {
+      const server = legacySingle[1] as string;
+      if (!options.hub.hasServer(server)) {
+        return sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`));
+      }
+      return legacy.openStream(res, { kind: 'server', server }, '/messages');
+    }
+    if (path === '/messages' && req.method === 'POST') {
+      return legacy.postMessage(req, res, url.searchParams.get('sessionId'));
+    }
+    req.resume();
+    sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, 'Not found'));
+  };
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      options.bus.log('error', 'http', `request failed: ${String(error)}`);
+      sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
+    });
+  });
+  // Long tool calls stream for minutes; Node's default 5-minute request timeout must not cut them.
+  server.requestTimeout = 0;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  localUrl = new URL(`http://${host}:${address.port}`);
+  const sweeper = setInterval(() => mcp.sweep(options.sessionIdleMs()), 60_000);
+  sweeper.unref();
+
+  return {
+    url: localUrl,
+    mcp,
+    async close() {
+      clearInterval(sweeper);
+      await Promise.allSettled([mcp.closeAll(), legacy.closeAll()]);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function applyCors(req: IncomingMessage, res: ServerResponse): void {
+  res.setHeader('Access-Control-Allow-Origin', req.headers.origin as string);
+  res.setHeader('Vary', 'Origin');
+  res.setHeader('Access-Control-Allow-Methods', 'GET, POST, DELETE, HEAD, OPTIONS');
+  res.setHeader(
+    'Access-Control-Allow-Headers',
+    'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+  );
+  res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, WWW-Authenticate');
+}

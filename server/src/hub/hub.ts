@@ -1,0 +1,451 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ErrorCode,
+  type ClientCapabilities,
+  type JSONRPCRequest,
+  type LoggingLevel,
+  type Notification,
+  type RequestId,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
+import { isDeepStrictEqual } from 'node:util';
+import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js';
+import { serverOptions } from '../config/schema.js';
+import type { EventBus } from '../events/bus.js';
+import { preview } from '../events/redact.js';
+import type { CallOutcome, UpstreamState } from '../events/types.js';
+import { Upstream, type RestartPolicy, type UpstreamHooks, type UpstreamRequestExtra } from '../upstream/upstream.js';
+import { HubSession, type Scope } from './session.js';
+import { WireError } from './wireError.js';
+
+const LOG_SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+/** Capabilities Ferry claims toward a shared child: requests are routed to the session whose call caused them. */
+const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
+
+export interface HubOptions {
+  bus: EventBus;
+  version: string;
+  /** Read when a child is created, so config edits apply to the next start. */
+  policy: () => RestartPolicy;
+  resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
+  initTimeoutMs?: number;
+}
+
+interface ServerEntry {
+  name: string;
+  spec: ServerSpec;
+  options: ServerOptions;
+  /** The one child every session uses; absent for disabled and per-session servers. */
+  shared: Upstream | undefined;
+}
+
+interface Inflight {
+  session: HubSession;
+  requestId: RequestId;
+}
+
+export interface ServerStatus {
+  name: string;
+  state: UpstreamState;
+  reason: string | undefined;
+  pid: number | undefined;
+  sessionMode: ServerOptions['sessionMode'];
+  command: string;
+  args: string[];
+  tools: number;
+  resources: number;
+  prompts: number;
+  serverInfo: { name: string; version: string } | undefined;
+  stderrTail: string[];
+  children: number;
+}
+
+export interface CallHandle {
+  end(outcome: CallOutcome, result?: Result, error?: string): void;
+}
+
+/**
+ * Owns the children and the sessions: forwards each session's requests to the right child and routes
+ * what children send (notifications, sampling/elicitation/roots requests) back to the right sessions.
+ */
+export class Hub {
+  readonly version: string;
+  readonly #bus: EventBus;
+  readonly #options: HubOptions;
+  readonly #entries = new Map<string, ServerEntry>();
+  readonly #sessions = new Map<string, HubSession>();
+  readonly #inflight = new Map<Upstream, Map<number, Inflight>>();
+  #inflightSeq = 0;
+  /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
+  generation = 0;
+
+  constructor(options: HubOptions) {
+    this.#options = options;
+    this.#bus = options.bus;
+    this.version = options.version;
+  }
+
+  serverNames(): string[] {
+    return [...this.#entries.values()].filter((e) => !e.spec.disabled).map((e) => e.name);
+  }
+
+  sharedUpstream(name: string): Upstream | undefined {
+    return this.#entries.get(name)?.shared;
+  }
+
+  hasServer(name: string): boolean {
+    return this.#entries.has(name);
+  }
+
+  isPerSession(name: string): boolean {
+    const entry = this.#entries.get(name);
+    return entry !== undefined && !entry.spec.disabled && entry.options.sessionMode === 'per-session';
+  }
+
+  get sessions(): ReadonlyMap<string, HubSession> {
+    return this.#sessions;
+  }
+
+  /** Brings the running servers in line with a config: starts, stops and restarts only what changed. */
+  async applyConfig(config: FerryConfig): Promise<void> {
+    const wanted = new Map(Object.entries(config.mcpServers));
+    const work: Promise<void>[] = [];
+    for (const name of this.#entries.keys()) {
+      if (!wanted.has(name)) work.push(this.removeServer(name));
+    }
+    for (const [name, spec] of wanted) {
+      const options = serverOptions(config, name);
+      const entry = this.#entries.get(name);
+      if (!entry) work.push(this.#addEntry(name, spec, options));
+      else if (!isDeepStrictEqual(entry.spec, spec) || !isDeepStrictEqual(entry.options, options)) {
+        work.push(this.#replaceEntry(entry, spec, options));
+      }
+    }
+    await Promise.all(work);
+  }
+
+  async removeServer(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    if (!entry) return;
+    this.#entries.delete(name);
+    await this.#stopEntry(entry, 'stopped');
+    this.#changed();
+  }
+
+  async restartServer(name: string): Promise<void> {
+    const entry = this.#entries.get(name);
+    if (!entry) throw new Error(`no server named "${name}"`);
+    if (entry.spec.disabled) throw new Error(`server "${name}" is disabled; enable it first`);
+    if (entry.shared) await entry.shared.restart();
+    for (const session of this.#sessions.values()) {
+      const own = session.own.get(name);
+      if (own) await own.restart();
+    }
+  }
+
+  async #addEntry(name: string, spec: ServerSpec, options: ServerOptions): Promise<void> {
+    const entry: ServerEntry = { name, spec, options, shared: undefined };
+    this.#entries.set(name, entry);
+    this.#startEntry(entry);
+    await Promise.resolve();
+  }
+
+  async #replaceEntry(entry: ServerEntry, spec: ServerSpec, options: ServerOptions): Promise<void> {
+    await this.#stopEntry(entry, spec.disabled ? 'disabled' : 'stopped');
+    entry.spec = spec;
+    entry.options = options;
+    this.#startEntry(entry);
+    this.#changed();
+  }
+
+  #startEntry(entry: ServerEntry): void {
+    if (entry.spec.disabled) {
+      this.#bus.emit({ type: 'server.status', server: entry.name, state: 'disabled' });
+      return;
+    }
+    if (entry.options.sessionMode === 'per-session') {
+      this.#bus.emit({ type: 'server.status', server: entry.name, state: 'ready', reason: 'one child per session' });
+      for (const session of this.#sessions.values()) session.startOwnUpstreams();
+      return;
+    }
+    entry.shared = this.createUpstream(entry.name, SHARED_CLIENT_CAPABILITIES, undefined);
+    entry.shared?.start();
+  }
+
+  async #stopEntry(entry: ServerEntry, finalState: 'stopped' | 'disabled'): Promise<void> {
+    const work: Promise<void>[] = [];
+    if (entry.shared) work.push(entry.shared.stop(finalState));
+    entry.shared = undefined;
+    for (const session of this.#sessions.values()) {
+      const own = session.own.get(entry.name);
+      if (own) {
+        session.own.delete(entry.name);
+        work.push(own.stop());
+      }
+    }
+    await Promise.all(work);
+    this.#bus.emit({ type: 'server.status', server: entry.name, state: finalState });
+  }
+
+  createUpstream(name: string, capabilities: ClientCapabilities, owner: HubSession | undefined): Upstream | undefined {
+    const entry = this.#entries.get(name);
+    if (!entry) return undefined;
+    const hooks: UpstreamHooks = {
+      onRequest: (upstream, request, extra) => this.#routeChildRequest(upstream, request, extra, owner),
+      onNotification: (upstream, notification) => this.#routeChildNotification(upstream, notification),
+      onState: (upstream) => this.#onUpstreamState(upstream, owner),
+      onStderr: (upstream, line) => this.#bus.log('info', `server:${upstream.name}`, line),
+    };
+    return new Upstream({
+      name,
+      spec: entry.spec,
+      options: entry.options,
+      policy: this.#options.policy(),
+      clientCapabilities: owner ? childCapabilities(capabilities) : capabilities,
+      clientInfo: { name: 'ferry', version: this.version },
+      hooks,
+      resolveEnv: this.#options.resolveEnv,
+      initTimeoutMs: this.#options.initTimeoutMs,
+    });
+  }
+
+  #onUpstreamState(upstream: Upstream, owner: HubSession | undefined): void {
+    if (!owner) {
+      this.#bus.emit({
+        type: 'server.status',
+        server: upstream.name,
+        state: upstream.state,
+        ...(upstream.reason ? { reason: upstream.reason } : {}),
+        ...(upstream.pid ? { pid: upstream.pid } : {}),
+      });
+    } else if (upstream.state === 'crashed') {
+      this.#bus.log('error', `server:${upstream.name}`, `child of session ${owner.id} crashed: ${upstream.reason}`);
+    }
+    if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
+      this.#changed(upstream);
+    }
+    if (upstream.state === 'ready') this.applyLogLevels([upstream]);
+  }
+
+  /** Catalogs or readiness changed: every affected session hears list_changed for each list. */
+  #changed(upstream?: Upstream): void {
+    this.generation++;
+    for (const session of this.#sessions.values()) {
+      if (upstream && !session.includes(upstream)) continue;
+      session.invalidate();
+      for (const list of ['tools', 'prompts', 'resources']) {
+        session.notify({ method: `notifications/${list}/list_changed` });
+      }
+    }
+  }
+
+  #routeChildNotification(upstream: Upstream, notification: Notification): void {
+    const method = notification.method;
+    if (method.endsWith('/list_changed')) {
+      this.generation++;
+      for (const session of this.#sessions.values()) {
+        if (!session.includes(upstream)) continue;
+        session.invalidate();
+        session.notify(notification);
+      }
+      return;
+    }
+    if (method === 'notifications/message') {
+      const params = (notification.params ?? {}) as { level?: LoggingLevel; data?: unknown; logger?: string };
+      const level = params.level ?? 'info';
+      this.#bus.log(
+        severity(level) >= severity('error') ? 'error' : severity(level) >= severity('warning') ? 'warn' : 'info',
+        `server:${upstream.name}`,
+        typeof params.data === 'string' ? params.data : preview(params.data, 2000),
+      );
+      for (const session of this.#sessions.values()) {
+        if (!session.includes(upstream)) continue;
+        if (session.logLevel && severity(level) < severity(session.logLevel)) continue;
+        session.notify(notification);
+      }
+      return;
+    }
+    if (method === 'notifications/resources/updated') {
+      const uri = (notification.params as { uri?: string } | undefined)?.uri;
+      for (const session of this.#sessions.values()) {
+        if (session.includes(upstream) && uri !== undefined && session.subscriptions.has(uri)) {
+          session.notify(notification);
+        }
+      }
+      return;
+    }
+    // Anything else (extensions) only makes sense where the child is seen as itself.
+    for (const session of this.#sessions.values()) {
+      if (session.scope.kind === 'server' && session.includes(upstream)) session.notify(notification);
+    }
+  }
+
+  /**
+   * A child asks its client something (sampling, elicitation, roots). Over stdio nothing says which of
+   * our calls caused it, so it goes to the one session with calls in flight on that child; with calls of
+   * several sessions in flight Ferry refuses rather than risk showing one session's prompt to another.
+   */
+  async #routeChildRequest(
+    upstream: Upstream,
+    request: JSONRPCRequest,
+    extra: UpstreamRequestExtra,
+    owner: HubSession | undefined,
+  ): Promise<Result> {
+    const inflight = [...(this.#inflight.get(upstream)?.values() ?? [])];
+    let session = owner;
+    let related: RequestId | undefined = inflight.filter((i) => i.session === owner).at(-1)?.requestId;
+    if (!session) {
+      const sessions = new Set(inflight.map((i) => i.session));
+      if (sessions.size > 1) {
+        throw new WireError(
+          ErrorCode.InvalidRequest,
+          `${request.method} from "${upstream.name}" is ambiguous: calls of ${sessions.size} sessions are in flight on this shared server. Set ferry.servers.${upstream.name}.sessionMode to "per-session".`,
+        );
+      }
+      const only = inflight.at(-1);
+      session = only?.session;
+      related = only?.requestId;
+    }
+    if (!session || session.closed) {
+      if (request.method === 'roots/list') return { roots: [] };
+      throw new WireError(
+        ErrorCode.InvalidRequest,
+        `${request.method} from "${upstream.name}" has no client to go to: no call of a connected session is in flight`,
+      );
+    }
+    if (request.method === 'sampling/createMessage' && !session.clientCapabilities.sampling) {
+      throw new WireError(ErrorCode.InvalidRequest, 'the connected client does not support sampling');
+    }
+    if (request.method === 'elicitation/create' && !session.clientCapabilities.elicitation) {
+      throw new WireError(ErrorCode.InvalidRequest, 'the connected client does not support elicitation');
+    }
+    const { _meta: _omit, ...params } = (request.params ?? {}) as Record<string, unknown>;
+    return session.requestClient({ method: request.method, params }, related, extra.signal);
+  }
+
+  trackInflight(upstream: Upstream, session: HubSession, requestId: RequestId): () => void {
+    let map = this.#inflight.get(upstream);
+    if (!map) this.#inflight.set(upstream, (map = new Map()));
+    const key = ++this.#inflightSeq;
+    map.set(key, { session, requestId });
+    return () => {
+      map.delete(key);
+      if (map.size === 0) this.#inflight.delete(upstream);
+    };
+  }
+
+  callStarted(session: HubSession, upstream: Upstream, method: string, target: string, params: Record<string, unknown>): CallHandle {
+    const callId = randomUUID();
+    const started = performance.now();
+    const base = { callId, sessionId: session.id, server: upstream.name, method, target };
+    this.#bus.emit({
+      type: 'call.start',
+      ...base,
+      argsPreview: preview(method === 'tools/call' ? params.arguments : params),
+    });
+    return {
+      end: (outcome, result, error) => {
+        this.#bus.emit({
+          type: 'call.end',
+          ...base,
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          outcome,
+          ...(error ? { error } : {}),
+          ...(result ? { resultPreview: preview(result.content ?? result) } : {}),
+        });
+      },
+    };
+  }
+
+  isSubscribedElsewhere(upstream: Upstream, uri: string, except: HubSession): boolean {
+    for (const session of this.#sessions.values()) {
+      if (session !== except && session.includes(upstream) && session.subscriptions.has(uri)) return true;
+    }
+    return false;
+  }
+
+  /** A shared child logs at the most verbose level any of its sessions asked for; sessions filter the rest. */
+  applyLogLevels(upstreams: Upstream[]): void {
+    for (const upstream of upstreams) {
+      if (!upstream.isReady || !upstream.catalog?.capabilities.logging) continue;
+      let level: LoggingLevel | undefined;
+      for (const session of this.#sessions.values()) {
+        if (!session.includes(upstream) || !session.logLevel) continue;
+        if (!level || severity(session.logLevel) < severity(level)) level = session.logLevel;
+      }
+      if (level) {
+        upstream.request('logging/setLevel', { level }).catch((error: unknown) => {
+          this.#bus.log('warn', `server:${upstream.name}`, `logging/setLevel failed: ${String(error)}`);
+        });
+      }
+    }
+  }
+
+  openSession(id: string, scope: Scope, endpoint: string): HubSession {
+    const session = new HubSession(this, id, scope, endpoint);
+    this.#sessions.set(id, session);
+    return session;
+  }
+
+  sessionInitialized(session: HubSession): void {
+    this.#bus.emit({
+      type: 'session.opened',
+      sessionId: session.id,
+      endpoint: session.endpoint,
+      ...(session.clientInfo?.name ? { clientName: session.clientInfo.name } : {}),
+    });
+  }
+
+  async closeSession(id: string, reason: string): Promise<void> {
+    const session = this.#sessions.get(id);
+    if (!session) return;
+    this.#sessions.delete(id);
+    await session.close();
+    this.#bus.emit({ type: 'session.closed', sessionId: id, endpoint: session.endpoint, reason });
+  }
+
+  statuses(): ServerStatus[] {
+    return [...this.#entries.values()].map((entry) => {
+      const upstream = entry.shared;
+      const children = [...this.#sessions.values()].filter((s) => s.own.has(entry.name)).length;
+      const catalog = upstream?.catalog;
+      return {
+        name: entry.name,
+        state: entry.spec.disabled ? 'disabled' : (upstream?.state ?? (entry.options.sessionMode === 'per-session' ? 'ready' : 'stopped')),
+        reason: upstream?.reason,
+        pid: upstream?.pid,
+        sessionMode: entry.options.sessionMode,
+        command: entry.spec.command,
+        args: entry.spec.args ?? [],
+        tools: catalog?.tools.length ?? 0,
+        resources: catalog?.resources.length ?? 0,
+        prompts: catalog?.prompts.length ?? 0,
+        serverInfo: catalog ? { name: catalog.serverInfo.name, version: catalog.serverInfo.version } : undefined,
+        stderrTail: upstream?.stderr.tail.toArray(20) ?? [],
+        children,
+      };
+    });
+  }
+
+  /** Resolves when every shared server has left starting/restarting (ready, crashed or stopped). */
+  async whenSettled(): Promise<void> {
+    await Promise.all([...this.#entries.values()].map((e) => e.shared?.whenSettled()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')));
+    await Promise.allSettled([...this.#entries.values()].map((entry) => entry.shared?.stop()));
+  }
+}
+
+function severity(level: string): number {
+  const index = LOG_SEVERITY.indexOf(level as LoggingLevel);
+  return index === -1 ? 1 : index;
+}
+
+/** A per-session child sees the remote client's own capabilities, minus what Ferry cannot carry. */
+function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
+  const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
+  return rest;
+}

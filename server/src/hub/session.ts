@@ -1,0 +1,449 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode,
+  LATEST_PROTOCOL_VERSION,
+  ResultSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type ClientCapabilities,
+  type Implementation,
+  type LoggingLevel,
+  type Notification,
+  type Prompt,
+  type Request,
+  type RequestId,
+  type Resource,
+  type ResourceTemplate,
+  type Result,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
+import { preview } from '../events/redact.js';
+import type { CallOutcome } from '../events/types.js';
+import type { Upstream } from '../upstream/upstream.js';
+import type { Hub } from './hub.js';
+import { NameIndex } from './naming.js';
+import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
+import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
+
+export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
+
+type Extra = RequestHandlerExtra<Request, Notification>;
+type Params = Record<string, unknown> & { _meta?: Record<string, unknown> };
+
+interface Catalogs {
+  generation: number;
+  tools: NameIndex<Tool>;
+  prompts: NameIndex<Prompt>;
+  toolList: Tool[];
+  promptList: Prompt[];
+  resources: Map<string, Upstream>;
+  resourceList: Resource[];
+  templates: { template: UriTemplate; upstream: Upstream; item: ResourceTemplate }[];
+}
+
+const AGGREGATE_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+/** One MCP session of a remote client, on `/mcp` (every server) or `/mcp/<server>` (one, original names). */
+export class HubSession {
+  readonly peer = new SessionPeer();
+  readonly subscriptions = new Set<string>();
+  /** Children this session owns (servers in `per-session` mode). */
+  readonly own = new Map<string, Upstream>();
+  clientInfo: Implementation | undefined;
+  clientCapabilities: ClientCapabilities = {};
+  protocolVersion = LATEST_PROTOCOL_VERSION;
+  logLevel: LoggingLevel | undefined;
+  lastActivity = Date.now();
+  #catalogs: Catalogs | undefined;
+  #closed = false;
+
+  constructor(
+    readonly hub: Hub,
+    readonly id: string,
+    readonly scope: Scope,
+    readonly endpoint: string,
+  ) {
+    this.#registerHandlers();
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async connect(transport: Transport): Promise<void> {
+    const onclose = transport.onclose;
+    await this.peer.connect(transport);
+    this.peer.onclose = () => {
+      onclose?.();
+      void this.hub.closeSession(this.id, 'transport closed');
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.own.values()].map((upstream) => upstream.stop()));
+    this.own.clear();
+    await this.peer.close().catch(() => undefined);
+  }
+
+  /** Sends a notification that belongs to no particular request (GET stream). */
+  notify(notification: Notification): void {
+    if (this.#closed) return;
+    this.peer.notification(notification).catch(() => undefined);
+  }
+
+  /** A child's request to its client, sent on the stream of the call that caused it. */
+  requestClient(request: Request, relatedRequestId: RequestId | undefined, signal: AbortSignal): Promise<Result> {
+    return this.peer.request(request, ResultSchema, { relatedRequestId, signal, timeout: 300_000 });
+  }
+
+  /** Marks the catalog stale; the next list request rebuilds it. */
+  invalidate(): void {
+    this.#catalogs = undefined;
+  }
+
+  upstreamsInScope(): Upstream[] {
+    const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
+    const out: Upstream[] = [];
+    for (const name of names) {
+      const upstream = this.own.get(name) ?? this.hub.sharedUpstream(name);
+      if (upstream) out.push(upstream);
+    }
+    return out;
+  }
+
+  includes(upstream: Upstream): boolean {
+    if (this.own.get(upstream.name) === upstream) return true;
+    if (this.hub.sharedUpstream(upstream.name) !== upstream) return false;
+    return this.scope.kind === 'all' || this.scope.server === upstream.name;
+  }
+
+  /** Spawns this session's own children (per-session servers), mirroring the remote client's capabilities. */
+  startOwnUpstreams(): void {
+    const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
+    for (const name of names) {
+      if (this.own.has(name) || !this.hub.isPerSession(name)) continue;
+      const upstream = this.hub.createUpstream(name, this.clientCapabilities, this);
+      if (upstream) {
+        this.own.set(name, upstream);
+        upstream.start();
+      }
+    }
+  }
+
+  #single(): Upstream | undefined {
+    return this.scope.kind === 'server' ? this.upstreamsInScope()[0] : undefined;
+  }
+
+  #capabilities(): ServerCapabilities {
+    if (this.scope.kind === 'all') return AGGREGATE_CAPABILITIES;
+    const catalog = this.#single()?.catalog;
+    if (!catalog) return AGGREGATE_CAPABILITIES;
+    // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
+    const caps: ServerCapabilities = { ...catalog.capabilities, logging: {} };
+    if (caps.tools) caps.tools = { ...caps.tools, listChanged: true };
+    if (caps.prompts) caps.prompts = { ...caps.prompts, listChanged: true };
+    if (caps.resources) caps.resources = { ...caps.resources, listChanged: true };
+    return caps;
+  }
+
+  #serverInfo(): Implementation {
+    if (this.scope.kind === 'server') {
+      return this.#single()?.catalog?.serverInfo ?? { name: this.scope.server, version: '0.0.0' };
+    }
+    return { name: 'ferry', title: 'Ferry', version: this.hub.version };
+  }
+
+  #instructions(): string | undefined {
+    if (this.scope.kind === 'server') return this.#single()?.catalog?.instructions;
+    const parts = this.upstreamsInScope()
+      .filter((u) => u.catalog?.instructions)
+      .map((u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`);
+    return parts.length > 0 ? parts.join('\n\n') : undefined;
+  }
+
+  #catalogsNow(): Catalogs {
+    const generation = this.hub.generation;
+    if (this.#catalogs && this.#catalogs.generation === generation) return this.#catalogs;
+    const aggregate = this.scope.kind === 'all';
+    const catalogs: Catalogs = {
+      generation,
+      tools: new NameIndex(),
+      prompts: new NameIndex(),
+      toolList: [],
+      promptList: [],
+      resources: new Map(),
+      resourceList: [],
+      templates: [],
+    };
+    for (const upstream of this.upstreamsInScope()) {
+      const catalog = upstream.catalog;
+      if (!catalog || !upstream.isReady) continue;
+      for (const tool of catalog.tools) {
+        const name = aggregate ? catalogs.tools.add(upstream.name, tool.name, tool) : tool.name;
+        if (!aggregate) catalogs.tools.add(upstream.name, tool.name, tool);
+        if (name) catalogs.toolList.push(aggregate ? { ...tool, name } : tool);
+      }
+      for (const prompt of catalog.prompts) {
+        const name = aggregate ? catalogs.prompts.add(upstream.name, prompt.name, prompt) : prompt.name;
+        if (!aggregate) catalogs.prompts.add(upstream.name, prompt.name, prompt);
+        if (name) catalogs.promptList.push(aggregate ? { ...prompt, name } : prompt);
+      }
+      for (const resource of catalog.resources) {
+        if (catalogs.resources.has(resource.uri)) continue;
+        catalogs.resources.set(resource.uri, upstream);
+        catalogs.resourceList.push(resource);
+      }
+      for (const item of catalog.resourceTemplates) {
+        try {
+          catalogs.templates.push({ template: new UriTemplate(item.uriTemplate), upstream, item });
+        } catch {
+          // A template the SDK cannot parse can still be listed; it just cannot route reads.
+          catalogs.templates.push({ template: new UriTemplate('{+never}'), upstream, item });
+        }
+      }
+    }
+    this.#catalogs = catalogs;
+    return catalogs;
+  }
+
+  #resolveTool(name: unknown): { upstream: Upstream; name: string } {
+    if (typeof name !== 'string') throw invalidParams('tools/call needs a string "name"');
+    if (this.scope.kind === 'server') {
+      const upstream = this.#single();
+      if (!upstream) throw this.#serverGone();
+      return { upstream, name };
+    }
+    const target = this.#catalogsNow().tools.get(name);
+    const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
+    if (!target || !upstream) throw invalidParams(`Unknown tool: ${name}`);
+    return { upstream, name: target.original };
+  }
+
+  #resolvePrompt(name: unknown): { upstream: Upstream; name: string } {
+    if (typeof name !== 'string') throw invalidParams('a prompt "name" string is required');
+    if (this.scope.kind === 'server') {
+      const upstream = this.#single();
+      if (!upstream) throw this.#serverGone();
+      return { upstream, name };
+    }
+    const target = this.#catalogsNow().prompts.get(name);
+    const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
+    if (!target || !upstream) throw invalidParams(`Unknown prompt: ${name}`);
+    return { upstream, name: target.original };
+  }
+
+  /** Candidates for a resource URI, most likely first: listed, then template match, then any resource server. */
+  #resourceCandidates(uri: unknown): Upstream[] {
+    if (typeof uri !== 'string') throw invalidParams('a resource "uri" string is required');
+    if (this.scope.kind === 'server') {
+      const upstream = this.#single();
+      if (!upstream) throw this.#serverGone();
+      return [upstream];
+    }
+    const catalogs = this.#catalogsNow();
+    const listed = catalogs.resources.get(uri);
+    if (listed) return [listed];
+    const matched = catalogs.templates.filter((t) => t.template.match(uri) !== null).map((t) => t.upstream);
+    if (matched.length > 0) return [...new Set(matched)];
+    const withResources = this.upstreamsInScope().filter((u) => u.isReady && u.catalog?.capabilities.resources);
+    if (withResources.length === 0) throw new WireError(-32002, `Resource not found: ${uri}`, { uri });
+    return withResources;
+  }
+
+  #serverGone(): WireError {
+    const name = this.scope.kind === 'server' ? this.scope.server : '?';
+    return new WireError(ErrorCode.ConnectionClosed, `server "${name}" is not configured in Ferry any more`);
+  }
+
+  async #forward(
+    upstream: Upstream,
+    method: string,
+    params: Params,
+    extra: Extra,
+    target?: string,
+  ): Promise<Result> {
+    this.lastActivity = Date.now();
+    const meta = params._meta;
+    const progressToken = meta?.progressToken;
+    let forwarded = params;
+    if (meta && 'progressToken' in meta) {
+      // The SDK client sets its own token upstream; the remote's token is restored on the way back.
+      const { progressToken: _omit, ...rest } = meta;
+      forwarded = { ...params, _meta: rest };
+    }
+    const onprogress =
+      progressToken === undefined
+        ? undefined
+        : (progress: object) =>
+            void extra
+              .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
+              .catch(() => undefined);
+    const release = this.hub.trackInflight(upstream, this, extra.requestId);
+    const call = target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
+    try {
+      const result = await upstream.request(method, forwarded, { signal: extra.signal, onprogress });
+      call?.end(result.isError === true ? 'tool-error' : 'ok', result);
+      return result;
+    } catch (error) {
+      const wire = toWireError(error);
+      const outcome: CallOutcome = extra.signal.aborted ? 'cancelled' : 'error';
+      call?.end(outcome, undefined, wire.message);
+      throw wire;
+    } finally {
+      release();
+    }
+  }
+
+  async #firstSuccessful(candidates: Upstream[], method: string, params: Params, extra: Extra): Promise<Result> {
+    let lastError: unknown;
+    for (const upstream of candidates) {
+      try {
+        return await this.#forward(upstream, method, params, extra, method === 'resources/read' ? String(params.uri) : undefined);
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw toWireError(lastError);
+  }
+
+  #registerHandlers(): void {
+    const peer = this.peer;
+    const on = (method: string, handler: (params: Params, extra: Extra) => Result | Promise<Result>) =>
+      peer.setRequestHandler(requestSchema(method), (request, extra) => handler((request.params ?? {}) as Params, extra));
+
+    on('initialize', (params) => {
+      this.clientInfo = params.clientInfo as Implementation | undefined;
+      this.clientCapabilities = (params.capabilities as ClientCapabilities | undefined) ?? {};
+      const requested = params.protocolVersion;
+      this.protocolVersion =
+        typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+          ? requested
+          : LATEST_PROTOCOL_VERSION;
+      this.startOwnUpstreams();
+      this.hub.sessionInitialized(this);
+      const instructions = this.#instructions();
+      return {
+        protocolVersion: this.protocolVersion,
+        capabilities: this.#capabilities(),
+        serverInfo: this.#serverInfo(),
+        ...(instructions ? { instructions } : {}),
+      };
+    });
+
+    // The 2026 stateless revision's discovery call: same facts as initialize, no session state touched.
+    on('server/discover', () => {
+      const instructions = this.#instructions();
+      const serverInfo = this.#serverInfo();
+      return {
+        supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
+        capabilities: this.#capabilities(),
+        serverInfo,
+        ...(instructions ? { instructions } : {}),
+        _meta: { 'io.modelcontextprotocol/serverInfo': serverInfo },
+      };
+    });
+
+    on('tools/list', async () => {
+      await this.#settleOwn();
+      return { tools: this.#catalogsNow().toolList };
+    });
+    on('tools/call', (params, extra) => {
+      const target = this.#resolveTool(params.name);
+      return this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
+    });
+    on('prompts/list', async () => {
+      await this.#settleOwn();
+      return { prompts: this.#catalogsNow().promptList };
+    });
+    on('prompts/get', (params, extra) => {
+      const target = this.#resolvePrompt(params.name);
+      return this.#forward(target.upstream, 'prompts/get', { ...params, name: target.name }, extra, target.name);
+    });
+    on('resources/list', async () => {
+      await this.#settleOwn();
+      return { resources: this.#catalogsNow().resourceList };
+    });
+    on('resources/templates/list', async () => {
+      await this.#settleOwn();
+      return { resourceTemplates: this.#catalogsNow().templates.map((t) => t.item) };
+    });
+    on('resources/read', (params, extra) =>
+      this.#firstSuccessful(this.#resourceCandidates(params.uri), 'resources/read', params, extra),
+    );
+    on('resources/subscribe', async (params, extra) => {
+      const uri = params.uri as string;
+      const [upstream] = this.#resourceCandidates(uri);
+      if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
+      const result = await this.#forward(upstream, 'resources/subscribe', params, extra);
+      this.subscriptions.add(uri);
+      return result;
+    });
+    on('resources/unsubscribe', async (params, extra) => {
+      const uri = params.uri as string;
+      this.subscriptions.delete(uri);
+      const [upstream] = this.#resourceCandidates(uri);
+      // A shared child stays subscribed while any other session still wants the updates.
+      if (!upstream || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
+      return this.#forward(upstream, 'resources/unsubscribe', params, extra);
+    });
+    on('completion/complete', (params, extra) => {
+      const ref = (params.ref ?? {}) as Record<string, unknown>;
+      if (ref.type === 'ref/prompt') {
+        const target = this.#resolvePrompt(ref.name);
+        return this.#forward(target.upstream, 'completion/complete', { ...params, ref: { ...ref, name: target.name } }, extra);
+      }
+      if (ref.type === 'ref/resource') {
+        return this.#firstSuccessful(this.#resourceCandidates(ref.uri), 'completion/complete', params, extra);
+      }
+      throw invalidParams('completion/complete needs ref.type "ref/prompt" or "ref/resource"');
+    });
+    on('logging/setLevel', (params) => {
+      const level = params.level;
+      if (typeof level !== 'string') throw invalidParams('logging/setLevel needs a "level"');
+      this.logLevel = level as LoggingLevel;
+      this.hub.applyLogLevels(this.upstreamsInScope());
+      return {};
+    });
+
+    peer.fallbackRequestHandler = async (request, extra) => {
+      // One server, original names: anything Ferry does not know (tasks, extensions) goes through as is.
+      const upstream = this.#single();
+      if (!upstream) throw methodNotFound(request.method);
+      return this.#forward(upstream, request.method, (request.params ?? {}) as Params, extra);
+    };
+
+    peer.setNotificationHandler(notificationSchema('notifications/initialized'), () => undefined);
+    peer.setNotificationHandler(notificationSchema('notifications/roots/list_changed'), async (notification) => {
+      await Promise.allSettled([...this.own.values()].map((u) => u.notify(notification)));
+    });
+    peer.fallbackNotificationHandler = async (notification) => {
+      await this.#single()?.notify(notification);
+    };
+  }
+
+  /** Per-session children may still be starting on the first list request after initialize. */
+  async #settleOwn(): Promise<void> {
+    if (this.own.size === 0) return;
+    await Promise.race([
+      Promise.all([...this.own.values()].map((u) => u.whenSettled())),
+      new Promise((resolve) => setTimeout(resolve, 30_000).unref()),
+    ]);
+  }
+}
+
+export function newSessionId(): string {
+  return randomUUID();
+}
+
+export { preview };

@@ -1,0 +1,445 @@
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  ErrorCode,
+  McpError,
+  ResultSchema,
+  type ClientCapabilities,
+  type ClientNotification,
+  type ClientRequest,
+  type Implementation,
+  type JSONRPCRequest,
+  type Notification,
+  type Progress,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type Result,
+  type ServerCapabilities,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ServerOptions, ServerSpec } from '../config/schema.js';
+import type { UpstreamState } from '../events/types.js';
+import { childEnvironment } from './environment.js';
+import { isAlive, signalTree, sleep, waitForExit, descendantsOf } from './processTree.js';
+import { StderrSink } from './stderr.js';
+
+export interface RestartPolicy {
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  maxExits: number;
+  windowSeconds: number;
+  killGraceMs: number;
+}
+
+/** What the child told us at initialize, plus everything it lists; refreshed on list_changed. */
+export interface UpstreamCatalog {
+  serverInfo: Implementation;
+  protocolVersion: string | undefined;
+  capabilities: ServerCapabilities;
+  instructions: string | undefined;
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+export type UpstreamRequestExtra = RequestHandlerExtra<ClientRequest, ClientNotification>;
+
+export interface UpstreamHooks {
+  /** A request from the child to its client (sampling, elicitation, roots/list): the hub routes it. */
+  onRequest(upstream: Upstream, request: JSONRPCRequest, extra: UpstreamRequestExtra): Promise<Result>;
+  /** Logging, resources/updated and other notifications; list_changed arrives after the catalog refreshed. */
+  onNotification(upstream: Upstream, notification: Notification): void;
+  onState(upstream: Upstream): void;
+  onStderr(upstream: Upstream, line: string): void;
+}
+
+export interface UpstreamInit {
+  name: string;
+  spec: ServerSpec;
+  options: ServerOptions;
+  policy: RestartPolicy;
+  /** Capabilities Ferry declares to the child as its client. */
+  clientCapabilities: ClientCapabilities;
+  clientInfo: Implementation;
+  hooks: UpstreamHooks;
+  /** Turns `${secret:…}` env references into values; throws with a user-facing reason when one is missing. */
+  resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
+  /** First start (initialize included) may take this long, e.g. `npx` fetching a package. */
+  initTimeoutMs?: number;
+}
+
+export interface ForwardOptions {
+  signal?: AbortSignal;
+  onprogress?: (progress: Progress) => void;
+}
+
+interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  duringInit: boolean;
+}
+
+/** A spawn that cannot succeed by retrying (missing program, bad secret reference). */
+class PermanentStartError extends Error {}
+
+/**
+ * Supervises one stdio MCP server: spawns it with the SDK's stdio transport, initializes it, caches its
+ * catalog, restarts it with exponential backoff when it exits, and gives up (`crashed`) on a crash loop.
+ */
+export class Upstream {
+  readonly name: string;
+  #spec: ServerSpec;
+  readonly options: ServerOptions;
+  readonly #init: UpstreamInit;
+  #state: UpstreamState = 'stopped';
+  #reason: string | undefined;
+  #catalog: UpstreamCatalog | undefined;
+  #client: Client | undefined;
+  #transport: StdioClientTransport | undefined;
+  #pid: number | undefined;
+  #exits: number[] = [];
+  #stopping = false;
+  #loop: Promise<void> | undefined;
+  #wake = new AbortController();
+  #settledWaiters: (() => void)[] = [];
+  #refreshing: Promise<void> | undefined;
+  #protocolVersion: string | undefined;
+  readonly stderr: StderrSink;
+
+  constructor(init: UpstreamInit) {
+    this.name = init.name;
+    this.#spec = init.spec;
+    this.options = init.options;
+    this.#init = init;
+    this.stderr = new StderrSink((line) => init.hooks.onStderr(this, line));
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+  get pid(): number | undefined {
+    return this.#pid;
+  }
+  get spec(): ServerSpec {
+    return this.#spec;
+  }
+  /** Undefined until the first successful initialize; kept while restarting so lists stay stable. */
+  get catalog(): UpstreamCatalog | undefined {
+    return this.#catalog;
+  }
+  get isReady(): boolean {
+    return this.#state === 'ready' && this.#client !== undefined;
+  }
+
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = false;
+    this.#wake = new AbortController();
+    this.#exits = [];
+    this.#loop = this.#supervise().finally(() => {
+      this.#loop = undefined;
+    });
+  }
+
+  /** Stops the child and its whole process tree; in-flight requests fail at once with a clear error. */
+  async stop(finalState: 'stopped' | 'disabled' = 'stopped', reason?: string): Promise<void> {
+    this.#stopping = true;
+    this.#wake.abort();
+    await this.#terminateChild();
+    await this.#loop;
+    this.#setState(finalState, reason);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.start();
+  }
+
+  /** Resolves once the server is ready, crashed, stopped or disabled. */
+  whenSettled(): Promise<void> {
+    if (!['starting', 'restarting'].includes(this.#state)) return Promise.resolve();
+    return new Promise((resolve) => this.#settledWaiters.push(resolve));
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: ForwardOptions = {},
+  ): Promise<Result> {
+    const client = this.#client;
+    if (!client || this.#state !== 'ready') throw this.#notReadyError();
+    const timeout = this.options.requestTimeoutSeconds * 1000;
+    try {
+      return await client.request({ method, params } as ClientRequest, ResultSchema, {
+        signal: options.signal,
+        onprogress: options.onprogress,
+        timeout,
+        resetTimeoutOnProgress: true,
+        maxTotalTimeout: timeout * 4,
+      });
+    } catch (error) {
+      if (error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number)) {
+        throw new McpError(
+          ErrorCode.ConnectionClosed,
+          `server "${this.name}" ${this.#stopping ? 'was stopped' : 'exited'} while handling ${method}${this.#lastStderrHint()}`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  async notify(notification: Notification): Promise<void> {
+    if (this.#client && this.#state === 'ready') await this.#client.notification(notification as ClientNotification);
+  }
+
+  #notReadyError(): McpError {
+    const why = this.#reason ? `: ${this.#reason}` : '';
+    return new McpError(ErrorCode.ConnectionClosed, `server "${this.name}" is not available (${this.#state})${why}`);
+  }
+
+  #lastStderrHint(): string {
+    const last = this.stderr.tail.toArray(1)[0];
+    return last ? ` (last stderr: ${last.slice(0, 300)})` : '';
+  }
+
+  #setState(state: UpstreamState, reason?: string): void {
+    const changed = state !== this.#state || reason !== this.#reason;
+    this.#state = state;
+    this.#reason = reason;
+    if (!['starting', 'restarting'].includes(state)) {
+      for (const resolve of this.#settledWaiters.splice(0)) resolve();
+    }
+    if (changed) this.#init.hooks.onState(this);
+  }
+
+  async #supervise(): Promise<void> {
+    const policy = this.#init.policy;
+    let consecutive = 0;
+    while (!this.#stopping) {
+      this.#setState(consecutive === 0 ? 'starting' : 'restarting', consecutive === 0 ? undefined : this.#reason);
+      const startedAt = Date.now();
+      let exit: ChildExit;
+      try {
+        exit = await this.#runChild();
+      } catch (error) {
+        if (error instanceof PermanentStartError) {
+          this.#setState('crashed', error.message);
+          return;
+        }
+        exit = { code: null, signal: null, duringInit: true };
+        this.#reason = `failed to start: ${(error as Error).message}`;
+      }
+      if (this.#stopping) return;
+      const now = Date.now();
+      // A child that stayed up a whole window earns a fresh backoff.
+      if (now - startedAt > policy.windowSeconds * 1000) consecutive = 0;
+      this.#exits = this.#exits.filter((t) => now - t < policy.windowSeconds * 1000);
+      this.#exits.push(now);
+      const exitText = describeExit(exit);
+      const tail = this.stderr.tail.toArray(5).join(' | ');
+      if (this.#exits.length >= policy.maxExits) {
+        this.#setState(
+          'crashed',
+          `${exitText}; it exited ${this.#exits.length} times in ${policy.windowSeconds}s, so Ferry stopped restarting it` +
+            (tail ? `. Last stderr: ${tail}` : ''),
+        );
+        return;
+      }
+      consecutive++;
+      const delay = Math.min(policy.initialBackoffMs * 2 ** (consecutive - 1), policy.maxBackoffMs);
+      this.#setState('restarting', `${exitText}; restarting in ${(delay / 1000).toFixed(1)}s`);
+      await sleep(delay, this.#wake.signal);
+    }
+  }
+
+  /** Runs one child from spawn to exit. Resolves with how it exited. */
+  async #runChild(): Promise<ChildExit> {
+    let env: Record<string, string>;
+    try {
+      env = await this.#init.resolveEnv(this.#spec.env ?? {}, this.name);
+    } catch (error) {
+      throw new PermanentStartError((error as Error).message);
+    }
+    const transport = new StdioClientTransport({
+      command: this.#spec.command,
+      args: this.#spec.args ?? [],
+      env: childEnvironment(env),
+      cwd: this.#spec.cwd,
+      stderr: 'pipe',
+    });
+    const stderrStream = transport.stderr;
+    if (stderrStream) this.stderr.attach(stderrStream as Readable);
+    const client = new Client(this.#init.clientInfo, { capabilities: this.#init.clientCapabilities });
+    client.fallbackRequestHandler = (request, extra) => this.#init.hooks.onRequest(this, request, extra);
+    client.fallbackNotificationHandler = (notification) => this.#onNotification(notification);
+
+    let duringInit = true;
+    const exited = new Promise<ChildExit>((resolve) => {
+      let exitInfo: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
+      transport.onclose = () => resolve({ ...exitInfo, duringInit });
+      const originalStart = transport.start.bind(transport);
+      transport.start = async () => {
+        await originalStart();
+        // The SDK keeps the ChildProcess private; its exit code and signal are what the user needs in a crash reason.
+        const child = (transport as unknown as { _process?: ChildProcess })._process;
+        child?.once('exit', (code, signal) => (exitInfo = { code, signal }));
+      };
+    });
+    // The SDK Client hands the negotiated version only to transports that ask for it.
+    (transport as { setProtocolVersion?: (version: string) => void }).setProtocolVersion = (version) => {
+      this.#protocolVersion = version;
+    };
+    this.#transport = transport;
+    try {
+      await client.connect(transport, { timeout: this.#init.initTimeoutMs ?? 60_000 });
+    } catch (error) {
+      this.#transport = undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES') {
+        throw new PermanentStartError(
+          code === 'ENOENT'
+            ? `cannot run "${this.#spec.command}": no such program (check the command, or that it is installed and on PATH)`
+            : `cannot run "${this.#spec.command}": permission denied`,
+        );
+      }
+      await this.#killTransport(transport, client);
+      const exit = await exited;
+      if (!this.#stopping) this.#reason = `initialize failed: ${(error as Error).message}`;
+      return exit;
+    }
+    this.#pid = transport.pid ?? undefined;
+    this.#client = client;
+    try {
+      this.#catalog = await this.#loadCatalog(client);
+    } catch (error) {
+      this.#reason = `listing its tools failed: ${(error as Error).message}`;
+      this.#client = undefined;
+      await this.#killTransport(transport, client);
+      return exited;
+    }
+    duringInit = false;
+    if (!this.#stopping) this.#setState('ready');
+    const exit = await exited;
+    this.#client = undefined;
+    this.#transport = undefined;
+    this.#pid = undefined;
+    return exit;
+  }
+
+  async #terminateChild(): Promise<void> {
+    const transport = this.#transport;
+    const client = this.#client;
+    this.#client = undefined;
+    if (transport) await this.#killTransport(transport, client);
+  }
+
+  /** Ends stdin, then SIGTERM, then SIGKILL, each to the whole tree, with `killGraceMs` between. */
+  async #killTransport(transport: StdioClientTransport, client: Client | undefined): Promise<void> {
+    const pid = transport.pid;
+    const grace = this.#init.policy.killGraceMs;
+    const snapshot = pid ? [pid, ...(await descendantsOf(pid))] : [];
+    const closing = (client ?? transport).close().catch(() => undefined);
+    if (pid) {
+      let alive = await waitForExit([pid], grace);
+      if (alive.length > 0) {
+        snapshot.push(...(await signalTree(pid, 'SIGTERM')));
+        alive = await waitForExit([pid], grace);
+      }
+      if (alive.length > 0) snapshot.push(...(await signalTree(pid, 'SIGKILL')));
+      for (const member of new Set(snapshot)) {
+        if (member !== pid && isAlive(member)) {
+          try {
+            process.kill(member, 'SIGKILL');
+          } catch {
+            // Gone between the check and the kill.
+          }
+        }
+      }
+    }
+    await closing;
+  }
+
+  async #loadCatalog(client: Client): Promise<UpstreamCatalog> {
+    const capabilities = client.getServerCapabilities() ?? {};
+    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+      capabilities.tools ? this.#listAll<Tool>(client, 'tools/list', 'tools') : [],
+      capabilities.resources ? this.#listAll<Resource>(client, 'resources/list', 'resources') : [],
+      capabilities.resources
+        ? this.#listAll<ResourceTemplate>(client, 'resources/templates/list', 'resourceTemplates').catch(() => [])
+        : [],
+      capabilities.prompts ? this.#listAll<Prompt>(client, 'prompts/list', 'prompts') : [],
+    ]);
+    return {
+      serverInfo: client.getServerVersion() ?? { name: this.name, version: '0' },
+      protocolVersion: this.#protocolVersion,
+      capabilities,
+      instructions: client.getInstructions(),
+      tools,
+      resources,
+      resourceTemplates,
+      prompts,
+    };
+  }
+
+  async #listAll<T>(client: Client, method: string, key: string): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | undefined;
+    // A server that pages forever is cut off rather than trusted.
+    for (let page = 0; page < 100; page++) {
+      const result = await client.request(
+        { method, params: cursor ? { cursor } : {} } as ClientRequest,
+        ResultSchema,
+        { timeout: 30_000 },
+      );
+      const list = (result as Record<string, unknown>)[key];
+      if (Array.isArray(list)) items.push(...(list as T[]));
+      cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+      if (!cursor) break;
+    }
+    return items;
+  }
+
+  async #onNotification(notification: Notification): Promise<void> {
+    const method = notification.method;
+    if (method.endsWith('/list_changed') && this.#client && this.#catalog) {
+      await this.#refreshCatalog();
+    }
+    this.#init.hooks.onNotification(this, notification);
+  }
+
+  async #refreshCatalog(): Promise<void> {
+    // Bursts of list_changed collapse into one refresh that starts after the current one.
+    if (this.#refreshing) return this.#refreshing;
+    this.#refreshing = (async () => {
+      try {
+        const client = this.#client;
+        if (client) this.#catalog = await this.#loadCatalog(client);
+      } catch {
+        // Keep the previous catalog; the child will announce again or crash visibly.
+      } finally {
+        this.#refreshing = undefined;
+      }
+    })();
+    return this.#refreshing;
+  }
+}
+
+export function describeExit(exit: ChildExit): string {
+  const how =
+    exit.signal != null
+      ? `was killed by ${exit.signal}`
+      : exit.code != null
+        ? `exited with code ${exit.code}`
+        : 'stopped';
+  return exit.duringInit ? `it ${how} before finishing initialize` : `it ${how}`;
+}
+
+export { isAlive };
