@@ -104,6 +104,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     bus,
     version: FERRY_VERSION,
     policy: () => config.ferry.restart,
+    maxMessageBytes: () => config.ferry.maxMessageBytes,
     resolveEnv: async (env, server) => {
       if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
       return resolveEnv(env, await secretStore(), server);
@@ -129,6 +130,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     bus,
     configFile,
     apply,
+    secrets: secretStore,
     status: () => ({
       version: FERRY_VERSION,
       pid: process.pid,

@@ -5,6 +5,8 @@ import { validateServerInput } from '../config/serverInput.js';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
+import { secretRefs } from '../secrets/resolve.js';
+import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
 
 export interface StatusSnapshot {
@@ -32,6 +34,8 @@ export interface AdminContext {
   bus: EventBus;
   configFile: ConfigFile;
   status: () => Omit<StatusSnapshot, 'servers'>;
+  /** The secret store, opened on first use. */
+  secrets: () => Promise<SecretStore>;
   /** Applies a config the file now holds; the demo config is replaced by the first real server. */
   apply: (config: FerryConfig) => Promise<void>;
 }
@@ -59,12 +63,17 @@ export class AdminApi {
 
   async addServer(input: ServerInput): Promise<ServerStatus> {
     const issues = validateServerInput(input.name, input.spec, input.options);
-    if (issues.length > 0) throw new AdminError('invalid_input', 'the server definition has problems', issues);
+    if (issues.length > 0)
+      throw new AdminError('invalid_input', 'the server definition has problems', issues);
     await this.#edit((file) => file.addServer(input.name, input.spec, input.options));
     return this.server(input.name);
   }
 
-  async updateServer(name: string, patch: ServerSpecPatch, options?: ServerOptionsInput): Promise<ServerStatus> {
+  async updateServer(
+    name: string,
+    patch: ServerSpecPatch,
+    options?: ServerOptionsInput,
+  ): Promise<ServerStatus> {
     this.server(name);
     await this.#edit(async (file) => {
       if (options !== undefined) await file.setServerOptions(name, options);
@@ -79,9 +88,29 @@ export class AdminApi {
     return this.server(name);
   }
 
+  /** Removes the server from the config and forgets the secrets only it referenced. */
   async removeServer(name: string): Promise<void> {
     this.server(name);
+    const { config } = await this.ctx.configFile.load().catch(() => ({ config: undefined }));
+    const refs = secretRefs(config?.mcpServers[name]?.env);
     await this.#edit((file) => file.removeServer(name));
+    const stillUsed = new Set(
+      Object.values((await this.ctx.configFile.load()).config.mcpServers).flatMap((spec) =>
+        secretRefs(spec.env).map((ref) => ref.key),
+      ),
+    );
+    const orphaned = refs.filter((ref) => !stillUsed.has(ref.key));
+    if (orphaned.length === 0) return;
+    try {
+      const store = await this.ctx.secrets();
+      await Promise.all(orphaned.map((ref) => store.delete(ref.key)));
+    } catch (error) {
+      this.ctx.bus.log(
+        'warn',
+        'ferry',
+        `could not delete the secrets of "${name}": ${(error as Error).message}`,
+      );
+    }
   }
 
   async restartServer(name: string): Promise<ServerStatus> {

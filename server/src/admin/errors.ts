@@ -37,6 +37,10 @@ export class AdminError extends Error {
   }
 
   toJSON(): { code: AdminErrorCode; message: string; issues?: ConfigIssue[] } {
-    return { code: this.code, message: this.message, ...(this.issues.length > 0 ? { issues: this.issues } : {}) };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.issues.length > 0 ? { issues: this.issues } : {}),
+    };
   }
 }

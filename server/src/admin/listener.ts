@@ -21,7 +21,7 @@ export interface AdminListener {
   close(): Promise<void>;
 }
 
-type Handler = (match: RegExpExecArray, body: unknown, url: URL) => Promise<unknown> | unknown;
+type Handler = (match: RegExpExecArray, body: unknown, url: URL) => unknown;
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
@@ -41,8 +41,13 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       /^\/api\/servers\/([^/]+)$/,
       async (m, body) => {
         const name = decodeURIComponent(m[1] as string);
-        const input = (body ?? {}) as { spec?: Record<string, unknown>; options?: Record<string, unknown>; disabled?: boolean };
-        if (typeof input.disabled === 'boolean' && !input.spec && !input.options) return api.setDisabled(name, input.disabled);
+        const input = (body ?? {}) as {
+          spec?: Record<string, unknown>;
+          options?: Record<string, unknown>;
+          disabled?: boolean;
+        };
+        if (typeof input.disabled === 'boolean' && !input.spec && !input.options)
+          return api.setDisabled(name, input.disabled);
         return api.updateServer(name, input.spec ?? {}, input.options);
       },
     ],
@@ -54,7 +59,11 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
         return { removed: true };
       },
     ],
-    ['POST', /^\/api\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(decodeURIComponent(m[1] as string))],
+    [
+      'POST',
+      /^\/api\/servers\/([^/]+)\/restart$/,
+      (m) => api.restartServer(decodeURIComponent(m[1] as string)),
+    ],
     ['GET', /^\/api\/calls$/, (_m, _b, url) => api.calls(Number(url.searchParams.get('limit') ?? 100))],
     ['GET', /^\/api\/logs$/, (_m, _b, url) => api.logs(Number(url.searchParams.get('limit') ?? 200))],
   ];
@@ -64,7 +73,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const host = (req.headers.host ?? '').toLowerCase();
-    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0] ?? '';
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
     if (!LOOPBACK.has(hostname)) throw new AdminError('forbidden', 'Host not allowed');
     if (req.headers.origin !== undefined && req.headers.origin !== origin) {
       throw new AdminError('forbidden', 'Origin not allowed');
@@ -74,7 +83,8 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       throw new AdminError('unauthorized', 'missing or wrong admin token (see runtime.json)');
     }
     const url = new URL(req.url ?? '/', origin);
-    if (req.method === 'GET' && url.pathname === '/api/events') return streamEvents(req, res, options.bus, url);
+    if (req.method === 'GET' && url.pathname === '/api/events')
+      return streamEvents(req, res, options.bus, url);
     for (const [method, pattern, handler] of routes) {
       const match = pattern.exec(url.pathname);
       if (!match || method !== req.method) continue;
@@ -99,8 +109,11 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     handle(req, res).catch((error: unknown) => {
       req.resume();
       const admin =
-        error instanceof AdminError ? error : new AdminError('internal', (error as Error).message ?? String(error));
-      if (admin.code === 'internal') options.bus.log('error', 'admin', String((error as Error).stack ?? error));
+        error instanceof AdminError
+          ? error
+          : new AdminError('internal', (error as Error).message ?? String(error));
+      if (admin.code === 'internal')
+        options.bus.log('error', 'admin', String((error as Error).stack ?? error));
       sendJson(res, admin.status, { error: admin.toJSON() });
     });
   });
@@ -139,7 +152,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 function streamEvents(req: IncomingMessage, res: ServerResponse, bus: EventBus, url: URL): void {
   const since = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? bus.lastSeq);
   res.writeHead(200, SSE_HEADERS);
-  const write = (event: Stamped) => res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  const write = (event: Stamped) =>
+    res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   for (const event of bus.since(Number.isFinite(since) ? since : bus.lastSeq)) write(event);
   const unsubscribe = bus.subscribe(write);
   const timer = setInterval(() => writeSseKeepAlive(res), 15_000);

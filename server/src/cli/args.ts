@@ -17,7 +17,8 @@ export interface ServeArgs {
 function port(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} must be a port number 0-65535 (0 = any free port), not "${value}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new UsageError(`${flag} must be a port number 0-65535 (0 = any free port), not "${value}"`);
   return n;
 }
 
@@ -39,9 +40,12 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     allowPositionals: false,
   });
   const tunnel = values.tunnel ?? 'off';
-  if (!['quick', 'named', 'off'].includes(tunnel)) throw new UsageError(`--tunnel must be quick, named or off, not "${tunnel}"`);
+  if (!['quick', 'named', 'off'].includes(tunnel))
+    throw new UsageError(`--tunnel must be quick, named or off, not "${tunnel}"`);
   if (tunnel !== 'off') {
-    throw new UsageError(`--tunnel ${tunnel} is not available in this build yet; use --tunnel off with --public-url behind your own proxy`);
+    throw new UsageError(
+      `--tunnel ${tunnel} is not available in this build yet; use --tunnel off with --public-url behind your own proxy`,
+    );
   }
   const publicUrl = values['public-url'];
   if (publicUrl !== undefined) {
@@ -49,10 +53,14 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     try {
       url = new URL(publicUrl);
     } catch {
-      throw new UsageError(`--public-url must be an absolute URL such as https://mcp.example.com, not "${publicUrl}"`);
+      throw new UsageError(
+        `--public-url must be an absolute URL such as https://mcp.example.com, not "${publicUrl}"`,
+      );
     }
     if (!['http:', 'https:'].includes(url.protocol) || url.pathname !== '/' || url.search || url.hash) {
-      throw new UsageError(`--public-url must be an origin (scheme, host and optional port only), not "${publicUrl}"`);
+      throw new UsageError(
+        `--public-url must be an origin (scheme, host and optional port only), not "${publicUrl}"`,
+      );
     }
   }
   const secretStore = values['secret-store'];
@@ -65,7 +73,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     port: port(values.port, '--port'),
     host: values.host,
     adminPort: port(values['admin-port'], '--admin-port'),
-    tunnel: tunnel as ServeArgs['tunnel'],
+    tunnel: tunnel,
     publicUrl: publicUrl?.replace(/\/$/, ''),
     secretStore,
     verbose: values.verbose ?? false,

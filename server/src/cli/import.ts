@@ -27,7 +27,8 @@ export async function runImport(argv: string[]): Promise<number> {
     throw new UsageError(`--secrets must be detected, all or none, not "${moveSecrets}"`);
   }
   const storeKind = values['secret-store'] ?? 'keychain';
-  if (storeKind !== 'keychain' && storeKind !== 'file') throw new UsageError('--secret-store must be keychain or file');
+  if (storeKind !== 'keychain' && storeKind !== 'file')
+    throw new UsageError('--secret-store must be keychain or file');
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const target = new ConfigFile(values.config ?? defaultConfigPath(dataDir));
   try {
@@ -39,7 +40,7 @@ export async function runImport(argv: string[]): Promise<number> {
       moveSecrets,
       overwrite: values.overwrite,
     });
-    console.log(formatImportReport(report));
+    console.log(formatImportReport(report).join('\n'));
     return report.imported.length > 0 || report.skipped.length === 0 ? 0 : 1;
   } catch (error) {
     console.error(red((error as Error).message));

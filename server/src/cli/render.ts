@@ -17,7 +17,14 @@ function time(at: number): string {
 export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string | undefined {
   switch (event.type) {
     case 'server.status': {
-      const color = event.state === 'ready' ? green : event.state === 'crashed' ? red : event.state === 'restarting' ? yellow : dim;
+      const color =
+        event.state === 'ready'
+          ? green
+          : event.state === 'crashed'
+            ? red
+            : event.state === 'restarting'
+              ? yellow
+              : dim;
       const reason = event.reason ? ` ${dim('—')} ${event.reason}` : '';
       return `${time(event.at)} ${bold(event.server)} ${color(event.state)}${reason}`;
     }
@@ -33,7 +40,9 @@ export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string
       return `${time(event.at)} ${color(event.level)} ${dim(`[${event.source}]`)} ${event.message}`;
     }
     case 'session.opened':
-      return verbose ? `${time(event.at)} session opened on ${event.endpoint}${event.clientName ? ` by ${event.clientName}` : ''}` : undefined;
+      return verbose
+        ? `${time(event.at)} session opened on ${event.endpoint}${event.clientName ? ` by ${event.clientName}` : ''}`
+        : undefined;
     case 'session.closed':
       return verbose ? `${time(event.at)} session closed (${event.reason ?? 'ended'})` : undefined;
     default:

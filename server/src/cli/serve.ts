@@ -29,7 +29,11 @@ export async function serve(args: ServeArgs): Promise<number> {
       return 2;
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      console.error(red(`port already in use: ${(error as Error).message}. Pick another with --port <n> (0 = any free port).`));
+      console.error(
+        red(
+          `port already in use: ${(error as Error).message}. Pick another with --port <n> (0 = any free port).`,
+        ),
+      );
       return 2;
     }
     throw error;
@@ -39,7 +43,8 @@ export async function serve(args: ServeArgs): Promise<number> {
   console.log(bold('Ferry is running.'));
   console.log(`  MCP endpoint (all servers)  ${cyan(runtime.mcpUrl)}`);
   console.log(`  One server                  ${cyan(`${runtime.publicUrl}/mcp/<name>`)}`);
-  if (runtime.adminUrl) console.log(`  Admin API                   ${runtime.adminUrl} ${dim('(token in runtime.json)')}`);
+  if (runtime.adminUrl)
+    console.log(`  Admin API                   ${runtime.adminUrl} ${dim('(token in runtime.json)')}`);
   console.log(`  Config                      ${core.configPath}`);
   console.log(dim('  Press Ctrl+C to stop.'));
   console.log('');

@@ -10,7 +10,10 @@ export const SECRET_REF_PATTERN = /^\$\{secret:([A-Za-z0-9._/-]{1,200})\}$/;
 /** One entry of `mcpServers`, exactly as Claude Desktop writes it. */
 export const serverSpecSchema = z
   .object({
-    command: z.string().trim().min(1, 'command must name the program to run, e.g. "npx" or "/usr/bin/python3"'),
+    command: z
+      .string()
+      .trim()
+      .min(1, 'command must name the program to run, e.g. "npx" or "/usr/bin/python3"'),
     args: z.array(z.string()).optional(),
     env: z
       .record(z.string().regex(/^[^=\0]+$/, 'env names cannot contain "=" or NUL'), z.string())
@@ -64,10 +67,22 @@ export const ferrySettingsSchema = z
       .min(1024)
       .max(256 * 1024 * 1024)
       .default(4 * 1024 * 1024),
+    /** Largest single message accepted from a child server, in bytes (a larger one ends that child). */
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(32 * 1024 * 1024),
     /** Seconds between SSE keep-alive comments (Cloudflare cuts idle streams at ~100 s). */
     keepAliveSeconds: z.number().int().min(1).max(90).default(15),
     /** Idle sessions are closed after this many minutes. */
-    sessionIdleMinutes: z.number().int().min(1).max(24 * 60).default(60),
+    sessionIdleMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(60),
     secretStore: z.enum(['keychain', 'file']).default('keychain'),
     restart: restartPolicySchema.default(restartPolicySchema.parse({})),
     servers: z.record(z.string(), serverOptionsSchema).default({}),

@@ -38,7 +38,7 @@ export class EventBus {
   }
 
   emit(event: CoreEvent): void {
-    const stamped = { ...event, seq: ++this.#seq, at: this.#now() } as Stamped;
+    const stamped = { ...event, seq: ++this.#seq, at: this.#now() };
     if (stamped.type === 'log') this.logs.push(stamped);
     else if (stamped.type === 'call.end') this.calls.push(stamped);
     this.recent.push(stamped);

@@ -1,5 +1,7 @@
-const SECRET_KEY = /(pass(word|phrase)?|secret|token|api[-_]?key|auth|credential|private[-_]?key|cookie|session)/i;
-const SECRET_VALUE = /\b(sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*|AKIA[0-9A-Z]{16})\b/g;
+const SECRET_KEY =
+  /(pass(word|phrase)?|secret|token|api[-_]?key|auth|credential|private[-_]?key|cookie|session)/i;
+const SECRET_VALUE =
+  /\b(sk-[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*|AKIA[0-9A-Z]{16})\b/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 
 /**

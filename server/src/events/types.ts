@@ -60,7 +60,8 @@ export interface ListenerEvent {
   url: string;
 }
 
-export type CoreEvent = ServerStatusEvent | CallStartEvent | CallEndEvent | LogEvent | SessionEvent | ListenerEvent;
+export type CoreEvent =
+  ServerStatusEvent | CallStartEvent | CallEndEvent | LogEvent | SessionEvent | ListenerEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

@@ -20,7 +20,11 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
     res.end();
     return;
   }
-  const body = JSON.stringify({ jsonrpc: '2.0', id: error.id, error: { code: error.rpcCode, message: error.message } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: error.id,
+    error: { code: error.rpcCode, message: error.message },
+  });
   res.writeHead(error.status, {
     ...error.headers,
     'Content-Type': 'application/json',
@@ -58,7 +62,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, ErrorCode.InvalidRequest, `request body exceeds ${limit} bytes`, { Connection: 'close' });
+  return new HttpError(413, ErrorCode.InvalidRequest, `request body exceeds ${limit} bytes`, {
+    Connection: 'close',
+  });
 }
 
 /** Parses and shape-checks a POST body: one JSON-RPC message or a batch of them. */
@@ -75,7 +81,8 @@ export function parseMessages(body: Buffer): { messages: JSONRPCMessage[]; batch
   for (const item of list) {
     const problem = jsonRpcProblem(item);
     if (problem) {
-      const id = isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? item.id : null;
+      const id =
+        isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? item.id : null;
       throw new HttpError(400, ErrorCode.InvalidRequest, `Invalid Request: ${problem}`, {}, id);
     }
   }
@@ -90,10 +97,12 @@ function jsonRpcProblem(item: unknown): string | undefined {
   if (!isRecord(item)) return 'each message must be a JSON object';
   if (item.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in item;
-  if (hasId && typeof item.id !== 'string' && typeof item.id !== 'number') return '"id" must be a string or number';
+  if (hasId && typeof item.id !== 'string' && typeof item.id !== 'number')
+    return '"id" must be a string or number';
   if ('method' in item) {
     if (typeof item.method !== 'string' || item.method === '') return '"method" must be a non-empty string';
-    if ('params' in item && item.params !== undefined && !isRecord(item.params)) return '"params" must be an object';
+    if ('params' in item && item.params !== undefined && !isRecord(item.params))
+      return '"params" must be an object';
     return undefined;
   }
   if (!hasId) return 'a message needs "method" or "id"';

@@ -64,11 +64,17 @@ export class McpEndpoint {
           res.end();
           return;
         default:
-          throw new HttpError(405, ErrorCode.InvalidRequest, `method ${req.method} not allowed`, { Allow: ALLOW });
+          throw new HttpError(405, ErrorCode.InvalidRequest, `method ${req.method} not allowed`, {
+            Allow: ALLOW,
+          });
       }
     } catch (error) {
       if (error instanceof HttpError) return sendHttpError(res, error);
-      this.#options.bus.log('error', 'http', `MCP endpoint failed: ${(error as Error).stack ?? String(error)}`);
+      this.#options.bus.log(
+        'error',
+        'http',
+        `MCP endpoint failed: ${(error as Error).stack ?? String(error)}`,
+      );
       sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
     }
   }
@@ -82,7 +88,11 @@ export class McpEndpoint {
     const accepts = acceptedTypes(req);
     if (!accepts.json && !accepts.sse) {
       req.resume();
-      throw new HttpError(406, ErrorCode.InvalidRequest, 'Accept must allow application/json or text/event-stream');
+      throw new HttpError(
+        406,
+        ErrorCode.InvalidRequest,
+        'Accept must allow application/json or text/event-stream',
+      );
     }
     const { messages, batch } = parseMessages(await readBody(req, this.#options.maxBodyBytes()));
     // A client that takes only SSE still gets its answer; one that takes only JSON never gets a stream.
@@ -120,7 +130,11 @@ export class McpEndpoint {
   #get(req: IncomingMessage, res: ServerResponse, scope: Scope): void {
     const accepts = acceptedTypes(req);
     if (!accepts.sse) {
-      throw new HttpError(406, ErrorCode.InvalidRequest, 'Accept must allow text/event-stream for the GET stream');
+      throw new HttpError(
+        406,
+        ErrorCode.InvalidRequest,
+        'Accept must allow text/event-stream for the GET stream',
+      );
     }
     const sessionId = headerValue(req, 'mcp-session-id');
     if (!sessionId) {
@@ -153,7 +167,11 @@ export class McpEndpoint {
     if (!/^[\x21-\x7e]{1,128}$/.test(sessionId)) throw badRequest('Mcp-Session-Id must be visible ASCII');
     const live = this.#open(sessionId, scope);
     live.session.startOwnUpstreams();
-    this.#options.bus.log('info', 'http', `re-created unknown session ${sessionId.slice(0, 8)}… transparently`);
+    this.#options.bus.log(
+      'info',
+      'http',
+      `re-created unknown session ${sessionId.slice(0, 8)}… transparently`,
+    );
     return live;
   }
 

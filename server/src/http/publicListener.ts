@@ -47,16 +47,18 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     maxBodyBytes: options.maxBodyBytes,
     keepAliveMs: options.keepAliveMs,
   });
-  let localUrl: URL | undefined;
-  const policy = new OriginPolicy(
-    () => options.publicUrl() ?? (localUrl as URL),
-    options.allowedHosts,
-  );
+  // Known only once listening; the policy reads it per request.
+  const local: { url?: URL } = {};
+  const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), options.allowedHosts);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!policy.hostAllowed(req)) {
       req.resume();
-      options.bus.log('warn', 'http', `refused request with Host "${req.headers.host ?? ''}" (DNS rebinding defence)`);
+      options.bus.log(
+        'warn',
+        'http',
+        `refused request with Host "${req.headers.host ?? ''}" (DNS rebinding defence)`,
+      );
       return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Host not allowed'));
     }
     if (!policy.originAllowed(req)) {
@@ -80,7 +82,10 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     if (legacySingle && req.method === 'GET') {
       const server = legacySingle[1] as string;
       if (!options.hub.hasServer(server)) {
-        return sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`));
+        return sendHttpError(
+          res,
+          new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`),
+        );
       }
       return legacy.openStream(res, { kind: 'server', server }, '/messages');
     }
@@ -111,7 +116,8 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  localUrl = new URL(`http://${host}:${address.port}`);
+  const localUrl = new URL(`http://${host}:${address.port}`);
+  local.url = localUrl;
   const sweeper = setInterval(() => mcp.sweep(options.sessionIdleMs()), 60_000);
   sweeper.unref();
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { isRequest, isResponse } from './jsonRpcHttp.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { HttpError, isRequest, isResponse, sendHttpError } from './jsonRpcHttp.js';
 import { SSE_HEADERS, writeSseKeepAlive, writeSseMessage } from './sseStream.js';
 
 export interface SessionTransportOptions {
@@ -147,6 +148,21 @@ export class SessionTransport implements Transport {
       for (const message of messages) this.onmessage?.(message, info);
       return Promise.resolve();
     }
+    const clash = requestIds.find((id) => this.#exchanges.has(id)) ?? duplicateIn(requestIds);
+    if (clash !== undefined) {
+      // Two live requests with one id cannot both be answered: refuse rather than leave one waiting forever.
+      sendHttpError(
+        res,
+        new HttpError(
+          400,
+          ErrorCode.InvalidRequest,
+          `Invalid Request: id ${JSON.stringify(clash)} is already in flight on this session`,
+          headers,
+          clash,
+        ),
+      );
+      return Promise.resolve();
+    }
     const exchange = new PostExchange(res, requestIds, batch, canSse, headers, this.#keepAliveMs);
     for (const id of requestIds) this.#exchanges.set(id, exchange);
     void exchange.finished.then(() => {
@@ -171,7 +187,12 @@ export class SessionTransport implements Transport {
     for (const message of this.#queue.splice(0)) writeSseMessage(res, message);
   }
 
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.#route(message, options);
+    return Promise.resolve();
+  }
+
+  #route(message: JSONRPCMessage, options?: TransportSendOptions): void {
     if (this.#closed) return;
     if (isResponse(message)) {
       this.#exchanges.get(message.id)?.respond(message);
@@ -187,13 +208,14 @@ export class SessionTransport implements Transport {
     if (this.#queue.length > this.#maxQueued) this.#queue.shift();
   }
 
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     for (const exchange of new Set(this.#exchanges.values())) exchange.close();
     this.#exchanges.clear();
     this.#closeStream();
     this.onclose?.();
+    return Promise.resolve();
   }
 
   #closeStream(): void {
@@ -202,4 +224,13 @@ export class SessionTransport implements Transport {
     this.#stream.res.end();
     this.#stream = undefined;
   }
+}
+
+function duplicateIn(ids: RequestId[]): RequestId | undefined {
+  const seen = new Set<RequestId>();
+  for (const id of ids) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
 }

@@ -14,11 +14,25 @@ import { serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { preview } from '../events/redact.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
-import { Upstream, type RestartPolicy, type UpstreamHooks, type UpstreamRequestExtra } from '../upstream/upstream.js';
+import {
+  Upstream,
+  type RestartPolicy,
+  type UpstreamHooks,
+  type UpstreamRequestExtra,
+} from '../upstream/upstream.js';
 import { HubSession, type Scope } from './session.js';
 import { WireError } from './wireError.js';
 
-const LOG_SEVERITY: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+const LOG_SEVERITY: LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+];
 
 /** Capabilities Ferry claims toward a shared child: requests are routed to the session whose call caused them. */
 const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
@@ -30,6 +44,7 @@ export interface HubOptions {
   policy: () => RestartPolicy;
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
+  maxMessageBytes?: () => number;
 }
 
 interface ServerEntry {
@@ -165,7 +180,12 @@ export class Hub {
       return;
     }
     if (entry.options.sessionMode === 'per-session') {
-      this.#bus.emit({ type: 'server.status', server: entry.name, state: 'ready', reason: 'one child per session' });
+      this.#bus.emit({
+        type: 'server.status',
+        server: entry.name,
+        state: 'ready',
+        reason: 'one child per session',
+      });
       for (const session of this.#sessions.values()) session.startOwnUpstreams();
       return;
     }
@@ -188,7 +208,11 @@ export class Hub {
     this.#bus.emit({ type: 'server.status', server: entry.name, state: finalState });
   }
 
-  createUpstream(name: string, capabilities: ClientCapabilities, owner: HubSession | undefined): Upstream | undefined {
+  createUpstream(
+    name: string,
+    capabilities: ClientCapabilities,
+    owner: HubSession | undefined,
+  ): Upstream | undefined {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
     const hooks: UpstreamHooks = {
@@ -196,6 +220,7 @@ export class Hub {
       onNotification: (upstream, notification) => this.#routeChildNotification(upstream, notification),
       onState: (upstream) => this.#onUpstreamState(upstream, owner),
       onStderr: (upstream, line) => this.#bus.log('info', `server:${upstream.name}`, line),
+      onProtocolError: (upstream, message) => this.#bus.log('warn', `server:${upstream.name}`, message),
     };
     return new Upstream({
       name,
@@ -207,6 +232,7 @@ export class Hub {
       hooks,
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
+      maxMessageBytes: this.#options.maxMessageBytes?.(),
     });
   }
 
@@ -220,7 +246,11 @@ export class Hub {
         ...(upstream.pid ? { pid: upstream.pid } : {}),
       });
     } else if (upstream.state === 'crashed') {
-      this.#bus.log('error', `server:${upstream.name}`, `child of session ${owner.id} crashed: ${upstream.reason}`);
+      this.#bus.log(
+        'error',
+        `server:${upstream.name}`,
+        `child of session ${owner.id} crashed: ${upstream.reason}`,
+      );
     }
     if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
       this.#changed(upstream);
@@ -255,7 +285,11 @@ export class Hub {
       const params = (notification.params ?? {}) as { level?: LoggingLevel; data?: unknown; logger?: string };
       const level = params.level ?? 'info';
       this.#bus.log(
-        severity(level) >= severity('error') ? 'error' : severity(level) >= severity('warning') ? 'warn' : 'info',
+        severity(level) >= severity('error')
+          ? 'error'
+          : severity(level) >= severity('warning')
+            ? 'warn'
+            : 'info',
         `server:${upstream.name}`,
         typeof params.data === 'string' ? params.data : preview(params.data, 2000),
       );
@@ -326,7 +360,10 @@ export class Hub {
 
   trackInflight(upstream: Upstream, session: HubSession, requestId: RequestId): () => void {
     let map = this.#inflight.get(upstream);
-    if (!map) this.#inflight.set(upstream, (map = new Map()));
+    if (!map) {
+      map = new Map<number, Inflight>();
+      this.#inflight.set(upstream, map);
+    }
     const key = ++this.#inflightSeq;
     map.set(key, { session, requestId });
     return () => {
@@ -335,7 +372,13 @@ export class Hub {
     };
   }
 
-  callStarted(session: HubSession, upstream: Upstream, method: string, target: string, params: Record<string, unknown>): CallHandle {
+  callStarted(
+    session: HubSession,
+    upstream: Upstream,
+    method: string,
+    target: string,
+    params: Record<string, unknown>,
+  ): CallHandle {
     const callId = randomUUID();
     const started = performance.now();
     const base = { callId, sessionId: session.id, server: upstream.name, method, target };
@@ -412,7 +455,9 @@ export class Hub {
       const catalog = upstream?.catalog;
       return {
         name: entry.name,
-        state: entry.spec.disabled ? 'disabled' : (upstream?.state ?? (entry.options.sessionMode === 'per-session' ? 'ready' : 'stopped')),
+        state: entry.spec.disabled
+          ? 'disabled'
+          : (upstream?.state ?? (entry.options.sessionMode === 'per-session' ? 'ready' : 'stopped')),
         reason: upstream?.reason,
         pid: upstream?.pid,
         sessionMode: entry.options.sessionMode,
@@ -421,7 +466,9 @@ export class Hub {
         tools: catalog?.tools.length ?? 0,
         resources: catalog?.resources.length ?? 0,
         prompts: catalog?.prompts.length ?? 0,
-        serverInfo: catalog ? { name: catalog.serverInfo.name, version: catalog.serverInfo.version } : undefined,
+        serverInfo: catalog
+          ? { name: catalog.serverInfo.name, version: catalog.serverInfo.version }
+          : undefined,
         stderrTail: upstream?.stderr.tail.toArray(20) ?? [],
         children,
       };
@@ -430,12 +477,16 @@ export class Hub {
 
   /** Resolves when every shared server has left starting/restarting (ready, crashed or stopped). */
   async whenSettled(): Promise<void> {
-    await Promise.all([...this.#entries.values()].map((e) => e.shared?.whenSettled()));
+    await Promise.all([...this.#entries.values()].map((e) => e.shared?.whenSettled() ?? Promise.resolve()));
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')));
-    await Promise.allSettled([...this.#entries.values()].map((entry) => entry.shared?.stop()));
+    await Promise.allSettled(
+      [...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')),
+    );
+    await Promise.allSettled(
+      [...this.#entries.values()].map((entry) => entry.shared?.stop() ?? Promise.resolve()),
+    );
   }
 }
 

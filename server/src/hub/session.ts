@@ -103,7 +103,11 @@ export class HubSession {
   }
 
   /** A child's request to its client, sent on the stream of the call that caused it. */
-  requestClient(request: Request, relatedRequestId: RequestId | undefined, signal: AbortSignal): Promise<Result> {
+  requestClient(
+    request: Request,
+    relatedRequestId: RequestId | undefined,
+    signal: AbortSignal,
+  ): Promise<Result> {
     return this.peer.request(request, ResultSchema, { relatedRequestId, signal, timeout: 300_000 });
   }
 
@@ -168,7 +172,9 @@ export class HubSession {
     if (this.scope.kind === 'server') return this.#single()?.catalog?.instructions;
     const parts = this.upstreamsInScope()
       .filter((u) => u.catalog?.instructions)
-      .map((u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`);
+      .map(
+        (u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`,
+      );
     return parts.length > 0 ? parts.join('\n\n') : undefined;
   }
 
@@ -256,7 +262,9 @@ export class HubSession {
     if (listed) return [listed];
     const matched = catalogs.templates.filter((t) => t.template.match(uri) !== null).map((t) => t.upstream);
     if (matched.length > 0) return [...new Set(matched)];
-    const withResources = this.upstreamsInScope().filter((u) => u.isReady && u.catalog?.capabilities.resources);
+    const withResources = this.upstreamsInScope().filter(
+      (u) => u.isReady && u.catalog?.capabilities.resources,
+    );
     if (withResources.length === 0) throw new WireError(-32002, `Resource not found: ${uri}`, { uri });
     return withResources;
   }
@@ -290,7 +298,8 @@ export class HubSession {
               .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
               .catch(() => undefined);
     const release = this.hub.trackInflight(upstream, this, extra.requestId);
-    const call = target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
+    const call =
+      target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
     try {
       const result = await upstream.request(method, forwarded, { signal: extra.signal, onprogress });
       call?.end(result.isError === true ? 'tool-error' : 'ok', result);
@@ -305,11 +314,22 @@ export class HubSession {
     }
   }
 
-  async #firstSuccessful(candidates: Upstream[], method: string, params: Params, extra: Extra): Promise<Result> {
+  async #firstSuccessful(
+    candidates: Upstream[],
+    method: string,
+    params: Params,
+    extra: Extra,
+  ): Promise<Result> {
     let lastError: unknown;
     for (const upstream of candidates) {
       try {
-        return await this.#forward(upstream, method, params, extra, method === 'resources/read' ? String(params.uri) : undefined);
+        return await this.#forward(
+          upstream,
+          method,
+          params,
+          extra,
+          method === 'resources/read' ? String(params.uri) : undefined,
+        );
       } catch (error) {
         lastError = error;
       }
@@ -320,7 +340,9 @@ export class HubSession {
   #registerHandlers(): void {
     const peer = this.peer;
     const on = (method: string, handler: (params: Params, extra: Extra) => Result | Promise<Result>) =>
-      peer.setRequestHandler(requestSchema(method), (request, extra) => handler((request.params ?? {}) as Params, extra));
+      peer.setRequestHandler(requestSchema(method), (request, extra) =>
+        handler((request.params ?? {}) as Params, extra),
+      );
 
     on('initialize', (params) => {
       this.clientInfo = params.clientInfo as Implementation | undefined;
@@ -360,7 +382,13 @@ export class HubSession {
     });
     on('tools/call', (params, extra) => {
       const target = this.#resolveTool(params.name);
-      return this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
+      return this.#forward(
+        target.upstream,
+        'tools/call',
+        { ...params, name: target.name },
+        extra,
+        target.name,
+      );
     });
     on('prompts/list', async () => {
       await this.#settleOwn();
@@ -368,7 +396,13 @@ export class HubSession {
     });
     on('prompts/get', (params, extra) => {
       const target = this.#resolvePrompt(params.name);
-      return this.#forward(target.upstream, 'prompts/get', { ...params, name: target.name }, extra, target.name);
+      return this.#forward(
+        target.upstream,
+        'prompts/get',
+        { ...params, name: target.name },
+        extra,
+        target.name,
+      );
     });
     on('resources/list', async () => {
       await this.#settleOwn();
@@ -401,7 +435,12 @@ export class HubSession {
       const ref = (params.ref ?? {}) as Record<string, unknown>;
       if (ref.type === 'ref/prompt') {
         const target = this.#resolvePrompt(ref.name);
-        return this.#forward(target.upstream, 'completion/complete', { ...params, ref: { ...ref, name: target.name } }, extra);
+        return this.#forward(
+          target.upstream,
+          'completion/complete',
+          { ...params, ref: { ...ref, name: target.name } },
+          extra,
+        );
       }
       if (ref.type === 'ref/resource') {
         return this.#firstSuccessful(this.#resourceCandidates(ref.uri), 'completion/complete', params, extra);
@@ -420,13 +459,16 @@ export class HubSession {
       // One server, original names: anything Ferry does not know (tasks, extensions) goes through as is.
       const upstream = this.#single();
       if (!upstream) throw methodNotFound(request.method);
-      return this.#forward(upstream, request.method, (request.params ?? {}) as Params, extra);
+      return this.#forward(upstream, request.method, request.params ?? {}, extra);
     };
 
     peer.setNotificationHandler(notificationSchema('notifications/initialized'), () => undefined);
-    peer.setNotificationHandler(notificationSchema('notifications/roots/list_changed'), async (notification) => {
-      await Promise.allSettled([...this.own.values()].map((u) => u.notify(notification)));
-    });
+    peer.setNotificationHandler(
+      notificationSchema('notifications/roots/list_changed'),
+      async (notification) => {
+        await Promise.allSettled([...this.own.values()].map((u) => u.notify(notification)));
+      },
+    );
     peer.fallbackNotificationHandler = async (notification) => {
       await this.#single()?.notify(notification);
     };

@@ -19,7 +19,8 @@ const SDK_PREFIX = /^MCP error -?\d+: /;
 
 export function toWireError(error: unknown): WireError {
   if (error instanceof WireError) return error;
-  if (error instanceof McpError) return new WireError(error.code, error.message.replace(SDK_PREFIX, ''), error.data);
+  if (error instanceof McpError)
+    return new WireError(error.code, error.message.replace(SDK_PREFIX, ''), error.data);
   if (error instanceof Error && error.name === 'AbortError') {
     return new WireError(ErrorCode.RequestTimeout, 'request cancelled');
   }

@@ -8,7 +8,9 @@ import { execFile } from 'node:child_process';
 export async function descendantsOf(rootPid: number): Promise<number[]> {
   if (process.platform === 'win32') return [];
   const table = await new Promise<string>((resolve) => {
-    execFile('ps', ['-A', '-o', 'pid=,ppid='], { timeout: 5000 }, (error, stdout) => resolve(error ? '' : stdout));
+    execFile('ps', ['-A', '-o', 'pid=,ppid='], { timeout: 5000 }, (error, stdout) =>
+      resolve(error ? '' : stdout),
+    );
   });
   const children = new Map<number, number[]>();
   for (const line of table.split('\n')) {

@@ -19,6 +19,7 @@ export class StderrSink {
   #windowStart = 0;
   #windowCount = 0;
   #dropped = 0;
+  #reportTimer: NodeJS.Timeout | undefined;
   readonly #maxLineLength: number;
   readonly #maxLinesPerSecond: number;
   readonly #now: () => number;
@@ -74,10 +75,16 @@ export class StderrSink {
       this.#windowCount = 0;
     }
     if (this.#windowCount++ < this.#maxLinesPerSecond) this.emitLine(text);
-    else this.#dropped++;
+    else {
+      this.#dropped++;
+      // A burst that ends inside the window still gets its count reported when the window closes.
+      this.#reportTimer ??= setTimeout(() => this.#reportDropped(), 1000 - (now - this.#windowStart)).unref();
+    }
   }
 
   #reportDropped(): void {
+    clearTimeout(this.#reportTimer);
+    this.#reportTimer = undefined;
     if (this.#dropped > 0) {
       this.emitLine(`…${this.#dropped} more stderr lines not logged (over ${this.#maxLinesPerSecond}/s)`);
       this.#dropped = 0;

@@ -25,6 +25,7 @@ import type { ServerOptions, ServerSpec } from '../config/schema.js';
 import type { UpstreamState } from '../events/types.js';
 import { childEnvironment } from './environment.js';
 import { isAlive, signalTree, sleep, waitForExit, descendantsOf } from './processTree.js';
+import { LineReadBuffer } from './lineBuffer.js';
 import { StderrSink } from './stderr.js';
 
 export interface RestartPolicy {
@@ -56,6 +57,8 @@ export interface UpstreamHooks {
   onNotification(upstream: Upstream, notification: Notification): void;
   onState(upstream: Upstream): void;
   onStderr(upstream: Upstream, line: string): void;
+  /** The child broke the protocol (non-JSON on stdout, an oversized message): worth a warning, not a crash. */
+  onProtocolError(upstream: Upstream, message: string): void;
 }
 
 export interface UpstreamInit {
@@ -71,6 +74,8 @@ export interface UpstreamInit {
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   /** First start (initialize included) may take this long, e.g. `npx` fetching a package. */
   initTimeoutMs?: number;
+  /** Largest single message accepted from the child; a larger one ends the child (it cannot be resynced). */
+  maxMessageBytes?: number;
 }
 
 export interface ForwardOptions {
@@ -109,6 +114,8 @@ export class Upstream {
   #settledWaiters: (() => void)[] = [];
   #refreshing: Promise<void> | undefined;
   #protocolVersion: string | undefined;
+  #lastProtocolError: string | undefined;
+  #protocolErrorWindow = { start: 0, count: 0 };
   readonly stderr: StderrSink;
 
   constructor(init: UpstreamInit) {
@@ -178,7 +185,7 @@ export class Upstream {
     if (!client || this.#state !== 'ready') throw this.#notReadyError();
     const timeout = this.options.requestTimeoutSeconds * 1000;
     try {
-      return await client.request({ method, params } as ClientRequest, ResultSchema, {
+      return await client.request({ method, params }, ResultSchema, {
         signal: options.signal,
         onprogress: options.onprogress,
         timeout,
@@ -189,7 +196,7 @@ export class Upstream {
       if (error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number)) {
         throw new McpError(
           ErrorCode.ConnectionClosed,
-          `server "${this.name}" ${this.#stopping ? 'was stopped' : 'exited'} while handling ${method}${this.#lastStderrHint()}`,
+          `server "${this.name}" ${this.#stopping ? 'was stopped' : 'exited'} while handling ${method}${this.#exitHint()}`,
         );
       }
       throw error;
@@ -197,17 +204,37 @@ export class Upstream {
   }
 
   async notify(notification: Notification): Promise<void> {
-    if (this.#client && this.#state === 'ready') await this.#client.notification(notification as ClientNotification);
+    if (this.#client && this.#state === 'ready') await this.#client.notification(notification);
   }
 
   #notReadyError(): McpError {
     const why = this.#reason ? `: ${this.#reason}` : '';
-    return new McpError(ErrorCode.ConnectionClosed, `server "${this.name}" is not available (${this.#state})${why}`);
+    return new McpError(
+      ErrorCode.ConnectionClosed,
+      `server "${this.name}" is not available (${this.#state})${why}`,
+    );
   }
 
-  #lastStderrHint(): string {
+  #exitHint(): string {
+    if (this.#lastProtocolError) return ` (${this.#lastProtocolError})`;
     const last = this.stderr.tail.toArray(1)[0];
     return last ? ` (last stderr: ${last.slice(0, 300)})` : '';
+  }
+
+  #protocolError(error: Error): void {
+    const message = error.message.slice(0, 300);
+    if (/maximum size/.test(message)) {
+      this.#lastProtocolError = `it sent a message over the ${Math.round((this.#init.maxMessageBytes ?? 32 * 1024 * 1024) / 1048576)} MiB limit`;
+    }
+    // A child printing junk on stdout would otherwise flood the log with one warning per line.
+    const now = Date.now();
+    if (now - this.#protocolErrorWindow.start > 1000) this.#protocolErrorWindow = { start: now, count: 0 };
+    if (this.#protocolErrorWindow.count++ < 10) {
+      this.#init.hooks.onProtocolError(
+        this,
+        `protocol error from the child (stdout must carry only JSON-RPC): ${message}`,
+      );
+    }
   }
 
   #setState(state: UpstreamState, reason?: string): void {
@@ -224,7 +251,10 @@ export class Upstream {
     const policy = this.#init.policy;
     let consecutive = 0;
     while (!this.#stopping) {
-      this.#setState(consecutive === 0 ? 'starting' : 'restarting', consecutive === 0 ? undefined : this.#reason);
+      this.#setState(
+        consecutive === 0 ? 'starting' : 'restarting',
+        consecutive === 0 ? undefined : this.#reason,
+      );
       const startedAt = Date.now();
       let exit: ChildExit;
       try {
@@ -274,7 +304,14 @@ export class Upstream {
       env: childEnvironment(env),
       cwd: this.#spec.cwd,
       stderr: 'pipe',
+      maxBufferSize: this.#init.maxMessageBytes ?? 32 * 1024 * 1024,
     });
+    // The SDK's reader is private and quadratic on large messages; ours has the same contract.
+    (transport as unknown as { _readBuffer: LineReadBuffer })._readBuffer = new LineReadBuffer(
+      this.#init.maxMessageBytes ?? 32 * 1024 * 1024,
+    );
+    this.#lastProtocolError = undefined;
+    transport.onerror = (error) => this.#protocolError(error);
     const stderrStream = transport.stderr;
     if (stderrStream) this.stderr.attach(stderrStream as Readable);
     const client = new Client(this.#init.clientInfo, { capabilities: this.#init.clientCapabilities });
@@ -373,7 +410,9 @@ export class Upstream {
       capabilities.tools ? this.#listAll<Tool>(client, 'tools/list', 'tools') : [],
       capabilities.resources ? this.#listAll<Resource>(client, 'resources/list', 'resources') : [],
       capabilities.resources
-        ? this.#listAll<ResourceTemplate>(client, 'resources/templates/list', 'resourceTemplates').catch(() => [])
+        ? this.#listAll<ResourceTemplate>(client, 'resources/templates/list', 'resourceTemplates').catch(
+            () => [],
+          )
         : [],
       capabilities.prompts ? this.#listAll<Prompt>(client, 'prompts/list', 'prompts') : [],
     ]);
@@ -394,11 +433,9 @@ export class Upstream {
     let cursor: string | undefined;
     // A server that pages forever is cut off rather than trusted.
     for (let page = 0; page < 100; page++) {
-      const result = await client.request(
-        { method, params: cursor ? { cursor } : {} } as ClientRequest,
-        ResultSchema,
-        { timeout: 30_000 },
-      );
+      const result = await client.request({ method, params: cursor ? { cursor } : {} }, ResultSchema, {
+        timeout: 30_000,
+      });
       const list = (result as Record<string, unknown>)[key];
       if (Array.isArray(list)) items.push(...(list as T[]));
       cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;

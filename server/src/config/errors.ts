@@ -1,0 +1,74 @@
+export type ConfigErrorCode =
+  /** The file does not exist where it is required to (import source). Ferry's own config may be missing. */
+  | 'config_not_found'
+  /** Not valid JSON; `line` and `column` point at the problem. */
+  | 'config_syntax'
+  /** Valid JSON that fails the schema; `issues` lists every problem. */
+  | 'config_invalid'
+  /** Reading or writing failed at the OS level (permissions, disk full, a directory in the way). */
+  | 'config_io'
+  /** A mutation named a server that is not in the config. */
+  | 'server_not_found'
+  /** `addServer` with a name that is already taken. */
+  | 'server_exists';
+
+/** One problem, addressed the way the admin form addresses fields: `mcpServers.github.env.TOKEN`, `args[0]`. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+  /** What the user should change, in words. */
+  fix: string;
+}
+
+export interface ConfigErrorOptions {
+  cause?: unknown;
+  issues?: ConfigIssue[];
+  line?: number;
+  column?: number;
+}
+
+/**
+ * Every failure of loading, validating or writing a config. `code` is for programs (the admin API maps it to
+ * a status), `message` is for people and always names the file and what to do.
+ */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[];
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+
+  constructor(
+    readonly code: ConfigErrorCode,
+    readonly file: string,
+    message: string,
+    options: ConfigErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ConfigError';
+    this.issues = options.issues ?? [];
+    this.line = options.line;
+    this.column = options.column;
+  }
+}
+
+export function isConfigError(error: unknown, code?: ConfigErrorCode): error is ConfigError {
+  return error instanceof ConfigError && (code === undefined || error.code === code);
+}
+
+/** Turns an fs error into a ConfigError that says what went wrong with which file and what to try. */
+export function configIoError(file: string, action: 'read' | 'write', error: unknown): ConfigError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const detail = error instanceof Error ? error.message : String(error);
+  const fix =
+    code === 'EACCES' || code === 'EPERM'
+      ? `give your user ${action} permission on ${file} and its directory`
+      : code === 'EISDIR'
+        ? `${file} is a directory; move it away so Ferry can use that path for its config file`
+        : code === 'ENOSPC' || code === 'EDQUOT'
+          ? 'free some disk space'
+          : code === 'EROFS'
+            ? 'the file system is read-only; point Ferry at a writable data directory'
+            : `check that ${file} and its directory are accessible`;
+  return new ConfigError('config_io', file, `${file}: cannot ${action} the file (${detail}). Fix: ${fix}.`, {
+    cause: error,
+  });
+}

@@ -1,0 +1,82 @@
+/** Raw HTTP helpers for protocol-level tests where the SDK client would hide what is on the wire. */
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: unknown;
+}
+
+export async function rawPost(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawResponse> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return read(res);
+}
+
+export async function read(res: Response): Promise<RawResponse> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export const initializeBody = (id: number | string = 0, protocolVersion = '2025-11-25') => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'initialize',
+  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } },
+});
+
+/** Initializes a session by hand; returns its id. */
+export async function openSession(url: string, headers: Record<string, string> = {}): Promise<string> {
+  const init = await rawPost(url, initializeBody(), headers);
+  const id = init.headers.get('mcp-session-id');
+  if (init.status !== 200 || !id) throw new Error(`initialize failed: ${init.status} ${init.text}`);
+  await rawPost(
+    url,
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    { 'mcp-session-id': id, ...headers },
+  );
+  return id;
+}
+
+/** The JSON-RPC messages of an SSE body, in order. */
+export function sseMessages(text: string): unknown[] {
+  return text
+    .split('\n\n')
+    .map((block) =>
+      block
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => line.slice(6))
+        .join('\n'),
+    )
+    .filter(Boolean)
+    .map((data) => JSON.parse(data) as unknown);
+}
+
+export const call = (
+  id: number | string,
+  name: string,
+  args: Record<string, unknown>,
+  meta?: Record<string, unknown>,
+) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
+});
