@@ -181,6 +181,7 @@ export class Upstream {
     params: Record<string, unknown> | undefined,
     options: ForwardOptions = {},
   ): Promise<Result> {
+    if (this.#state === 'starting' || this.#state === 'restarting') await this.#settled(options.signal);
     const client = this.#client;
     if (!client || this.#state !== 'ready') throw this.#notReadyError();
     const timeout = this.options.requestTimeoutSeconds * 1000;
@@ -205,6 +206,19 @@ export class Upstream {
 
   async notify(notification: Notification): Promise<void> {
     if (this.#client && this.#state === 'ready') await this.#client.notification(notification);
+  }
+
+  /** A call that arrives while the child is (re)starting waits for it, up to 30 s or the caller's cancel. */
+  async #settled(signal: AbortSignal | undefined): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.whenSettled(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 30_000);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   #notReadyError(): McpError {
@@ -352,6 +366,7 @@ export class Upstream {
       if (!this.#stopping) this.#reason = `initialize failed: ${(error as Error).message}`;
       return exit;
     }
+    keepNotificationsBeforeResponses(transport);
     this.#pid = transport.pid ?? undefined;
     this.#client = client;
     try {
@@ -480,3 +495,25 @@ export function describeExit(exit: ChildExit): string {
 }
 
 export { isAlive };
+
+/**
+ * The SDK dispatches notifications on a microtask but settles responses synchronously, so when a child's
+ * last progress notification and its result arrive in one read, the request settles first and the
+ * progress is dropped as unknown. When a notification arrived in the current tick, a response waits for
+ * the next macrotask, after every queued notification handler; otherwise it is delivered at once.
+ */
+function keepNotificationsBeforeResponses(transport: StdioClientTransport): void {
+  const deliver = transport.onmessage;
+  if (!deliver) return;
+  let notificationThisTick = false;
+  transport.onmessage = (message) => {
+    const isNotification = 'method' in message && !('id' in message);
+    const isResponse = !('method' in message) && 'id' in message;
+    if (isNotification && !notificationThisTick) {
+      notificationThisTick = true;
+      setImmediate(() => (notificationThisTick = false));
+    }
+    if (isResponse && notificationThisTick) setImmediate(() => deliver(message));
+    else deliver(message);
+  };
+}
