@@ -223,30 +223,39 @@ export class HubSession {
     return catalogs;
   }
 
-  #resolveTool(name: unknown): { upstream: Upstream; name: string } {
-    if (typeof name !== 'string') throw invalidParams('tools/call needs a string "name"');
+  /**
+   * Exposed name -> (child, original name). A name not found while some server is still starting (Ferry
+   * just restarted and Claude calls a cached tool at once) is looked up again once those servers settle.
+   */
+  async #resolve(kind: 'tools' | 'prompts', name: unknown): Promise<{ upstream: Upstream; name: string }> {
+    const what = kind === 'tools' ? 'tool' : 'prompt';
+    if (typeof name !== 'string') throw invalidParams(`a ${what} "name" string is required`);
     if (this.scope.kind === 'server') {
       const upstream = this.#single();
       if (!upstream) throw this.#serverGone();
       return { upstream, name };
     }
-    const target = this.#catalogsNow().tools.get(name);
-    const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
-    if (!target || !upstream) throw invalidParams(`Unknown tool: ${name}`);
-    return { upstream, name: target.original };
+    const lookup = () => {
+      const target = this.#catalogsNow()[kind].get(name);
+      const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
+      return target && upstream ? { upstream, name: target.original } : undefined;
+    };
+    const found = lookup() ?? ((await this.#settleStarting(30_000)) ? lookup() : undefined);
+    if (!found) throw invalidParams(`Unknown ${what}: ${name}`);
+    return found;
   }
 
-  #resolvePrompt(name: unknown): { upstream: Upstream; name: string } {
-    if (typeof name !== 'string') throw invalidParams('a prompt "name" string is required');
-    if (this.scope.kind === 'server') {
-      const upstream = this.#single();
-      if (!upstream) throw this.#serverGone();
-      return { upstream, name };
-    }
-    const target = this.#catalogsNow().prompts.get(name);
-    const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
-    if (!target || !upstream) throw invalidParams(`Unknown prompt: ${name}`);
-    return { upstream, name: target.original };
+  /** Waits (bounded) for servers in scope that are starting or restarting; true if there were any. */
+  async #settleStarting(ms: number): Promise<boolean> {
+    const pending = this.upstreamsInScope().filter((u) => u.state === 'starting' || u.state === 'restarting');
+    if (pending.length === 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(pending.map((u) => u.whenSettled())),
+      new Promise((resolve) => (timer = setTimeout(resolve, ms))),
+    ]);
+    clearTimeout(timer);
+    return true;
   }
 
   /** Candidates for a resource URI, most likely first: listed, then template match, then any resource server. */
@@ -344,7 +353,7 @@ export class HubSession {
         handler((request.params ?? {}) as Params, extra),
       );
 
-    on('initialize', (params) => {
+    on('initialize', async (params) => {
       this.clientInfo = params.clientInfo as Implementation | undefined;
       this.clientCapabilities = (params.capabilities as ClientCapabilities | undefined) ?? {};
       const requested = params.protocolVersion;
@@ -354,6 +363,8 @@ export class HubSession {
           : LATEST_PROTOCOL_VERSION;
       this.startOwnUpstreams();
       this.hub.sessionInitialized(this);
+      // On /mcp/<server> the answer describes that server, so it waits (bounded) for it to be up.
+      if (this.scope.kind === 'server') await this.#settleStarting(30_000);
       const instructions = this.#instructions();
       return {
         protocolVersion: this.protocolVersion,
@@ -380,8 +391,8 @@ export class HubSession {
       await this.#settleOwn();
       return { tools: this.#catalogsNow().toolList };
     });
-    on('tools/call', (params, extra) => {
-      const target = this.#resolveTool(params.name);
+    on('tools/call', async (params, extra) => {
+      const target = await this.#resolve('tools', params.name);
       return this.#forward(
         target.upstream,
         'tools/call',
@@ -394,8 +405,8 @@ export class HubSession {
       await this.#settleOwn();
       return { prompts: this.#catalogsNow().promptList };
     });
-    on('prompts/get', (params, extra) => {
-      const target = this.#resolvePrompt(params.name);
+    on('prompts/get', async (params, extra) => {
+      const target = await this.#resolve('prompts', params.name);
       return this.#forward(
         target.upstream,
         'prompts/get',
@@ -431,10 +442,10 @@ export class HubSession {
       if (!upstream || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
       return this.#forward(upstream, 'resources/unsubscribe', params, extra);
     });
-    on('completion/complete', (params, extra) => {
+    on('completion/complete', async (params, extra) => {
       const ref = (params.ref ?? {}) as Record<string, unknown>;
       if (ref.type === 'ref/prompt') {
-        const target = this.#resolvePrompt(ref.name);
+        const target = await this.#resolve('prompts', ref.name);
         return this.#forward(
           target.upstream,
           'completion/complete',
@@ -474,13 +485,12 @@ export class HubSession {
     };
   }
 
-  /** Per-session children may still be starting on the first list request after initialize. */
+  /**
+   * A list asked for while servers are still starting (right after Ferry or a session started) waits a
+   * little for them, so the first answer is complete; a slower server follows with list_changed.
+   */
   async #settleOwn(): Promise<void> {
-    if (this.own.size === 0) return;
-    await Promise.race([
-      Promise.all([...this.own.values()].map((u) => u.whenSettled())),
-      new Promise((resolve) => setTimeout(resolve, 30_000).unref()),
-    ]);
+    await this.#settleStarting(this.own.size > 0 ? 30_000 : 5_000);
   }
 }
 

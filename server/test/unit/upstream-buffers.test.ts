@@ -53,7 +53,7 @@ describe('LineReadBuffer', () => {
       buffer.append(payload.subarray(at, at + 65536));
       if (at + 65536 < payload.length) expect(buffer.readMessage()).toBeNull();
     }
-    const message = buffer.readMessage() as { result: { t: string } };
+    const message = buffer.readMessage() as unknown as { result: { t: string } };
     expect(message.result.t).toHaveLength(8 * 1024 * 1024);
   });
 });

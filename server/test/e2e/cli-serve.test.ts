@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/upstream/processTree.js';
+import { echoServer, node, repoRoot } from '../helpers/fixtures.js';
+import { startServeProcess } from '../helpers/serveProcess.js';
+
+const cli = path.join(repoRoot, 'server/dist/cli.js');
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('ferry serve (the real CLI process)', () => {
+  it('writes runtime.json with mode 0600, serves, and on SIGTERM stops children and removes the file', async () => {
+    const ferry = await startServeProcess({ mcpServers: { echo: echoServer() } });
+    const runtimePath = path.join(ferry.dataDir, 'runtime.json');
+    expect((await stat(runtimePath)).mode & 0o777).toBe(0o600);
+    expect(ferry.runtime).toMatchObject({
+      pid: ferry.child.pid,
+      mcpUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/),
+      adminUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+    });
+    const client = new Client({ name: 'cli-test', version: '1' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(ferry.runtime.mcpUrl)));
+    const result = await client.callTool({ name: 'echo__echo', arguments: { text: 'through the CLI' } });
+    expect(result.content).toEqual([{ type: 'text', text: 'through the CLI' }]);
+    const status = (await (
+      await fetch(`${ferry.runtime.adminUrl}/api/status`, {
+        headers: { authorization: `Bearer ${ferry.runtime.adminToken}` },
+      })
+    ).json()) as { servers: { pid: number }[] };
+    const childPid = status.servers[0]?.pid as number;
+    expect(isAlive(childPid)).toBe(true);
+    await client.close();
+    const dataDir = ferry.dataDir;
+    const exited = new Promise<number | null>((resolve) => ferry.child.once('exit', resolve));
+    ferry.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await expect(stat(runtimePath)).rejects.toThrow(/ENOENT/);
+    expect(isAlive(childPid)).toBe(false);
+    expect(ferry.output()).toContain('Ferry is running.');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the built-in demo server when there is no config', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
+    // No --config: the default path inside the data dir does not exist, so Ferry serves its demo.
+    const child = spawn(node, [cli, 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: 'ignore' });
+    try {
+      let runtime: { mcpUrl: string } | undefined;
+      for (let i = 0; i < 200 && !runtime; i++) {
+        runtime = await readFile(path.join(dataDir, 'runtime.json'), 'utf8').then(
+          (t) => JSON.parse(t) as { mcpUrl: string },
+          () => undefined,
+        );
+        if (!runtime) await new Promise((r) => setTimeout(r, 50));
+      }
+      const client = new Client({ name: 'demo-test', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(runtime!.mcpUrl)));
+      const names = (await client.listTools()).tools.map((t) => t.name);
+      expect(names.some((n) => n.startsWith('demo__'))).toBe(true);
+      await client.close();
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the file, the field and the fix for a broken config, and exits 2 without touching it', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-bad-'));
+    const configPath = path.join(dataDir, 'config.json');
+    const { writeFile } = await import('node:fs/promises');
+    const text = '{ "mcpServers": { "x": { "command": 42 } } }';
+    await writeFile(configPath, text);
+    const { code, out } = await run(['serve', '--config', configPath, '--data-dir', dataDir, '--port', '0']);
+    expect(code).toBe(2);
+    expect(out).toContain(configPath);
+    expect(out).toContain('mcpServers.x.command');
+    expect(out).toMatch(/Fix:/);
+    expect(await readFile(configPath, 'utf8')).toBe(text);
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('explains usage errors and exits 2', async () => {
+    const bad = await run(['serve', '--port', 'eighty']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('--port must be a port number');
+    const unknown = await run(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toContain('unknown command "frobnicate"');
+    const version = await run(['--version']);
+    expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});
