@@ -13,7 +13,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.ts', 'bench/*.js', 'scripts/*.mjs'],
+          allowDefaultProject: ['*.js', '*.ts', 'bench/*.js', 'scripts/*.mjs', '.ci/*.mjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

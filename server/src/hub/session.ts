@@ -363,8 +363,9 @@ export class HubSession {
           : LATEST_PROTOCOL_VERSION;
       this.startOwnUpstreams();
       this.hub.sessionInitialized(this);
-      // On /mcp/<server> the answer describes that server, so it waits (bounded) for it to be up.
-      if (this.scope.kind === 'server') await this.#settleStarting(30_000);
+      // The answer describes the servers (capabilities, instructions), so it waits, bounded, for those
+      // still starting: fully on /mcp/<server>, briefly on /mcp where a slow server follows with list_changed.
+      await this.#settleStarting(this.scope.kind === 'server' ? 30_000 : 10_000);
       const instructions = this.#instructions();
       return {
         protocolVersion: this.protocolVersion,
