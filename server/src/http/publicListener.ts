@@ -4,7 +4,7 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Hub } from '../hub/hub.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';
-import { LegacySseEndpoint } from './legacySse.js';
+import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
 import { OriginPolicy } from './originPolicy.js';
 
@@ -42,11 +42,17 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     maxBodyBytes: options.maxBodyBytes,
     keepAliveMs: options.keepAliveMs,
   });
-  const legacy = new LegacySseEndpoint({
-    hub: options.hub,
-    maxBodyBytes: options.maxBodyBytes,
-    keepAliveMs: options.keepAliveMs,
-  });
+  // Few clients still speak the 2024 HTTP+SSE transport: its code (and the SDK's) loads on first use.
+  let legacyEndpoint: Promise<LegacySseEndpoint> | undefined;
+  const legacy = () =>
+    (legacyEndpoint ??= import('./legacySse.js').then(
+      ({ LegacySseEndpoint }) =>
+        new LegacySseEndpoint({
+          hub: options.hub,
+          maxBodyBytes: options.maxBodyBytes,
+          keepAliveMs: options.keepAliveMs,
+        }),
+    ));
   // Known only once listening; the policy reads it per request.
   const local: { url?: URL } = {};
   const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), options.allowedHosts);
@@ -77,7 +83,8 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     if (path === '/mcp' || path === '/mcp/') return mcp.handle(req, res, { kind: 'all' });
     const single = SERVER_PATH.exec(path);
     if (single) return mcp.handle(req, res, { kind: 'server', server: single[1] as string });
-    if (path === '/sse' && req.method === 'GET') return legacy.openStream(res, { kind: 'all' }, '/messages');
+    if (path === '/sse' && req.method === 'GET')
+      return (await legacy()).openStream(res, { kind: 'all' }, '/messages');
     const legacySingle = LEGACY_SERVER_PATH.exec(path);
     if (legacySingle && req.method === 'GET') {
       const server = legacySingle[1] as string;
@@ -87,10 +94,10 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
           new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`),
         );
       }
-      return legacy.openStream(res, { kind: 'server', server }, '/messages');
+      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages');
     }
     if (path === '/messages' && req.method === 'POST') {
-      return legacy.postMessage(req, res, url.searchParams.get('sessionId'));
+      return (await legacy()).postMessage(req, res, url.searchParams.get('sessionId'));
     }
     req.resume();
     sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, 'Not found'));
@@ -126,7 +133,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     mcp,
     async close() {
       clearInterval(sweeper);
-      await Promise.allSettled([mcp.closeAll(), legacy.closeAll()]);
+      await Promise.allSettled([mcp.closeAll(), legacyEndpoint?.then((endpoint) => endpoint.closeAll())]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import {
   ErrorCode,
   McpError,
@@ -88,6 +89,16 @@ interface ChildExit {
   signal: NodeJS.Signals | null;
   duringInit: boolean;
 }
+
+/**
+ * Ferry forwards results untouched and leaves validating them to the remote client, so its clients need
+ * no JSON Schema engine; the SDK's default builds a whole Ajv instance per client, per child.
+ */
+const PASS_THROUGH_VALIDATOR: jsonSchemaValidator = {
+  getValidator<T>(): JsonSchemaValidator<T> {
+    return (input) => ({ valid: true, data: input as T, errorMessage: undefined });
+  },
+};
 
 /** A spawn that cannot succeed by retrying (missing program, bad secret reference). */
 class PermanentStartError extends Error {}
@@ -328,7 +339,10 @@ export class Upstream {
     transport.onerror = (error) => this.#protocolError(error);
     const stderrStream = transport.stderr;
     if (stderrStream) this.stderr.attach(stderrStream as Readable);
-    const client = new Client(this.#init.clientInfo, { capabilities: this.#init.clientCapabilities });
+    const client = new Client(this.#init.clientInfo, {
+      capabilities: this.#init.clientCapabilities,
+      jsonSchemaValidator: PASS_THROUGH_VALIDATOR,
+    });
     client.fallbackRequestHandler = (request, extra) => this.#init.hooks.onRequest(this, request, extra);
     client.fallbackNotificationHandler = (notification) => this.#onNotification(notification);
 
