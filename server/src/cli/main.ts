@@ -24,9 +24,10 @@ serve options:
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve':
+    case 'serve': {
       const { serve } = await import('./serve.js');
       return serve(parseServeArgs(rest));
+    }
     case 'import': {
       const { runImport } = await import('./import.js');
       return runImport(rest);
