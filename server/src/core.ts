@@ -9,11 +9,13 @@ import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
 import { writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
+import { createAuth, type Auth } from './auth/index.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
 import { resolveEnv } from './secrets/resolve.js';
-import type { SecretStore } from './secrets/types.js';
+import { MemorySecretStore } from './secrets/memory.js';
+import { SecretStoreError, type SecretStore } from './secrets/types.js';
 import { FERRY_VERSION } from './version.js';
 
 export interface CoreOptions {
@@ -33,6 +35,11 @@ export interface CoreOptions {
   writeRuntimeFile?: boolean;
   /** Overrides `ferry.secretStore`. */
   secretStore?: 'keychain' | 'file';
+  /**
+   * OAuth in front of every MCP route (default true). `false` is for local tools and tests only: Ferry then
+   * refuses any Host but loopback, and refuses to start with a public URL.
+   */
+  auth?: boolean;
 }
 
 export interface CoreDeps {
@@ -86,6 +93,9 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   let demo = false;
   let secrets: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
   let listener: PublicListener | undefined;
+  let auth: Auth | undefined;
+  const warnings: string[] = [];
+  let localOrigin = '';
   let adminListener: AdminListener | undefined;
   let runtime: RuntimeInfo | undefined;
 
@@ -98,6 +108,25 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       },
     );
     return secrets;
+  };
+
+  /**
+   * OAuth's signing key needs a home. Without an OS keychain (a headless box with no Secret Service)
+   * it is kept in memory only: nothing secret touches the disk, and connections are approved again
+   * after a restart. The file store is used only when the user chose it.
+   */
+  const authSecrets = async (): Promise<SecretStore> => {
+    try {
+      return await secretStore();
+    } catch (error) {
+      if (!(error instanceof SecretStoreError) || error.code !== 'keychain_unavailable') throw error;
+      const warning =
+        'The OS keychain is not available, so the OAuth signing key is kept in memory only: Claude must be reconnected after Ferry restarts. ' +
+        'Start a Secret Service (e.g. gnome-keyring) or choose --secret-store file to keep it.';
+      warnings.push(warning);
+      bus.log('warn', 'ferry', `${warning} (${error.message})`);
+      return new MemorySecretStore();
+    }
   };
 
   const hub = new Hub({
@@ -131,6 +160,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     configFile,
     apply,
     secrets: secretStore,
+    auth: () => auth,
     status: () => ({
       version: FERRY_VERSION,
       pid: process.pid,
@@ -141,6 +171,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       configPath: configFile.path,
       demo,
       sessions: hub.sessions.size,
+      auth: auth !== undefined,
+      warnings: [...warnings],
       secretStore: options.secretStore ?? config.ferry.secretStore,
     }),
   });
@@ -156,7 +188,24 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       demo = !loaded.exists;
       if (demo) bus.log('info', 'ferry', `no config at ${configFile.path}: running the built-in demo server`);
       await apply(config);
+      const wantAuth = options.auth ?? true;
+      if (!wantAuth && publicUrl()) {
+        throw new Error(
+          'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl) or keep OAuth on',
+        );
+      }
+      if (wantAuth) {
+        auth = await createAuth({
+          bus,
+          dataDir,
+          secrets: authSecrets,
+          publicOrigin: () => (publicUrl() ?? new URL(localOrigin)).origin,
+          serverExists: (name) => hub.hasServer(name),
+          extraRedirectUris: () => config.ferry.redirectUris,
+        });
+      }
       listener = await startPublicListener({
+        auth,
         hub,
         bus,
         host: options.host ?? config.ferry.host,
@@ -167,6 +216,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         keepAliveMs: () => config.ferry.keepAliveSeconds * 1000,
         sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
       });
+      localOrigin = listener.url.origin;
       const origin = (publicUrl() ?? listener.url).origin;
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
       let adminToken: string | undefined;
@@ -199,6 +249,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       if (options.writeRuntimeFile !== false && runtime) await rm(runtimePath, { force: true });
       await Promise.allSettled([listener?.close(), adminListener?.close()]);
       await hub.stop();
+      await auth?.close();
+      auth = undefined;
       listener = undefined;
       adminListener = undefined;
     },

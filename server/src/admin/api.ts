@@ -5,6 +5,10 @@ import { validateServerInput } from '../config/serverInput.js';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
+import type { Auth } from '../auth/index.js';
+import { ConsentError } from '../auth/consent.js';
+import type { ClientSummary } from '../auth/store/index.js';
+import type { PendingConsent } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
@@ -18,6 +22,10 @@ export interface StatusSnapshot {
   mcpUrl: string;
   configPath: string;
   demo: boolean;
+  /** Whether OAuth guards the MCP endpoints (false only in loopback `--no-auth` mode). */
+  auth: boolean;
+  /** Conditions the user should fix, in words (keychain fallback, …). */
+  warnings: string[];
   sessions: number;
   secretStore: string;
   servers: ServerStatus[];
@@ -34,6 +42,8 @@ export interface AdminContext {
   bus: EventBus;
   configFile: ConfigFile;
   status: () => Omit<StatusSnapshot, 'servers'>;
+  /** The OAuth server, when it runs. */
+  auth: () => Auth | undefined;
   /** The secret store, opened on first use. */
   secrets: () => Promise<SecretStore>;
   /** Applies a config the file now holds; the demo config is replaced by the first real server. */
@@ -123,6 +133,58 @@ export class AdminApi {
     return this.server(name);
   }
 
+  consents(): PendingConsent[] {
+    return this.#auth().consents.pending();
+  }
+
+  async approveConsent(id: string, options: { remember?: boolean } = {}): Promise<PendingConsent> {
+    try {
+      return await this.#auth().consents.approve(id, options);
+    } catch (error) {
+      throw consentError(error);
+    }
+  }
+
+  denyConsent(id: string): PendingConsent {
+    try {
+      return this.#auth().consents.deny(id);
+    } catch (error) {
+      throw consentError(error);
+    }
+  }
+
+  clients(): ClientSummary[] {
+    return this.#auth().store.listClients();
+  }
+
+  /** Revokes everything of a client at once: grants, refresh tokens, remembered consent, open sessions. */
+  async revokeClient(clientId: string): Promise<{ revokedGrants: number; closedSessions: number }> {
+    const auth = this.#auth();
+    if (!auth.store.hasClient(clientId)) {
+      throw new AdminError('not_found', `no client ${clientId}`);
+    }
+    const grants = await auth.store.deleteClient(clientId);
+    await auth.forgetClient(clientId);
+    const closedSessions = await this.ctx.hub.closeSessionsOfGrants(grants, 'client revoked');
+    this.ctx.bus.emit({
+      type: 'auth',
+      kind: 'client.revoked',
+      clientId,
+      detail: `revoked ${grants.length} grant(s), closed ${closedSessions} session(s)`,
+    });
+    return { revokedGrants: grants.length, closedSessions };
+  }
+
+  #auth(): Auth {
+    const auth = this.ctx.auth();
+    if (!auth)
+      throw new AdminError(
+        'unavailable',
+        'OAuth is off (ferry serve --no-auth): there are no consents or clients',
+      );
+    return auth;
+  }
+
   calls(limit = 100): Stamped<Extract<CoreEvent, { type: 'call.end' }>>[] {
     return this.ctx.bus.calls.toArray(clampLimit(limit));
   }
@@ -155,4 +217,11 @@ export class AdminApi {
 
 function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit), 5000)) : 100;
+}
+
+function consentError(error: unknown): unknown {
+  if (error instanceof ConsentError) {
+    return new AdminError(error.code === 'consent_not_found' ? 'not_found' : 'conflict', error.message);
+  }
+  return error;
 }

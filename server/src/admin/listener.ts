@@ -64,6 +64,18 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       /^\/api\/servers\/([^/]+)\/restart$/,
       (m) => api.restartServer(decodeURIComponent(m[1] as string)),
     ],
+    ['GET', /^\/api\/consents$/, () => api.consents()],
+    [
+      'POST',
+      /^\/api\/consents\/([^/]+)\/approve$/,
+      (m, body) =>
+        api.approveConsent(decodeURIComponent(m[1] as string), {
+          remember: (body as { remember?: unknown } | undefined)?.remember === true,
+        }),
+    ],
+    ['POST', /^\/api\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(decodeURIComponent(m[1] as string))],
+    ['GET', /^\/api\/clients$/, () => api.clients()],
+    ['DELETE', /^\/api\/clients\/([^/]+)$/, (m) => api.revokeClient(decodeURIComponent(m[1] as string))],
     ['GET', /^\/api\/calls$/, (_m, _b, url) => api.calls(Number(url.searchParams.get('limit') ?? 100))],
     ['GET', /^\/api\/logs$/, (_m, _b, url) => api.logs(Number(url.searchParams.get('limit') ?? 200))],
   ];

@@ -11,6 +11,8 @@ export interface ServeArgs {
   tunnel: 'quick' | 'named' | 'off';
   publicUrl?: string;
   secretStore?: 'keychain' | 'file';
+  /** OAuth off: loopback only, for local tools and tests. */
+  noAuth: boolean;
   verbose: boolean;
 }
 
@@ -34,6 +36,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       tunnel: { type: 'string' },
       'public-url': { type: 'string' },
       'secret-store': { type: 'string' },
+      'no-auth': { type: 'boolean', default: false },
       verbose: { type: 'boolean', short: 'v', default: false },
     },
     strict: true,
@@ -63,6 +66,9 @@ export function parseServeArgs(argv: string[]): ServeArgs {
       );
     }
   }
+  if (values['no-auth'] && publicUrl !== undefined) {
+    throw new UsageError('--no-auth is for loopback use only and cannot be combined with --public-url');
+  }
   const secretStore = values['secret-store'];
   if (secretStore !== undefined && secretStore !== 'keychain' && secretStore !== 'file') {
     throw new UsageError(`--secret-store must be keychain or file, not "${secretStore}"`);
@@ -76,6 +82,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     tunnel: tunnel,
     publicUrl: publicUrl?.replace(/\/$/, ''),
     secretStore,
+    noAuth: values['no-auth'] ?? false,
     verbose: values.verbose ?? false,
   };
 }

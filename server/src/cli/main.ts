@@ -18,6 +18,7 @@ serve options:
   --public-url <url>           origin clients use to reach Ferry (reverse proxy, tests)
   --tunnel quick|named|off     Cloudflare tunnel (default off in this build)
   --secret-store keychain|file where secrets live (default keychain)
+  --no-auth                    no OAuth (loopback clients only; for local tools and tests)
   -v, --verbose                show every tool call, session and server log line
 `;
 

@@ -43,6 +43,15 @@ export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string
       return verbose
         ? `${time(event.at)} session opened on ${event.endpoint}${event.clientName ? ` by ${event.clientName}` : ''}`
         : undefined;
+    case 'consent.resolved':
+      return `${time(event.at)} consent for ${bold(event.clientName)} ${event.outcome === 'denied' || event.outcome === 'expired' ? red(event.outcome) : green(event.outcome)}`;
+    case 'auth':
+      if (
+        !verbose &&
+        !['client.registered', 'token.issued', 'request.rejected', 'token.rejected'].includes(event.kind)
+      )
+        return undefined;
+      return `${time(event.at)} ${event.kind === 'request.rejected' || event.kind === 'token.rejected' ? yellow(event.kind) : dim(event.kind)} ${event.detail}`;
     case 'session.closed':
       return verbose ? `${time(event.at)} session closed (${event.reason ?? 'ended'})` : undefined;
     default:

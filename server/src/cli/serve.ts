@@ -1,4 +1,5 @@
-import { createCore } from '../core.js';
+import { createCore, type RuntimeInfo } from '../core.js';
+import { ConsentPrompter } from './consentPrompt.js';
 import { ConfigError } from '../config/errors.js';
 import type { ServeArgs } from './args.js';
 import { bold, cyan, dim, red, renderEvent } from './render.js';
@@ -13,15 +14,21 @@ export async function serve(args: ServeArgs): Promise<number> {
     adminPort: args.adminPort ?? 0,
     publicUrl: args.publicUrl,
     secretStore: args.secretStore,
+    auth: !args.noAuth,
   });
+  const prompter = new ConsentPrompter(core);
   core.events.subscribe((event) => {
     const line = renderEvent(event, args.verbose);
     if (line) console.log(line);
+    if (event.type === 'consent.requested') prompter.ask(event.consent, runtimeInfo);
+    if (event.type === 'consent.resolved') prompter.resolved(event.id);
   });
+  let runtimeInfo: RuntimeInfo | undefined;
 
   let runtime;
   try {
     runtime = await core.start();
+    runtimeInfo = runtime;
   } catch (error) {
     await core.stop().catch(() => undefined);
     if (error instanceof ConfigError) {
@@ -45,6 +52,9 @@ export async function serve(args: ServeArgs): Promise<number> {
   console.log(`  One server                  ${cyan(`${runtime.publicUrl}/mcp/<name>`)}`);
   if (runtime.adminUrl)
     console.log(`  Admin API                   ${runtime.adminUrl} ${dim('(token in runtime.json)')}`);
+  console.log(
+    `  OAuth                       ${args.noAuth ? red('off (--no-auth): loopback clients only') : 'on: approve each connection here or through the admin API'}`,
+  );
   console.log(`  Config                      ${core.configPath}`);
   console.log(dim('  Press Ctrl+C to stop.'));
   console.log('');
@@ -57,6 +67,7 @@ export async function serve(args: ServeArgs): Promise<number> {
         process.exit(130);
       }
       stopping = true;
+      prompter.close();
       console.log(dim(`${signal}: stopping servers…`));
       core.stop().then(
         () => resolve(0),

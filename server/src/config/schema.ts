@@ -58,6 +58,11 @@ export const ferrySettingsSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     /** Externally visible origin (reverse proxy, or `--public-url` in tests). Default: the local origin. */
     publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * OAuth redirect URIs allowed besides Claude's callbacks and loopback: exact URIs, or `https://host`
+     * to allow any path on that host.
+     */
+    redirectUris: z.array(z.string().min(1)).default([]),
     /** Extra Host header values accepted on the public listener, besides localhost and the public host. */
     allowedHosts: z.array(z.string().min(1)).default([]),
     /** Largest JSON-RPC body accepted, in bytes. */

@@ -60,8 +60,62 @@ export interface ListenerEvent {
   url: string;
 }
 
+/** A consent waiting for the user, as the tray, window and CLI show it. */
+export interface PendingConsent {
+  id: string;
+  clientId: string;
+  clientName: string;
+  clientUri?: string;
+  redirectUri: string;
+  /** The host the browser will be sent back to: what the user should recognise (claude.ai). */
+  redirectHost: string;
+  scopes: string[];
+  resource: string;
+  /** Also shown on the waiting page, so the user can tell their own request from someone else's. */
+  matchCode: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ConsentRequestedEvent {
+  type: 'consent.requested';
+  consent: PendingConsent;
+}
+
+export interface ConsentResolvedEvent {
+  type: 'consent.resolved';
+  id: string;
+  clientId: string;
+  clientName: string;
+  outcome: 'approved' | 'denied' | 'expired' | 'remembered';
+}
+
+/** OAuth happenings worth a line in the log and the connection timeline. */
+export interface AuthEvent {
+  type: 'auth';
+  kind:
+    | 'client.registered'
+    | 'client.revoked'
+    | 'token.issued'
+    | 'token.refreshed'
+    | 'token.rejected'
+    | 'grant.revoked'
+    | 'request.rejected';
+  clientId?: string;
+  /** The rich reason; wire responses stay generic. */
+  detail: string;
+}
+
 export type CoreEvent =
-  ServerStatusEvent | CallStartEvent | CallEndEvent | LogEvent | SessionEvent | ListenerEvent;
+  | ServerStatusEvent
+  | CallStartEvent
+  | CallEndEvent
+  | LogEvent
+  | SessionEvent
+  | ListenerEvent
+  | ConsentRequestedEvent
+  | ConsentResolvedEvent
+  | AuthEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

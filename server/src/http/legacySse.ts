@@ -21,12 +21,18 @@ export class LegacySseEndpoint {
 
   constructor(private readonly options: LegacySseOptions) {}
 
-  async openStream(res: ServerResponse, scope: Scope, messagesPath: string): Promise<void> {
+  async openStream(
+    res: ServerResponse,
+    scope: Scope,
+    messagesPath: string,
+    owner: string | null,
+  ): Promise<void> {
     const transport = new SSEServerTransport(messagesPath, res);
     const id = transport.sessionId;
     this.#transports.set(id, transport);
     const endpoint = scope.kind === 'all' ? '/sse' : `/sse/${scope.server}`;
     const session = this.options.hub.openSession(id, scope, endpoint);
+    session.owner = owner;
     const timer = setInterval(() => writeSseKeepAlive(res), this.options.keepAliveMs());
     res.on('close', () => {
       clearInterval(timer);
@@ -36,12 +42,25 @@ export class LegacySseEndpoint {
     await session.connect(transport);
   }
 
-  async postMessage(req: IncomingMessage, res: ServerResponse, sessionId: string | null): Promise<void> {
+  /** `authorize` checks the request's token for the session's endpoint (undefined: refused, 401 sent). */
+  async postMessage(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sessionId: string | null,
+    authorize: (server?: string) => Promise<string | null | undefined>,
+  ): Promise<void> {
     try {
       const transport = sessionId ? this.#transports.get(sessionId) : undefined;
-      if (!transport) {
+      const session = sessionId ? this.options.hub.sessions.get(sessionId) : undefined;
+      if (!transport || !session) {
         req.resume();
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found: open GET /sse first');
+      }
+      const owner = await authorize(session.scope.kind === 'server' ? session.scope.server : undefined);
+      if (owner === undefined) return void req.resume();
+      if (owner !== session.owner) {
+        req.resume();
+        throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
       }
       const contentType = (req.headers['content-type'] ?? '').toLowerCase();
       if (contentType && !contentType.startsWith('application/json')) {

@@ -47,18 +47,23 @@ export class McpEndpoint {
     return this.#live.size;
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: Scope,
+    owner: string | null = null,
+  ): Promise<void> {
     try {
       if (scope.kind === 'server' && !this.#options.hub.hasServer(scope.server)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, `no server named "${scope.server}" in Ferry`);
       }
       switch (req.method) {
         case 'POST':
-          return await this.#post(req, res, scope);
+          return await this.#post(req, res, scope, owner);
         case 'GET':
-          return this.#get(req, res, scope);
+          return this.#get(req, res, scope, owner);
         case 'DELETE':
-          return await this.#delete(req, res);
+          return await this.#delete(req, res, owner);
         case 'HEAD':
           res.writeHead(204, { Allow: ALLOW, 'MCP-Protocol-Version': LATEST_PROTOCOL_VERSION });
           res.end();
@@ -79,7 +84,7 @@ export class McpEndpoint {
     }
   }
 
-  async #post(req: IncomingMessage, res: ServerResponse, scope: Scope): Promise<void> {
+  async #post(req: IncomingMessage, res: ServerResponse, scope: Scope, owner: string | null): Promise<void> {
     const contentType = (req.headers['content-type'] ?? '').toLowerCase();
     if (contentType && !contentType.startsWith('application/json')) {
       req.resume();
@@ -100,12 +105,12 @@ export class McpEndpoint {
     const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');
     if (initialize) {
       if (messages.length > 1) throw badRequest('Invalid Request: initialize must be sent on its own');
-      const live = this.#open(newSessionId(), scope);
+      const live = this.#open(newSessionId(), scope, owner);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
     const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId) {
-      const live = this.#live.get(sessionId) ?? this.#recreate(sessionId, scope);
+      const live = this.#findOrRecreate(sessionId, scope, owner);
       if (!sameScope(live.session.scope, scope)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
       }
@@ -119,7 +124,7 @@ export class McpEndpoint {
       return;
     }
     // A request with no session: served by a throwaway session (stateless clients, 2026 revision).
-    const live = this.#open(newSessionId(), scope, true);
+    const live = this.#open(newSessionId(), scope, owner, true);
     try {
       await live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     } finally {
@@ -127,7 +132,7 @@ export class McpEndpoint {
     }
   }
 
-  #get(req: IncomingMessage, res: ServerResponse, scope: Scope): void {
+  #get(req: IncomingMessage, res: ServerResponse, scope: Scope, owner: string | null): void {
     const accepts = acceptedTypes(req);
     if (!accepts.sse) {
       throw new HttpError(
@@ -142,7 +147,7 @@ export class McpEndpoint {
         Allow: 'POST, DELETE, HEAD, OPTIONS',
       });
     }
-    const live = this.#live.get(sessionId) ?? this.#recreate(sessionId, scope);
+    const live = this.#findOrRecreate(sessionId, scope, owner);
     if (!sameScope(live.session.scope, scope)) {
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
     }
@@ -150,10 +155,12 @@ export class McpEndpoint {
     live.transport.handleGet(res);
   }
 
-  async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #delete(req: IncomingMessage, res: ServerResponse, owner: string | null): Promise<void> {
     const sessionId = headerValue(req, 'mcp-session-id');
     if (!sessionId) throw badRequest('DELETE needs an Mcp-Session-Id header');
-    if (!this.#live.has(sessionId)) throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
+    const live = this.#live.get(sessionId);
+    if (!live || live.session.owner !== owner)
+      throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
     await this.#close(sessionId, 'client ended the session');
     res.writeHead(200, { 'Mcp-Session-Id': sessionId });
     res.end();
@@ -163,9 +170,20 @@ export class McpEndpoint {
    * A session id Ferry does not know, from a client that already initialized (Ferry restarted, or the
    * session expired). Claude never re-initializes after a 404, so the session is rebuilt under the same id.
    */
-  #recreate(sessionId: string, scope: Scope): LiveSession {
+  #findOrRecreate(sessionId: string, scope: Scope, owner: string | null): LiveSession {
+    const live = this.#live.get(sessionId);
+    if (live) {
+      // A session belongs to the grant that opened it: another client's token cannot ride on it.
+      if (live.session.owner !== owner)
+        throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
+      return live;
+    }
+    return this.#recreate(sessionId, scope, owner);
+  }
+
+  #recreate(sessionId: string, scope: Scope, owner: string | null): LiveSession {
     if (!/^[\x21-\x7e]{1,128}$/.test(sessionId)) throw badRequest('Mcp-Session-Id must be visible ASCII');
-    const live = this.#open(sessionId, scope);
+    const live = this.#open(sessionId, scope, owner);
     live.session.startOwnUpstreams();
     this.#options.bus.log(
       'info',
@@ -175,11 +193,12 @@ export class McpEndpoint {
     return live;
   }
 
-  #open(sessionId: string, scope: Scope, transient = false): LiveSession {
+  #open(sessionId: string, scope: Scope, owner: string | null, transient = false): LiveSession {
     this.#evictIfFull();
     const hub = this.#options.hub;
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
     const session = hub.openSession(sessionId, scope, endpoint);
+    session.owner = owner;
     const transport = new SessionTransport({ sessionId, keepAliveMs: this.#options.keepAliveMs() });
     const live = { session, transport };
     if (!transient) this.#live.set(sessionId, live);

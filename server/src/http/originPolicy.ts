@@ -11,6 +11,7 @@ export class OriginPolicy {
   constructor(
     private readonly publicUrl: () => URL,
     private readonly extraHosts: () => string[],
+    private readonly options: { loopbackOnly?: boolean } = {},
   ) {}
 
   hostAllowed(req: IncomingMessage): boolean {
@@ -18,6 +19,7 @@ export class OriginPolicy {
     if (!host) return false;
     const name = hostnameOf(host);
     if (LOOPBACK_HOSTS.has(name)) return true;
+    if (this.options.loopbackOnly) return false;
     const publicUrl = this.publicUrl();
     if (host === publicUrl.host.toLowerCase() || name === publicUrl.hostname.toLowerCase()) return true;
     return this.extraHosts().some((allowed) => {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
+import type { Auth } from '../auth/index.js';
 import type { Hub } from '../hub/hub.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
@@ -19,6 +20,8 @@ export interface PublicListenerOptions {
   maxBodyBytes: () => number;
   keepAliveMs: () => number;
   sessionIdleMs: () => number;
+  /** The OAuth server in front of every MCP route; absent only in loopback-only `--no-auth` mode. */
+  auth?: Auth;
 }
 
 /** Exposes the MCP endpoint's session handling for status and tests. */
@@ -36,12 +39,24 @@ const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
  * Nothing administrative is routed here.
  */
 export async function startPublicListener(options: PublicListenerOptions): Promise<PublicListener> {
+  const { auth } = options;
   const mcp = new McpEndpoint({
     hub: options.hub,
     bus: options.bus,
     maxBodyBytes: options.maxBodyBytes,
     keepAliveMs: options.keepAliveMs,
   });
+  /** Every MCP route needs a token for its exact resource URL; the owning grant is bound to the session. */
+  const guard = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    server?: string,
+  ): Promise<string | null | undefined> => {
+    if (!auth) return null;
+    if (req.method === 'OPTIONS') return null;
+    const granted = await auth.authorize(req, res, auth.resources.mcp(server));
+    return granted ? granted.grantId : undefined;
+  };
   // Few clients still speak the 2024 HTTP+SSE transport: its code (and the SDK's) loads on first use.
   let legacyEndpoint: Promise<LegacySseEndpoint> | undefined;
   const legacy = () =>
@@ -55,7 +70,12 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     ));
   // Known only once listening; the policy reads it per request.
   const local: { url?: URL } = {};
-  const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), options.allowedHosts);
+  const policy = new OriginPolicy(
+    () => options.publicUrl() ?? (local.url as URL),
+    options.allowedHosts,
+    // Without OAuth only loopback may talk to Ferry: a tunnel's Host header is refused outright.
+    { loopbackOnly: !auth },
+  );
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!policy.hostAllowed(req)) {
@@ -75,16 +95,36 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     if (req.headers.origin) applyCors(req, res);
+    if (auth && (await auth.handle(req, res, url))) return;
     if (req.method === 'OPTIONS') {
       res.writeHead(204);
       res.end();
       return;
     }
-    if (path === '/mcp' || path === '/mcp/') return mcp.handle(req, res, { kind: 'all' });
+    if (path === '/mcp' || path === '/mcp/') {
+      const owner = await guard(req, res);
+      if (owner === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'all' }, owner);
+    }
     const single = SERVER_PATH.exec(path);
-    if (single) return mcp.handle(req, res, { kind: 'server', server: single[1] as string });
-    if (path === '/sse' && req.method === 'GET')
-      return (await legacy()).openStream(res, { kind: 'all' }, '/messages');
+    if (single) {
+      const server = single[1] as string;
+      if (!options.hub.hasServer(server)) {
+        req.resume();
+        return sendHttpError(
+          res,
+          new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}" in Ferry`),
+        );
+      }
+      const owner = await guard(req, res, server);
+      if (owner === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'server', server }, owner);
+    }
+    if (path === '/sse' && req.method === 'GET') {
+      const owner = await guard(req, res);
+      if (owner === undefined) return;
+      return (await legacy()).openStream(res, { kind: 'all' }, '/messages', owner);
+    }
     const legacySingle = LEGACY_SERVER_PATH.exec(path);
     if (legacySingle && req.method === 'GET') {
       const server = legacySingle[1] as string;
@@ -94,10 +134,14 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
           new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`),
         );
       }
-      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages');
+      const owner = await guard(req, res, server);
+      if (owner === undefined) return;
+      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages', owner);
     }
     if (path === '/messages' && req.method === 'POST') {
-      return (await legacy()).postMessage(req, res, url.searchParams.get('sessionId'));
+      return (await legacy()).postMessage(req, res, url.searchParams.get('sessionId'), (server) =>
+        guard(req, res, server),
+      );
     }
     req.resume();
     sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, 'Not found'));

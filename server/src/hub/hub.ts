@@ -431,6 +431,14 @@ export class Hub {
     return session;
   }
 
+  /** Revocation takes effect now: every session opened under one of these grants is closed. */
+  async closeSessionsOfGrants(grantIds: readonly string[], reason: string): Promise<number> {
+    const wanted = new Set(grantIds);
+    const doomed = [...this.#sessions.values()].filter((s) => s.owner !== null && wanted.has(s.owner));
+    await Promise.all(doomed.map((s) => this.closeSession(s.id, reason)));
+    return doomed.length;
+  }
+
   sessionInitialized(session: HubSession): void {
     this.#bus.emit({
       type: 'session.opened',

@@ -63,6 +63,8 @@ export class HubSession {
   protocolVersion = LATEST_PROTOCOL_VERSION;
   logLevel: LoggingLevel | undefined;
   lastActivity = Date.now();
+  /** The OAuth grant that opened this session (null without OAuth): only it may use the session. */
+  owner: string | null = null;
   #catalogs: Catalogs | undefined;
   #closed = false;
 

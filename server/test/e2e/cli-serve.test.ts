@@ -56,7 +56,9 @@ describe('ferry serve (the real CLI process)', () => {
   it('runs the built-in demo server when there is no config', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
     // No --config: the default path inside the data dir does not exist, so Ferry serves its demo.
-    const child = spawn(node, [cli, 'serve', '--data-dir', dataDir, '--port', '0'], { stdio: 'ignore' });
+    const child = spawn(node, [cli, 'serve', '--data-dir', dataDir, '--port', '0', '--no-auth'], {
+      stdio: 'ignore',
+    });
     try {
       let runtime: { mcpUrl: string } | undefined;
       for (let i = 0; i < 200 && !runtime; i++) {

@@ -31,6 +31,8 @@ export interface StartOptions {
   publicUrl?: string;
   /** Write no config file at all (demo mode). */
   noConfig?: boolean;
+  /** OAuth in front of /mcp (off by default here: most tests are about MCP, not auth). */
+  auth?: boolean;
 }
 
 /** A real core on 127.0.0.1:0 with its own temp data dir and config; everything is torn down by `stop`. */
@@ -53,7 +55,15 @@ export async function startFerry(
   const bus = new EventBus({ replayCapacity: 5000 });
   const secrets = new MemorySecretStore();
   const core = createCore(
-    { dataDir, configPath, port: 0, adminPort: 0, host: '127.0.0.1', publicUrl: options.publicUrl },
+    {
+      dataDir,
+      configPath,
+      port: 0,
+      adminPort: 0,
+      host: '127.0.0.1',
+      publicUrl: options.publicUrl,
+      auth: options.auth ?? false,
+    },
     { bus, secrets },
   );
   const runtime = await core.start();

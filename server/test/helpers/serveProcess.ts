@@ -17,7 +17,11 @@ export interface ServeProcess {
  * Runs the built CLI exactly as a user does (`ferry serve`), waits for runtime.json, and stops it with
  * SIGTERM. Needs `npm run build` first (the `test` script does it).
  */
-export async function startServeProcess(config: unknown, extraArgs: string[] = []): Promise<ServeProcess> {
+/** `extraArgs` defaults to `--no-auth`: pass `[]` (or other flags) for OAuth in front. */
+export async function startServeProcess(
+  config: unknown,
+  extraArgs: string[] = ['--no-auth'],
+): Promise<ServeProcess> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-serve-'));
   const configPath = path.join(dataDir, 'config.json');
   await writeFile(configPath, JSON.stringify(config));

@@ -32,6 +32,7 @@ describe('ferry serve arguments', () => {
       tunnel: 'off',
       publicUrl: 'https://mcp.example.com',
       secretStore: 'file',
+      noAuth: false,
       verbose: true,
     });
   });
@@ -46,6 +47,13 @@ describe('ferry serve arguments', () => {
   ])('rejects %j with a message that says what to do', (argv, message) => {
     expect(() => parseServeArgs(argv)).toThrow(UsageError);
     expect(() => parseServeArgs(argv)).toThrow(message);
+  });
+
+  it('turns OAuth off only for loopback use', () => {
+    expect(parseServeArgs(['--no-auth']).noAuth).toBe(true);
+    expect(() => parseServeArgs(['--no-auth', '--public-url', 'https://x.example'])).toThrow(
+      /loopback use only/,
+    );
   });
 
   it('rejects unknown flags', () => {

@@ -1,0 +1,440 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type Provider from 'oidc-provider';
+import type { EventBus } from '../events/bus.js';
+import type { SecretStore } from '../secrets/types.js';
+import { BearerVerifier, type BearerClaims } from './bearer.js';
+import { sendBearerChallenge } from './challenge.js';
+import { ConsentManager } from './consent.js';
+import { loadOrCreateKeys, type AuthKeys } from './keys.js';
+import { pageHeaders, renderMessagePage, renderWaitingPage } from './pages.js';
+import { CLAUDE_CLIENT_METADATA, CLAUDE_CLIENT_METADATA_URL, createCimdFetch } from './policy/cimdFetch.js';
+import { TokenBucket } from './policy/rateLimit.js';
+import { redirectUriProblem, validateRegistrationRedirects } from './policy/redirectUris.js';
+import { normalizeScope } from './policy/scopes.js';
+import { createProvider } from './provider.js';
+import { RememberedClients } from './remembered.js';
+import { readSmallBody, withBody } from './replay.js';
+import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
+import { AuthStore } from './store/index.js';
+
+export interface AuthOptions {
+  bus: EventBus;
+  dataDir: string;
+  secrets: () => Promise<SecretStore>;
+  /** The externally visible origin (tunnel, reverse proxy, or the local origin). */
+  publicOrigin: () => string;
+  serverExists: (name: string) => boolean;
+  /** Redirect URIs (or https origins) the user allowed besides Claude's and loopback. */
+  extraRedirectUris: () => string[];
+}
+
+export interface AuthorizedRequest {
+  claims: BearerClaims;
+  clientId: string | undefined;
+  grantId: string;
+}
+
+export interface Auth {
+  readonly consents: ConsentManager;
+  readonly resources: ResourceUrls;
+  readonly store: AuthStore;
+  /** Serves OAuth, metadata and consent routes; false when the path is none of them. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Forgets that the user chose to remember this client (part of revoking it). */
+  forgetClient(clientId: string): Promise<void>;
+  /** Checks the bearer token of an MCP request for `resource`; answers 401 itself when it fails. */
+  authorize(
+    req: IncomingMessage,
+    res: ServerResponse,
+    resource: string,
+  ): Promise<AuthorizedRequest | undefined>;
+  close(): Promise<void>;
+}
+
+const DEFAULT_SCOPE = MCP_SCOPE;
+
+/**
+ * The OAuth 2.1 authorization server in front of `/mcp`, built on oidc-provider with Ferry's policies
+ * around it: Claude's malformed scopes normalized, redirect URIs limited, registration rate-limited,
+ * consent decided on this machine, tokens checked with jose on every request.
+ */
+export async function createAuth(options: AuthOptions): Promise<Auth> {
+  const { bus } = options;
+  const keys: AuthKeys = await loadOrCreateKeys(await options.secrets());
+  const store = await AuthStore.open(path.join(options.dataDir, 'oauth-state.json'));
+  const remembered = await RememberedClients.open(path.join(options.dataDir, 'remembered-clients.json'));
+  const resources = new ResourceUrls(options.publicOrigin, options.serverExists);
+  const registrations = new TokenBucket({ capacity: 20, refillPerSecond: 1 / 3 });
+  const metadataFetches = new TokenBucket({ capacity: 20, refillPerSecond: 1 / 3 });
+  const cimdFetch = createCimdFetch({ pinned: { [CLAUDE_CLIENT_METADATA_URL]: CLAUDE_CLIENT_METADATA } });
+
+  let issuer = '';
+  let provider: Provider | undefined;
+  const currentProvider = (): Provider => {
+    const origin = options.publicOrigin();
+    // The issuer is fixed when a Provider is built: a new public hostname needs a new one.
+    if (!provider || issuer !== origin) {
+      issuer = origin;
+      provider = createProvider({
+        issuer,
+        adapter: (name) => store.adapterFor(name),
+        keys,
+        resources,
+        bus,
+        fetch: cimdFetch,
+        allowCimdFetch: () => metadataFetches.take().ok,
+        redirectProblem: (uri) => redirectUriProblem(uri, options.extraRedirectUris()),
+      });
+      observe(provider, bus, store);
+    }
+    return provider;
+  };
+
+  const verifier = new BearerVerifier({
+    publicJwk: keys.publicJwk,
+    issuer: () => options.publicOrigin(),
+    grantExists: (grantId) => store.grantExists(grantId),
+  });
+
+  const consents = new ConsentManager({
+    bus,
+    provider: currentProvider,
+    isRemembered: (clientId) => remembered.has(clientId),
+    remember: (clientId) => remembered.add(clientId),
+  });
+
+  // Claude registers a new client on every fresh connection; the ones never approved go after a day.
+  const sweeper = setInterval(
+    () => void store.sweepUnapprovedClients(24 * 60 * 60).catch(() => undefined),
+    60 * 60_000,
+  );
+  sweeper.unref();
+
+  /** Hands a request to oidc-provider as if it came straight from the public origin. */
+  const toProvider = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const origin = new URL(options.publicOrigin());
+    // Never trust forwarding headers from the outside: Ferry knows its public origin itself.
+    req.headers['x-forwarded-proto'] = origin.protocol.slice(0, -1);
+    req.headers['x-forwarded-host'] = origin.host;
+    delete req.headers['x-forwarded-for'];
+    await currentProvider().callback()(req, res);
+  };
+
+  const protectedResourceMetadata = (resource: string) => ({
+    resource,
+    authorization_servers: [options.publicOrigin()],
+    scopes_supported: [MCP_SCOPE],
+    bearer_methods_supported: ['header'],
+    resource_name: 'Ferry',
+  });
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(text),
+      'Access-Control-Allow-Origin': '*',
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const handleRegistration = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const limit = registrations.take();
+    if (!limit.ok) {
+      bus.emit({ type: 'auth', kind: 'request.rejected', detail: 'client registration rate limit reached' });
+      return json(
+        res,
+        429,
+        { error: 'temporarily_unavailable', error_description: 'too many client registrations; retry later' },
+        { 'Retry-After': String(limit.retryAfterSeconds) },
+      );
+    }
+    const raw = await readSmallBody(req);
+    let body: Record<string, unknown>;
+    try {
+      const parsed = raw ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+      body = parsed as Record<string, unknown>;
+    } catch {
+      return json(res, 400, {
+        error: 'invalid_client_metadata',
+        error_description: 'body must be a JSON object',
+      });
+    }
+    const redirects = validateRegistrationRedirects(body.redirect_uris, options.extraRedirectUris());
+    if (!redirects.ok) {
+      bus.emit({
+        type: 'auth',
+        kind: 'request.rejected',
+        detail: `registration refused: ${redirects.description}`,
+      });
+      return json(res, 400, { error: redirects.error, error_description: redirects.description });
+    }
+    // A stored client scope such as Claude's "claudeai" would later refuse every real scope.
+    delete body.scope;
+    body.redirect_uris = redirects.uris;
+    return toProvider(withBody(req, JSON.stringify(body)), res);
+  };
+
+  const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const raw = await readSmallBody(req);
+    if (!raw) return json(res, 400, { error: 'invalid_request', error_description: 'body too large' });
+    const form = new URLSearchParams(raw.toString('utf8'));
+    if (form.has('scope')) {
+      const scope = normalizeScope(form.get('scope'), SUPPORTED_SCOPES, '');
+      if (scope) form.set('scope', scope);
+      else form.delete('scope');
+    }
+    return toProvider(withBody(req, form.toString()), res);
+  };
+
+  const handleAuthorize = (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    // Claude sends "claudeai", " offline_access" or "read write": normalize, never invalid_scope.
+    url.searchParams.set(
+      'scope',
+      normalizeScope(url.searchParams.get('scope'), SUPPORTED_SCOPES, DEFAULT_SCOPE),
+    );
+    req.url = `${url.pathname}?${url.searchParams.toString()}`;
+    return toProvider(req, res);
+  };
+
+  const handleConsent = async (req: IncomingMessage, res: ServerResponse, uid: string, action: string) => {
+    const current = currentProvider();
+    let interaction;
+    try {
+      interaction = await current.interactionDetails(req, res);
+    } catch {
+      const nonce = randomBytes(16).toString('base64');
+      res.writeHead(400, pageHeaders(nonce));
+      res.end(
+        renderMessagePage(
+          'This request has expired',
+          'Start connecting again from the app you were using.',
+          nonce,
+        ),
+      );
+      return;
+    }
+    if (interaction.uid !== uid) {
+      res.writeHead(400, pageHeaders());
+      res.end();
+      return;
+    }
+    const params = interaction.params as Record<string, string | undefined>;
+    const clientId = params.client_id ?? '';
+    const client = await current.Client.find(clientId);
+    const redirectUri = params.redirect_uri ?? client?.redirectUris?.[0] ?? '';
+    const consent = await consents.open(uid, {
+      clientId,
+      clientName: client?.clientName ?? clientId,
+      ...(client?.clientUri ? { clientUri: client.clientUri } : {}),
+      redirectUri,
+      redirectHost: safeHost(redirectUri),
+      scopes: (params.scope ?? DEFAULT_SCOPE).split(' ').filter(Boolean),
+      resource: params.resource ?? resources.mcp(),
+    });
+    const state = consents.statusOf(uid);
+    const next =
+      state?.status === 'approved'
+        ? interaction.returnTo
+        : state?.status === 'denied' || state?.status === 'expired'
+          ? `/consent/${encodeURIComponent(uid)}/abort`
+          : undefined;
+    if (action === 'status')
+      return json(res, 200, { status: state?.status ?? 'pending', next }, { 'Cache-Control': 'no-store' });
+    if (action === 'abort') {
+      if (state?.status === 'pending') {
+        res.writeHead(303, { Location: `/consent/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' });
+        res.end();
+        return;
+      }
+      consents.finish(uid);
+      await current.interactionFinished(req, res, {
+        error: 'access_denied',
+        error_description:
+          state?.status === 'expired' ? 'the request was not approved in time' : 'the user denied access',
+      });
+      return;
+    }
+    if (next) {
+      res.writeHead(303, { Location: next, 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
+    const nonce = randomBytes(16).toString('base64');
+    res.writeHead(200, pageHeaders(nonce));
+    res.end(renderWaitingPage(consent, uid, nonce));
+  };
+
+  return {
+    consents,
+    resources,
+    store,
+
+    async handle(req, res, url) {
+      const route = url.pathname;
+      const method = req.method ?? 'GET';
+      if (route.startsWith('/.well-known/oauth-protected-resource')) {
+        if (method === 'OPTIONS') return corsPreflight(res);
+        const suffix = route.slice('/.well-known/oauth-protected-resource'.length).replace(/\/$/, '');
+        const resource =
+          suffix === '' || suffix === '/mcp'
+            ? resources.mcp()
+            : resources.canonical(`${options.publicOrigin()}${suffix}`);
+        if (!resource || method !== 'GET') {
+          json(res, 404, { error: 'not_found', error_description: 'no protected resource at this path' });
+          return true;
+        }
+        json(res, 200, protectedResourceMetadata(resource), { 'Cache-Control': 'max-age=300' });
+        return true;
+      }
+      // Authorization server metadata: the root forms are the provider's own; path-suffixed forms
+      // (RFC 8414 insertion for /mcp and /mcp/<server>, and the OIDC append form) serve the same document.
+      const asMetadata =
+        /^\/\.well-known\/(oauth-authorization-server|openid-configuration)(\/mcp(\/[a-zA-Z0-9_-]{1,48})?)?\/?$/.exec(
+          route,
+        );
+      const appended =
+        /^\/mcp(\/[a-zA-Z0-9_-]{1,48})?\/\.well-known\/(oauth-authorization-server|openid-configuration)$/.exec(
+          route,
+        );
+      if (asMetadata || appended) {
+        req.url = `/.well-known/${asMetadata ? asMetadata[1] : appended?.[2]}`;
+        await toProvider(req, res);
+        return true;
+      }
+      if (route === '/register' && method === 'POST') {
+        await handleRegistration(req, res);
+        return true;
+      }
+      if (route === '/token' && method === 'POST') {
+        await handleToken(req, res);
+        return true;
+      }
+      if (route === '/authorize' && (method === 'GET' || method === 'POST')) {
+        await handleAuthorize(req, res, url);
+        return true;
+      }
+      if (
+        /^\/authorize\/[A-Za-z0-9_-]+$/.test(route) ||
+        route === '/jwks' ||
+        route === '/revoke' ||
+        route === '/register' ||
+        route === '/token' ||
+        route === '/authorize'
+      ) {
+        await toProvider(req, res);
+        return true;
+      }
+      const consent = /^\/consent\/([A-Za-z0-9_-]{1,64})(?:\/(status|abort))?$/.exec(route);
+      if (consent && method === 'GET') {
+        await handleConsent(req, res, consent[1] as string, consent[2] ?? 'page');
+        return true;
+      }
+      return false;
+    },
+
+    async authorize(req, res, resource) {
+      if (new URL(req.url ?? '/', 'http://local').searchParams.has('access_token')) {
+        // Tokens in URLs end up in logs and Referers; OAuth 2.1 forbids them. Treat as absent.
+        bus.emit({
+          type: 'auth',
+          kind: 'token.rejected',
+          detail: 'access token sent in the query string: refused',
+        });
+      }
+      const result = await verifier.verify(req.headers.authorization, resource);
+      if (!result.ok) {
+        if (req.headers.authorization) {
+          bus.emit({
+            type: 'auth',
+            kind: 'token.rejected',
+            detail: `${result.description} for ${resource}: ${result.reason}`,
+          });
+        }
+        sendBearerChallenge(
+          res,
+          resources.metadataUrl(resource),
+          req.headers.authorization ? result : undefined,
+        );
+        return undefined;
+      }
+      const clientId = result.claims.client_id;
+      if (clientId) store.touchClient(clientId);
+      return { claims: result.claims, clientId, grantId: result.claims.gid as string };
+    },
+
+    forgetClient: (clientId) => remembered.remove(clientId),
+
+    async close() {
+      clearInterval(sweeper);
+      consents.close();
+      await store.close();
+    },
+  };
+
+  function corsPreflight(res: ServerResponse): true {
+    res.writeHead(204, {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'GET, OPTIONS',
+      'Access-Control-Allow-Headers': 'MCP-Protocol-Version, Content-Type',
+    });
+    res.end();
+    return true;
+  }
+}
+
+function safeHost(uri: string): string {
+  try {
+    return new URL(uri).host;
+  } catch {
+    return uri;
+  }
+}
+
+/** Mirrors the provider's own events onto Ferry's bus, so the CLI, window and doctor can show them. */
+function observe(provider: Provider, bus: EventBus, store: AuthStore): void {
+  provider.on('registration_create.success', (_ctx, client) => {
+    bus.emit({
+      type: 'auth',
+      kind: 'client.registered',
+      clientId: client.clientId,
+      detail: `registered "${client.clientName ?? client.clientId}"`,
+    });
+  });
+  provider.on('grant.success', (ctx) => {
+    const kind = ctx.oidc.params?.grant_type === 'refresh_token' ? 'token.refreshed' : 'token.issued';
+    bus.emit({
+      type: 'auth',
+      kind,
+      clientId: ctx.oidc.client?.clientId,
+      detail: `${kind === 'token.issued' ? 'tokens issued' : 'tokens refreshed'}`,
+    });
+  });
+  provider.on('grant.error', (ctx, error) => {
+    bus.emit({
+      type: 'auth',
+      kind: 'request.rejected',
+      clientId: ctx.oidc.client?.clientId,
+      detail: `token request failed: ${error.message}${'error_description' in error && error.error_description ? ` (${String(error.error_description)})` : ''}`,
+    });
+  });
+  provider.on('grant.revoked', (_ctx, grantId) => {
+    bus.emit({ type: 'auth', kind: 'grant.revoked', detail: `grant ${grantId} revoked` });
+  });
+  provider.on('authorization.error', (ctx, error) => {
+    bus.emit({
+      type: 'auth',
+      kind: 'request.rejected',
+      clientId: ctx.oidc?.client?.clientId,
+      detail: `authorization failed: ${error.message}${'error_description' in error && error.error_description ? ` (${String(error.error_description)})` : ''}`,
+    });
+  });
+  provider.on('registration_create.error', (_ctx, error) => {
+    bus.emit({ type: 'auth', kind: 'request.rejected', detail: `registration failed: ${error.message}` });
+  });
+  void store;
+}

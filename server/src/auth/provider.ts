@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { EventBus } from '../events/bus.js';
+import type { AuthKeys } from './keys.js';
+import { pageHeaders, renderErrorPage } from './pages.js';
+import { MCP_SCOPE, type ResourceUrls } from './resources.js';
+
+/**
+ * Access tokens live a day. Claude often never refreshes (or refreshes without `scope` and fails), so an
+ * hour-long token means reconnecting by hand several times a day; revocation does not wait for expiry
+ * because every MCP request checks that the token's grant still exists.
+ */
+export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
+/** Refresh tokens rotate on every use and each new one lives 30 days: idle for a month means reconnect. */
+export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
+/** An approval covers this long at most; after it the user approves again. */
+export const GRANT_TTL_SECONDS = 180 * 24 * 60 * 60;
+/** The user has this long to approve on their machine before the browser is sent back refused. */
+export const INTERACTION_TTL_SECONDS = 15 * 60;
+
+export interface ProviderOptions {
+  issuer: string;
+  adapter: (name: string) => Adapter;
+  keys: AuthKeys;
+  resources: ResourceUrls;
+  bus: EventBus;
+  /** Outbound fetch for Client ID Metadata Documents (pinned Claude document, SSRF guard). */
+  fetch?: typeof fetch;
+  /** Rate limit for metadata document fetches; false refuses the client. */
+  allowCimdFetch?: () => boolean;
+  /** Ferry's redirect URI policy; metadata-document clients skip registration, so it is applied on use. */
+  redirectProblem?: (uri: string) => string | undefined;
+}
+
+/**
+ * oidc-provider set up for exactly what MCP clients use: authorization code + PKCE (S256), refresh
+ * tokens, dynamic registration, client ID metadata documents, resource indicators with JWT access tokens
+ * bound to one MCP URL, revocation. Everything else it can do is switched off and not advertised.
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const { resources } = options;
+  const configuration: Configuration = {
+    adapter: options.adapter,
+    clients: [],
+    jwks: { keys: [options.keys.signingJwk] },
+    cookies: {
+      keys: options.keys.cookieKeys,
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    routes: {
+      authorization: '/authorize',
+      token: '/token',
+      registration: '/register',
+      revocation: '/revoke',
+      jwks: '/jwks',
+    },
+    scopes: ['openid', 'offline_access', MCP_SCOPE],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'ES256',
+    },
+    enabledJWA: { idTokenSigningAlgValues: ['ES256'] },
+    features: {
+      devInteractions: { enabled: false },
+      registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
+      registrationManagement: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: false },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
+      dPoP: { enabled: false },
+      claimsParameter: { enabled: false },
+      clientCredentials: { enabled: false },
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: 'draft-02',
+        allowFetch: () => Promise.resolve(options.allowCimdFetch?.() ?? true),
+        allowClient: (_ctx, client) => {
+          const problem = client.redirectUris?.map((uri) => options.redirectProblem?.(uri)).find(Boolean);
+          if (problem) {
+            options.bus.emit({
+              type: 'auth',
+              kind: 'request.rejected',
+              clientId: client.clientId,
+              detail: `client metadata document refused: ${problem}`,
+            });
+          }
+          return Promise.resolve(!problem);
+        },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Clients that send no `resource` get the aggregated endpoint, the common case.
+        defaultResource: (_ctx, _client, oneOf) => Promise.resolve(oneOf ?? resources.mcp()),
+        useGrantedResource: () => Promise.resolve(true),
+        getResourceServerInfo: (_ctx, indicator) => {
+          const audience = resources.canonical(indicator);
+          if (!audience) {
+            options.bus.emit({
+              type: 'auth',
+              kind: 'request.rejected',
+              detail: `resource "${indicator}" is not one of Ferry's MCP URLs (${resources.mcp()} or ${resources.mcp('<server>')})`,
+            });
+            throw new errors.InvalidTarget('resource is not an MCP endpoint of this server');
+          }
+          return Promise.resolve({
+            scope: MCP_SCOPE,
+            audience,
+            accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+            accessTokenFormat: 'jwt' as const,
+            jwt: { sign: { alg: 'ES256' } },
+          });
+        },
+      },
+    },
+    ttl: {
+      AccessToken: ACCESS_TOKEN_TTL_SECONDS,
+      AuthorizationCode: 60,
+      Grant: GRANT_TTL_SECONDS,
+      Interaction: INTERACTION_TTL_SECONDS,
+      RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
+      Session: 24 * 60 * 60,
+    },
+    rotateRefreshToken: true,
+    issueRefreshToken: (_ctx, client) => Promise.resolve(client.grantTypeAllowed('refresh_token')),
+    expiresWithSession: () => Promise.resolve(false),
+    findAccount: (_ctx, sub) => Promise.resolve({ accountId: sub, claims: () => ({ sub }) }),
+    interactions: { url: (_ctx, interaction) => Promise.resolve(`/consent/${interaction.uid}`) },
+    formats: {
+      customizers: {
+        // JWT access tokens are not stored, so revocation needs the grant id in the token to check on use.
+        jwt: (_ctx, token, jwt) => {
+          if ('grantId' in token && token.grantId) jwt.payload.gid = token.grantId;
+        },
+      },
+    },
+    renderError: (ctx: KoaContextWithOIDC, out) => {
+      const nonce = randomBytes(16).toString('base64');
+      ctx.set(pageHeaders(nonce));
+      ctx.body = renderErrorPage(out, nonce);
+      return Promise.resolve();
+    },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const provider = new Provider(options.issuer, configuration);
+  // cloudflared (and any reverse proxy) terminates TLS; Ferry overwrites the forwarding headers itself.
+  provider.proxy = true;
+  return provider;
+}

@@ -1,0 +1,39 @@
+import type { IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+
+/**
+ * A request identical to `req` but with `body` as its content. oidc-provider reads bodies from the raw
+ * stream (and only warns, on the console, when handed a parsed one), so rewritten bodies (normalized
+ * scopes, DCR metadata) are given to it as a fresh stream with the original's method, URL and socket.
+ */
+export function withBody(req: IncomingMessage, body: Buffer | string): IncomingMessage {
+  const buffer = typeof body === 'string' ? Buffer.from(body) : body;
+  const replay = Readable.from([buffer], { objectMode: false }) as unknown as IncomingMessage;
+  const headers = { ...req.headers, 'content-length': String(buffer.length) };
+  delete headers['transfer-encoding'];
+  Object.assign(replay, {
+    method: req.method,
+    url: req.url,
+    headers,
+    rawHeaders: Object.entries(headers).flatMap(([k, v]) => [k, String(v)]),
+    httpVersion: req.httpVersion,
+    httpVersionMajor: req.httpVersionMajor,
+    httpVersionMinor: req.httpVersionMinor,
+    socket: req.socket,
+    connection: req.socket,
+    complete: true,
+  });
+  return replay;
+}
+
+/** Reads a small body (OAuth requests are tiny); anything larger than `limit` is refused. */
+export async function readSmallBody(req: IncomingMessage, limit = 64 * 1024): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

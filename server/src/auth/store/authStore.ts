@@ -1,0 +1,278 @@
+import { writeFileAtomic } from '../../config/atomicWrite.js';
+import { StoreAdapter, type AdapterHost } from './adapter.js';
+import { authStateIoError, AuthStoreError } from './errors.js';
+import { isExpired, ModelTable } from './modelTable.js';
+import { readStateFile, serializeState } from './stateFile.js';
+import {
+  isPersistedModel,
+  PERSISTED_MODELS,
+  type Adapter,
+  type AuthStoreOptions,
+  type ClientSummary,
+  type GrantSummary,
+  type StoredEntry,
+} from './types.js';
+import { WriteBehind } from './writeBehind.js';
+
+const DEFAULT_GRACE_SECONDS = 30;
+const DEFAULT_FLUSH_DELAY_MS = 50;
+const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
+const DEFAULT_MAX_ENTRIES = 10_000;
+/** `touchClient` writes at most this often per client: last use is for people, not for accounting. */
+const TOUCH_RESOLUTION_SECONDS = 60;
+
+/**
+ * oidc-provider's storage for one Ferry instance. Client, Grant and RefreshToken are kept in a JSON file
+ * (docs/oauth-storage.md) so connections survive a restart; everything short-lived (sessions, interactions,
+ * codes, access tokens, replay markers) lives in bounded memory. Expired entries are never returned and are
+ * swept periodically. Wire it up as `adapter: (name) => store.adapterFor(name)`.
+ */
+export class AuthStore {
+  readonly #tables = new Map<string, ModelTable>();
+  readonly #adapters = new Map<string, StoreAdapter>();
+  readonly #now: () => number;
+  readonly #maxEntries: number;
+  readonly #writer: WriteBehind;
+  readonly #host: AdapterHost;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(
+    readonly file: string,
+    options: AuthStoreOptions,
+  ) {
+    this.#now = options.now ?? Date.now;
+    this.#maxEntries = options.maxEntriesPerModel ?? DEFAULT_MAX_ENTRIES;
+    for (const model of PERSISTED_MODELS) this.#tables.set(model, new ModelTable(model));
+    const onWriteError = options.onWriteError;
+    this.#writer = new WriteBehind(
+      () => this.#write(),
+      options.flushDelayMs ?? DEFAULT_FLUSH_DELAY_MS,
+      (error) => onWriteError?.(error instanceof Error ? error : new Error(String(error))),
+    );
+    const refreshGraceSeconds = options.refreshGraceSeconds ?? DEFAULT_GRACE_SECONDS;
+    this.#host = {
+      refreshGraceSeconds,
+      nowSeconds: () => this.#nowSeconds(),
+      table: (model) => this.#table(model),
+      changed: (model) => (isPersistedModel(model) ? this.#persist() : Promise.resolve()),
+      grantSaved: (clientId) => this.#grantSaved(clientId),
+    };
+    this.#sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
+    // The sweep is housekeeping: it must never keep the process alive on its own.
+    this.#sweepTimer.unref();
+  }
+
+  /**
+   * Loads `file` (a missing file is a fresh start). Throws AuthStoreError `auth_state_corrupt`,
+   * `auth_state_version` or `auth_state_io` rather than start over a file it cannot read: the next write
+   * would destroy every client and grant in it.
+   */
+  static async open(file: string, options: AuthStoreOptions = {}): Promise<AuthStore> {
+    const state = await readStateFile(file);
+    const store = new AuthStore(file, options);
+    if (state !== undefined) {
+      const now = store.#nowSeconds();
+      for (const model of PERSISTED_MODELS) {
+        const table = store.#table(model);
+        for (const [key, entry] of state[model]) if (!isExpired(entry, now)) table.set(key, entry);
+      }
+    }
+    return store;
+  }
+
+  /** The adapter oidc-provider asks for, one per model name. */
+  adapterFor(name: string): Adapter {
+    let adapter = this.#adapters.get(name);
+    if (adapter === undefined) this.#adapters.set(name, (adapter = new StoreAdapter(name, this.#host)));
+    return adapter;
+  }
+
+  /**
+   * Synchronous and O(1): Ferry calls it on every MCP request, so deleting a client or revoking a grant cuts
+   * off access tokens already handed out (they live until expiry otherwise).
+   */
+  grantExists(grantId: string): boolean {
+    return this.#table('Grant').live(grantId, this.#nowSeconds()) !== undefined;
+  }
+
+  hasClient(clientId: string): boolean {
+    return this.#table('Client').live(clientId, this.#nowSeconds()) !== undefined;
+  }
+
+  /** Every registered client with its live grants, oldest client first. Times are epoch seconds. */
+  listClients(): ClientSummary[] {
+    const now = this.#nowSeconds();
+    const grants = this.#table('Grant');
+    const clients: ClientSummary[] = [];
+    for (const [clientId, entry] of this.#table('Client').entries()) {
+      if (isExpired(entry, now)) continue;
+      const { client_name: clientName, redirect_uris: redirectUris } = entry.payload;
+      const summary: ClientSummary = {
+        clientId,
+        redirectUris: Array.isArray(redirectUris)
+          ? redirectUris.filter((uri): uri is string => typeof uri === 'string')
+          : [],
+        createdAt: entry.createdAt,
+        grants: [],
+      };
+      if (typeof clientName === 'string') summary.clientName = clientName;
+      if (entry.lastUsedAt !== undefined) summary.lastUsedAt = entry.lastUsedAt;
+      for (const grantId of grants.keysByClient(clientId)) {
+        const grant = grants.peek(grantId);
+        if (grant !== undefined && !isExpired(grant, now)) summary.grants.push(grantSummary(grantId, grant));
+      }
+      clients.push(summary);
+    }
+    return clients;
+  }
+
+  /**
+   * Records that `clientId` just made an authenticated request (`at`: epoch seconds, default now). Written
+   * at most once a minute per client; the write is not awaited. An unknown client is ignored.
+   */
+  touchClient(clientId: string, at: number = this.#nowSeconds()): void {
+    const entry = this.#table('Client').live(clientId, this.#nowSeconds());
+    if (entry === undefined || this.#closed) return;
+    if (entry.lastUsedAt !== undefined && at - entry.lastUsedAt < TOUCH_RESOLUTION_SECONDS) return;
+    entry.lastUsedAt = at;
+    this.#persistInBackground();
+  }
+
+  /**
+   * Removes the client, its grants and every token, code or other entry issued to it, and waits until that is
+   * on disk. Returns the grant ids that went with it (the caller closes streams opened under them); empty
+   * when there was nothing to remove (see `hasClient` to tell an unknown client apart).
+   */
+  async deleteClient(clientId: string): Promise<string[]> {
+    const { removed, grantIds } = this.#removeClient(clientId);
+    if (removed) await this.#persist();
+    return grantIds;
+  }
+
+  /**
+   * Removes dynamically registered clients older than `maxAgeSeconds` that never had a Grant: claude.ai
+   * registers a new client on each fresh connection attempt, and abandoned ones would pile up forever.
+   * Returns the ids removed.
+   */
+  async sweepUnapprovedClients(maxAgeSeconds: number): Promise<string[]> {
+    const cutoff = this.#nowSeconds() - maxAgeSeconds;
+    const grants = this.#table('Grant');
+    const stale: string[] = [];
+    for (const [clientId, entry] of this.#table('Client').entries()) {
+      if (
+        entry.approvedAt === undefined &&
+        entry.createdAt <= cutoff &&
+        grants.keysByClient(clientId).length === 0
+      )
+        stale.push(clientId);
+    }
+    for (const clientId of stale) this.#removeClient(clientId);
+    if (stale.length > 0) await this.#persist();
+    return stale;
+  }
+
+  /** Drops every expired entry; returns how many. Runs on its own timer too. */
+  sweep(): number {
+    const now = this.#nowSeconds();
+    let removed = 0;
+    let persistedChanged = false;
+    for (const [model, table] of this.#tables) {
+      const count = table.sweep(now);
+      removed += count;
+      if (count > 0 && isPersistedModel(model)) persistedChanged = true;
+    }
+    if (persistedChanged && !this.#closed) this.#persistInBackground();
+    return removed;
+  }
+
+  /** Writes pending changes now; rejects with `auth_state_io` if the write fails. */
+  async flush(): Promise<void> {
+    await this.#writer.flush();
+  }
+
+  /** Stops the sweep timer and writes pending changes. Changes to persisted models afterwards are refused. */
+  async close(): Promise<void> {
+    if (this.#sweepTimer !== undefined) clearInterval(this.#sweepTimer);
+    this.#sweepTimer = undefined;
+    this.#closed = true;
+    await this.#writer.flush();
+  }
+
+  #nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  #table(model: string): ModelTable {
+    let table = this.#tables.get(model);
+    if (table === undefined) this.#tables.set(model, (table = new ModelTable(model, this.#maxEntries)));
+    return table;
+  }
+
+  #grantSaved(clientId: string): void {
+    const client = this.#table('Client').peek(clientId);
+    if (client !== undefined && client.approvedAt === undefined) client.approvedAt = this.#nowSeconds();
+  }
+
+  #removeClient(clientId: string): { removed: boolean; grantIds: string[] } {
+    const grantIds = new Set<string>();
+    let removed = this.#table('Client').delete(clientId) !== undefined;
+    for (const [model, table] of this.#tables) {
+      for (const key of table.keysByClient(clientId)) {
+        const entry = table.delete(key);
+        if (entry === undefined) continue;
+        removed = true;
+        if (model === 'Grant') grantIds.add(key);
+        else if (typeof entry.payload.grantId === 'string') grantIds.add(entry.payload.grantId);
+      }
+    }
+    // A token may name a grant stored under another client id only if something wrote it that way; its
+    // grant goes too, so no access outlives the client.
+    for (const grantId of grantIds) this.#table('Grant').delete(grantId);
+    return { removed, grantIds: [...grantIds] };
+  }
+
+  #persist(): Promise<void> {
+    if (this.#closed)
+      return Promise.reject(
+        new AuthStoreError(
+          'auth_store_closed',
+          this.file,
+          `The OAuth state store for ${this.file} is closed; the change was not saved. Fix: this is a bug in ` +
+            'Ferry shutdown order (the OAuth server must stop before its store closes).',
+        ),
+      );
+    return this.#writer.schedule();
+  }
+
+  /** For changes nobody waits on; a failure reaches `onWriteError` through the writer's timer. */
+  #persistInBackground(): void {
+    this.#writer.schedule().catch(() => undefined);
+  }
+
+  async #write(): Promise<void> {
+    try {
+      await writeFileAtomic(
+        this.file,
+        serializeState((model) => this.#table(model).entries(), this.#nowSeconds()),
+        { mode: 0o600 },
+      );
+    } catch (error) {
+      throw authStateIoError(this.file, 'write', error);
+    }
+  }
+}
+
+function grantSummary(grantId: string, entry: StoredEntry): GrantSummary {
+  const { openid, resources } = entry.payload as { openid?: { scope?: unknown }; resources?: unknown };
+  const summary: GrantSummary = { grantId, createdAt: entry.createdAt };
+  if (typeof openid?.scope === 'string' && openid.scope !== '') summary.scope = openid.scope;
+  if (resources !== null && typeof resources === 'object' && !Array.isArray(resources)) {
+    const scopes = Object.entries(resources).filter(
+      (pair): pair is [string, string] => typeof pair[1] === 'string',
+    );
+    if (scopes.length > 0) summary.resources = Object.fromEntries(scopes);
+  }
+  if (entry.expiresAt !== undefined) summary.expiresAt = entry.expiresAt;
+  return summary;
+}
