@@ -10,6 +10,8 @@ import { configSchema, type FerryConfig } from './config/schema.js';
 import { writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
 import { createAuth, type Auth } from './auth/index.js';
+import { findCloudflared } from './tunnel/binary.js';
+import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
@@ -36,6 +38,15 @@ export interface CoreOptions {
   /** Overrides `ferry.secretStore`. */
   secretStore?: 'keychain' | 'file';
   /**
+   * Cloudflare tunnel: `quick`, `named` or `off`. Default: `ferry.tunnel.mode`, else a quick tunnel when a
+   * cloudflared binary is already on this machine, else off.
+   */
+  tunnel?: 'quick' | 'named' | 'off';
+  /** Where the packaged app ships cloudflared (Electron's resources dir). */
+  bundledBinDir?: string;
+  /** Tunnel timings (tests shorten them). */
+  tunnelTimings?: Partial<TunnelTimings>;
+  /**
    * OAuth in front of every MCP route (default true). `false` is for local tools and tests only: Ferry then
    * refuses any Host but loopback, and refuses to start with a public URL.
    */
@@ -61,6 +72,7 @@ export interface Core {
   readonly events: EventBus;
   readonly hub: Hub;
   readonly admin: AdminApi;
+  readonly tunnel: TunnelManager;
   readonly configPath: string;
   start(): Promise<RuntimeInfo>;
   stop(): Promise<void>;
@@ -98,6 +110,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   let localOrigin = '';
   let adminListener: AdminListener | undefined;
   let runtime: RuntimeInfo | undefined;
+  const TUNNEL_TOKEN_KEY = 'tunnel/token';
 
   const secretStore = (): Promise<SecretStore> => {
     // Opened on first use: a machine without a keychain still serves every server that needs no secret.
@@ -140,10 +153,38 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     },
   });
 
+  const tunnel = new TunnelManager({
+    bus,
+    target: () => localOrigin,
+    dataDir,
+    configuredBinary: () => config.ferry.tunnel.binary,
+    bundledDir: options.bundledBinDir,
+    allowInstall: true,
+    namedToken: async () => (await secretStore()).get(TUNNEL_TOKEN_KEY),
+    namedHostname: () => config.ferry.tunnel.hostname,
+    timings: options.tunnelTimings,
+  });
+
+  /** The origin the world uses: an explicit --public-url, else the tunnel's, else the configured one. */
   const publicUrl = (): URL | undefined => {
-    const configured = options.publicUrl ?? config.ferry.publicUrl;
+    const configured = options.publicUrl ?? tunnel.publicUrl ?? config.ferry.publicUrl;
     return configured ? new URL(configured) : undefined;
   };
+
+  const writeRuntime = async (): Promise<void> => {
+    if (!runtime || options.writeRuntimeFile === false) return;
+    const origin = (publicUrl() ?? new URL(localOrigin)).origin;
+    runtime = { ...runtime, publicUrl: origin, mcpUrl: `${origin}/mcp` };
+    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o600 });
+  };
+  bus.on('tunnel.state', (event) => {
+    if (event.state === 'connected' || event.state === 'off') {
+      writeRuntime().catch((error: unknown) =>
+        bus.log('warn', 'ferry', `could not update runtime.json: ${String(error)}`),
+      );
+    }
+  });
 
   const apply = async (next: FerryConfig): Promise<void> => {
     if (demo && Object.keys(next.mcpServers).length > 0) {
@@ -161,6 +202,23 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     apply,
     secrets: secretStore,
     auth: () => auth,
+    tunnel: {
+      manager: tunnel,
+      start: async (mode) => {
+        if (!auth) throw new Error('a tunnel needs OAuth: restart without --no-auth');
+        await tunnel.start(mode);
+      },
+      stop: () => tunnel.stop(),
+      saveNamed: async (token, hostname) => {
+        await (await secretStore()).set(TUNNEL_TOKEN_KEY, token);
+        config = await configFile.update((document) => {
+          const ferry = (document.ferry ??= {}) as Record<string, unknown>;
+          const block = (ferry.tunnel ??= {}) as Record<string, unknown>;
+          block.hostname = hostname;
+          block.mode = 'named';
+        });
+      },
+    },
     status: () => ({
       version: FERRY_VERSION,
       pid: process.pid,
@@ -177,10 +235,26 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     }),
   });
 
+  async function defaultTunnelMode(): Promise<'quick' | 'off'> {
+    const found = await findCloudflared({
+      configured: config.ferry.tunnel.binary,
+      bundledDir: options.bundledBinDir,
+      installDir: path.join(dataDir, 'bin'),
+    });
+    if (!found)
+      bus.log(
+        'info',
+        'tunnel',
+        'no cloudflared on this machine: serving locally only (ferry serve --tunnel quick installs it)',
+      );
+    return found ? 'quick' : 'off';
+  }
+
   return {
     events: bus,
     hub,
     admin,
+    tunnel,
     configPath: configFile.path,
     async start() {
       const loaded = await configFile.load();
@@ -189,9 +263,11 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       if (demo) bus.log('info', 'ferry', `no config at ${configFile.path}: running the built-in demo server`);
       await apply(config);
       const wantAuth = options.auth ?? true;
-      if (!wantAuth && publicUrl()) {
+      const tunnelMode =
+        options.tunnel ?? config.ferry.tunnel.mode ?? (wantAuth ? await defaultTunnelMode() : 'off');
+      if (!wantAuth && (publicUrl() || tunnelMode !== 'off')) {
         throw new Error(
-          'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl) or keep OAuth on',
+          'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl), use --tunnel off, or keep OAuth on',
         );
       }
       if (wantAuth) {
@@ -217,6 +293,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
       });
       localOrigin = listener.url.origin;
+      if (tunnelMode !== 'off') await tunnel.start(tunnelMode);
       const origin = (publicUrl() ?? listener.url).origin;
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
       let adminToken: string | undefined;
@@ -247,6 +324,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     },
     async stop() {
       if (options.writeRuntimeFile !== false && runtime) await rm(runtimePath, { force: true });
+      await tunnel.stop();
       await Promise.allSettled([listener?.close(), adminListener?.close()]);
       await hub.stop();
       await auth?.close();

@@ -6,6 +6,8 @@ import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
 import type { Auth } from '../auth/index.js';
+import type { TunnelManager } from '../tunnel/manager.js';
+import type { TunnelMode, TunnelState } from '../events/types.js';
 import { ConsentError } from '../auth/consent.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
@@ -29,6 +31,14 @@ export interface StatusSnapshot {
   sessions: number;
   secretStore: string;
   servers: ServerStatus[];
+  tunnel: TunnelStatus;
+}
+
+export interface TunnelStatus {
+  mode: TunnelMode;
+  state: TunnelState;
+  publicUrl: string | undefined;
+  reason: string | undefined;
 }
 
 export interface ServerInput {
@@ -41,9 +51,15 @@ export interface AdminContext {
   hub: Hub;
   bus: EventBus;
   configFile: ConfigFile;
-  status: () => Omit<StatusSnapshot, 'servers'>;
+  status: () => Omit<StatusSnapshot, 'servers' | 'tunnel'>;
   /** The OAuth server, when it runs. */
   auth: () => Auth | undefined;
+  tunnel: {
+    manager: TunnelManager;
+    start: (mode: 'quick' | 'named') => Promise<void>;
+    stop: () => Promise<void>;
+    saveNamed: (token: string, hostname: string) => Promise<void>;
+  };
   /** The secret store, opened on first use. */
   secrets: () => Promise<SecretStore>;
   /** Applies a config the file now holds; the demo config is replaced by the first real server. */
@@ -58,7 +74,53 @@ export class AdminApi {
   constructor(private readonly ctx: AdminContext) {}
 
   status(): StatusSnapshot {
-    return { ...this.ctx.status(), servers: this.ctx.hub.statuses() };
+    return { ...this.ctx.status(), servers: this.ctx.hub.statuses(), tunnel: this.tunnelStatus() };
+  }
+
+  tunnelStatus(): TunnelStatus {
+    const { manager } = this.ctx.tunnel;
+    return { mode: manager.mode, state: manager.state, publicUrl: manager.publicUrl, reason: manager.reason };
+  }
+
+  /** Starts (or switches) the tunnel; resolves once it is starting, not when connected (watch events). */
+  async startTunnel(mode: unknown = 'quick'): Promise<TunnelStatus> {
+    if (mode !== 'quick' && mode !== 'named')
+      throw new AdminError('invalid_input', 'mode must be "quick" or "named"');
+    try {
+      await this.ctx.tunnel.start(mode);
+    } catch (error) {
+      throw new AdminError('conflict', (error as Error).message);
+    }
+    return this.tunnelStatus();
+  }
+
+  async stopTunnel(): Promise<TunnelStatus> {
+    await this.ctx.tunnel.stop();
+    return this.tunnelStatus();
+  }
+
+  /** Saves a named tunnel: the token goes to the keychain, the hostname to the config. */
+  async configureNamedTunnel(input: unknown): Promise<TunnelStatus> {
+    const { token, hostname } = (input ?? {}) as { token?: unknown; hostname?: unknown };
+    const issues = [];
+    if (typeof token !== 'string' || !/^[A-Za-z0-9+/=_-]{40,4096}$/.test(token.trim())) {
+      issues.push({
+        path: 'token',
+        message: 'paste the tunnel token from the Cloudflare dashboard (a long base64 string)',
+        fix: 'copy it again from Networks > Tunnels > your tunnel > Install connector',
+      });
+    }
+    if (typeof hostname !== 'string' || !HOSTNAME.test(hostname.trim())) {
+      issues.push({
+        path: 'hostname',
+        message: 'a hostname such as mcp.example.com',
+        fix: 'use the public hostname you routed to this tunnel',
+      });
+    }
+    if (issues.length > 0)
+      throw new AdminError('invalid_input', 'the named tunnel settings have problems', issues);
+    await this.ctx.tunnel.saveNamed((token as string).trim(), (hostname as string).trim().toLowerCase());
+    return this.tunnelStatus();
   }
 
   servers(): ServerStatus[] {
@@ -214,6 +276,8 @@ export class AdminApi {
     await this.ctx.apply(config);
   }
 }
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 
 function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit), 5000)) : 100;

@@ -67,6 +67,13 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     ['GET', /^\/api\/consents$/, () => api.consents()],
     [
       'POST',
+      /^\/api\/tunnel\/start$/,
+      (_m, body) => api.startTunnel((body as { mode?: unknown } | undefined)?.mode ?? 'quick'),
+    ],
+    ['POST', /^\/api\/tunnel\/stop$/, () => api.stopTunnel()],
+    ['PUT', /^\/api\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(body)],
+    [
+      'POST',
       /^\/api\/consents\/([^/]+)\/approve$/,
       (m, body) =>
         api.approveConsent(decodeURIComponent(m[1] as string), {
@@ -101,7 +108,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       const match = pattern.exec(url.pathname);
       if (!match || method !== req.method) continue;
       let body: unknown;
-      if (method === 'POST' || method === 'PATCH') {
+      if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
         const raw = await readBody(req, 1024 * 1024).catch(() => {
           throw new AdminError('invalid_input', 'body too large');
         });

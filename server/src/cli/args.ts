@@ -8,7 +8,8 @@ export interface ServeArgs {
   port?: number;
   host?: string;
   adminPort?: number;
-  tunnel: 'quick' | 'named' | 'off';
+  /** Undefined: the config's mode, else quick when cloudflared is on this machine, else off. */
+  tunnel?: 'quick' | 'named' | 'off';
   publicUrl?: string;
   secretStore?: 'keychain' | 'file';
   /** OAuth off: loopback only, for local tools and tests. */
@@ -42,13 +43,15 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     strict: true,
     allowPositionals: false,
   });
-  const tunnel = values.tunnel ?? 'off';
-  if (!['quick', 'named', 'off'].includes(tunnel))
+  const tunnel = values.tunnel;
+  if (tunnel !== undefined && !['quick', 'named', 'off'].includes(tunnel)) {
     throw new UsageError(`--tunnel must be quick, named or off, not "${tunnel}"`);
-  if (tunnel !== 'off') {
-    throw new UsageError(
-      `--tunnel ${tunnel} is not available in this build yet; use --tunnel off with --public-url behind your own proxy`,
-    );
+  }
+  if (values['no-auth'] && tunnel !== undefined && tunnel !== 'off') {
+    throw new UsageError('--no-auth is for loopback use only and cannot be combined with a tunnel');
+  }
+  if (values['public-url'] !== undefined && tunnel !== undefined && tunnel !== 'off') {
+    throw new UsageError('--public-url and --tunnel both set the public URL: use one of them');
   }
   const publicUrl = values['public-url'];
   if (publicUrl !== undefined) {
@@ -79,7 +82,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     port: port(values.port, '--port'),
     host: values.host,
     adminPort: port(values['admin-port'], '--admin-port'),
-    tunnel: tunnel,
+    tunnel: values['no-auth'] ? 'off' : (tunnel as ServeArgs['tunnel']),
     publicUrl: publicUrl?.replace(/\/$/, ''),
     secretStore,
     noAuth: values['no-auth'] ?? false,

@@ -16,7 +16,7 @@ serve options:
   --host <addr>                public listener address (default 127.0.0.1)
   --admin-port <n>             admin listener port (default 0 = any free port)
   --public-url <url>           origin clients use to reach Ferry (reverse proxy, tests)
-  --tunnel quick|named|off     Cloudflare tunnel (default off in this build)
+  --tunnel quick|named|off     Cloudflare tunnel (default: quick when cloudflared is installed)
   --secret-store keychain|file where secrets live (default keychain)
   --no-auth                    no OAuth (loopback clients only; for local tools and tests)
   -v, --verbose                show every tool call, session and server log line

@@ -2,7 +2,20 @@ import { createCore, type RuntimeInfo } from '../core.js';
 import { ConsentPrompter } from './consentPrompt.js';
 import { ConfigError } from '../config/errors.js';
 import type { ServeArgs } from './args.js';
-import { bold, cyan, dim, red, renderEvent } from './render.js';
+import { bold, cyan, dim, green, red, renderEvent, yellow } from './render.js';
+
+let announced: string | undefined;
+/** The one line the user needs: the exact URL to paste into Claude. */
+function announce(publicUrl: string): void {
+  if (announced === publicUrl) return;
+  announced = publicUrl;
+  console.log('');
+  console.log(
+    `${green(bold('Tunnel connected.'))} Add this URL in Claude (Settings > Connectors > Add custom connector):`,
+  );
+  console.log(`  ${bold(cyan(`${publicUrl}/mcp`))}`);
+  console.log('');
+}
 
 /** `ferry serve`: the core in the foreground, events rendered to the terminal, clean exit on SIGINT/SIGTERM. */
 export async function serve(args: ServeArgs): Promise<number> {
@@ -15,6 +28,7 @@ export async function serve(args: ServeArgs): Promise<number> {
     publicUrl: args.publicUrl,
     secretStore: args.secretStore,
     auth: !args.noAuth,
+    tunnel: args.tunnel,
   });
   const prompter = new ConsentPrompter(core);
   core.events.subscribe((event) => {
@@ -22,6 +36,11 @@ export async function serve(args: ServeArgs): Promise<number> {
     if (line) console.log(line);
     if (event.type === 'consent.requested') prompter.ask(event.consent, runtimeInfo);
     if (event.type === 'consent.resolved') prompter.resolved(event.id);
+    if (event.type === 'tunnel.state' && event.state === 'connected' && event.publicUrl)
+      announce(event.publicUrl);
+    if (event.type === 'tunnel.url-changed') console.log(yellow(event.message));
+    if (event.type === 'tunnel.state' && event.state === 'failed' && event.reason)
+      console.log(yellow(`tunnel: ${event.reason}`));
   });
   let runtimeInfo: RuntimeInfo | undefined;
 

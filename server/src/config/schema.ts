@@ -89,6 +89,23 @@ export const ferrySettingsSchema = z
       .max(24 * 60)
       .default(60),
     secretStore: z.enum(['keychain', 'file']).default('keychain'),
+    tunnel: z
+      .object({
+        /** `quick` (no account, new URL each start), `named` (stable hostname, needs a token), `off`. */
+        mode: z.enum(['quick', 'named', 'off']).optional(),
+        /** The named tunnel's public hostname, e.g. `mcp.example.com` (the token stays in the keychain). */
+        hostname: z
+          .string()
+          .regex(
+            /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+            'a hostname such as mcp.example.com',
+          )
+          .optional(),
+        /** Path to a cloudflared binary to use instead of the bundled / PATH / downloaded one. */
+        binary: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({}),
     restart: restartPolicySchema.default(restartPolicySchema.parse({})),
     servers: z.record(z.string(), serverOptionsSchema).default({}),
   })

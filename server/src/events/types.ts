@@ -106,6 +106,26 @@ export interface AuthEvent {
   detail: string;
 }
 
+export type TunnelMode = 'quick' | 'named' | 'off';
+export type TunnelState = 'off' | 'installing' | 'starting' | 'connected' | 'reconnecting' | 'failed';
+
+export interface TunnelStateEvent {
+  type: 'tunnel.state';
+  mode: TunnelMode;
+  state: TunnelState;
+  publicUrl?: string;
+  /** What went wrong or what the user should do, in words. */
+  reason?: string;
+}
+
+/** A quick tunnel came back with a new hostname: the connector in Claude must be re-added. */
+export interface TunnelUrlChangedEvent {
+  type: 'tunnel.url-changed';
+  previous: string;
+  current: string;
+  message: string;
+}
+
 export type CoreEvent =
   | ServerStatusEvent
   | CallStartEvent
@@ -115,7 +135,9 @@ export type CoreEvent =
   | ListenerEvent
   | ConsentRequestedEvent
   | ConsentResolvedEvent
-  | AuthEvent;
+  | AuthEvent
+  | TunnelStateEvent
+  | TunnelUrlChangedEvent;
 
 export type CoreEventType = CoreEvent['type'];
 
