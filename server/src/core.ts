@@ -9,7 +9,7 @@ import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
 import { writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
-import { createAuth, type Auth } from './auth/index.js';
+import type { Auth } from './auth/index.js';
 import { findCloudflared } from './tunnel/binary.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
@@ -271,6 +271,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         );
       }
       if (wantAuth) {
+        const { createAuth } = await import('./auth/index.js');
         auth = await createAuth({
           bus,
           dataDir,

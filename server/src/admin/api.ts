@@ -216,13 +216,13 @@ export class AdminApi {
   }
 
   clients(): ClientSummary[] {
-    return this.#auth().store.listClients();
+    return this.#auth().listClients();
   }
 
   /** Revokes everything of a client at once: grants, refresh tokens, remembered consent, open sessions. */
   async revokeClient(clientId: string): Promise<{ revokedGrants: number; closedSessions: number }> {
     const auth = this.#auth();
-    if (!auth.store.hasClient(clientId)) {
+    if (!auth.store.hasConnection(clientId)) {
       throw new AdminError('not_found', `no client ${clientId}`);
     }
     const grants = await auth.store.deleteClient(clientId);

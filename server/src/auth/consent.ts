@@ -19,7 +19,7 @@ interface Entry {
 
 export interface ConsentManagerOptions {
   bus: EventBus;
-  provider: () => Provider;
+  provider: () => Promise<Provider>;
   /** How long a request waits for the user before it is refused. */
   timeoutMs?: number;
   isRemembered: (clientId: string) => boolean;
@@ -132,7 +132,7 @@ export class ConsentManager {
   }
 
   async #grant(entry: Entry): Promise<void> {
-    const provider = this.#options.provider();
+    const provider = await this.#options.provider();
     const interaction = await provider.Interaction.find(entry.uid);
     if (!interaction) {
       this.#resolve(entry, 'expired', 'expired');

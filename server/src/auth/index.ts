@@ -4,6 +4,7 @@ import path from 'node:path';
 import type Provider from 'oidc-provider';
 import type { EventBus } from '../events/bus.js';
 import type { SecretStore } from '../secrets/types.js';
+import type * as ProviderModuleNs from './provider.js';
 import { BearerVerifier, type BearerClaims } from './bearer.js';
 import { sendBearerChallenge } from './challenge.js';
 import { ConsentManager } from './consent.js';
@@ -13,11 +14,11 @@ import { CLAUDE_CLIENT_METADATA, CLAUDE_CLIENT_METADATA_URL, createCimdFetch } f
 import { TokenBucket } from './policy/rateLimit.js';
 import { redirectUriProblem, validateRegistrationRedirects } from './policy/redirectUris.js';
 import { normalizeScope } from './policy/scopes.js';
-import { createProvider } from './provider.js';
 import { RememberedClients } from './remembered.js';
-import { readSmallBody, withBody } from './replay.js';
+import { readBody } from '../http/jsonRpcHttp.js';
+import { withBody } from './replay.js';
 import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
-import { AuthStore } from './store/index.js';
+import { AuthStore, type ClientSummary } from './store/index.js';
 
 export interface AuthOptions {
   bus: EventBus;
@@ -42,6 +43,8 @@ export interface Auth {
   readonly store: AuthStore;
   /** Serves OAuth, metadata and consent routes; false when the path is none of them. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Authorized clients with a name a person recognises (metadata-document clients have no stored name). */
+  listClients(): ClientSummary[];
   /** Forgets that the user chose to remember this client (part of revoking it). */
   forgetClient(clientId: string): Promise<void>;
   /** Checks the bearer token of an MCP request for `resource`; answers 401 itself when it fails. */
@@ -54,6 +57,8 @@ export interface Auth {
 }
 
 const DEFAULT_SCOPE = MCP_SCOPE;
+const OAUTH_BODY_LIMIT = 64 * 1024;
+type ProviderModule = typeof ProviderModuleNs;
 
 /**
  * The OAuth 2.1 authorization server in front of `/mcp`, built on oidc-provider with Ferry's policies
@@ -72,7 +77,10 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
 
   let issuer = '';
   let provider: Provider | undefined;
-  const currentProvider = (): Provider => {
+  // oidc-provider (with Koa) is the heaviest part of Ferry: loaded on the first OAuth request, not at start.
+  let providerModule: Promise<ProviderModule> | undefined;
+  const currentProvider = async (): Promise<Provider> => {
+    const { createProvider } = await (providerModule ??= import('./provider.js'));
     const origin = options.publicOrigin();
     // The issuer is fixed when a Provider is built: a new public hostname needs a new one.
     if (!provider || issuer !== origin) {
@@ -119,7 +127,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     req.headers['x-forwarded-proto'] = origin.protocol.slice(0, -1);
     req.headers['x-forwarded-host'] = origin.host;
     delete req.headers['x-forwarded-for'];
-    await currentProvider().callback()(req, res);
+    await (await currentProvider()).callback()(req, res);
   };
 
   const protectedResourceMetadata = (resource: string) => ({
@@ -141,6 +149,21 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     res.end(text);
   };
 
+  /** OAuth requests are tiny; a larger body is answered 413 (and drained) instead of parsed. */
+  const readOAuthBody = async (req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> => {
+    try {
+      return await readBody(req, OAUTH_BODY_LIMIT);
+    } catch {
+      json(
+        res,
+        413,
+        { error: 'invalid_request', error_description: `request body over ${OAUTH_BODY_LIMIT / 1024} KiB` },
+        { Connection: 'close' },
+      );
+      return undefined;
+    }
+  };
+
   const handleRegistration = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const limit = registrations.take();
     if (!limit.ok) {
@@ -152,7 +175,8 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         { 'Retry-After': String(limit.retryAfterSeconds) },
       );
     }
-    const raw = await readSmallBody(req);
+    const raw = await readOAuthBody(req, res);
+    if (!raw) return;
     let body: Record<string, unknown>;
     try {
       const parsed = raw ? (JSON.parse(raw.toString('utf8')) as unknown) : undefined;
@@ -180,8 +204,8 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   };
 
   const handleToken = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const raw = await readSmallBody(req);
-    if (!raw) return json(res, 400, { error: 'invalid_request', error_description: 'body too large' });
+    const raw = await readOAuthBody(req, res);
+    if (!raw) return;
     const form = new URLSearchParams(raw.toString('utf8'));
     if (form.has('scope')) {
       const scope = normalizeScope(form.get('scope'), SUPPORTED_SCOPES, '');
@@ -202,7 +226,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   };
 
   const handleConsent = async (req: IncomingMessage, res: ServerResponse, uid: string, action: string) => {
-    const current = currentProvider();
+    const current = await currentProvider();
     let interaction;
     try {
       interaction = await current.interactionDetails(req, res);
@@ -368,6 +392,14 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     },
 
     forgetClient: (clientId) => remembered.remove(clientId),
+
+    listClients: () =>
+      store.listClients().map((client) => {
+        if (client.clientName) return client;
+        const pinned =
+          client.clientId === CLAUDE_CLIENT_METADATA_URL ? CLAUDE_CLIENT_METADATA.client_name : undefined;
+        return { ...client, clientName: pinned ?? safeHost(client.clientId) };
+      }),
 
     async close() {
       clearInterval(sweeper);

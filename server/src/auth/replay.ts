@@ -25,15 +25,3 @@ export function withBody(req: IncomingMessage, body: Buffer | string): IncomingM
   });
   return replay;
 }
-
-/** Reads a small body (OAuth requests are tiny); anything larger than `limit` is refused. */
-export async function readSmallBody(req: IncomingMessage, limit = 64 * 1024): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}

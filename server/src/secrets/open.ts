@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { FileSecretStore } from './file.js';
-import { KeychainSecretStore, keychainUnavailable } from './keychain.js';
+import type { KeychainSecretStore } from './keychain.js';
 import { SecretStoreError, type SecretStore } from './types.js';
 
 export interface OpenSecretStoreOptions {
@@ -26,12 +26,17 @@ export async function openSecretStore(options: OpenSecretStoreOptions): Promise<
     await store.verify();
     return store;
   }
-  const store = new KeychainSecretStore({ service: options.service ?? 'ferry' });
-  await probe(store);
+  // The native keychain addon loads only when a keychain is actually needed (it costs start-up and memory).
+  const { KeychainSecretStore: Keychain, keychainUnavailable } = await import('./keychain.js');
+  const store = new Keychain({ service: options.service ?? 'ferry' });
+  await probe(store, keychainUnavailable);
   return store;
 }
 
-async function probe(store: KeychainSecretStore): Promise<void> {
+async function probe(
+  store: KeychainSecretStore,
+  keychainUnavailable: (what: string, cause: unknown) => Error,
+): Promise<void> {
   const key = `probe/${process.pid}-${randomBytes(6).toString('hex')}`;
   const value = randomBytes(16).toString('base64url');
   let stored = false;

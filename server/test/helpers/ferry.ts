@@ -4,7 +4,8 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { createCore, type Core, type RuntimeInfo } from '../../src/core.js';
+import { createCore, type Core, type CoreOptions, type RuntimeInfo } from '../../src/core.js';
+import type { TunnelTimings } from '../../src/tunnel/manager.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { Stamped } from '../../src/events/types.js';
 import { MemorySecretStore } from '../../src/secrets/memory.js';
@@ -33,6 +34,14 @@ export interface StartOptions {
   noConfig?: boolean;
   /** OAuth in front of /mcp (off by default here: most tests are about MCP, not auth). */
   auth?: boolean;
+  tunnel?: 'quick' | 'named' | 'off';
+  tunnelTimings?: Partial<TunnelTimings>;
+  /** Anything else for createCore (e.g. the tunnel's bundledBinDir). */
+  coreOptions?: Partial<CoreOptions>;
+  /** Use this data dir (a restart test); it is then the caller's to remove, `stop` leaves it. */
+  dataDir?: string;
+  /** Use this secret store (with `dataDir`, a restart keeps the OAuth signing key). */
+  secrets?: MemorySecretStore;
 }
 
 /** A real core on 127.0.0.1:0 with its own temp data dir and config; everything is torn down by `stop`. */
@@ -40,7 +49,7 @@ export async function startFerry(
   servers: Record<string, Record<string, unknown>>,
   options: StartOptions = {},
 ): Promise<TestFerry> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-test-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ferry-test-')));
   const configPath = path.join(dataDir, 'config.json');
   if (!options.noConfig) {
     const config = {
@@ -53,7 +62,7 @@ export async function startFerry(
     await writeFile(configPath, JSON.stringify(config, null, 2));
   }
   const bus = new EventBus({ replayCapacity: 5000 });
-  const secrets = new MemorySecretStore();
+  const secrets = options.secrets ?? new MemorySecretStore();
   const core = createCore(
     {
       dataDir,
@@ -63,6 +72,10 @@ export async function startFerry(
       host: '127.0.0.1',
       publicUrl: options.publicUrl,
       auth: options.auth ?? false,
+      // Never a real tunnel from a test, even on a machine that has cloudflared; tunnel tests opt in.
+      tunnel: options.tunnel ?? 'off',
+      ...(options.tunnelTimings ? { tunnelTimings: options.tunnelTimings } : {}),
+      ...(options.coreOptions ?? {}),
     },
     { bus, secrets },
   );
@@ -104,7 +117,7 @@ export async function startFerry(
     async stop() {
       await Promise.allSettled(clients.map((c) => c.close()));
       await core.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -17,7 +17,10 @@ export interface ServeProcess {
  * Runs the built CLI exactly as a user does (`ferry serve`), waits for runtime.json, and stops it with
  * SIGTERM. Needs `npm run build` first (the `test` script does it).
  */
-/** `extraArgs` defaults to `--no-auth`: pass `[]` (or other flags) for OAuth in front. */
+/**
+ * `extraArgs` defaults to `--no-auth` (which also means no tunnel). With OAuth on, pass `--tunnel off` unless
+ * the test is about tunnels: otherwise a machine with cloudflared installed would open a real one.
+ */
 export async function startServeProcess(
   config: unknown,
   extraArgs: string[] = ['--no-auth'],

@@ -80,6 +80,18 @@ describe('redaction', () => {
     );
   });
 
+  it('stops walking once it has enough text, so huge results cost nothing', () => {
+    const late = Object.defineProperty({}, 'x', {
+      enumerable: true,
+      get() {
+        throw new Error('preview walked past its budget');
+      },
+    });
+    const huge = [...Array.from({ length: 10_000 }, (_, i) => ({ i })), late];
+    expect(() => preview(huge)).not.toThrow();
+    expect(preview({ text: 'y'.repeat(5_000_000) })).toHaveLength(240);
+  });
+
   it('truncates long previews', () => {
     const text = preview({ text: 'x'.repeat(1000) }, 50);
     expect(text).toHaveLength(50);

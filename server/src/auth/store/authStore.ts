@@ -36,6 +36,7 @@ export class AuthStore {
   readonly #host: AdapterHost;
   #sweepTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #grantOnlyLastUsed = new Map<string, number>();
 
   private constructor(
     readonly file: string,
@@ -100,6 +101,23 @@ export class AuthStore {
     return this.#table('Client').live(clientId, this.#nowSeconds()) !== undefined;
   }
 
+  /**
+   * A registered client, or one known only by its grants: clients resolved from a Client ID Metadata
+   * Document (Claude's included) are never stored as Client rows, yet the user must see and revoke them.
+   */
+  hasConnection(clientId: string): boolean {
+    return this.hasClient(clientId) || this.#liveGrantIds(clientId).length > 0;
+  }
+
+  #liveGrantIds(clientId: string): string[] {
+    const now = this.#nowSeconds();
+    const grants = this.#table('Grant');
+    return grants.keysByClient(clientId).filter((id) => {
+      const grant = grants.peek(id);
+      return grant !== undefined && !isExpired(grant, now);
+    });
+  }
+
   /** Every registered client with its live grants, oldest client first. Times are epoch seconds. */
   listClients(): ClientSummary[] {
     const now = this.#nowSeconds();
@@ -124,7 +142,23 @@ export class AuthStore {
       }
       clients.push(summary);
     }
-    return clients;
+    // Metadata-document clients have grants but no Client row.
+    const listed = new Set(clients.map((c) => c.clientId));
+    const grantOnly = new Map<string, ClientSummary>();
+    for (const [grantId, grant] of grants.entries()) {
+      const clientId = grant.payload.clientId;
+      if (typeof clientId !== 'string' || listed.has(clientId) || isExpired(grant, now)) continue;
+      let summary = grantOnly.get(clientId);
+      if (!summary) {
+        summary = { clientId, redirectUris: [], createdAt: grant.createdAt, grants: [] };
+        const lastUsed = this.#grantOnlyLastUsed.get(clientId);
+        if (lastUsed !== undefined) summary.lastUsedAt = lastUsed;
+        grantOnly.set(clientId, summary);
+      }
+      summary.createdAt = Math.min(summary.createdAt, grant.createdAt);
+      summary.grants.push(grantSummary(grantId, grant));
+    }
+    return [...clients, ...grantOnly.values()];
   }
 
   /**
@@ -133,6 +167,11 @@ export class AuthStore {
    */
   touchClient(clientId: string, at: number = this.#nowSeconds()): void {
     const entry = this.#table('Client').live(clientId, this.#nowSeconds());
+    if (entry === undefined && !this.#closed && this.#liveGrantIds(clientId).length > 0) {
+      // Metadata-document clients: last use is kept in memory only (there is no row to put it in).
+      this.#grantOnlyLastUsed.set(clientId, at);
+      return;
+    }
     if (entry === undefined || this.#closed) return;
     if (entry.lastUsedAt !== undefined && at - entry.lastUsedAt < TOUCH_RESOLUTION_SECONDS) return;
     entry.lastUsedAt = at;
@@ -216,6 +255,7 @@ export class AuthStore {
 
   #removeClient(clientId: string): { removed: boolean; grantIds: string[] } {
     const grantIds = new Set<string>();
+    this.#grantOnlyLastUsed.delete(clientId);
     let removed = this.#table('Client').delete(clientId) !== undefined;
     for (const [model, table] of this.#tables) {
       for (const key of table.keysByClient(clientId)) {

@@ -1,0 +1,244 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLAUDE_CLIENT_METADATA_URL } from '../../src/auth/policy/claudeClient.js';
+import { echoServer } from '../helpers/fixtures.js';
+import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { browserAuthorize, CLAUDE_CALLBACK, pkce, PublicClient } from '../helpers/oauth.js';
+
+/** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
+const NO_TUNNEL = { tunnel: { mode: 'off' } };
+
+const PUBLIC = 'https://ferry-cimd.example';
+const MCP = `${PUBLIC}/mcp`;
+const CLAUDE_HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protocol-version': '2025-11-25' };
+
+/**
+ * Claude's connector sequence as a Client ID Metadata Document client (claude-connector.md step 4a instead of
+ * 4b): `client_id` is the URL of Claude's document, nothing is registered, and Ferry answers from its pinned
+ * copy of that document without touching the network.
+ */
+describe('the Claude connector sequence with a client metadata document (CIMD)', () => {
+  let ferry: TestFerry;
+  let client: PublicClient;
+  const realFetch = globalThis.fetch;
+  const fetched: string[] = [];
+  const admin = (path: string, init: RequestInit = {}) =>
+    fetch(`${ferry.runtime.adminUrl}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ferry.runtime.adminToken}`, 'content-type': 'application/json' },
+    });
+  const state: { accessToken?: string; refreshToken?: string; verifier?: string; code?: string } = {};
+  const mcpPost = (token: string, body: unknown, extra: Record<string, string> = {}) =>
+    client.fetch('/mcp', {
+      method: 'POST',
+      headers: {
+        ...CLAUDE_HEADERS,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...extra,
+      },
+      body: JSON.stringify(body),
+    });
+
+  beforeAll(async () => {
+    // Every fetch in this process, Ferry's own included, is recorded: none may leave 127.0.0.1.
+    globalThis.fetch = (input, init) => {
+      fetched.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+      return realFetch(input, init);
+    };
+    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC, ferry: NO_TUNNEL });
+    await serverState(ferry, 'echo', 'ready');
+    client = new PublicClient(ferry, PUBLIC);
+  });
+  afterAll(async () => {
+    globalThis.fetch = realFetch;
+    await ferry.stop();
+  });
+
+  it('starts like the DCR sequence: 401, protected-resource metadata, and AS metadata advertising CIMD', async () => {
+    const unauthenticated = await client.fetch('/mcp', {
+      method: 'POST',
+      headers: { ...CLAUDE_HEADERS, 'user-agent': 'python-httpx/0.28.1', 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: {} }),
+    });
+    expect(unauthenticated.status).toBe(401);
+    expect(unauthenticated.headers.get('www-authenticate')).toContain(
+      `resource_metadata="${PUBLIC}/.well-known/oauth-protected-resource/mcp"`,
+    );
+    const prm = await client.json('/.well-known/oauth-protected-resource/mcp');
+    expect(prm.body).toMatchObject({ resource: MCP, authorization_servers: [PUBLIC] });
+    const as = await client.json('/.well-known/oauth-authorization-server');
+    expect(as.body).toMatchObject({
+      issuer: PUBLIC,
+      authorization_endpoint: `${PUBLIC}/authorize`,
+      token_endpoint: `${PUBLIC}/token`,
+      client_id_metadata_document_supported: true,
+      code_challenge_methods_supported: ['S256'],
+    });
+    expect(as.body.token_endpoint_auth_methods_supported).toContain('none');
+  });
+
+  it('authorizes client_id=<Claude’s document URL> without registration, showing the document’s name', async () => {
+    const { verifier, challenge } = pkce();
+    state.verifier = verifier;
+    let seen: Record<string, unknown> | undefined;
+    const result = await browserAuthorize(
+      client,
+      {
+        response_type: 'code',
+        client_id: CLAUDE_CLIENT_METADATA_URL,
+        redirect_uri: CLAUDE_CALLBACK,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'cimd-state-1',
+        scope: 'claudeai',
+        resource: MCP,
+        prompt: 'consent',
+      },
+      async (id) => {
+        const pending = (await (await admin('/api/consents')).json()) as Record<string, unknown>[];
+        seen = pending.find((c) => c.id === id);
+        const approved = await admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
+        expect(approved.status).toBe(200);
+      },
+    );
+    expect(seen).toMatchObject({
+      clientId: CLAUDE_CLIENT_METADATA_URL,
+      clientName: 'Claude',
+      clientUri: 'https://claude.ai',
+      redirectUri: CLAUDE_CALLBACK,
+      redirectHost: 'claude.ai',
+      resource: MCP,
+    });
+    expect(result.waitingHtml).toContain('Claude');
+    expect(`${result.location.origin}${result.location.pathname}`).toBe(CLAUDE_CALLBACK);
+    expect(result.location.searchParams.get('state')).toBe('cimd-state-1');
+    expect(result.location.searchParams.get('iss')).toBe(PUBLIC);
+    state.code = result.location.searchParams.get('code') as string;
+    expect(state.code).toBeTruthy();
+  });
+
+  it('exchanges the code as a public client named by its URL: a JWT bound to /mcp for that client_id', async () => {
+    const res = await client.form('/token', {
+      grant_type: 'authorization_code',
+      code: state.code as string,
+      code_verifier: state.verifier as string,
+      redirect_uri: CLAUDE_CALLBACK,
+      client_id: CLAUDE_CLIENT_METADATA_URL,
+      resource: MCP,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
+    expect(res.body.refresh_token).toEqual(expect.any(String));
+    state.accessToken = res.body.access_token as string;
+    state.refreshToken = res.body.refresh_token as string;
+    const payload = JSON.parse(
+      Buffer.from(state.accessToken.split('.')[1] as string, 'base64url').toString(),
+    ) as Record<string, unknown>;
+    expect(payload).toMatchObject({ iss: PUBLIC, aud: MCP, client_id: CLAUDE_CLIENT_METADATA_URL });
+  });
+
+  it('speaks MCP as Claude-User and ends in a successful tools/call', async () => {
+    const token = state.accessToken as string;
+    const init = await mcpPost(token, {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'claude-ai', version: '0.1.0' },
+      },
+    });
+    expect(init.status).toBe(200);
+    const session = init.headers.get('mcp-session-id') as string;
+    expect(session).toBeTruthy();
+    expect((await mcpPost(token, { jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
+    const tools = (await (
+      await mcpPost(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': session })
+    ).json()) as { result: { tools: { name: string }[] } };
+    expect(tools.result.tools.map((t) => t.name)).toContain('echo__echo');
+    const call = await mcpPost(
+      token,
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'echo__echo', arguments: { text: 'hello from a CIMD client' } },
+      },
+      { 'mcp-session-id': session },
+    );
+    expect(call.status).toBe(200);
+    expect(((await call.json()) as { result: unknown }).result).toEqual({
+      content: [{ type: 'text', text: 'hello from a CIMD client' }],
+    });
+  });
+
+  it('refreshes without scope for the URL client_id, rotating the refresh token', async () => {
+    const res = await client.form('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: state.refreshToken as string,
+      client_id: CLAUDE_CLIENT_METADATA_URL,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
+    expect(res.body.refresh_token).not.toBe(state.refreshToken);
+    const call = await mcpPost(res.body.access_token as string, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'echo__echo', arguments: { text: 'refreshed' } },
+    });
+    expect(call.status).toBe(200);
+  });
+
+  it('refuses a redirect_uri the document does not list, even one Ferry allows for registered clients', async () => {
+    const { challenge } = pkce();
+    const res = await client.fetch(
+      `/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: CLAUDE_CLIENT_METADATA_URL,
+        // Allowed by Ferry's redirect policy, but not in Claude's document: the code must never go there.
+        redirect_uri: 'https://claude.com/api/mcp/auth_callback',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 'x',
+        scope: 'mcp',
+        resource: MCP,
+      }).toString()}`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('redirect_uri');
+    expect(((await (await admin('/api/consents')).json()) as unknown[]).length).toBe(0);
+  });
+
+  it('lists the CIMD connection in GET /api/clients, so the user can see it', async () => {
+    const clients = (await (await admin('/api/clients')).json()) as {
+      clientId: string;
+      clientName?: string;
+      grants: unknown[];
+    }[];
+    const claude = clients.find((c) => c.clientId === CLAUDE_CLIENT_METADATA_URL);
+    expect(claude, `clients: ${JSON.stringify(clients)}`).toBeDefined();
+    expect(claude?.grants.length).toBeGreaterThan(0);
+  });
+
+  it('revokes the CIMD connection with DELETE /api/clients/:id: its token is refused afterwards', async () => {
+    const revoked = await admin(`/api/clients/${encodeURIComponent(CLAUDE_CLIENT_METADATA_URL)}`, {
+      method: 'DELETE',
+    });
+    expect(revoked.status, await revoked.clone().text()).toBe(200);
+    const after = await mcpPost(state.accessToken as string, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+    });
+    expect(after.status).toBe(401);
+  });
+
+  it('never used the network: every fetch of the whole sequence went to 127.0.0.1', () => {
+    expect(fetched.length).toBeGreaterThan(10);
+    expect([...new Set(fetched.map((href) => new URL(href).hostname))]).toEqual(['127.0.0.1']);
+  });
+});

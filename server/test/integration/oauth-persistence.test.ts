@@ -1,0 +1,225 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemorySecretStore } from '../../src/secrets/memory.js';
+import { echoServer } from '../helpers/fixtures.js';
+import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import {
+  browserAuthorize,
+  CLAUDE_CALLBACK,
+  CLAUDE_REGISTRATION,
+  pkce,
+  PublicClient,
+} from '../helpers/oauth.js';
+
+/** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
+const NO_TUNNEL = { tunnel: { mode: 'off' } };
+
+const PUBLIC = 'https://ferry-restart.example';
+const MCP = `${PUBLIC}/mcp`;
+const HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protocol-version': '2025-11-25' };
+
+/**
+ * A connection survives a restart: a new core on the same data dir and secret store (a named tunnel keeps the
+ * public URL) accepts the old access token, re-creates the old session transparently, refreshes the old
+ * refresh token and still lists the client; revoking it then cuts off the token and the open GET stream.
+ */
+describe('OAuth state across a restart', () => {
+  let dataDir: string;
+  const secrets = new MemorySecretStore();
+  let ferry: TestFerry | undefined;
+  let client: PublicClient;
+  const state: {
+    clientId?: string;
+    accessToken?: string;
+    refreshToken?: string;
+    refreshedAccessToken?: string;
+    refreshedRefreshToken?: string;
+    session?: string;
+  } = {};
+
+  const start = async () => {
+    ferry = await startFerry(
+      { echo: echoServer() },
+      {
+        auth: true,
+        publicUrl: PUBLIC,
+        dataDir,
+        secrets,
+        ferry: NO_TUNNEL,
+      },
+    );
+    await serverState(ferry, 'echo', 'ready');
+    client = new PublicClient(ferry, PUBLIC);
+    return ferry;
+  };
+  const running = () => ferry as TestFerry;
+  const admin = (route: string, init: RequestInit = {}) =>
+    fetch(`${running().runtime.adminUrl}${route}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${running().runtime.adminToken}`,
+        'content-type': 'application/json',
+      },
+    });
+  const mcp = (token: string, body: unknown, session?: string) =>
+    client.fetch('/mcp', {
+      method: 'POST',
+      headers: {
+        ...HEADERS,
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...(session ? { 'mcp-session-id': session } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const echo = (id: number, text: string) => ({
+    jsonrpc: '2.0',
+    id,
+    method: 'tools/call',
+    params: { name: 'echo__echo', arguments: { text } },
+  });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-restart-'));
+    await start();
+  });
+  afterAll(async () => {
+    await ferry?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('completes a flow with a registered (DCR) client and opens a session', async () => {
+    const registered = await client.json('/register', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(CLAUDE_REGISTRATION),
+    });
+    expect(registered.status).toBe(201);
+    state.clientId = registered.body.client_id as string;
+    const { verifier, challenge } = pkce();
+    const { location } = await browserAuthorize(
+      client,
+      {
+        response_type: 'code',
+        client_id: state.clientId,
+        redirect_uri: CLAUDE_CALLBACK,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        scope: 'claudeai',
+        resource: MCP,
+      },
+      (id) => running().core.admin.approveConsent(id),
+    );
+    const tokens = await client.form('/token', {
+      grant_type: 'authorization_code',
+      code: location.searchParams.get('code') as string,
+      code_verifier: verifier,
+      redirect_uri: CLAUDE_CALLBACK,
+      client_id: state.clientId,
+      resource: MCP,
+    });
+    expect(tokens.status).toBe(200);
+    state.accessToken = tokens.body.access_token as string;
+    state.refreshToken = tokens.body.refresh_token as string;
+    const init = await mcp(state.accessToken, {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'claude-ai', version: '1' },
+      },
+    });
+    expect(init.status).toBe(200);
+    state.session = init.headers.get('mcp-session-id') as string;
+    await mcp(state.accessToken, { jsonrpc: '2.0', method: 'notifications/initialized' }, state.session);
+    const call = await mcp(state.accessToken, echo(1, 'before the restart'), state.session);
+    expect(((await call.json()) as { result: unknown }).result).toEqual({
+      content: [{ type: 'text', text: 'before the restart' }],
+    });
+  });
+
+  it('after a restart, the old token works on /mcp with the OLD session id, without a new initialize', async () => {
+    await running().stop();
+    ferry = undefined;
+    const after = await start();
+    const call = await mcp(state.accessToken as string, echo(2, 'after the restart'), state.session);
+    expect(call.status).toBe(200);
+    expect(call.headers.get('mcp-session-id') ?? state.session).toBe(state.session);
+    expect(((await call.json()) as { result: unknown }).result).toEqual({
+      content: [{ type: 'text', text: 'after the restart' }],
+    });
+    await after.waitFor((e) => e.type === 'log' && e.message.includes('re-created unknown session'), 2000);
+  });
+
+  it('refreshes the refresh token issued before the restart', async () => {
+    const res = await client.form('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: state.refreshToken as string,
+      client_id: state.clientId as string,
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
+    state.refreshedAccessToken = res.body.access_token as string;
+    state.refreshedRefreshToken = res.body.refresh_token as string;
+    expect(state.refreshedRefreshToken).not.toBe(state.refreshToken);
+    const call = await mcp(state.refreshedAccessToken, echo(3, 'refreshed'), state.session);
+    expect(call.status).toBe(200);
+  });
+
+  it('still lists the client in GET /api/clients, with its grant', async () => {
+    const clients = (await (await admin('/api/clients')).json()) as {
+      clientId: string;
+      clientName?: string;
+      grants: unknown[];
+    }[];
+    const found = clients.find((c) => c.clientId === state.clientId);
+    expect(found).toMatchObject({ clientName: 'claudeai', redirectUris: [CLAUDE_CALLBACK] });
+    expect(found?.grants).toHaveLength(1);
+  });
+
+  it('DELETE /api/clients/:id then refuses its tokens with 401 and closes its open GET stream', async () => {
+    const stream = await client.fetch('/mcp', {
+      method: 'GET',
+      headers: {
+        ...HEADERS,
+        accept: 'text/event-stream',
+        authorization: `Bearer ${state.accessToken as string}`,
+        'mcp-session-id': state.session as string,
+      },
+    });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return 'closed';
+    })().catch(() => 'closed');
+
+    const revoked = await admin(`/api/clients/${encodeURIComponent(state.clientId as string)}`, {
+      method: 'DELETE',
+    });
+    expect(revoked.status).toBe(200);
+    expect(await revoked.json()).toMatchObject({ revokedGrants: 1, closedSessions: 1 });
+    const timeout = new Promise((resolve) => setTimeout(() => resolve('still open'), 5000));
+    expect(await Promise.race([ended, timeout])).toBe('closed');
+
+    for (const token of [state.accessToken, state.refreshedAccessToken] as string[]) {
+      const res = await mcp(token, echo(4, 'revoked'), state.session);
+      expect(res.status).toBe(401);
+      expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+    const refresh = await client.form('/token', {
+      grant_type: 'refresh_token',
+      refresh_token: state.refreshedRefreshToken as string,
+      client_id: state.clientId as string,
+    });
+    expect([400, 401]).toContain(refresh.status);
+    expect(['invalid_grant', 'invalid_client']).toContain(refresh.body.error);
+    const clients = (await (await admin('/api/clients')).json()) as { clientId: string }[];
+    expect(clients.map((c) => c.clientId)).not.toContain(state.clientId);
+  });
+});
