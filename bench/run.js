@@ -25,6 +25,7 @@ import { URL, fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { AUTH_TARGETS, benchAuth } from './auth.js';
 import { HttpSession, keepAliveAgent } from './client.js';
 import {
   cpuMs,
@@ -712,6 +713,13 @@ function render(results, info, startedAt, elapsedS) {
       `Ferry ${ferry.cold.runs.map((v) => v.toFixed(0)).join(', ')}${ferryStart}; ` +
       `supergateway ${sg.cold.runs.map((v) => v.toFixed(0)).join(', ')}.`,
     `Stop after SIGTERM (ms): Ferry ${ferry.stopMs}, supergateway ${sg.stopMs}.`,
+    '',
+    '| OAuth (Ferry, in-process)                                  | Figure | Target | Ferry |',
+    '| ---------------------------------------------------------- | ------ | ------ | ----- |',
+    `| Bearer check per MCP request, p50 (ms)                     | ${results.auth.bearer.p50Ms.toFixed(4)} | ≤ ${AUTH_TARGETS.bearerMs} | ${verdict(results.auth.bearer.p50Ms <= AUTH_TARGETS.bearerMs)} |`,
+    `| Bearer check per MCP request, mean of ${results.auth.bearer.count} (ms)          | ${results.auth.bearer.meanMs.toFixed(4)} | | |`,
+    `| Full Claude handshake, 401 to authorized initialize, median (ms) | ${results.auth.handshake.medianMs.toFixed(1)} | | |`,
+    `Handshake runs (ms, consent approved instantly): ${results.auth.handshake.runs.map((v) => v.toFixed(0)).join(', ')}.`,
     ...['direct', 'ferry', 'supergateway']
       .filter((k) => results[k].counters.lastError)
       .map((k) => `Last error (${k}): ${results[k].counters.lastError}`),
@@ -750,6 +758,8 @@ async function main() {
   info.ferryCommand = `node server/dist/cli.js serve --config <tmp> --data-dir <tmp> --port 0 --admin-port 0${ferryFlags.map((f) => ` ${f}`).join('')}`;
   results.ferry = await benchHttp('ferry', startFerry);
   results.supergateway = await benchHttp('supergateway', startSupergateway);
+  log('OAuth: bearer check and full handshake');
+  results.auth = await benchAuth({ root: ROOT, echoServer: ECHO_SERVER, node: NODE });
   info.loadAfter = os.loadavg();
   const report = render(results, info, startedAt, (performance.now() - t0) / 1000);
   console.log(`\n${report}`);
