@@ -1,5 +1,5 @@
 import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, stat } from 'node:fs/promises';
+import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 export type BinarySource = 'configured' | 'bundled' | 'path' | 'installed';
@@ -27,10 +27,21 @@ async function executable(file: string): Promise<boolean> {
     const info = await stat(file);
     if (!info.isFile()) return false;
     await access(file, process.platform === 'win32' ? fsConstants.F_OK : fsConstants.X_OK);
-    return true;
+    return !(await isNpmShim(file));
   } catch {
     return false;
   }
+}
+
+/**
+ * The `cloudflared` npm package puts a Node script named `cloudflared` in node_modules/.bin (on PATH under
+ * `npm run`) that downloads the real binary when run. It is not cloudflared: running it offline only fails.
+ */
+async function isNpmShim(file: string): Promise<boolean> {
+  const real = await realpath(file).catch(() => file);
+  const parts = real.split(/[\\/]/);
+  const at = parts.lastIndexOf('cloudflared');
+  return at > 0 && parts[at - 1] === 'node_modules' && parts[at + 1] === 'lib';
 }
 
 /** The binary to run, in the documented order: configured, bundled, on PATH, installed earlier by Ferry. */
