@@ -15,7 +15,10 @@ export const ACCESS_TOKEN_TTL_SECONDS = 24 * 60 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** An approval covers this long at most; after it the user approves again. */
 export const GRANT_TTL_SECONDS = 180 * 24 * 60 * 60;
-/** The user has this long to approve on their machine before the browser is sent back refused. */
+/**
+ * How long the provider keeps an authorization request. The user has 10 minutes to approve
+ * (ConsentManager); the extra 5 let the waiting page still send the browser back with `access_denied`.
+ */
 export const INTERACTION_TTL_SECONDS = 15 * 60;
 
 export interface ProviderOptions {
@@ -70,7 +73,15 @@ export function createProvider(options: ProviderOptions): Provider {
       devInteractions: { enabled: false },
       registration: { enabled: true, initialAccessToken: false, issueRegistrationAccessToken: false },
       registrationManagement: { enabled: false },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A client may revoke only its own tokens. (Spelled out: the default says so on the console.)
+        allowedPolicy: (_ctx, client, token) => {
+          if (token.clientId === client.clientId) return Promise.resolve(true);
+          if (client.clientAuthMethod === 'none') return Promise.resolve(false);
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
       introspection: { enabled: false },
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
