@@ -127,6 +127,8 @@ export class McpEndpoint {
     const live = this.#open(newSessionId(), scope, owner, true);
     try {
       await live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
+      // The client may have gone (a tunnel restart): that is no cancellation, so its calls finish first.
+      await live.session.whenIdle();
     } finally {
       await this.#close(live.session.id, 'stateless request done');
     }

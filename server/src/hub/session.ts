@@ -67,6 +67,8 @@ export class HubSession {
   owner: string | null = null;
   #catalogs: Catalogs | undefined;
   #closed = false;
+  #inflight = 0;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(
     readonly hub: Hub,
@@ -111,6 +113,12 @@ export class HubSession {
     signal: AbortSignal,
   ): Promise<Result> {
     return this.peer.request(request, ResultSchema, { relatedRequestId, signal, timeout: 300_000 });
+  }
+
+  /** Resolves once no forwarded request of this session is running (a dropped connection does not cancel). */
+  whenIdle(): Promise<void> {
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
   }
 
   /** Marks the catalog stale; the next list request rebuilds it. */
@@ -309,6 +317,7 @@ export class HubSession {
               .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
               .catch(() => undefined);
     const release = this.hub.trackInflight(upstream, this, extra.requestId);
+    this.#inflight++;
     const call =
       target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
     try {
@@ -322,6 +331,7 @@ export class HubSession {
       throw wire;
     } finally {
       release();
+      if (--this.#inflight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
   }
 
