@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { echoServer, node, repoRoot } from '../helpers/fixtures.js';
+import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { startServeProcess } from '../helpers/serveProcess.js';
+
+const cli = path.join(repoRoot, 'server/dist/cli.js');
+
+function run(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('ferry import (the real CLI)', () => {
+  it('takes the stdio servers of a Claude Desktop config, says what it skipped, and leaves no key in plaintext', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-import-'));
+    const source = path.join(dir, 'claude_desktop_config.json');
+    const target = path.join(dir, 'ferry.json');
+    await writeFile(
+      source,
+      JSON.stringify({
+        mcpServers: {
+          notes: {
+            command: 'npx',
+            args: ['-y', '@modelcontextprotocol/server-filesystem', '/home/me/notes'],
+          },
+          remote: { url: 'https://mcp.example.com/sse' },
+          'bad name': { command: 'x' },
+        },
+      }),
+    );
+    // --secrets none: CI's keychain is tested elsewhere; here the report and the file are what matter.
+    const { code, out } = await run([
+      'import',
+      source,
+      '--config',
+      target,
+      '--data-dir',
+      dir,
+      '--secrets',
+      'none',
+    ]);
+    expect(code, out).toBe(0);
+    expect(out).toContain('Imported 1 server');
+    expect(out).toContain('+ notes');
+    expect(out).toMatch(/- remote: .*remote/);
+    expect(out).toMatch(/- bad name: /);
+    const written = JSON.parse(await readFile(target, 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(Object.keys(written.mcpServers)).toEqual(['notes']);
+    const missing = await run([
+      'import',
+      path.join(dir, 'nope.json'),
+      '--config',
+      target,
+      '--secrets',
+      'none',
+    ]);
+    expect(missing.code).toBe(2);
+    expect(missing.out).toContain('nope.json');
+    await rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('ferry serve, headless consent', () => {
+  it('prints each consent request with its match code and the call that approves it', async () => {
+    const ferry = await startServeProcess({ mcpServers: { echo: echoServer() } }, ['--tunnel', 'off']);
+    try {
+      const origin = ferry.runtime.localUrl;
+      const registered = (await (
+        await fetch(`${origin}/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(CLAUDE_REGISTRATION),
+        })
+      ).json()) as { client_id: string };
+      const { challenge } = pkce();
+      const query = new URLSearchParams({
+        response_type: 'code',
+        client_id: registered.client_id,
+        redirect_uri: CLAUDE_CALLBACK,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        state: 's',
+        scope: 'claudeai',
+        resource: `${origin}/mcp`,
+      });
+      const start = await fetch(`${origin}/authorize?${query.toString()}`, { redirect: 'manual' });
+      const cookie = start.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      const page = await (
+        await fetch(new URL(start.headers.get('location') as string, origin), { headers: { cookie } })
+      ).text();
+      const code = /aria-label="match code">([A-Z0-9-]+)</.exec(page)?.[1];
+      expect(code).toMatch(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/);
+      const deadline = Date.now() + 10_000;
+      while (!ferry.output().includes(code as string) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const output = ferry.output();
+      expect(output).toContain('Connection request');
+      expect(output).toContain(code);
+      expect(output).toMatch(/approve: +curl -X POST .*\/api\/consents\/[A-Za-z0-9_-]+\/approve/);
+      expect(output).toContain('returns to claude.ai');
+    } finally {
+      expect(await ferry.stop()).toBe(0);
+    }
+  });
+});
