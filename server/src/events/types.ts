@@ -106,6 +106,19 @@ export interface AuthEvent {
   detail: string;
 }
 
+/** One request on the public listener, as the connection timeline and the doctor read it. */
+export interface PublicRequestEvent {
+  type: 'http.request';
+  method: string;
+  /** Path only: query strings can carry codes and state. */
+  path: string;
+  status: number;
+  userAgent: string;
+  /** Whether an Authorization header came with it (never its value). */
+  authorized: boolean;
+  durationMs: number;
+}
+
 export type TunnelMode = 'quick' | 'named' | 'off';
 export type TunnelState = 'off' | 'installing' | 'starting' | 'connected' | 'reconnecting' | 'failed';
 
@@ -137,7 +150,8 @@ export type CoreEvent =
   | ConsentResolvedEvent
   | AuthEvent
   | TunnelStateEvent
-  | TunnelUrlChangedEvent;
+  | TunnelUrlChangedEvent
+  | PublicRequestEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

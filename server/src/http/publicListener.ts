@@ -148,6 +148,18 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   };
 
   const server: Server = createServer((req, res) => {
+    const started = performance.now();
+    res.once('finish', () => {
+      options.bus.emit({
+        type: 'http.request',
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0] ?? '/',
+        status: res.statusCode,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        authorized: req.headers.authorization !== undefined,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
     route(req, res).catch((error: unknown) => {
       options.bus.log('error', 'http', `request failed: ${String(error)}`);
       sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
