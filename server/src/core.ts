@@ -31,6 +31,8 @@ export interface CoreOptions {
   port?: number;
   /** Headless admin listener port (0 = ephemeral); `false` for none (Electron uses IPC). */
   adminPort?: number | false;
+  /** The built window the admin listener serves at `/` (default: renderer/dist). */
+  adminUiDir?: string;
   /** The externally visible origin, e.g. a reverse proxy's; default the local origin. */
   publicUrl?: string;
   /** Write `<dataDir>/runtime.json` while running. Default true. */
@@ -306,6 +308,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
           host: '127.0.0.1',
           port: options.adminPort ?? 0,
           token: adminToken,
+          ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
         });
         bus.emit({ type: 'listener.ready', surface: 'admin', url: adminListener.url.origin });
       }

@@ -133,12 +133,14 @@ export class AdminApi {
     return found;
   }
 
-  async addServer(input: ServerInput): Promise<ServerStatus> {
+  /** Takes what a form or a pasted snippet sent: validated field by field before anything is written. */
+  async addServer(input: { name: string; spec: unknown; options?: unknown }): Promise<ServerStatus> {
     const issues = validateServerInput(input.name, input.spec, input.options);
     if (issues.length > 0)
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
-    await this.#edit((file) => file.addServer(input.name, input.spec, input.options));
-    return this.server(input.name);
+    const valid = input as ServerInput;
+    await this.#edit((file) => file.addServer(valid.name, valid.spec, valid.options));
+    return this.server(valid.name);
   }
 
   async updateServer(

@@ -6,7 +6,17 @@ import type { Stamped } from '../events/types.js';
 import { readBody } from '../http/jsonRpcHttp.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
+import type { z } from 'zod';
+import {
+  addServerBody,
+  approveConsentBody,
+  bodyIssues,
+  namedTunnelBody,
+  patchServerBody,
+  startTunnelBody,
+} from './contract.js';
 import { AdminError } from './errors.js';
+import { defaultUiDir, serveUi } from './staticUi.js';
 
 export interface AdminListenerOptions {
   api: AdminApi;
@@ -14,6 +24,8 @@ export interface AdminListenerOptions {
   host: string;
   port: number;
   token: string;
+  /** The built window served at `/` (default: renderer/dist next to the compiled server). */
+  uiDir?: string;
 }
 
 export interface AdminListener {
@@ -34,19 +46,15 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   const routes: [string, RegExp, Handler][] = [
     ['GET', /^\/api\/status$/, () => api.status()],
     ['GET', /^\/api\/servers$/, () => api.servers()],
-    ['POST', /^\/api\/servers$/, (_m, body) => api.addServer(body as Parameters<AdminApi['addServer']>[0])],
+    ['POST', /^\/api\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
     ['GET', /^\/api\/servers\/([^/]+)$/, (m) => api.server(decodeURIComponent(m[1] as string))],
     [
       'PATCH',
       /^\/api\/servers\/([^/]+)$/,
       async (m, body) => {
         const name = decodeURIComponent(m[1] as string);
-        const input = (body ?? {}) as {
-          spec?: Record<string, unknown>;
-          options?: Record<string, unknown>;
-          disabled?: boolean;
-        };
-        if (typeof input.disabled === 'boolean' && !input.spec && !input.options)
+        const input = parse(patchServerBody, body);
+        if (input.disabled !== undefined && !input.spec && !input.options)
           return api.setDisabled(name, input.disabled);
         return api.updateServer(name, input.spec ?? {}, input.options);
       },
@@ -65,20 +73,13 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       (m) => api.restartServer(decodeURIComponent(m[1] as string)),
     ],
     ['GET', /^\/api\/consents$/, () => api.consents()],
-    [
-      'POST',
-      /^\/api\/tunnel\/start$/,
-      (_m, body) => api.startTunnel((body as { mode?: unknown } | undefined)?.mode ?? 'quick'),
-    ],
+    ['POST', /^\/api\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
     ['POST', /^\/api\/tunnel\/stop$/, () => api.stopTunnel()],
-    ['PUT', /^\/api\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(body)],
+    ['PUT', /^\/api\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
     [
       'POST',
       /^\/api\/consents\/([^/]+)\/approve$/,
-      (m, body) =>
-        api.approveConsent(decodeURIComponent(m[1] as string), {
-          remember: (body as { remember?: unknown } | undefined)?.remember === true,
-        }),
+      (m, body) => api.approveConsent(decodeURIComponent(m[1] as string), parse(approveConsentBody, body)),
     ],
     ['POST', /^\/api\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(decodeURIComponent(m[1] as string))],
     ['GET', /^\/api\/clients$/, () => api.clients()],
@@ -97,11 +98,15 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     if (req.headers.origin !== undefined && req.headers.origin !== origin) {
       throw new AdminError('forbidden', 'Origin not allowed');
     }
+    const url = new URL(req.url ?? '/', origin);
+    if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
+      if (await serveUi(options.uiDir ?? defaultUiDir(), url.pathname, res)) return;
+      throw new AdminError('not_found', `nothing at ${url.pathname}`);
+    }
     const presented = Buffer.from(req.headers.authorization ?? '');
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       throw new AdminError('unauthorized', 'missing or wrong admin token (see runtime.json)');
     }
-    const url = new URL(req.url ?? '/', origin);
     if (req.method === 'GET' && url.pathname === '/api/events')
       return streamEvents(req, res, options.bus, url);
     for (const [method, pattern, handler] of routes) {
@@ -180,4 +185,16 @@ function streamEvents(req: IncomingMessage, res: ServerResponse, bus: EventBus, 
     clearInterval(timer);
     unsubscribe();
   });
+}
+
+/** Parses a request body against its contract schema; a mismatch is `invalid_input` with field issues. */
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success)
+    throw new AdminError(
+      'invalid_input',
+      'the request body does not match the API',
+      bodyIssues(result.error),
+    );
+  return result.data;
 }

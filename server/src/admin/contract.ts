@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { ConfigIssue } from '../config/errors.js';
+
+/**
+ * The request bodies of the admin API, once, for the HTTP listener and (later) the Electron IPC handlers.
+ * Response shapes are the TypeScript types of `api.ts` (StatusSnapshot, ServerStatus, …), which the
+ * renderer imports type-only.
+ */
+export const addServerBody = z.object({
+  name: z.string(),
+  spec: z.unknown(),
+  options: z.unknown().optional(),
+});
+
+export const patchServerBody = z
+  .object({
+    spec: z.record(z.string(), z.unknown()).optional(),
+    options: z.record(z.string(), z.unknown()).optional(),
+    disabled: z.boolean().optional(),
+  })
+  .refine((body) => body.spec !== undefined || body.options !== undefined || body.disabled !== undefined, {
+    message: 'send spec, options or disabled',
+  });
+
+export const approveConsentBody = z.object({ remember: z.boolean().optional() }).default({});
+
+export const startTunnelBody = z
+  .object({ mode: z.enum(['quick', 'named']).default('quick') })
+  .default({ mode: 'quick' });
+
+export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
+
+export type AddServerBody = z.infer<typeof addServerBody>;
+export type PatchServerBody = z.infer<typeof patchServerBody>;
+
+/** zod's complaints as the form-field issues the window shows next to each field. */
+export function bodyIssues(error: z.ZodError): ConfigIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+    fix: 'correct this field and send again',
+  }));
+}
+
+export type { StatusSnapshot, TunnelStatus, ServerInput } from './api.js';
+export type { ServerStatus } from '../hub/hub.js';
+export type { PendingConsent, CoreEvent, Stamped } from '../events/types.js';
+export type { ClientSummary } from '../auth/store/index.js';
