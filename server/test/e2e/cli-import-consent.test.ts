@@ -1,23 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { echoServer, node, repoRoot } from '../helpers/fixtures.js';
+import { echoServer } from '../helpers/fixtures.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { runCli } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
-
-const cli = path.join(repoRoot, 'server/dist/cli.js');
-
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('ferry import (the real CLI)', () => {
   it('takes the stdio servers of a Claude Desktop config, says what it skipped, and leaves no key in plaintext', async () => {
@@ -38,7 +26,7 @@ describe('ferry import (the real CLI)', () => {
       }),
     );
     // --secrets none: CI's keychain is tested elsewhere; here the report and the file are what matter.
-    const { code, out } = await run([
+    const { code, out } = await runCli([
       'import',
       source,
       '--config',
@@ -55,7 +43,7 @@ describe('ferry import (the real CLI)', () => {
     expect(out).toMatch(/- bad name: /);
     const written = JSON.parse(await readFile(target, 'utf8')) as { mcpServers: Record<string, unknown> };
     expect(Object.keys(written.mcpServers)).toEqual(['notes']);
-    const missing = await run([
+    const missing = await runCli([
       'import',
       path.join(dir, 'nope.json'),
       '--config',

@@ -6,20 +6,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
-import { echoServer, node, repoRoot } from '../helpers/fixtures.js';
+import { echoServer, node } from '../helpers/fixtures.js';
+import { cliPath as cli, runCli } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
-
-const cli = path.join(repoRoot, 'server/dist/cli.js');
-
-function run(args: string[]): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(node, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
 
 describe('ferry serve (the real CLI process)', () => {
   it('writes runtime.json with mode 0600, serves, and on SIGTERM stops children and removes the file', async () => {
@@ -86,7 +75,15 @@ describe('ferry serve (the real CLI process)', () => {
     const { writeFile } = await import('node:fs/promises');
     const text = '{ "mcpServers": { "x": { "command": 42 } } }';
     await writeFile(configPath, text);
-    const { code, out } = await run(['serve', '--config', configPath, '--data-dir', dataDir, '--port', '0']);
+    const { code, out } = await runCli([
+      'serve',
+      '--config',
+      configPath,
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+    ]);
     expect(code).toBe(2);
     expect(out).toContain(configPath);
     expect(out).toContain('mcpServers.x.command');
@@ -96,13 +93,13 @@ describe('ferry serve (the real CLI process)', () => {
   });
 
   it('explains usage errors and exits 2', async () => {
-    const bad = await run(['serve', '--port', 'eighty']);
+    const bad = await runCli(['serve', '--port', 'eighty']);
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('--port must be a port number');
-    const unknown = await run(['frobnicate']);
+    const unknown = await runCli(['frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.out).toContain('unknown command "frobnicate"');
-    const version = await run(['--version']);
+    const version = await runCli(['--version']);
     expect(version.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
