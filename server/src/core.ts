@@ -10,6 +10,7 @@ import { configSchema, type FerryConfig } from './config/schema.js';
 import { writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
 import type { Auth } from './auth/index.js';
+import { ConnectionTimeline } from './doctor/timeline.js';
 import { findCloudflared } from './tunnel/binary.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
@@ -108,6 +109,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   let secrets: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
   let listener: PublicListener | undefined;
   let auth: Auth | undefined;
+  let timeline: ConnectionTimeline | undefined;
   const warnings: string[] = [];
   let localOrigin = '';
   let adminListener: AdminListener | undefined;
@@ -204,6 +206,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     apply,
     secrets: secretStore,
     auth: () => auth,
+    timeline: () => timeline,
     tunnel: {
       manager: tunnel,
       start: async (mode) => {
@@ -273,6 +276,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         );
       }
       if (wantAuth) {
+        timeline = new ConnectionTimeline(bus);
         const { createAuth } = await import('./auth/index.js');
         auth = await createAuth({
           bus,
@@ -333,6 +337,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       await hub.stop();
       await auth?.close();
       auth = undefined;
+      timeline?.close();
+      timeline = undefined;
       listener = undefined;
       adminListener = undefined;
     },

@@ -6,6 +6,8 @@ import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
 import type { Auth } from '../auth/index.js';
+import type { DoctorReport } from '../doctor/index.js';
+import type { ConnectionTimeline, TimelineSnapshot } from '../doctor/timeline.js';
 import type { TunnelManager } from '../tunnel/manager.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import { ConsentError } from '../auth/consent.js';
@@ -54,6 +56,8 @@ export interface AdminContext {
   status: () => Omit<StatusSnapshot, 'servers' | 'tunnel'>;
   /** The OAuth server, when it runs. */
   auth: () => Auth | undefined;
+  /** The live connection timeline, when OAuth runs. */
+  timeline?: () => ConnectionTimeline | undefined;
   tunnel: {
     manager: TunnelManager;
     start: (mode: 'quick' | 'named') => Promise<void>;
@@ -247,6 +251,37 @@ export class AdminApi {
         'OAuth is off (ferry serve --no-auth): there are no consents or clients',
       );
     return auth;
+  }
+
+  /**
+   * Replays Claude's connector handshake against `url` (default: Ferry's own public connector URL) and
+   * explains each step. The throwaway client its registration check creates is removed afterwards.
+   */
+  async doctor(input: {
+    url?: string;
+    token?: string;
+    callTool?: string;
+    slowTool?: string;
+  }): Promise<DoctorReport> {
+    const { runDoctor } = await import('../doctor/index.js');
+    const url = input.url ?? this.ctx.status().mcpUrl;
+    if (!url) throw new AdminError('unavailable', 'Ferry has no public URL yet');
+    const report = await runDoctor({
+      url,
+      ...(input.token ? { token: input.token } : {}),
+      ...(input.callTool ? { callTool: { name: input.callTool } } : {}),
+      ...(input.slowTool ? { slowTool: { name: input.slowTool } } : {}),
+    });
+    const auth = this.ctx.auth();
+    if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
+      await auth.store.deleteClient(report.testClientId);
+    }
+    return report;
+  }
+
+  /** Claude's real requests mapped onto the expected sequence, with the likely cause when it stalls. */
+  timeline(): TimelineSnapshot | undefined {
+    return this.ctx.timeline?.()?.snapshot();
   }
 
   calls(limit = 100): Stamped<Extract<CoreEvent, { type: 'call.end' }>>[] {

@@ -28,6 +28,17 @@ export const startTunnelBody = z
   .object({ mode: z.enum(['quick', 'named']).default('quick') })
   .default({ mode: 'quick' });
 
+export const doctorBody = z
+  .object({
+    /** Default: Ferry's own connector URL. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    /** An access token for the URL, for the second part (initialize, tools, SSE). */
+    token: z.string().min(1).max(8192).optional(),
+    callTool: z.string().min(1).max(128).optional(),
+    slowTool: z.string().min(1).max(128).optional(),
+  })
+  .default({});
+
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 
 export type AddServerBody = z.infer<typeof addServerBody>;

@@ -7,6 +7,8 @@ const HELP = `Ferry ${FERRY_VERSION}: expose the MCP servers on this computer to
 Usage:
   ferry serve [options]        run Ferry headless (no window)
   ferry import [file]          import servers from Claude Desktop's config
+  ferry doctor <url> [options] replay Claude's connector handshake against a URL and explain it
+                               (--token <t>, --timeout <s>, --json; see "ferry doctor" alone)
   ferry --version
 
 serve options:
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
     case 'import': {
       const { runImport } = await import('./import.js');
       return runImport(rest);
+    }
+    case 'doctor': {
+      const { runDoctorCli } = await import('./doctor.js');
+      return runDoctorCli(rest);
     }
     case '--version':
     case '-V':

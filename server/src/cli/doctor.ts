@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { runDoctor } from '../doctor/index.js';
+import type { CheckResult, DoctorReport, ToolChoice } from '../doctor/index.js';
+import { UsageError } from './args.js';
+import { bold, dim, green, red, yellow } from './render.js';
+
+export const DOCTOR_HELP = `doctor options:
+  --token <token>              an access token for the URL: also checks initialize, tools and SSE
+                               (or set FERRY_DOCTOR_TOKEN, which keeps it out of shell history)
+  --timeout <s>                per-request timeout in seconds (default 10)
+  --call <tool>                a harmless tool to call (default: current_time on Ferry's demo)
+  --call-args <json>           its arguments, a JSON object (default {})
+  --slow <tool>                a tool that takes > 15 s, to check keep-alives on long calls
+  --slow-args <json>           its arguments, a JSON object (default {})
+  --json                       print the report as JSON
+Exit status: 1 if a check failed, 0 otherwise, 2 for usage errors.`;
+
+const MARK: Record<CheckResult['verdict'], string> = {
+  pass: green('✓'),
+  warn: yellow('!'),
+  fail: red('✗'),
+  skip: dim('-'),
+};
+
+/** One line per check; what Claude needs and the fix under failures, the fix under warnings. */
+export function renderCheck(check: CheckResult): string {
+  const ms = check.evidence && check.verdict !== 'skip' ? dim(` (${Math.round(check.evidence.ms)} ms)`) : '';
+  const detail = check.verdict === 'skip' ? dim(`skipped: ${check.detail}`) : check.detail;
+  const lines = [`  ${MARK[check.verdict]} ${bold(check.title)}: ${detail}${ms}`];
+  if (check.verdict === 'fail') lines.push(`      ${dim('Claude needs:')} ${check.need}`);
+  if ((check.verdict === 'fail' || check.verdict === 'warn') && check.fix) {
+    lines.push(`      ${check.verdict === 'fail' ? red('fix:') : yellow('fix:')} ${check.fix}`);
+  }
+  return lines.join('\n');
+}
+
+export function renderSummary(report: DoctorReport): string {
+  const counts = (['pass', 'warn', 'fail', 'skip'] as const)
+    .map((v) => [v, report.checks.filter((c) => c.verdict === v).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(
+      ([v, n]) =>
+        `${n} ${v === 'pass' ? 'passed' : v === 'warn' ? 'warned' : v === 'fail' ? 'failed' : 'skipped'}`,
+    )
+    .join(', ');
+  const color = report.verdict === 'fail' ? red : report.verdict === 'warn' ? yellow : green;
+  const lines = [
+    '',
+    `${color(bold('Summary:'))} ${report.summary}`,
+    dim(`${counts} in ${(report.durationMs / 1000).toFixed(1)} s.`),
+  ];
+  if (report.testClientId) {
+    lines.push(
+      dim(`The registration check created the OAuth client ${report.testClientId}; it was never approved.`),
+    );
+  }
+  return lines.join('\n');
+}
+
+function toolChoice(
+  name: string | undefined,
+  args: string | undefined,
+  flag: string,
+): ToolChoice | undefined {
+  if (name === undefined) {
+    if (args !== undefined) throw new UsageError(`--${flag}-args needs --${flag} <tool>`);
+    return undefined;
+  }
+  if (args === undefined) return { name, arguments: {} };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(args);
+  } catch {
+    throw new UsageError(`--${flag}-args must be a JSON object, not ${args}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UsageError(`--${flag}-args must be a JSON object, not ${args}`);
+  }
+  return { name, arguments: parsed as Record<string, unknown> };
+}
+
+/** `ferry doctor <url>`: replays Claude's connector handshake against the URL and explains each step. */
+export async function runDoctorCli(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      token: { type: 'string' },
+      timeout: { type: 'string' },
+      call: { type: 'string' },
+      'call-args': { type: 'string' },
+      slow: { type: 'string' },
+      'slow-args': { type: 'string' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_HELP}`,
+    );
+  }
+  const url = positionals[0] as string;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new UsageError(
+      `"${url}" is not an http(s) URL; give the connector URL, e.g. https://<name>.trycloudflare.com/mcp`,
+    );
+  }
+  let timeoutMs: number | undefined;
+  if (values.timeout !== undefined) {
+    const seconds = Number(values.timeout);
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 600) {
+      throw new UsageError(`--timeout must be a number of seconds from 0.1 to 600, not "${values.timeout}"`);
+    }
+    timeoutMs = Math.max(100, Math.round(seconds * 1000));
+  }
+  const callTool = toolChoice(values.call, values['call-args'], 'call');
+  const slowTool = toolChoice(values.slow, values['slow-args'], 'slow');
+  const token = values.token ?? (process.env.FERRY_DOCTOR_TOKEN || undefined);
+
+  if (!values.json) console.log(`${bold('Ferry doctor')} ${dim('—')} ${url}`);
+  const report = await runDoctor({
+    url,
+    ...(token ? { token } : {}),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(callTool ? { callTool } : {}),
+    ...(slowTool ? { slowTool } : {}),
+    ...(values.json ? {} : { onCheck: (check: CheckResult) => console.log(renderCheck(check)) }),
+  });
+  if (values.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(renderSummary(report));
+  return report.checks.some((c) => c.verdict === 'fail') ? 1 : 0;
+}
