@@ -44,4 +44,9 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { globals: { ...globals.node } },
   },
+  {
+    // The window's Vite config: plain JS checked by @ts-check; no project needed (the default one is full).
+    files: ['renderer/vite.config.js'],
+    languageOptions: { parserOptions: { projectService: false, project: false } },
+  },
 );

@@ -153,10 +153,45 @@ export class AdminApi {
     options?: ServerOptionsInput,
   ): Promise<ServerStatus> {
     this.server(name);
-    await this.#edit(async (file) => {
-      if (options !== undefined) await file.setServerOptions(name, options);
-      return file.updateServer(name, patch);
+    const { config } = await this.ctx.configFile.load().catch((error: unknown) => {
+      throw error instanceof ConfigError
+        ? new AdminError('config_broken', error.message, error.issues)
+        : error;
     });
+    const current = config.mcpServers[name];
+    if (!current) throw new AdminError('not_found', `no server named "${name}"`);
+    // The edited server is checked as a whole first (form-relative field paths), then spec and options go
+    // to the file in one atomic write: a bad field can never leave half an edit saved.
+    const spec: Record<string, unknown> = { ...current };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete spec[key];
+      else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
+    const issues = validateServerInput(name, spec, mergedOptions);
+    if (issues.length > 0)
+      throw new AdminError('invalid_input', 'the server definition has problems', issues);
+    await this.#edit((file) =>
+      file.update((document) => {
+        const servers = document.mcpServers as Record<string, unknown>;
+        Object.defineProperty(servers, name, {
+          value: spec,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        if (mergedOptions !== undefined) {
+          const ferry = (document.ferry ??= {}) as Record<string, unknown>;
+          const map = (ferry.servers ??= {}) as Record<string, unknown>;
+          Object.defineProperty(map, name, {
+            value: mergedOptions,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+      }),
+    );
     return this.server(name);
   }
 

@@ -70,7 +70,7 @@ export async function serve(args: ServeArgs): Promise<number> {
   console.log(`  MCP endpoint (all servers)  ${cyan(runtime.mcpUrl)}`);
   console.log(`  One server                  ${cyan(`${runtime.publicUrl}/mcp/<name>`)}`);
   if (runtime.adminUrl)
-    console.log(`  Admin API                   ${runtime.adminUrl} ${dim('(token in runtime.json)')}`);
+    console.log(`  Window                      ${runtime.adminUrl}/#token=${runtime.adminToken as string}`);
   console.log(
     `  OAuth                       ${args.noAuth ? red('off (--no-auth): loopback clients only') : 'on: approve each connection here or through the admin API'}`,
   );

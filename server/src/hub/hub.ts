@@ -68,6 +68,9 @@ export interface ServerStatus {
   sessionMode: ServerOptions['sessionMode'];
   command: string;
   args: string[];
+  /** Names only: values can be secrets (or `${secret:…}` references) and stay out of every status. */
+  envNames: string[];
+  cwd: string | undefined;
   tools: number;
   resources: number;
   prompts: number;
@@ -471,6 +474,8 @@ export class Hub {
         sessionMode: entry.options.sessionMode,
         command: entry.spec.command,
         args: entry.spec.args ?? [],
+        envNames: Object.keys(entry.spec.env ?? {}),
+        cwd: entry.spec.cwd,
         tools: catalog?.tools.length ?? 0,
         resources: catalog?.resources.length ?? 0,
         prompts: catalog?.prompts.length ?? 0,

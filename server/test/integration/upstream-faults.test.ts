@@ -226,7 +226,7 @@ describe('servers changed at run time', () => {
     const { readFile } = await import('node:fs/promises');
     const before = await readFile(ferry.configPath, 'utf8');
     await expect(
-      ferry.core.admin.addServer({ name: 'bad name!', spec: { command: '', args: 'nope' } as never }),
+      ferry.core.admin.addServer({ name: 'bad name!', spec: { command: '', args: 'nope' } }),
     ).rejects.toMatchObject({
       code: 'invalid_input',
       issues: expect.arrayContaining([
@@ -236,5 +236,29 @@ describe('servers changed at run time', () => {
       ]),
     });
     expect(await readFile(ferry.configPath, 'utf8')).toBe(before);
+  });
+
+  it('never half-saves an edit: a bad field rejects the options sent with it too, and options merge', async () => {
+    ferry = await startFerry(
+      { echo: echoServer() },
+      { ferry: { servers: { echo: { requestTimeoutSeconds: 42 } } } },
+    );
+    const { readFile } = await import('node:fs/promises');
+    const before = await readFile(ferry.configPath, 'utf8');
+    await expect(
+      ferry.core.admin.updateServer('echo', { command: '' }, { sessionMode: 'per-session' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_input',
+      issues: [expect.objectContaining({ path: 'command' })],
+    });
+    expect(await readFile(ferry.configPath, 'utf8')).toBe(before);
+    await ferry.core.admin.updateServer('echo', { env: { A: '1' } }, { sessionMode: 'per-session' });
+    const saved = JSON.parse(await readFile(ferry.configPath, 'utf8')) as {
+      mcpServers: { echo: { env: Record<string, string> } };
+      ferry: { servers: { echo: Record<string, unknown> } };
+    };
+    expect(saved.mcpServers.echo.env).toEqual({ A: '1' });
+    expect(saved.ferry.servers.echo).toEqual({ requestTimeoutSeconds: 42, sessionMode: 'per-session' });
+    expect(ferry.core.admin.server('echo')).toMatchObject({ envNames: ['A'], sessionMode: 'per-session' });
   });
 });

@@ -1,0 +1,105 @@
+import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
+import type {
+  CallEndEvent,
+  ClientSummary,
+  LogEvent,
+  PendingConsent,
+  ServerInput,
+  ServerOptionsInput,
+  ServerSpecPatch,
+  ServerStatus,
+  Stamped,
+  StatusSnapshot,
+  TunnelStatus,
+} from './types.js';
+
+const seg = (value: string) => encodeURIComponent(value);
+
+/** Every admin operation, typed, over whichever transport the host gives (HTTP for `ferry serve`, IPC in Electron). */
+export class AdminClient {
+  constructor(readonly transport: AdminTransport) {}
+
+  status(): Promise<StatusSnapshot> {
+    return this.transport.request('GET', '/status');
+  }
+
+  servers(): Promise<ServerStatus[]> {
+    return this.transport.request('GET', '/servers');
+  }
+
+  server(name: string): Promise<ServerStatus> {
+    return this.transport.request('GET', `/servers/${seg(name)}`);
+  }
+
+  addServer(input: ServerInput): Promise<ServerStatus> {
+    return this.transport.request('POST', '/servers', input);
+  }
+
+  /** Changes the server's `mcpServers` entry (`spec`: keys to set) and/or its Ferry options (replaced whole). */
+  updateServer(
+    name: string,
+    change: { spec?: ServerSpecPatch; options?: ServerOptionsInput },
+  ): Promise<ServerStatus> {
+    return this.transport.request('PATCH', `/servers/${seg(name)}`, change);
+  }
+
+  setDisabled(name: string, disabled: boolean): Promise<ServerStatus> {
+    return this.transport.request('PATCH', `/servers/${seg(name)}`, { disabled });
+  }
+
+  removeServer(name: string): Promise<{ removed: true }> {
+    return this.transport.request('DELETE', `/servers/${seg(name)}`);
+  }
+
+  restartServer(name: string): Promise<ServerStatus> {
+    return this.transport.request('POST', `/servers/${seg(name)}/restart`);
+  }
+
+  consents(): Promise<PendingConsent[]> {
+    return this.transport.request('GET', '/consents');
+  }
+
+  approveConsent(id: string, remember = false): Promise<PendingConsent> {
+    return this.transport.request('POST', `/consents/${seg(id)}/approve`, { remember });
+  }
+
+  denyConsent(id: string): Promise<PendingConsent> {
+    return this.transport.request('POST', `/consents/${seg(id)}/deny`, {});
+  }
+
+  clients(): Promise<ClientSummary[]> {
+    return this.transport.request('GET', '/clients');
+  }
+
+  revokeClient(clientId: string): Promise<{ revokedGrants: number; closedSessions: number }> {
+    return this.transport.request('DELETE', `/clients/${seg(clientId)}`);
+  }
+
+  calls(limit = 500): Promise<Stamped<CallEndEvent>[]> {
+    return this.transport.request('GET', `/calls?limit=${limit}`);
+  }
+
+  logs(limit = 1000): Promise<Stamped<LogEvent>[]> {
+    return this.transport.request('GET', `/logs?limit=${limit}`);
+  }
+
+  startTunnel(mode: 'quick' | 'named' = 'quick'): Promise<TunnelStatus> {
+    return this.transport.request('POST', '/tunnel/start', { mode });
+  }
+
+  stopTunnel(): Promise<TunnelStatus> {
+    return this.transport.request('POST', '/tunnel/stop', {});
+  }
+
+  configureNamedTunnel(token: string, hostname: string): Promise<TunnelStatus> {
+    return this.transport.request('PUT', '/tunnel/named', { token, hostname });
+  }
+
+  events(
+    since: number | undefined,
+    onEvent: (event: Stamped) => void,
+    onState?: (state: StreamState) => void,
+  ): Unsubscribe {
+    return this.transport.events(since, onEvent, onState);
+  }
+}

@@ -1,0 +1,48 @@
+import { AdminApiError, isErrorBody, type AdminErrorBody } from './errors.js';
+import type { AdminTransport, HttpMethod, StreamState, Unsubscribe } from './transport.js';
+import type { Stamped } from './types.js';
+
+/**
+ * What Electron's preload will expose to the window (as `window.ferryAdmin`): the same admin operations
+ * and event stream as HTTP, carried over IPC. Only the shape is fixed here; the Electron shell implements
+ * it (its handlers call the same `AdminApi` the HTTP listener calls).
+ */
+export interface AdminIpcBridge {
+  /** Resolves with the operation's result, or rejects with (or resolves to) `{ error: AdminErrorBody }`. */
+  request(method: HttpMethod, path: string, body?: unknown): Promise<unknown>;
+  /** Events after `since`; in-process IPC does not drop, so no resume logic is needed. */
+  subscribe(since: number | undefined, listener: (event: Stamped) => void): Unsubscribe;
+}
+
+declare global {
+  interface Window {
+    ferryAdmin?: AdminIpcBridge;
+  }
+}
+
+export function createIpcTransport(bridge: AdminIpcBridge): AdminTransport {
+  const toError = (error: unknown): AdminApiError => {
+    const body =
+      (error as { error?: AdminErrorBody } | undefined)?.error ?? (error as AdminErrorBody | undefined);
+    if (body && typeof body.code === 'string' && typeof body.message === 'string')
+      return new AdminApiError(body.code, body.message, body.issues ?? []);
+    return AdminApiError.from(error);
+  };
+  return {
+    description: 'the Ferry app',
+    async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
+      let result: unknown;
+      try {
+        result = await bridge.request(method, path, body);
+      } catch (error) {
+        throw toError(error);
+      }
+      if (isErrorBody(result)) throw toError(result);
+      return result as T;
+    },
+    events(since, onEvent, onState?: (state: StreamState) => void): Unsubscribe {
+      onState?.({ state: 'open' });
+      return bridge.subscribe(since, onEvent);
+    },
+  };
+}

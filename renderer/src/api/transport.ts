@@ -1,0 +1,34 @@
+import type { AdminApiError } from './errors.js';
+import type { Stamped } from './types.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The event stream's health, for the connection indicator. */
+export type StreamState =
+  | { state: 'connecting' }
+  | { state: 'open' }
+  /** Lost; the transport retries on its own after `retryInMs` and resumes after the last event seen. */
+  | { state: 'retrying'; retryInMs: number; error: AdminApiError }
+  /** Given up: retrying cannot help (wrong token). */
+  | { state: 'closed'; error: AdminApiError };
+
+export type Unsubscribe = () => void;
+
+/**
+ * How the window reaches the core. `path` is relative to the admin API root (`/status`, `/servers/x`), the
+ * same for every transport. Failures reject with an `AdminApiError`.
+ */
+export interface AdminTransport {
+  request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
+  /**
+   * Every core event after `since` (undefined: only new ones), in order, each once, across reconnects.
+   * Returns the function that stops the stream.
+   */
+  events(
+    since: number | undefined,
+    onEvent: (event: Stamped) => void,
+    onState?: (state: StreamState) => void,
+  ): Unsubscribe;
+  /** Where the API is, in words for error messages ("http://127.0.0.1:8791", "the Ferry app"). */
+  readonly description: string;
+}

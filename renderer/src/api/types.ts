@@ -1,0 +1,29 @@
+/**
+ * The admin contract's types, imported type-only from the core so the window never bundles server code
+ * (the imports vanish at build time; `tsc -b` checks them against server/ through a project reference).
+ */
+export type { StatusSnapshot, TunnelStatus, ServerInput } from '../../../server/src/admin/api.js';
+export type { AdminErrorCode } from '../../../server/src/admin/errors.js';
+export type { ConfigIssue } from '../../../server/src/config/errors.js';
+export type {
+  ServerOptionsInput,
+  ServerSpecInput,
+  ServerSpecPatch,
+} from '../../../server/src/config/save.js';
+export type { ServerStatus } from '../../../server/src/hub/hub.js';
+export type { ClientSummary, GrantSummary } from '../../../server/src/auth/store/types.js';
+export type {
+  CallEndEvent,
+  CallOutcome,
+  CallStartEvent,
+  CoreEvent,
+  CoreEventType,
+  LogEvent,
+  LogLevel,
+  PendingConsent,
+  Stamped,
+  TunnelMode,
+  TunnelState,
+  TunnelUrlChangedEvent,
+  UpstreamState,
+} from '../../../server/src/events/types.js';

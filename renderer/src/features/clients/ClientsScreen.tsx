@@ -1,0 +1,146 @@
+import type { ClientSummary, GrantSummary } from '../../api/types.js';
+import { ConfirmButton } from '../../components/Confirm.js';
+import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { useFerry, useStore } from '../../state/context.js';
+import { ago, dateTime, hostOf } from '../../util/format.js';
+import { useAction, useNow } from '../../util/hooks.js';
+
+export function ClientsScreen() {
+  const { clients } = useFerry();
+  const store = useStore();
+  const now = useNow(10_000);
+  if (clients.state === 'loading') return <Loading what="clients" />;
+  if (clients.state === 'error') {
+    if (clients.error.code === 'unavailable')
+      return (
+        <Empty title="OAuth is off.">
+          <p>
+            With <code>--no-auth</code> there are no authorized clients: anything on this computer may
+            connect.
+          </p>
+        </Empty>
+      );
+    return (
+      <ErrorNote
+        title="Could not load the clients."
+        error={clients.error}
+        retry={() => void store.reload('clients')}
+      />
+    );
+  }
+  if (clients.value.length === 0)
+    return (
+      <Empty title="No authorized clients.">
+        <p>
+          A client appears here once you approve its request under <a href="#/consents">Consents</a>.
+        </p>
+      </Empty>
+    );
+  const sorted = [...clients.value].sort(
+    (a, b) => ms(b.lastUsedAt ?? b.createdAt) - ms(a.lastUsedAt ?? a.createdAt),
+  );
+  return (
+    <>
+      <p className="muted">
+        Revoking a client ends its sessions at once; it must ask again (and you approve again) to reconnect.
+      </p>
+      <div className="table-wrap">
+        <table className="table">
+          <caption className="offscreen">Authorized clients</caption>
+          <thead>
+            <tr>
+              <th scope="col">Client</th>
+              <th scope="col">Returns to</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Grants</th>
+              <th scope="col">
+                <span className="offscreen">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {sorted.map((client) => (
+              <ClientRow key={client.clientId} client={client} now={now} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </>
+  );
+}
+
+function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
+  const store = useStore();
+  const name = client.clientName ?? client.clientId;
+  const revoke = useAction(async () => {
+    const result = await store.client.revokeClient(client.clientId);
+    store.announce(
+      `Revoked ${name}: ${result.revokedGrants} grant(s), ${result.closedSessions} session(s) closed`,
+    );
+    await store.reload('clients');
+  });
+  return (
+    <tr>
+      <th scope="row">
+        <span className="client-name">{name}</span>
+        <br />
+        <span className="muted mono small" title={client.clientId}>
+          {shortId(client.clientId)}
+        </span>
+      </th>
+      <td>{[...new Set(client.redirectUris.map(hostOf))].join(', ') || '—'}</td>
+      <td title={dateTime(ms(client.createdAt))}>{ago(ms(client.createdAt), now)}</td>
+      <td title={client.lastUsedAt ? dateTime(ms(client.lastUsedAt)) : undefined}>
+        {client.lastUsedAt ? ago(ms(client.lastUsedAt), now) : 'never'}
+      </td>
+      <td>
+        {client.grants.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <ul className="plain">
+            {client.grants.map((grant) => (
+              <li key={grant.grantId}>{grantText(grant)}</li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td className="cell-actions">
+        <ConfirmButton
+          label="Revoke"
+          question={
+            <>
+              Revoke <strong>{name}</strong>?
+            </>
+          }
+          confirmLabel={`Revoke ${name}`}
+          busy={revoke.busy}
+          onConfirm={() => void revoke.run()}
+        />
+        {revoke.error && <ErrorNote error={revoke.error} onDismiss={revoke.clear} />}
+      </td>
+    </tr>
+  );
+}
+
+/**
+ * The auth store keeps client and grant times in epoch seconds (like oidc-provider), unlike the events' ms;
+ * accept either, so a later switch of the contract to ms keeps working (1e11 s is in the year 5138).
+ */
+function ms(time: number): number {
+  return time < 1e11 ? time * 1000 : time;
+}
+
+function grantText(grant: GrantSummary): string {
+  const parts = Object.entries(grant.resources ?? {}).map(
+    ([resource, scope]) => `${scope || '(no scope)'} on ${resource}`,
+  );
+  if (parts.length === 0 && grant.scope) parts.push(grant.scope);
+  return parts.join('; ') || 'access';
+}
+
+function shortId(id: string): string {
+  if (id.length <= 24) return id;
+  if (/^https?:\/\//.test(id)) return hostOf(id);
+  return `${id.slice(0, 10)}…${id.slice(-6)}`;
+}

@@ -1,0 +1,303 @@
+import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { AdminApiError } from '../../api/errors.js';
+import type { ConfigIssue, ServerStatus } from '../../api/types.js';
+import { Field } from '../../components/Field.js';
+import { useStore } from '../../state/context.js';
+import { sentence } from '../../util/format.js';
+import {
+  draftFromStatus,
+  emptyDraft,
+  issuesByField,
+  toInput,
+  toPatch,
+  type FieldName,
+  type ServerDraft,
+} from './draft.js';
+import { parseSnippet, type SnippetServer } from './snippet.js';
+
+const FIELD_ORDER: FieldName[] = ['name', 'command', 'args', 'env', 'cwd', 'sessionMode'];
+
+/**
+ * Adds a server (or edits one) in a single request, so the config either gets the whole server or nothing.
+ * The API's issues land next to the fields they name; a pasted Claude Desktop snippet only fills the form, so
+ * the user sees what will be saved.
+ */
+export function ServerForm({
+  editing,
+  onDone,
+  onCancel,
+}: {
+  editing?: ServerStatus;
+  onDone: (name: string) => void;
+  onCancel: () => void;
+}) {
+  const store = useStore();
+  const [draft, setDraft] = useState<ServerDraft>(() => (editing ? draftFromStatus(editing) : emptyDraft()));
+  const [issues, setIssues] = useState<ConfigIssue[]>([]);
+  const [failure, setFailure] = useState<AdminApiError>();
+  const [busy, setBusy] = useState(false);
+  const [snippet, setSnippet] = useState('');
+  const [snippetMessage, setSnippetMessage] = useState<string>();
+  const [choices, setChoices] = useState<SnippetServer[]>([]);
+  const [focusFirstIssue, setFocusFirstIssue] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  const idPrefix = editing ? `edit-${editing.name}` : 'add';
+  const id = (field: FieldName) => `${idPrefix}-${field}`;
+
+  useEffect(() => {
+    document.getElementById(id(editing ? 'command' : 'name'))?.focus();
+  }, []);
+
+  const { fields, other } = issuesByField(issues, editing?.name);
+
+  useEffect(() => {
+    if (focusFirstIssue === 0) return;
+    const first = FIELD_ORDER.find((f) => fields[f]?.length);
+    const target = first
+      ? document.getElementById(id(first))
+      : formRef.current?.querySelector<HTMLElement>('.form-error');
+    target?.focus();
+  }, [focusFirstIssue]);
+
+  const update = (field: keyof ServerDraft) => (event: { target: { value: string } }) =>
+    setDraft((d) => ({ ...d, [field]: event.target.value }));
+
+  const fill = (server: SnippetServer) => {
+    setDraft((d) => ({ ...server.draft, name: server.draft.name || d.name }));
+    setIssues([]);
+    setFailure(undefined);
+    setChoices([]);
+    setSnippetMessage(
+      server.problem ?? `Filled the form from "${server.draft.name || 'the snippet'}". Check it, then save.`,
+    );
+  };
+
+  const readSnippet = () => {
+    const result = parseSnippet(snippet);
+    if (!result.ok) {
+      setSnippetMessage(result.message);
+      setChoices([]);
+      return;
+    }
+    if (result.servers.length === 1) fill(result.servers[0] as SnippetServer);
+    else {
+      setChoices(result.servers);
+      setSnippetMessage(`The snippet has ${result.servers.length} servers. Pick the one to add:`);
+    }
+  };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setFailure(undefined);
+    const local = editing ? toPatch(draft, editing) : toInput(draft);
+    if (local.issues.length > 0) {
+      setIssues(local.issues);
+      setFocusFirstIssue((n) => n + 1);
+      return;
+    }
+    setBusy(true);
+    try {
+      if (editing) {
+        const { spec, options } = (local as ReturnType<typeof toPatch>).change;
+        // The core applies `options` before it validates `spec` (two writes), so a bad spec sent with a new
+        // session mode would leave the mode saved. Spec first: if it is refused, nothing was written; the
+        // options (a choice of two valid values) follow only once it is in.
+        await store.client.updateServer(editing.name, { spec });
+        if (options) await store.client.updateServer(editing.name, { options });
+        store.announce(`Saved ${editing.name}; it restarts with the new settings`);
+        onDone(editing.name);
+      } else {
+        const { input } = local as ReturnType<typeof toInput>;
+        await store.client.addServer(input);
+        store.announce(`Added ${input.name}; starting it`);
+        onDone(input.name);
+      }
+      void store.reload('status');
+    } catch (caught) {
+      const error = AdminApiError.from(caught);
+      if (error.code === 'conflict' && !editing) {
+        setIssues([
+          { path: 'name', message: error.message, fix: 'choose another name, or edit the existing server' },
+        ]);
+      } else {
+        setIssues(error.issues);
+      }
+      setFailure(error);
+      setFocusFirstIssue((n) => n + 1);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const title = editing ? `Edit ${editing.name}` : 'Add a server';
+  return (
+    <form
+      ref={formRef}
+      className="card server-form"
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      aria-labelledby={`${idPrefix}-title`}
+    >
+      <h2 id={`${idPrefix}-title`}>{title}</h2>
+      {!editing && (
+        <details className="paste">
+          <summary>Paste from a Claude Desktop config</summary>
+          <div className="field">
+            <label htmlFor="add-snippet">JSON snippet</label>
+            <textarea
+              id="add-snippet"
+              className="mono"
+              rows={6}
+              spellCheck={false}
+              placeholder={
+                '{ "mcpServers": { "files": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-filesystem", "/home/me/notes"] } } }'
+              }
+              value={snippet}
+              onChange={(e) => setSnippet(e.target.value)}
+            />
+          </div>
+          <p className="actions">
+            <button type="button" onClick={readSnippet}>
+              Fill the form from it
+            </button>
+          </p>
+          <div aria-live="polite">
+            {snippetMessage && <p className="muted">{snippetMessage}</p>}
+            {choices.length > 0 && (
+              <p className="actions">
+                {choices.map((choice) => (
+                  <button key={choice.draft.name} type="button" onClick={() => fill(choice)}>
+                    {choice.draft.name}
+                  </button>
+                ))}
+              </p>
+            )}
+          </div>
+        </details>
+      )}
+      {failure && (
+        <div className="note note-error form-error" role="alert" tabIndex={-1}>
+          <p>
+            <strong>Nothing was saved.</strong> {sentence(failure.message)}
+          </p>
+          {other.length > 0 && (
+            <ul>
+              {other.map((issue, i) => (
+                <li key={i}>
+                  <code>{issue.path}</code>: {issue.message}. Fix: {issue.fix}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
+      )}
+      <div className="form-grid">
+        <Field
+          id={id('name')}
+          label="Name"
+          hint="Letters, digits, - and _; tools are named name__tool."
+          issues={fields.name}
+        >
+          {(p) => (
+            <input
+              {...p}
+              value={draft.name}
+              onChange={update('name')}
+              readOnly={Boolean(editing)}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={id('command')}
+          label="Command"
+          hint="The program to start, e.g. npx, uvx, node."
+          issues={fields.command}
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="mono"
+              value={draft.command}
+              onChange={update('command')}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field id={id('args')} label="Arguments" hint="One per line." issues={fields.args}>
+          {(p) => (
+            <textarea
+              {...p}
+              className="mono"
+              rows={4}
+              value={draft.args}
+              onChange={update('args')}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={id('env')}
+          label="Environment"
+          hint={
+            editing
+              ? 'One KEY=VALUE per line. Leave empty to keep the current variables; anything typed replaces them all.'
+              : 'One KEY=VALUE per line. ${secret:name} reads a value from the OS keychain.'
+          }
+          issues={fields.env}
+        >
+          {(p) => (
+            <textarea
+              {...p}
+              className="mono"
+              rows={3}
+              value={draft.env}
+              onChange={update('env')}
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={id('cwd')}
+          label="Working directory"
+          hint={editing ? 'Leave empty to keep the current one.' : 'Optional; an absolute path.'}
+          issues={fields.cwd}
+        >
+          {(p) => (
+            <input
+              {...p}
+              className="mono"
+              value={draft.cwd}
+              onChange={update('cwd')}
+              autoComplete="off"
+              spellCheck={false}
+            />
+          )}
+        </Field>
+        <Field
+          id={id('sessionMode')}
+          label="Session mode"
+          hint="Shared: one process serves every session. Per session: each Claude session gets its own process (for stateful servers)."
+          issues={fields.sessionMode}
+        >
+          {(p) => (
+            <select {...p} value={draft.sessionMode} onChange={update('sessionMode')}>
+              <option value="shared">Shared</option>
+              <option value="per-session">Per session</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <p className="actions">
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Saving…' : editing ? 'Save changes' : 'Add server'}
+        </button>
+        <button type="button" onClick={onCancel} disabled={busy}>
+          Cancel
+        </button>
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,64 @@
+import { useState, type FormEvent } from 'react';
+import { Field } from '../../components/Field.js';
+import { ErrorNote } from '../../components/States.js';
+import { useStore } from '../../state/context.js';
+import { useAction } from '../../util/hooks.js';
+
+/** Saves a Cloudflare named tunnel (token to the keychain, hostname to the config), then offers to start it. */
+export function NamedTunnelForm({ disabled, onStart }: { disabled: boolean; onStart: () => void }) {
+  const store = useStore();
+  const [token, setToken] = useState('');
+  const [hostname, setHostname] = useState('');
+  const [saved, setSaved] = useState(false);
+  const save = useAction(async () => {
+    await store.client.configureNamedTunnel(token, hostname);
+    setSaved(true);
+    setToken('');
+    store.announce('Named tunnel saved');
+  });
+  const issues = save.error?.issues ?? [];
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void save.run();
+  };
+  return (
+    <form className="subform" onSubmit={submit} noValidate aria-label="Named tunnel">
+      <p className="muted">
+        A named tunnel keeps one URL for good. Create it in the Cloudflare dashboard (Networks › Tunnels),
+        route a hostname to it, and paste its token here; the token goes to the OS keychain.
+      </p>
+      <Field id="named-token" label="Tunnel token" issues={issues.filter((i) => i.path === 'token')}>
+        {(props) => (
+          <input
+            {...props}
+            type="password"
+            autoComplete="off"
+            value={token}
+            onChange={(e) => setToken(e.target.value)}
+          />
+        )}
+      </Field>
+      <Field id="named-hostname" label="Public hostname" issues={issues.filter((i) => i.path === 'hostname')}>
+        {(props) => (
+          <input
+            {...props}
+            placeholder="mcp.example.com"
+            value={hostname}
+            onChange={(e) => setHostname(e.target.value)}
+          />
+        )}
+      </Field>
+      {save.error && issues.length === 0 && <ErrorNote error={save.error} onDismiss={save.clear} />}
+      <p className="actions">
+        <button type="submit" disabled={disabled || save.busy}>
+          Save named tunnel
+        </button>
+        {saved && (
+          <button type="button" className="primary" disabled={disabled} onClick={onStart}>
+            Start named tunnel
+          </button>
+        )}
+      </p>
+    </form>
+  );
+}

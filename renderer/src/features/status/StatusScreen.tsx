@@ -1,0 +1,310 @@
+import { useState } from 'react';
+import type { StatusSnapshot } from '../../api/types.js';
+import { Badge, tunnelTone } from '../../components/Badge.js';
+import { CopyButton } from '../../components/CopyButton.js';
+import { ErrorNote, Loading } from '../../components/States.js';
+import { useFerry, useStore } from '../../state/context.js';
+import type { FerryState } from '../../state/store.js';
+import { ago, copyText, isLoopbackUrl, plural } from '../../util/format.js';
+import { useAction, useNow } from '../../util/hooks.js';
+import { NamedTunnelForm } from './NamedTunnelForm.js';
+
+/** The URL to paste in Claude: the tunnel's once it is connected, else what the core reports. */
+export function connectorUrl(status: StatusSnapshot): string {
+  const { tunnel } = status;
+  if (tunnel.state === 'connected' && tunnel.publicUrl) {
+    try {
+      return `${new URL(tunnel.publicUrl).origin}/mcp`;
+    } catch {
+      // fall back to the core's own view
+    }
+  }
+  return status.mcpUrl;
+}
+
+export function StatusScreen() {
+  const state = useFerry();
+  const store = useStore();
+  if (state.status.state === 'loading') return <Loading what="the status" />;
+  if (state.status.state === 'error')
+    return (
+      <ErrorNote
+        title="Could not load the status."
+        error={state.status.error}
+        retry={() => void store.reload('status')}
+      />
+    );
+  const status = state.status.value;
+  const url = connectorUrl(status);
+  const local = isLoopbackUrl(url);
+  return (
+    <>
+      <Warnings state={state} status={status} />
+      <section className="card connect" aria-labelledby="connect-title">
+        <h2 id="connect-title">Connect Claude</h2>
+        <div className="url-row">
+          <label htmlFor="connector-url">Connector URL</label>
+          <input
+            id="connector-url"
+            className="mono url"
+            readOnly
+            value={url}
+            onFocus={(e) => e.currentTarget.select()}
+          />
+          <CopyButton text={url} what="the connector URL" />
+        </div>
+        {local && (
+          <p className="note note-info">
+            This address only works on this computer. claude.ai reaches Ferry through a tunnel: start one
+            below, then use the URL shown here.
+          </p>
+        )}
+        <ol className="steps">
+          <li>
+            In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
+            <strong>Add custom connector</strong>.
+          </li>
+          <li>
+            Paste the URL above, save, then click <strong>Connect</strong>.
+          </li>
+          <li>
+            Your browser shows a match code. Approve the request with the same code under{' '}
+            <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
+          </li>
+        </ol>
+      </section>
+      <div className="grid">
+        <TunnelCard status={status} />
+        <section className="card" aria-labelledby="access-title">
+          <h2 id="access-title">Access</h2>
+          <dl className="facts">
+            <dt>OAuth</dt>
+            <dd>
+              {status.auth ? (
+                <Badge tone="good">on</Badge>
+              ) : (
+                <>
+                  <Badge tone="off">off</Badge> <span className="muted">(--no-auth: loopback only)</span>
+                </>
+              )}
+            </dd>
+            <dt>Sessions</dt>
+            <dd data-testid="sessions">{status.sessions}</dd>
+            <dt>Servers</dt>
+            <dd>
+              <a href="#/servers">
+                {status.servers.filter((s) => s.state === 'ready').length} of{' '}
+                {plural(status.servers.length, 'server')} ready
+              </a>
+            </dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="about-title">
+          <h2 id="about-title">This Ferry</h2>
+          <dl className="facts">
+            <dt>Version</dt>
+            <dd>{status.version}</dd>
+            <dt>Running since</dt>
+            <dd>
+              <Since at={status.startedAt} /> (pid {status.pid})
+            </dd>
+            <dt>Config</dt>
+            <dd className="mono break">{status.configPath}</dd>
+            <dt>Secrets</dt>
+            <dd>{status.secretStore}</dd>
+            <dt>Local URL</dt>
+            <dd className="mono break">{status.localUrl}</dd>
+          </dl>
+        </section>
+      </div>
+    </>
+  );
+}
+
+function Since({ at }: { at: number }) {
+  const now = useNow(10_000);
+  return <>{ago(at, now)}</>;
+}
+
+function TunnelCard({ status }: { status: StatusSnapshot }) {
+  const store = useStore();
+  const { tunnel } = status;
+  const start = useAction(async (mode: 'quick' | 'named') => {
+    await store.client.startTunnel(mode);
+    store.announce(`Starting the ${mode} tunnel`);
+    void store.reload('status');
+  });
+  const stop = useAction(async () => {
+    await store.client.stopTunnel();
+    store.announce('Tunnel stopped');
+    void store.reload('status');
+  });
+  const [showNamed, setShowNamed] = useState(false);
+  const running = tunnel.state !== 'off' && tunnel.state !== 'failed';
+  return (
+    <section className="card" aria-labelledby="tunnel-title">
+      <h2 id="tunnel-title">Tunnel</h2>
+      <dl className="facts">
+        <dt>State</dt>
+        <dd>
+          <Badge tone={tunnelTone(tunnel.state)}>{tunnel.state}</Badge>{' '}
+          <span className="muted">({tunnel.mode})</span>
+        </dd>
+        {tunnel.publicUrl && (
+          <>
+            <dt>Public URL</dt>
+            <dd className="mono break">{tunnel.publicUrl}</dd>
+          </>
+        )}
+        {tunnel.reason && (
+          <>
+            <dt>Why</dt>
+            <dd>{tunnel.reason}</dd>
+          </>
+        )}
+      </dl>
+      {!status.auth && (
+        <p className="muted">A tunnel needs OAuth: restart ferry serve without --no-auth to use one.</p>
+      )}
+      <p className="actions">
+        {!running && (
+          <button
+            type="button"
+            className="primary"
+            disabled={!status.auth || start.busy}
+            onClick={() => void start.run('quick')}
+          >
+            {tunnel.state === 'failed' ? 'Retry quick tunnel' : 'Start quick tunnel'}
+          </button>
+        )}
+        {running && (
+          <button type="button" disabled={stop.busy} onClick={() => void stop.run()}>
+            Stop tunnel
+          </button>
+        )}
+        <button
+          type="button"
+          className="quiet"
+          aria-expanded={showNamed}
+          onClick={() => setShowNamed((v) => !v)}
+        >
+          Named tunnel…
+        </button>
+      </p>
+      {start.error && (
+        <ErrorNote title="The tunnel did not start." error={start.error} onDismiss={start.clear} />
+      )}
+      {stop.error && <ErrorNote title="The tunnel did not stop." error={stop.error} onDismiss={stop.clear} />}
+      {showNamed && <NamedTunnelForm disabled={!status.auth} onStart={() => void start.run('named')} />}
+    </section>
+  );
+}
+
+interface Warning {
+  key: string;
+  text: string;
+  actions: { label: string; run: () => void; primary?: boolean }[];
+  link?: { href: string; label: string };
+}
+
+function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot }) {
+  const store = useStore();
+  const act = useAction(async (what: () => Promise<unknown>, done: string) => {
+    await what();
+    store.announce(done);
+    void store.reload('status');
+  });
+  const warnings: Warning[] = status.warnings.map((text, i) => ({ key: `w${i}`, text, actions: [] }));
+  if (status.tunnel.state === 'failed') {
+    warnings.push({
+      key: 'tunnel',
+      text: `The tunnel failed${status.tunnel.reason ? `: ${status.tunnel.reason}` : '.'}`,
+      actions: [
+        {
+          label: `Retry ${status.tunnel.mode === 'named' ? 'named' : 'quick'} tunnel`,
+          primary: true,
+          run: () =>
+            void act.run(
+              () => store.client.startTunnel(status.tunnel.mode === 'named' ? 'named' : 'quick'),
+              'Starting the tunnel',
+            ),
+        },
+      ],
+    });
+  }
+  for (const change of state.urlChanges) {
+    warnings.push({
+      key: `url${change.seq}`,
+      text: change.message,
+      actions: [
+        {
+          label: 'Copy new URL',
+          primary: true,
+          run: () =>
+            void copyText(`${change.current.replace(/\/+$/, '')}/mcp`).then(
+              () => store.announce('Copied the new connector URL'),
+              (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+            ),
+        },
+        { label: 'Dismiss', run: () => store.dismissUrlChange(change.seq) },
+      ],
+    });
+  }
+  for (const server of status.servers.filter((s) => s.state === 'crashed')) {
+    warnings.push({
+      key: `crash-${server.name}`,
+      text: `Server "${server.name}" crashed${server.reason ? `: ${server.reason}` : '.'}`,
+      actions: [
+        {
+          label: `Restart ${server.name}`,
+          primary: true,
+          run: () => void act.run(() => store.client.restartServer(server.name), `Restarting ${server.name}`),
+        },
+      ],
+      link: { href: '#/servers', label: 'See its stderr' },
+    });
+  }
+  if (state.consents.state === 'ready' && state.consents.value.length > 0) {
+    const n = state.consents.value.length;
+    warnings.push({
+      key: 'consents',
+      text: `${plural(n, 'connection request')} waiting for your approval.`,
+      actions: [],
+      link: { href: '#/consents', label: 'Review' },
+    });
+  }
+  if (warnings.length === 0) return null;
+  return (
+    <section className="card attention" aria-labelledby="attention-title">
+      <h2 id="attention-title">Needs attention</h2>
+      <ul className="warnings">
+        {warnings.map((w) => (
+          <li key={w.key}>
+            <p>{w.text}</p>
+            {(w.actions.length > 0 || w.link) && (
+              <p className="actions">
+                {w.actions.map((a) => (
+                  <button
+                    key={a.label}
+                    type="button"
+                    className={a.primary ? 'primary' : undefined}
+                    disabled={act.busy}
+                    onClick={a.run}
+                  >
+                    {a.label}
+                  </button>
+                ))}
+                {w.link && (
+                  <a className="button-link" href={w.link.href}>
+                    {w.link.label}
+                  </a>
+                )}
+              </p>
+            )}
+          </li>
+        ))}
+      </ul>
+      {act.error && <ErrorNote error={act.error} onDismiss={act.clear} />}
+    </section>
+  );
+}

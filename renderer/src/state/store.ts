@@ -1,0 +1,375 @@
+import type { AdminClient } from '../api/client.js';
+import { AdminApiError } from '../api/errors.js';
+import type { StreamState, Unsubscribe } from '../api/transport.js';
+import type {
+  CallEndEvent,
+  CallOutcome,
+  CallStartEvent,
+  ClientSummary,
+  CoreEvent,
+  LogEvent,
+  PendingConsent,
+  Stamped,
+  StatusSnapshot,
+  TunnelUrlChangedEvent,
+} from '../api/types.js';
+
+export type Loadable<T> =
+  { state: 'loading' } | { state: 'ready'; value: T } | { state: 'error'; error: AdminApiError };
+
+/** A tool call as the Activity screen shows it: the start and the end of one call merged. */
+export interface CallRow {
+  callId: string;
+  sessionId: string;
+  server: string;
+  method: string;
+  target: string;
+  argsPreview: string | undefined;
+  /** When it started (epoch ms), or when it ended minus its duration if the start was not seen. */
+  startedAt: number;
+  durationMs: number | undefined;
+  outcome: CallOutcome | 'running';
+  error: string | undefined;
+  resultPreview: string | undefined;
+}
+
+export interface Notice {
+  id: number;
+  text: string;
+}
+
+export interface FerryState {
+  stream: StreamState;
+  status: Loadable<StatusSnapshot>;
+  consents: Loadable<PendingConsent[]>;
+  clients: Loadable<ClientSummary[]>;
+  /** Oldest first. */
+  calls: CallRow[];
+  callsLoad: Loadable<true>;
+  /** Oldest first. */
+  logs: Stamped<LogEvent>[];
+  logsLoad: Loadable<true>;
+  /** Quick-tunnel hostname changes not dismissed yet, newest last. */
+  urlChanges: Stamped<TunnelUrlChangedEvent>[];
+  /** The latest thing to announce to screen readers (and show as a toast). */
+  notice: Notice | undefined;
+}
+
+const MAX_CALLS = 1000;
+const MAX_LOGS = 2000;
+
+type Key = 'status' | 'consents' | 'clients' | 'calls' | 'logs';
+
+/**
+ * The window's one source of truth: snapshots from the admin API kept current by the event stream.
+ * Snapshots are reloaded whenever the stream (re)opens, and events are merged by sequence number or call id,
+ * so a reconnect neither loses nor doubles anything. Screens read it through `useFerry`.
+ */
+export class FerryStore {
+  #state: FerryState = {
+    stream: { state: 'connecting' },
+    status: { state: 'loading' },
+    consents: { state: 'loading' },
+    clients: { state: 'loading' },
+    calls: [],
+    callsLoad: { state: 'loading' },
+    logs: [],
+    logsLoad: { state: 'loading' },
+    urlChanges: [],
+    notice: undefined,
+  };
+  readonly #listeners = new Set<() => void>();
+  readonly #calls = new Map<string, CallRow>();
+  #logs: Stamped<LogEvent>[] = [];
+  readonly #logSeqs = new Set<number>();
+  #dirtyCalls = false;
+  #dirtyLogs = false;
+  #flushQueued = false;
+  #noticeId = 0;
+  #stopStream: Unsubscribe | undefined;
+  readonly #timers = new Map<Key, ReturnType<typeof setTimeout>>();
+  #wasDown = false;
+
+  constructor(readonly client: AdminClient) {}
+
+  getState = (): FerryState => this.#state;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  };
+
+  start(): void {
+    if (this.#stopStream) return;
+    void this.reloadAll();
+    // since=0: the core replays what it still holds (recent calls, logs, a tunnel URL change), deduplicated here.
+    this.#stopStream = this.client.events(
+      0,
+      (event) => this.#onEvent(event),
+      (state) => this.#onStream(state),
+    );
+  }
+
+  stop(): void {
+    this.#stopStream?.();
+    this.#stopStream = undefined;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  async reloadAll(): Promise<void> {
+    await Promise.all([
+      this.reload('status'),
+      this.reload('consents'),
+      this.reload('clients'),
+      this.reload('calls'),
+      this.reload('logs'),
+    ]);
+  }
+
+  async reload(key: Key): Promise<void> {
+    try {
+      switch (key) {
+        case 'status': {
+          const value = await this.client.status();
+          this.#set({ status: { state: 'ready', value } });
+          break;
+        }
+        case 'consents': {
+          const value = await this.client.consents();
+          this.#set({ consents: { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) } });
+          break;
+        }
+        case 'clients': {
+          const value = await this.client.clients();
+          this.#set({ clients: { state: 'ready', value } });
+          break;
+        }
+        case 'calls': {
+          const ended = await this.client.calls(500);
+          for (const event of ended) this.#callEnd(event);
+          this.#set({ callsLoad: { state: 'ready', value: true } });
+          break;
+        }
+        case 'logs': {
+          const lines = await this.client.logs(1000);
+          for (const line of lines) this.#log(line);
+          this.#set({ logsLoad: { state: 'ready', value: true } });
+          break;
+        }
+      }
+    } catch (error) {
+      const failure = { state: 'error' as const, error: AdminApiError.from(error) };
+      // A failed refresh keeps what was shown; only a first load shows the error in place.
+      if (key === 'status' && this.#state.status.state !== 'ready') this.#set({ status: failure });
+      if (key === 'consents' && this.#state.consents.state !== 'ready') this.#set({ consents: failure });
+      if (key === 'clients' && this.#state.clients.state !== 'ready') this.#set({ clients: failure });
+      if (key === 'calls' && this.#state.callsLoad.state !== 'ready') this.#set({ callsLoad: failure });
+      if (key === 'logs' && this.#state.logsLoad.state !== 'ready') this.#set({ logsLoad: failure });
+    }
+    this.#flush();
+  }
+
+  /** Coalesces bursts of events into one reload. */
+  schedule(key: Key, delayMs = 150): void {
+    if (this.#timers.has(key)) return;
+    this.#timers.set(
+      key,
+      setTimeout(() => {
+        this.#timers.delete(key);
+        void this.reload(key);
+      }, delayMs),
+    );
+  }
+
+  announce(text: string): void {
+    this.#set({ notice: { id: ++this.#noticeId, text } });
+    this.#flush();
+  }
+
+  dismissUrlChange(seq: number): void {
+    this.#set({ urlChanges: this.#state.urlChanges.filter((e) => e.seq !== seq) });
+    this.#flush();
+  }
+
+  /** Applies what an action returned without waiting for the event that will confirm it. */
+  removeConsent(id: string): void {
+    const consents = this.#state.consents;
+    if (consents.state === 'ready')
+      this.#set({ consents: { state: 'ready', value: consents.value.filter((c) => c.id !== id) } });
+    this.#flush();
+  }
+
+  #onStream(stream: StreamState): void {
+    this.#set({ stream });
+    if (stream.state === 'retrying' || stream.state === 'closed') this.#wasDown = true;
+    if (stream.state === 'open' && this.#wasDown) {
+      this.#wasDown = false;
+      void this.reloadAll();
+    }
+    this.#flush();
+  }
+
+  #onEvent(event: Stamped): void {
+    this.#apply(event);
+    this.#queueFlush();
+  }
+
+  #apply(event: Stamped<CoreEvent>): void {
+    switch (event.type) {
+      case 'log':
+        this.#log(event);
+        break;
+      case 'call.start':
+        this.#callStart(event);
+        break;
+      case 'call.end':
+        this.#callEnd(event);
+        break;
+      case 'server.status': {
+        const status = this.#state.status;
+        if (status.state === 'ready') {
+          const servers = status.value.servers.map((s) =>
+            s.name === event.server ? { ...s, state: event.state, reason: event.reason, pid: event.pid } : s,
+          );
+          this.#set({ status: { state: 'ready', value: { ...status.value, servers } } });
+        }
+        this.schedule('status');
+        break;
+      }
+      case 'tunnel.state': {
+        const status = this.#state.status;
+        if (status.state === 'ready') {
+          const tunnel = {
+            ...status.value.tunnel,
+            mode: event.mode,
+            state: event.state,
+            reason: event.reason,
+          };
+          if (event.publicUrl !== undefined) tunnel.publicUrl = event.publicUrl;
+          this.#set({ status: { state: 'ready', value: { ...status.value, tunnel } } });
+        }
+        this.schedule('status', 300);
+        break;
+      }
+      case 'tunnel.url-changed':
+        if (!this.#state.urlChanges.some((e) => e.seq === event.seq))
+          this.#set({ urlChanges: [...this.#state.urlChanges, event].slice(-3) });
+        this.schedule('status');
+        break;
+      case 'session.opened':
+      case 'session.closed':
+      case 'listener.ready':
+        this.schedule('status');
+        break;
+      case 'consent.requested': {
+        const consents = this.#state.consents;
+        if (consents.state === 'ready' && !consents.value.some((c) => c.id === event.consent.id)) {
+          this.#set({ consents: { state: 'ready', value: [...consents.value, event.consent] } });
+        }
+        break;
+      }
+      case 'consent.resolved':
+        this.removeConsent(event.id);
+        this.schedule('clients', 300);
+        break;
+      case 'auth':
+        if (event.kind !== 'token.rejected' && event.kind !== 'request.rejected')
+          this.schedule('clients', 300);
+        break;
+      case 'http.request':
+        break;
+    }
+  }
+
+  #callStart(event: Stamped<CallStartEvent>): void {
+    if (this.#calls.has(event.callId)) return;
+    this.#calls.set(event.callId, {
+      callId: event.callId,
+      sessionId: event.sessionId,
+      server: event.server,
+      method: event.method,
+      target: event.target,
+      argsPreview: event.argsPreview,
+      startedAt: event.at,
+      durationMs: undefined,
+      outcome: 'running',
+      error: undefined,
+      resultPreview: undefined,
+    });
+    this.#trimCalls();
+    this.#dirtyCalls = true;
+  }
+
+  #callEnd(event: Stamped<CallEndEvent>): void {
+    const row = this.#calls.get(event.callId);
+    if (row && row.outcome !== 'running') return;
+    this.#calls.set(event.callId, {
+      callId: event.callId,
+      sessionId: event.sessionId,
+      server: event.server,
+      method: event.method,
+      target: event.target,
+      argsPreview: row?.argsPreview ?? (event as { argsPreview?: string }).argsPreview,
+      startedAt: row?.startedAt ?? event.at - event.durationMs,
+      durationMs: event.durationMs,
+      outcome: event.outcome,
+      error: event.error,
+      resultPreview: event.resultPreview,
+    });
+    this.#trimCalls();
+    this.#dirtyCalls = true;
+  }
+
+  #trimCalls(): void {
+    while (this.#calls.size > MAX_CALLS) {
+      const oldest = this.#calls.keys().next().value;
+      if (oldest === undefined) break;
+      this.#calls.delete(oldest);
+    }
+  }
+
+  #log(event: Stamped<LogEvent>): void {
+    if (this.#logSeqs.has(event.seq)) return;
+    this.#logSeqs.add(event.seq);
+    const last = this.#logs.at(-1);
+    this.#logs.push(event);
+    if (last && last.seq > event.seq) this.#logs.sort((a, b) => a.seq - b.seq);
+    if (this.#logs.length > MAX_LOGS) {
+      for (const dropped of this.#logs.splice(0, this.#logs.length - MAX_LOGS))
+        this.#logSeqs.delete(dropped.seq);
+    }
+    this.#dirtyLogs = true;
+  }
+
+  #set(patch: Partial<FerryState>): void {
+    this.#state = { ...this.#state, ...patch };
+    this.#dirty = true;
+  }
+
+  #dirty = false;
+
+  #queueFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setTimeout(() => {
+      this.#flushQueued = false;
+      this.#flush();
+    }, 16);
+  }
+
+  #flush(): void {
+    if (this.#dirtyCalls) {
+      this.#dirtyCalls = false;
+      const calls = [...this.#calls.values()].sort((a, b) => a.startedAt - b.startedAt);
+      this.#set({ calls });
+    }
+    if (this.#dirtyLogs) {
+      this.#dirtyLogs = false;
+      this.#set({ logs: [...this.#logs] });
+    }
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    for (const listener of this.#listeners) listener();
+  }
+}

@@ -1,0 +1,502 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  haveChromium,
+  isolatedContext,
+  launchChromium,
+  screenshot,
+  watchErrors,
+} from '../helpers/browser.js';
+import { echoServer, fixture, node } from '../helpers/fixtures.js';
+import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
+import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
+import { REQ, until } from './support.js';
+
+/**
+ * The window (renderer/dist) as a user drives it: served by the admin listener of a real `ferry serve`
+ * process (OAuth on, no tunnel), opened in Chromium with the token in the fragment, and checked against
+ * real OAuth round trips, real tool calls and real child processes.
+ */
+describe.skipIf(!haveChromium)('the window against ferry serve', () => {
+  let ferry: ServeProcess;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+  let accessToken = '';
+
+  const admin = (route: string, init: RequestInit = {}) =>
+    fetch(`${ferry.runtime.adminUrl}/api${route}`, {
+      ...init,
+      headers: { authorization: `Bearer ${ferry.runtime.adminToken}`, 'content-type': 'application/json' },
+    });
+  const open = async (screen: string) => {
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: new RegExp(`^${screen}`) })
+      .click();
+    await page.getByRole('heading', { level: 1, name: screen }).waitFor();
+  };
+  const mcpPost = (token: string) =>
+    fetch(ferry.runtime.mcpUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'probe', version: '1' },
+        },
+      }),
+    });
+
+  beforeAll(async () => {
+    // maxExits 1: a child that exits once is marked crashed at once (the Status warning test needs one).
+    ferry = await startServeProcess(
+      { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
+      ['--tunnel', 'off'],
+    );
+    browser = await launchChromium();
+    context = await isolatedContext(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
+    page = await context.newPage();
+    errors = watchErrors(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+  });
+
+  it('opens with the token from the fragment, drops it from the address bar, and shows the connector URL', async () => {
+    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
+    const url = page.getByLabel('Connector URL');
+    await url.waitFor();
+    expect(await url.inputValue()).toBe(ferry.runtime.mcpUrl);
+    expect(page.url()).not.toContain(ferry.runtime.adminToken);
+    expect(page.url()).toBe(`${ferry.runtime.adminUrl}/#/status`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    // The local URL cannot serve claude.ai: the screen says so and offers the tunnel.
+    await page.getByText('This address only works on this computer').waitFor();
+    await page.getByRole('button', { name: 'Start quick tunnel' }).waitFor();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied the connector URL').waitFor();
+    // (Strings: the test project has no DOM types.)
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(ferry.runtime.mcpUrl);
+    // A reload keeps working: the token was kept for this tab only.
+    await page.reload();
+    await page.getByLabel('Connector URL').waitFor();
+    await screenshot(page, 'status');
+    expect(errors).toEqual([]);
+  });
+
+  it('without the token explains where the link comes from; with a stale token says it was refused', async () => {
+    // New tabs: the token a tab was opened with stays in that tab's sessionStorage only.
+    const bare = await context.newPage();
+    const stale = await context.newPage();
+    try {
+      await bare.goto(`${ferry.runtime.adminUrl}/`);
+      await bare.getByRole('heading', { name: 'Ferry needs its admin link' }).waitFor();
+      expect(await bare.textContent('body')).toContain('runtime.json');
+      await stale.goto(`${ferry.runtime.adminUrl}/#token=not-the-token`);
+      await stale.getByRole('heading', { name: 'The admin token was refused' }).waitFor();
+      // Opening the right link in the same tab (only the fragment changes) takes the new token at once.
+      await stale.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
+      await stale.getByLabel('Connector URL').waitFor();
+    } finally {
+      await bare.close();
+      await stale.close();
+    }
+  });
+
+  it('refuses a bad server field by field without saving anything, then adds a pasted one that becomes ready', async () => {
+    const configPath = path.join(ferry.dataDir, 'config.json');
+    const before = await readFile(configPath, 'utf8');
+    await open('Servers');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    await page.getByLabel('Name').fill('bad name');
+    await page.getByLabel('Command').fill('   ');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const nameIssues = page.locator('#add-name-issues');
+    await nameIssues.waitFor();
+    expect(await nameIssues.textContent()).toMatch(/name/i);
+    await page.locator('#add-command-issues').waitFor();
+    expect(await page.getByLabel('Name').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByRole('alert').first().textContent()).toContain('Nothing was saved');
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+    await screenshot(page, 'servers-add-errors');
+
+    // A Claude Desktop snippet fills the form; saving is one request.
+    await page.getByText('Paste from a Claude Desktop config').click();
+    const echo = echoServer();
+    await page
+      .getByLabel('JSON snippet')
+      .fill(
+        JSON.stringify(
+          { mcpServers: { notes: { command: echo.command, args: echo.args, env: { GREETING: 'hi' } } } },
+          null,
+          2,
+        ),
+      );
+    await page.getByRole('button', { name: 'Fill the form from it' }).click();
+    expect(await page.getByLabel('Name').inputValue()).toBe('notes');
+    expect(await page.getByLabel('Arguments').inputValue()).toBe(echo.args.join('\n'));
+    expect(await page.getByLabel('Environment').inputValue()).toBe('GREETING=hi');
+    await page.getByRole('button', { name: 'Add server' }).click();
+    const card = page.locator('#server-notes');
+    await card.getByText('ready', { exact: true }).waitFor({ timeout: 15_000 });
+    await card.getByText('2 tools').waitFor();
+    const saved = JSON.parse(await readFile(configPath, 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(saved.mcpServers.notes).toEqual({
+      command: echo.command,
+      args: echo.args,
+      env: { GREETING: 'hi' },
+    });
+    await screenshot(page, 'servers');
+    expect(errors).toEqual([]);
+  });
+
+  it('shows a consent raised by a real /authorize, approves it, and the waiting page lands on its redirect', async () => {
+    const origin = ferry.runtime.localUrl;
+    const registered = (await (
+      await fetch(`${origin}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(CLAUDE_REGISTRATION),
+      })
+    ).json()) as { client_id: string };
+    const { verifier, challenge } = pkce();
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: registered.client_id,
+      redirect_uri: CLAUDE_CALLBACK,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'window-test',
+      scope: 'claudeai',
+      resource: ferry.runtime.mcpUrl,
+    });
+    await open('Consents');
+    await page.getByText('No one is waiting.').waitFor();
+    const waiting = await context.newPage();
+    try {
+      await waiting.goto(`${origin}/authorize?${query.toString()}`);
+      const matchCode = (await waiting.getByLabel('match code').textContent())?.trim() ?? '';
+      expect(matchCode).toMatch(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/);
+
+      const card = page.getByRole('article').filter({ hasText: matchCode });
+      await card.waitFor();
+      expect(await card.textContent()).toContain('claude.ai');
+      expect(await card.textContent()).toContain('claudeai');
+      await page.getByRole('link', { name: /Consents.*1 waiting/ }).waitFor();
+      await screenshot(page, 'consents');
+
+      // The page polls, then follows Ferry's redirect to the client's callback (which resolves to nothing here:
+      // the browser is kept off the network, so the request itself is the proof).
+      const landed = waiting.waitForRequest((request) => request.url().startsWith(CLAUDE_CALLBACK), {
+        timeout: 15_000,
+      });
+      await card.getByRole('button', { name: 'Approve', exact: true }).click();
+      const back = new URL((await landed).url());
+      expect(back.searchParams.get('state')).toBe('window-test');
+      const code = back.searchParams.get('code');
+      expect(code).toBeTruthy();
+      await page.getByText('No one is waiting.').waitFor();
+
+      const token = (await (
+        await fetch(`${origin}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: code as string,
+            code_verifier: verifier,
+            redirect_uri: CLAUDE_CALLBACK,
+            client_id: registered.client_id,
+            resource: ferry.runtime.mcpUrl,
+          }).toString(),
+        })
+      ).json()) as { access_token?: string };
+      expect(token.access_token).toBeTruthy();
+      accessToken = token.access_token as string;
+    } finally {
+      await waiting.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('shows tool calls of an SDK client live in Activity, with previews, filters and the latency chart', async () => {
+    expect(accessToken).not.toBe('');
+    await open('Activity');
+    const client = new Client({ name: 'window-test', version: '1' });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(ferry.runtime.mcpUrl), {
+        requestInit: { headers: { authorization: `Bearer ${accessToken}` } },
+      }),
+      REQ,
+    );
+    try {
+      await client.callTool(
+        { name: 'echo__echo', arguments: { text: 'hello from the window test' } },
+        undefined,
+        REQ,
+      );
+      const row = page.getByRole('row').filter({ hasText: 'hello from the window test' });
+      await row.waitFor();
+      expect(await row.textContent()).toMatch(/echo.*echo.*ok/s);
+
+      for (let i = 0; i < 10; i++) {
+        const server = i % 2 === 0 ? 'echo' : 'notes';
+        await client.callTool(
+          { name: `${server}__blob`, arguments: { bytes: 1000 * (i + 1) } },
+          undefined,
+          REQ,
+        );
+      }
+      const failed = await client
+        .callTool({ name: 'notes__echo', arguments: {} }, undefined, REQ)
+        .catch((e: Error) => e);
+      expect(failed).toBeDefined();
+      await page.getByText(/^12 of 12 calls/).waitFor();
+      await page.locator('figure.chart svg[role="img"]').waitFor();
+
+      await page.getByLabel('Outcome').selectOption('failed');
+      await page.getByText(/^1 of 12 calls/).waitFor();
+      expect(await page.locator('tbody tr').count()).toBe(1);
+      await page.getByLabel('Outcome').selectOption('');
+      await page.getByLabel('Server').selectOption('notes');
+      await page.getByText(/^6 of 12 calls/).waitFor();
+      await page.getByLabel('Server').selectOption('');
+      await page.getByText(/^12 of 12 calls/).waitFor();
+      await screenshot(page, 'activity');
+    } finally {
+      await client.close();
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('tails a server’s stderr live in Logs, with search and pause', async () => {
+    await open('Logs');
+    const script = `console.error('chatty says hello from pid ' + process.pid); import(${JSON.stringify(fixture('echo-server.ts'))});`;
+    const added = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'chatty', spec: { command: node, args: ['-e', script] } }),
+    });
+    expect(added.status, await added.clone().text()).toBe(200);
+    const first = page.locator('.log-line').filter({ hasText: 'chatty says hello from pid' });
+    await first.first().waitFor({ timeout: 15_000 });
+    expect(await first.first().textContent()).toContain('server:chatty');
+
+    await page.getByLabel('Search').fill('chatty says');
+    await until('search to narrow the lines', async () => (await page.locator('.log-line').count()) === 1);
+
+    await page.getByRole('button', { name: 'Pause' }).click();
+    const restarted = await admin('/servers/chatty/restart', { method: 'POST' });
+    expect(restarted.status).toBe(200);
+    await page.getByText(/^Paused: [1-9]\d* new lines? since\./).waitFor({ timeout: 15_000 });
+    expect(await page.locator('.log-line').count()).toBe(1);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await until(
+      'the second line after resuming',
+      async () => (await page.locator('.log-line').count()) === 2,
+    );
+
+    await page.getByLabel('Search').fill('');
+    await screenshot(page, 'logs');
+    expect(errors).toEqual([]);
+  });
+
+  it('edits a server (refused whole on a bad field), disables, enables and removes it after confirming', async () => {
+    const configPath = path.join(ferry.dataDir, 'config.json');
+    await open('Servers');
+    const card = page.locator('#server-chatty');
+    await card.getByRole('button', { name: 'Edit' }).click();
+    const command = page.getByLabel('Command');
+    await command.fill('');
+    await page.getByLabel('Session mode').selectOption('per-session');
+    const before = await readFile(configPath, 'utf8');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('#edit-chatty-command-issues').waitFor();
+    expect(await command.getAttribute('aria-invalid')).toBe('true');
+    // Nothing of the edit reached the file: not the command, not the session mode.
+    expect(await readFile(configPath, 'utf8')).toBe(before);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+
+    await card.getByRole('button', { name: 'Disable' }).click();
+    await card.getByText('disabled', { exact: true }).waitFor();
+    await card.getByRole('button', { name: 'Enable' }).click();
+    await card.getByText('ready', { exact: true }).waitFor({ timeout: 15_000 });
+
+    await card.getByRole('button', { name: 'Remove' }).click();
+    // Escape backs out of the question; the second time it is confirmed.
+    await page.keyboard.press('Escape');
+    await card.getByRole('button', { name: 'Remove', exact: true }).click();
+    await card.getByRole('button', { name: 'Remove chatty' }).click();
+    await card.waitFor({ state: 'detached' });
+    const saved = JSON.parse(await readFile(configPath, 'utf8')) as { mcpServers: Record<string, unknown> };
+    expect(Object.keys(saved.mcpServers).sort()).toEqual(['echo', 'notes']);
+    expect(errors).toEqual([]);
+  });
+
+  it('warns on Status about a crashed server, with its stderr on Servers and a Restart that works', async () => {
+    const script = "console.error('flaky cannot find its database'); process.exit(3)";
+    const added = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'flaky', spec: { command: node, args: ['-e', script] } }),
+    });
+    expect(added.status).toBe(200);
+    await open('Status');
+    const warning = page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByRole('listitem')
+      .filter({ hasText: 'flaky' });
+    await warning.getByText(/Server "flaky" crashed/).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'status-warnings');
+    const restarts = () =>
+      admin('/logs?limit=5000').then(
+        async (res) =>
+          ((await res.json()) as { source: string; message: string }[]).filter(
+            (l) => l.source === 'server:flaky' && l.message.includes('cannot find its database'),
+          ).length,
+      );
+    const before = await restarts();
+    await warning.getByRole('button', { name: 'Restart flaky' }).click();
+    await page.getByText('Restarting flaky').waitFor();
+    await until('the restarted child to run again', async () => (await restarts()) > before);
+
+    await open('Servers');
+    const card = page.locator('#server-flaky');
+    await card.getByText('crashed', { exact: true }).waitFor();
+    await card.getByText(/Last stderr lines/).click();
+    await card.locator('.stderr pre').filter({ hasText: 'flaky cannot find its database' }).waitFor();
+    await card.getByRole('button', { name: 'Remove' }).click();
+    await card.getByRole('button', { name: 'Remove flaky' }).click();
+    await card.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  });
+
+  it('revokes a client in Clients, after which its next call fails with 401', async () => {
+    expect((await mcpPost(accessToken)).status).toBe(200);
+    await open('Clients');
+    const row = page.getByRole('row').filter({ hasText: 'claudeai' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('claude.ai');
+    await screenshot(page, 'clients');
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: 'Revoke claudeai' }).click();
+    await page.getByText('No authorized clients.').waitFor();
+    expect((await mcpPost(accessToken)).status).toBe(401);
+    expect(errors).toEqual([]);
+  });
+
+  it('switches to the dark theme with the toggle and remembers it', async () => {
+    await open('Status');
+    const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');
+    const light = await background();
+    const toggle = page.getByRole('button', { name: /^Theme:/ });
+    while (!((await toggle.getAttribute('aria-label')) ?? '').startsWith('Theme: dark')) await toggle.click();
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    expect(await background()).not.toBe(light);
+    await screenshot(page, 'status-dark');
+    await page.reload();
+    await page.getByLabel('Connector URL').waitFor();
+    expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    while (!((await toggle.getAttribute('aria-label')) ?? '').startsWith('Theme: light'))
+      await toggle.click();
+    expect(errors).toEqual([]);
+  });
+
+  it('says when the admin API is gone', async () => {
+    await ferry.stop();
+    await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.connection')
+      .filter({ hasText: `Cannot reach the Ferry admin API at ${ferry.runtime.adminUrl}` })
+      .waitFor({ timeout: 15_000 });
+  });
+});
+
+/**
+ * The tunnel part of Status against `ferry serve --tunnel quick` with the fake cloudflared (no network): the
+ * connector URL follows the tunnel, Stop/Start work, and a new quick-tunnel hostname raises the warning that
+ * the connector must be re-added, with the new URL one click away.
+ */
+describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
+  let ferry: ServeProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-window-tunnel-'));
+    process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
+    process.env.FAKE_CLOUDFLARED_SPEED = '20';
+    ferry = await startServeProcess(
+      { mcpServers: { echo: echoServer() }, ferry: { tunnel: { binary: FAKE_CLOUDFLARED } } },
+      ['--tunnel', 'quick'],
+    );
+    browser = await launchChromium();
+    const context = await isolatedContext(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
+    page = await context.newPage();
+    errors = watchErrors(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+    delete process.env.FAKE_CLOUDFLARED_STATE;
+    delete process.env.FAKE_CLOUDFLARED_SPEED;
+    await rm(stateDir, { recursive: true, force: true });
+  });
+
+  it('shows the tunnel URL to paste, restarts the tunnel, and warns with the new URL when it changed', async () => {
+    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
+    const tunnel = page.getByRole('region', { name: 'Tunnel' });
+    await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });
+    const url = page.getByLabel('Connector URL');
+    await until('the tunnel URL', async () =>
+      /^https:\/\/[a-z-]+\.trycloudflare\.com\/mcp$/.test(await url.inputValue()),
+    );
+    const first = await url.inputValue();
+
+    await tunnel.getByRole('button', { name: 'Stop tunnel' }).click();
+    await tunnel.getByText('off', { exact: true }).first().waitFor();
+    await page.getByText('This address only works on this computer').waitFor();
+    await tunnel.getByRole('button', { name: 'Start quick tunnel' }).click();
+    await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });
+    await until('a new tunnel URL', async () => {
+      const value = await url.inputValue();
+      return value !== first && value.endsWith('.trycloudflare.com/mcp');
+    });
+    const second = await url.inputValue();
+
+    const warning = page
+      .getByRole('region', { name: 'Needs attention' })
+      .getByRole('listitem')
+      .filter({ hasText: 'The public URL changed' });
+    await warning.waitFor();
+    expect(await warning.textContent()).toContain(second.replace(/\/mcp$/, ''));
+    await warning.getByRole('button', { name: 'Copy new URL' }).click();
+    await page.getByText('Copied the new connector URL').waitFor();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(second);
+    await screenshot(page, 'status-tunnel');
+    await warning.getByRole('button', { name: 'Dismiss' }).click();
+    await warning.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  });
+});
