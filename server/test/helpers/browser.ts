@@ -50,12 +50,13 @@ export function watchErrors(page: Page): string[] {
 }
 
 /**
- * Saves a screenshot under test-results/screenshots, and under docs/screenshots when FERRY_SCREENSHOTS is set
- * (`npm run screenshots`), so ordinary test runs leave the tracked images alone.
+ * Saves a screenshot under test-results/screenshots, and under docs/screenshots in CI or when FERRY_SCREENSHOTS
+ * is set (`npm run screenshots`), so a developer's ordinary test runs leave the tracked images alone.
  */
 export async function screenshot(page: Page, name: string): Promise<void> {
   const targets = [path.join(repoRoot, 'test-results/screenshots')];
-  if (process.env.FERRY_SCREENSHOTS) {
+  // CI keeps them as artifacts in docs/screenshots of its own clone; a developer's run leaves the tracked ones alone.
+  if (process.env.FERRY_SCREENSHOTS || process.env.CI) {
     targets.push(path.join(repoRoot, 'docs/screenshots'));
     // The images in the docs show the screen, not the last action's toast.
     await page.locator('.toast').waitFor({ state: 'detached', timeout: 5000 });
