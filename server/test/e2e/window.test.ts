@@ -255,8 +255,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
         REQ,
       );
       const row = page.getByRole('row').filter({ hasText: 'hello from the window test' });
-      await row.waitFor();
-      expect(await row.textContent()).toMatch(/echo.*echo.*ok/s);
+      // The row appears on call.start ("running") and is completed by call.end: wait for the outcome.
+      await expect.poll(() => row.textContent(), { timeout: 10_000 }).toMatch(/echo.*echo.*ok/s);
 
       for (let i = 0; i < 10; i++) {
         const server = i % 2 === 0 ? 'echo' : 'notes';
