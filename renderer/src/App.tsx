@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActivityScreen } from './features/activity/ActivityScreen.js';
 import { ClientsScreen } from './features/clients/ClientsScreen.js';
 import { ConsentsScreen } from './features/consents/ConsentsScreen.js';
+import { DoctorScreen } from './features/doctor/DoctorScreen.js';
 import { LogsScreen } from './features/logs/LogsScreen.js';
 import { ServersScreen } from './features/servers/ServersScreen.js';
 import { StatusScreen } from './features/status/StatusScreen.js';
@@ -16,6 +17,7 @@ export const SCREENS = [
   { id: 'clients', title: 'Clients', render: () => <ClientsScreen /> },
   { id: 'activity', title: 'Activity', render: () => <ActivityScreen /> },
   { id: 'logs', title: 'Logs', render: () => <LogsScreen /> },
+  { id: 'doctor', title: 'Doctor', render: () => <DoctorScreen /> },
 ] as const;
 
 type ScreenId = (typeof SCREENS)[number]['id'];

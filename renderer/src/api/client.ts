@@ -2,6 +2,7 @@ import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
 import type {
   CallEndEvent,
   ClientSummary,
+  DoctorReport,
   LogEvent,
   PendingConsent,
   ServerInput,
@@ -10,6 +11,7 @@ import type {
   ServerStatus,
   Stamped,
   StatusSnapshot,
+  TimelineSnapshot,
   TunnelStatus,
 } from './types.js';
 
@@ -93,6 +95,21 @@ export class AdminClient {
 
   configureNamedTunnel(token: string, hostname: string): Promise<TunnelStatus> {
     return this.transport.request('PUT', '/tunnel/named', { token, hostname });
+  }
+
+  /**
+   * Replays Claude's connector handshake against `url` (default: Ferry's own connector URL) and explains each
+   * step. Takes up to a minute; `token` (an access token for the URL) enables the checks after sign-in.
+   */
+  runDoctor(
+    input: { url?: string; token?: string; callTool?: string; slowTool?: string } = {},
+  ): Promise<DoctorReport> {
+    return this.transport.request('POST', '/doctor', input);
+  }
+
+  /** Claude's real requests mapped onto the expected sequence; `null` when OAuth is off. */
+  timeline(): Promise<TimelineSnapshot | null> {
+    return this.transport.request('GET', '/timeline');
   }
 
   events(

@@ -27,3 +27,11 @@ export type {
   TunnelUrlChangedEvent,
   UpstreamState,
 } from '../../../server/src/events/types.js';
+export type {
+  CheckId,
+  CheckResult,
+  DoctorReport,
+  Evidence,
+  Verdict,
+} from '../../../server/src/doctor/types.js';
+export type { TimelineSnapshot, TimelineStep, TimelineStepId } from '../../../server/src/doctor/timeline.js';

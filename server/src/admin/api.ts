@@ -311,6 +311,8 @@ export class AdminApi {
     if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
       await auth.store.deleteClient(report.testClientId);
     }
+    // The doctor's own requests are not a connection attempt: the live timeline starts over after it.
+    if (url === this.ctx.status().mcpUrl) this.ctx.timeline?.()?.reset();
     return report;
   }
 

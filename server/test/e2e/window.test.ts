@@ -402,6 +402,83 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(errors).toEqual([]);
   });
 
+  it('runs the doctor on Ferry’s own URL and shows each check, its fix, its evidence and the live timeline', async () => {
+    await open('Doctor');
+    const result = page.getByRole('region', { name: 'Result' });
+    await result.getByText('No run yet.').waitFor();
+    const live = page.getByRole('region', { name: 'Live connection timeline' });
+    await live.getByRole('list', { name: 'Connection steps' }).waitFor();
+
+    expect(await page.getByLabel('Access token (optional)').getAttribute('type')).toBe('password');
+    // Held back until the running state has been seen: against a local URL the run takes well under a second.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/doctor', async (route) => {
+      await held;
+      await route.continue();
+    });
+    const run = page.getByRole('button', { name: 'Run doctor' });
+    await run.click();
+    // While it runs: the button is disabled and the live region says what is going on.
+    const running = page.getByRole('button', { name: 'Running…' });
+    await running.waitFor();
+    expect(await running.isDisabled()).toBe(true);
+    await result.getByText(/Running the checks/).waitFor();
+    release();
+
+    const summary = result.locator('.doctor-summary');
+    await summary.waitFor({ timeout: 60_000 });
+    // (Only now: unrouting while the handler still holds the request would answer it a second time.)
+    await page.unroute('**/api/doctor');
+    expect(await summary.textContent()).toContain(ferry.runtime.mcpUrl);
+    const check = (id: string) => result.locator(`li[data-check="${id}"]`);
+    for (const id of [
+      'challenge-post',
+      'challenge-get-head',
+      'prm-suffixed',
+      'prm-resource',
+      'as-metadata',
+    ]) {
+      await check(id).getByText('pass', { exact: true }).waitFor();
+    }
+    // Loopback: fine for local testing, but Claude cannot reach it; the step says why and what to do.
+    const reach = check('reachability');
+    await reach.getByText('warning', { exact: true }).waitFor();
+    expect(await reach.textContent()).toContain('Claude cannot reach it');
+    expect(await reach.locator('.check-advice').textContent()).toMatch(
+      /Claude needs.*https on port 443.*Fix.*Connect through Ferry's tunnel/s,
+    );
+    expect(await summary.textContent()).toMatch(/warning/);
+    // Without a token the checks after sign-in are skipped, and say why.
+    expect(await check('initialize').textContent()).toMatch(/skipped.*needs an access token/s);
+
+    // The evidence is behind a real expander.
+    const expander = check('challenge-post').getByRole('button', { name: /^Evidence/ });
+    expect(await expander.getAttribute('aria-expanded')).toBe('false');
+    await expander.press('Enter');
+    expect(await expander.getAttribute('aria-expanded')).toBe('true');
+    const exchange = check('challenge-post').locator('.exchange').first();
+    await exchange.waitFor();
+    expect(await exchange.textContent()).toMatch(/POST.*\/mcp.*401/s);
+    expect(await exchange.textContent()).toMatch(/www-authenticate: Bearer/i);
+
+    // The doctor's own requests are not a connection attempt (the timeline starts over after a run); a
+    // client's first request then shows up live (refreshed every 2 s): 8 steps, the first seen.
+    expect(await live.locator('li.live-step').count()).toBe(8);
+    await fetch(ferry.runtime.mcpUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    for (const title of ['401 challenge on /mcp', 'Protected-resource metadata', 'Authorized MCP request'])
+      await live.getByText(title, { exact: true }).waitFor();
+    await live.locator('li.live-step-seen[data-step="challenge"]').waitFor({ timeout: 10_000 });
+    await expander.click();
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'doctor');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
   it('switches to the dark theme with the toggle and remembers it', async () => {
     await open('Status');
     const background = () => page.evaluate('getComputedStyle(document.body).backgroundColor');

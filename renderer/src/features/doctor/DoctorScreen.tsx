@@ -1,0 +1,189 @@
+import { useState, type FormEvent } from 'react';
+import type { DoctorReport } from '../../api/types.js';
+import { Field } from '../../components/Field.js';
+import { ErrorNote } from '../../components/States.js';
+import { useFerry, useStore } from '../../state/context.js';
+import { duration } from '../../util/format.js';
+import { useAction, useNow } from '../../util/hooks.js';
+import { CheckItem, VerdictBadge, verdictCounts } from './CheckItem.js';
+import { LiveTimeline } from './LiveTimeline.js';
+
+/**
+ * The connection doctor: replays Claude's connector handshake against a URL (Ferry's own by default) and
+ * shows each step with what Claude needs and what to change, then the live timeline of Claude's real requests.
+ */
+export function DoctorScreen() {
+  const { status } = useFerry();
+  const store = useStore();
+  const [url, setUrl] = useState('');
+  // Only in this component's memory: never stored, never sent anywhere but this one request.
+  const [token, setToken] = useState('');
+  const [report, setReport] = useState<DoctorReport>();
+  const [startedAt, setStartedAt] = useState(0);
+  const connectorUrl = status.state === 'ready' ? status.value.mcpUrl : undefined;
+
+  const run = useAction(async () => {
+    setReport(undefined);
+    setStartedAt(Date.now());
+    const target = url.trim();
+    const result = await store.client.runDoctor({
+      ...(target ? { url: target } : {}),
+      ...(token ? { token } : {}),
+    });
+    setReport(result);
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!run.busy) void run.run();
+  };
+  const urlIssues = run.error?.issues.filter((i) => i.path === 'url') ?? [];
+  const tokenIssues = run.error?.issues.filter((i) => i.path === 'token') ?? [];
+
+  return (
+    <>
+      <p className="muted">
+        The doctor sends the requests Claude&rsquo;s connector backend sends, in the same order, and says at
+        which step a connection would stop and what to change.
+      </p>
+      <section className="card" aria-labelledby="doctor-run-title">
+        <h2 id="doctor-run-title">Check a connector URL</h2>
+        <form onSubmit={submit} noValidate>
+          <div className="form-grid">
+            <Field
+              id="doctor-url"
+              label="URL to check"
+              hint={
+                connectorUrl ? (
+                  <>
+                    Leave empty for Ferry&rsquo;s connector URL, <code className="break">{connectorUrl}</code>
+                    .
+                  </>
+                ) : (
+                  'Leave empty for Ferry’s connector URL.'
+                )
+              }
+              issues={urlIssues}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  type="url"
+                  inputMode="url"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder={connectorUrl ?? 'https://<name>.trycloudflare.com/mcp'}
+                  value={url}
+                  disabled={run.busy}
+                  onChange={(e) => setUrl(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field
+              id="doctor-token"
+              label="Access token (optional)"
+              hint="Enables the checks after sign-in (initialize, tools, streaming). Not stored."
+              issues={tokenIssues}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  type="password"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={token}
+                  disabled={run.busy}
+                  onChange={(e) => setToken(e.target.value)}
+                />
+              )}
+            </Field>
+          </div>
+          <p className="actions">
+            <button type="submit" className="primary" disabled={run.busy} aria-disabled={run.busy}>
+              {run.busy ? 'Running…' : 'Run doctor'}
+            </button>
+            {report && !run.busy && (
+              <button
+                type="button"
+                className="quiet"
+                onClick={() => {
+                  setReport(undefined);
+                  run.clear();
+                }}
+              >
+                Clear result
+              </button>
+            )}
+          </p>
+        </form>
+      </section>
+
+      <section className="doctor-result" aria-labelledby="doctor-result-title">
+        <h2 id="doctor-result-title">Result</h2>
+        <div aria-live="polite" aria-busy={run.busy}>
+          {run.busy ? (
+            <Running startedAt={startedAt} />
+          ) : run.error ? (
+            <ErrorNote title="The doctor could not run." error={run.error} onDismiss={run.clear} />
+          ) : report ? (
+            <Summary report={report} />
+          ) : (
+            <div className="state state-empty">
+              <p className="state-title">No run yet.</p>
+              <p className="state-hint">
+                Run the doctor to see each step of Claude&rsquo;s handshake against the URL.
+              </p>
+            </div>
+          )}
+        </div>
+        {report && !run.busy && (
+          <ol className="doctor-checks" aria-label="Checks, in Claude’s order">
+            {report.checks.map((check) => (
+              <CheckItem key={check.id} check={check} />
+            ))}
+          </ol>
+        )}
+      </section>
+
+      <LiveTimeline />
+    </>
+  );
+}
+
+function Running({ startedAt }: { startedAt: number }) {
+  const now = useNow(1000);
+  const seconds = Math.max(0, Math.round((now - startedAt) / 1000));
+  return (
+    <p className="state state-loading doctor-running">
+      <span className="spinner" aria-hidden="true" /> Running the checks in Claude&rsquo;s order: address,
+      challenge, metadata, registration{' '}
+      <span className="muted">
+        (usually 20&ndash;40 s<span aria-hidden="true">; {seconds} s so far</span>)
+      </span>
+      …
+    </p>
+  );
+}
+
+function Summary({ report }: { report: DoctorReport }) {
+  const counts = verdictCounts(report.checks);
+  const tone = report.verdict === 'pass' ? 'good' : report.verdict === 'warn' ? 'warn' : 'bad';
+  return (
+    <div className={`doctor-summary doctor-summary-${tone}`}>
+      <p className="doctor-summary-head">
+        <VerdictBadge verdict={report.verdict} />
+        <strong>
+          {report.verdict === 'pass'
+            ? 'Claude should be able to connect.'
+            : report.verdict === 'warn'
+              ? 'Claude may not be able to connect.'
+              : 'Claude cannot connect.'}
+        </strong>
+      </p>
+      <p className="doctor-summary-text">{report.summary}</p>
+      <p className="muted small">
+        {counts} · <span className="mono break">{report.url}</span> · {duration(report.durationMs)}
+      </p>
+    </div>
+  );
+}
