@@ -116,15 +116,24 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   let runtime: RuntimeInfo | undefined;
   const TUNNEL_TOKEN_KEY = 'tunnel/token';
 
+  /** The store actually in use once opened (the status must not claim a keychain Ferry fell back from). */
+  let secretKind: string | undefined;
   const secretStore = (): Promise<SecretStore> => {
     // Opened on first use: a machine without a keychain still serves every server that needs no secret.
-    secrets ??= openSecretStore({ kind: options.secretStore ?? config.ferry.secretStore, dataDir }).catch(
+    secrets ??= openSecretStore({ kind: options.secretStore ?? config.ferry.secretStore, dataDir }).then(
+      (store) => {
+        secretKind = store.kind;
+        return store;
+      },
       (error: unknown) => {
         secrets = undefined;
         throw error;
       },
     );
-    return secrets;
+    return secrets.then((store) => {
+      secretKind ??= store.kind;
+      return store;
+    });
   };
 
   /**
@@ -142,6 +151,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         'Start a Secret Service (e.g. gnome-keyring) or choose --secret-store file to keep it.';
       warnings.push(warning);
       bus.log('warn', 'ferry', `${warning} (${error.message})`);
+      secretKind = 'memory (OS keychain unavailable)';
       return new MemorySecretStore();
     }
   };
@@ -236,7 +246,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       sessions: hub.sessions.size,
       auth: auth !== undefined,
       warnings: [...warnings],
-      secretStore: options.secretStore ?? config.ferry.secretStore,
+      secretStore: secretKind ?? options.secretStore ?? config.ferry.secretStore,
     }),
   });
 

@@ -42,6 +42,12 @@ describe('POST /api/doctor and GET /api/timeline', () => {
     expect(clients.map((c) => c.clientId)).not.toContain(report.testClientId);
   });
 
+  it('reports the secret store actually in use, not just the configured one', async () => {
+    // This test Ferry is handed an in-memory store (OAuth opened it for its signing key).
+    const status = (await (await admin('/api/status')).json()) as { secretStore: string };
+    expect(status.secretStore).toBe('memory');
+  });
+
   it('refuses a doctor request for a non-URL with field issues', async () => {
     const res = await admin('/api/doctor', { method: 'POST', body: JSON.stringify({ url: 'not a url' }) });
     expect(res.status).toBe(400);
