@@ -117,7 +117,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   const TUNNEL_TOKEN_KEY = 'tunnel/token';
 
   /** The store actually in use once opened (the status must not claim a keychain Ferry fell back from). */
-  let secretKind: string | undefined;
+  let secretKind: string | undefined = deps.secrets?.kind;
   const secretStore = (): Promise<SecretStore> => {
     // Opened on first use: a machine without a keychain still serves every server that needs no secret.
     secrets ??= openSecretStore({ kind: options.secretStore ?? config.ferry.secretStore, dataDir }).then(
@@ -130,10 +130,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         throw error;
       },
     );
-    return secrets.then((store) => {
-      secretKind ??= store.kind;
-      return store;
-    });
+    return secrets;
   };
 
   /**

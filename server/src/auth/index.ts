@@ -95,7 +95,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         allowCimdFetch: () => metadataFetches.take().ok,
         redirectProblem: (uri) => redirectUriProblem(uri, options.extraRedirectUris()),
       });
-      observe(provider, bus, store);
+      observe(provider, bus);
     }
     return provider;
   };
@@ -428,7 +428,7 @@ function safeHost(uri: string): string {
 }
 
 /** Mirrors the provider's own events onto Ferry's bus, so the CLI, window and doctor can show them. */
-function observe(provider: Provider, bus: EventBus, store: AuthStore): void {
+function observe(provider: Provider, bus: EventBus): void {
   provider.on('registration_create.success', (_ctx, client) => {
     bus.emit({
       type: 'auth',
@@ -468,5 +468,4 @@ function observe(provider: Provider, bus: EventBus, store: AuthStore): void {
   provider.on('registration_create.error', (_ctx, error) => {
     bus.emit({ type: 'auth', kind: 'request.rejected', detail: `registration failed: ${error.message}` });
   });
-  void store;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, LATEST_PROTOCOL_VERSION, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Hub } from '../hub/hub.js';
 import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
@@ -248,5 +248,3 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 function sameScope(a: Scope, b: Scope): boolean {
   return a.kind === b.kind && (a.kind === 'all' || (b.kind === 'server' && a.server === b.server));
 }
-
-export type { JSONRPCMessage };

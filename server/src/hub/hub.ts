@@ -135,7 +135,7 @@ export class Hub {
     for (const [name, spec] of wanted) {
       const options = serverOptions(config, name);
       const entry = this.#entries.get(name);
-      if (!entry) work.push(this.#addEntry(name, spec, options));
+      if (!entry) this.#addEntry(name, spec, options);
       else if (!isDeepStrictEqual(entry.spec, spec) || !isDeepStrictEqual(entry.options, options)) {
         work.push(this.#replaceEntry(entry, spec, options));
       }
@@ -162,11 +162,10 @@ export class Hub {
     }
   }
 
-  async #addEntry(name: string, spec: ServerSpec, options: ServerOptions): Promise<void> {
+  #addEntry(name: string, spec: ServerSpec, options: ServerOptions): void {
     const entry: ServerEntry = { name, spec, options, shared: undefined };
     this.#entries.set(name, entry);
     this.#startEntry(entry);
-    await Promise.resolve();
   }
 
   async #replaceEntry(entry: ServerEntry, spec: ServerSpec, options: ServerOptions): Promise<void> {

@@ -20,7 +20,6 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
-import { preview } from '../events/redact.js';
 import type { CallOutcome } from '../events/types.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Hub } from './hub.js';
@@ -510,5 +509,3 @@ export class HubSession {
 export function newSessionId(): string {
   return randomUUID();
 }
-
-export { preview };

@@ -508,8 +508,6 @@ export function describeExit(exit: ChildExit): string {
   return exit.duringInit ? `it ${how} before finishing initialize` : `it ${how}`;
 }
 
-export { isAlive };
-
 /**
  * The SDK dispatches notifications on a microtask but settles responses synchronously, so when a child's
  * last progress notification and its result arrive in one read, the request settles first and the
