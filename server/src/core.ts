@@ -54,6 +54,12 @@ export interface CoreOptions {
    * refuses any Host but loopback, and refuses to start with a public URL.
    */
   auth?: boolean;
+  /**
+   * How to run the built-in demo server (a Node script) when there is no config. Default: this process's
+   * Node. Electron passes its own binary with ELECTRON_RUN_AS_NODE while that fuse is on, a system `node`
+   * otherwise, or `false` when there is none: Ferry then starts with no servers.
+   */
+  demoRuntime?: { command: string; env?: Record<string, string> } | false;
 }
 
 export interface CoreDeps {
@@ -88,9 +94,11 @@ export function demoServerPath(): string {
   return fileURLToPath(new URL('./demo/server.js', import.meta.url));
 }
 
-function demoConfig(): FerryConfig {
+function demoConfig(runtime: CoreOptions['demoRuntime']): FerryConfig {
+  if (runtime === false) return configSchema.parse({});
+  const { command, env } = runtime ?? { command: process.execPath };
   return configSchema.parse({
-    mcpServers: { demo: { command: process.execPath, args: [demoServerPath()] } },
+    mcpServers: { demo: { command, args: [demoServerPath()], ...(env ? { env } : {}) } },
   });
 }
 
@@ -203,7 +211,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       bus.log('info', 'ferry', 'first server added: the demo server is replaced');
     }
     config = next;
-    await hub.applyConfig(demo ? demoConfig() : next);
+    await hub.applyConfig(demo ? demoConfig(options.demoRuntime) : next);
   };
 
   const admin = new AdminApi({
@@ -272,7 +280,14 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       const loaded = await configFile.load();
       config = loaded.config;
       demo = !loaded.exists;
-      if (demo) bus.log('info', 'ferry', `no config at ${configFile.path}: running the built-in demo server`);
+      if (demo)
+        bus.log(
+          'info',
+          'ferry',
+          options.demoRuntime === false
+            ? `no config at ${configFile.path}: add a server or import Claude Desktop's`
+            : `no config at ${configFile.path}: running the built-in demo server`,
+        );
       await apply(config);
       const wantAuth = options.auth ?? true;
       const tunnelMode =

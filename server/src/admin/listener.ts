@@ -6,17 +6,8 @@ import type { Stamped } from '../events/types.js';
 import { readBody } from '../http/jsonRpcHttp.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
-import type { z } from 'zod';
-import {
-  addServerBody,
-  approveConsentBody,
-  bodyIssues,
-  doctorBody,
-  namedTunnelBody,
-  patchServerBody,
-  startTunnelBody,
-} from './contract.js';
 import { AdminError } from './errors.js';
+import { BODY_METHODS, createAdminRouter } from './router.js';
 import { defaultUiDir, serveUi } from './staticUi.js';
 
 export interface AdminListenerOptions {
@@ -34,8 +25,6 @@ export interface AdminListener {
   close(): Promise<void>;
 }
 
-type Handler = (match: RegExpExecArray, body: unknown, url: URL) => unknown;
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
@@ -43,54 +32,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * origin so a web page cannot reach it through DNS rebinding. Never mounted on the public listener.
  */
 export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
-  const { api } = options;
-  const routes: [string, RegExp, Handler][] = [
-    ['GET', /^\/api\/status$/, () => api.status()],
-    ['GET', /^\/api\/servers$/, () => api.servers()],
-    ['POST', /^\/api\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
-    ['GET', /^\/api\/servers\/([^/]+)$/, (m) => api.server(decodeURIComponent(m[1] as string))],
-    [
-      'PATCH',
-      /^\/api\/servers\/([^/]+)$/,
-      async (m, body) => {
-        const name = decodeURIComponent(m[1] as string);
-        const input = parse(patchServerBody, body);
-        if (input.disabled !== undefined && !input.spec && !input.options)
-          return api.setDisabled(name, input.disabled);
-        return api.updateServer(name, input.spec ?? {}, input.options);
-      },
-    ],
-    [
-      'DELETE',
-      /^\/api\/servers\/([^/]+)$/,
-      async (m) => {
-        await api.removeServer(decodeURIComponent(m[1] as string));
-        return { removed: true };
-      },
-    ],
-    [
-      'POST',
-      /^\/api\/servers\/([^/]+)\/restart$/,
-      (m) => api.restartServer(decodeURIComponent(m[1] as string)),
-    ],
-    ['GET', /^\/api\/consents$/, () => api.consents()],
-    ['POST', /^\/api\/doctor$/, (_m, body) => api.doctor(parse(doctorBody, body))],
-    ['GET', /^\/api\/timeline$/, () => api.timeline() ?? null],
-    ['POST', /^\/api\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
-    ['POST', /^\/api\/tunnel\/stop$/, () => api.stopTunnel()],
-    ['PUT', /^\/api\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
-    [
-      'POST',
-      /^\/api\/consents\/([^/]+)\/approve$/,
-      (m, body) => api.approveConsent(decodeURIComponent(m[1] as string), parse(approveConsentBody, body)),
-    ],
-    ['POST', /^\/api\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(decodeURIComponent(m[1] as string))],
-    ['GET', /^\/api\/clients$/, () => api.clients()],
-    ['DELETE', /^\/api\/clients\/([^/]+)$/, (m) => api.revokeClient(decodeURIComponent(m[1] as string))],
-    ['GET', /^\/api\/calls$/, (_m, _b, url) => api.calls(Number(url.searchParams.get('limit') ?? 100))],
-    ['GET', /^\/api\/logs$/, (_m, _b, url) => api.logs(Number(url.searchParams.get('limit') ?? 200))],
-  ];
-
+  const dispatch = createAdminRouter(options.api);
   let origin = '';
   const expected = Buffer.from(`Bearer ${options.token}`);
 
@@ -112,24 +54,20 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     }
     if (req.method === 'GET' && url.pathname === '/api/events')
       return streamEvents(req, res, options.bus, url);
-    for (const [method, pattern, handler] of routes) {
-      const match = pattern.exec(url.pathname);
-      if (!match || method !== req.method) continue;
-      let body: unknown;
-      if (method === 'POST' || method === 'PATCH' || method === 'PUT') {
-        const raw = await readBody(req, 1024 * 1024).catch(() => {
-          throw new AdminError('invalid_input', 'body too large');
-        });
-        try {
-          body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-        } catch {
-          throw new AdminError('invalid_input', 'body is not valid JSON');
-        }
+    const method = req.method ?? 'GET';
+    let body: unknown;
+    if (BODY_METHODS.has(method)) {
+      const raw = await readBody(req, 1024 * 1024).catch(() => {
+        throw new AdminError('invalid_input', 'body too large');
+      });
+      try {
+        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        throw new AdminError('invalid_input', 'body is not valid JSON');
       }
-      const result = await handler(match, body, url);
-      return sendJson(res, 200, result);
     }
-    throw new AdminError('not_found', `no admin route ${req.method} ${url.pathname}`);
+    const result = await dispatch(method, `${url.pathname.slice('/api'.length)}${url.search}`, body);
+    return sendJson(res, 200, result);
   };
 
   const server = createServer((req, res) => {
@@ -188,16 +126,4 @@ function streamEvents(req: IncomingMessage, res: ServerResponse, bus: EventBus, 
     clearInterval(timer);
     unsubscribe();
   });
-}
-
-/** Parses a request body against its contract schema; a mismatch is `invalid_input` with field issues. */
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (!result.success)
-    throw new AdminError(
-      'invalid_input',
-      'the request body does not match the API',
-      bodyIssues(result.error),
-    );
-  return result.data;
 }

@@ -29,41 +29,63 @@ const HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
 };
 
+export interface UiAsset {
+  status: 200 | 503;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
 /**
- * Serves the window's static files. They hold no data (everything comes from /api with the token), so
- * they need no token themselves; paths are confined to the UI directory.
+ * One of the window's static files with the headers it must be served with, or undefined when there is no
+ * such file. They hold no data (everything comes from the admin API), so they need no token; paths are
+ * confined to the UI directory. The headless listener and Electron's `ferry://` protocol both serve these.
  */
-export async function serveUi(uiDir: string, pathname: string, res: ServerResponse): Promise<boolean> {
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
-  if (relative.includes('\0')) return false;
+export async function readUiAsset(uiDir: string, pathname: string): Promise<UiAsset | undefined> {
+  let relative: string;
+  try {
+    relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname.slice(1));
+  } catch {
+    return undefined;
+  }
+  if (relative.includes('\0')) return undefined;
   const root = await realpath(uiDir).catch(() => undefined);
   if (!root) {
-    if (pathname !== '/') return false;
-    const body = 'The Ferry window is not built. Run `npm run build`, then reload.';
-    res.writeHead(503, {
-      ...HEADERS,
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Cache-Control': 'no-store',
-    });
-    res.end(body);
-    return true;
+    if (pathname !== '/' && pathname !== '/index.html') return undefined;
+    return {
+      status: 503,
+      headers: { ...HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+      body: Buffer.from('The Ferry window is not built. Run `npm run build`, then reload.'),
+    };
   }
   const file = path.resolve(root, relative);
-  if (file !== root && !file.startsWith(root + path.sep)) return false;
+  if (file !== root && !file.startsWith(root + path.sep)) return undefined;
   let body: Buffer;
   try {
-    body = await readFile(await realpath(file));
+    const real = await realpath(file);
+    // A symlink inside the UI directory must not lead out of it either.
+    if (!real.startsWith(root + path.sep)) return undefined;
+    body = await readFile(real);
   } catch {
-    return false;
+    return undefined;
   }
-  const type = TYPES[path.extname(file)] ?? 'application/octet-stream';
-  res.writeHead(200, {
-    ...HEADERS,
-    'Content-Type': type,
-    'Content-Length': body.length,
-    // Hashed asset names may be cached; the page itself is re-read so a rebuild shows at once.
-    'Cache-Control': relative === 'index.html' ? 'no-store' : 'public, max-age=31536000, immutable',
-  });
-  res.end(body);
+  return {
+    status: 200,
+    headers: {
+      ...HEADERS,
+      'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Length': String(body.length),
+      // Hashed asset names may be cached; the page itself is re-read so a rebuild shows at once.
+      'Cache-Control': relative === 'index.html' ? 'no-store' : 'public, max-age=31536000, immutable',
+    },
+    body,
+  };
+}
+
+/** Serves the window's static files on the headless admin listener. */
+export async function serveUi(uiDir: string, pathname: string, res: ServerResponse): Promise<boolean> {
+  const asset = await readUiAsset(uiDir, pathname);
+  if (!asset) return false;
+  res.writeHead(asset.status, asset.headers);
+  res.end(asset.body);
   return true;
 }

@@ -1,0 +1,228 @@
+import type { Core } from '#core';
+import type { WindowRoute } from '../shared/ipc.js';
+import type { ElectronHost } from './host.js';
+import type { LoginItem } from './loginItem/loginItem.js';
+import type { SettingsStore } from './settings/store.js';
+import type { TrayAction, TrayInput } from './tray/model.js';
+import type { WindowController } from './window/controller.js';
+
+export type Phase = TrayInput['phase'];
+
+/** Core events that change what the tray and notifications show; tool calls and logs do not. */
+const STATE_EVENTS: ReadonlySet<string> = new Set([
+  'server.status',
+  'tunnel.state',
+  'tunnel.url-changed',
+  'consent.requested',
+  'consent.resolved',
+  'listener.ready',
+]);
+
+/** Bursts (a restart emits several server.status events) become one redraw. */
+const SETTLE_MS = 40;
+
+export interface DesktopParts {
+  host: ElectronHost;
+  core: Core;
+  settings: SettingsStore;
+  window: WindowController;
+  loginItem: LoginItem;
+  platform: NodeJS.Platform;
+  /** Where the tray icons are (electron/assets/tray). */
+  trayIconsDir: string;
+}
+
+/**
+ * The running desktop app: the core plus the shell's own state, and the one place tray clicks,
+ * notification buttons and the lifecycle act on it. Domains register against this object.
+ */
+export class Desktop {
+  readonly host: ElectronHost;
+  readonly core: Core;
+  readonly settings: SettingsStore;
+  readonly window: WindowController;
+  readonly loginItem: LoginItem;
+  readonly platform: NodeJS.Platform;
+  readonly trayIconsDir: string;
+  #phase: Phase = 'starting';
+  #startError: string | undefined;
+  #openAtLogin = false;
+  readonly #listeners = new Set<() => void>();
+  readonly #disposers: (() => void | Promise<void>)[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(parts: DesktopParts) {
+    this.host = parts.host;
+    this.core = parts.core;
+    this.settings = parts.settings;
+    this.window = parts.window;
+    this.loginItem = parts.loginItem;
+    this.platform = parts.platform;
+    this.trayIconsDir = parts.trayIconsDir;
+    this.onDispose(
+      this.core.events.subscribe((event) => {
+        if (STATE_EVENTS.has(event.type)) this.changed();
+      }),
+    );
+  }
+
+  get phase(): Phase {
+    return this.#phase;
+  }
+
+  /** Starts the core; a failure is shown in the tray (and the window), not thrown. */
+  async start(): Promise<void> {
+    this.#openAtLogin = await this.loginItem.isEnabled().catch(() => false);
+    try {
+      await this.core.start();
+      this.#phase = 'running';
+    } catch (error) {
+      this.#phase = 'failed';
+      this.#startError = describe(error);
+      this.core.events.log('error', 'ferry', `Ferry could not start: ${this.#startError}`);
+    }
+    this.changed(true);
+  }
+
+  /** Stops everything once: registered domains in reverse order, then the core (children, tunnel). */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      this.#phase = 'stopping';
+      clearTimeout(this.#timer);
+      for (const dispose of this.#disposers.reverse()) {
+        try {
+          await dispose();
+        } catch (error) {
+          this.core.events.log('warn', 'ferry', `while quitting: ${describe(error)}`);
+        }
+      }
+      this.#listeners.clear();
+      await this.core.stop();
+    })();
+    return this.#stopping;
+  }
+
+  get stopping(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  onDispose(dispose: () => void | Promise<void>): void {
+    this.#disposers.push(dispose);
+  }
+
+  /** Called (debounced) whenever what the tray shows may have changed. */
+  onChange(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  changed(now = false): void {
+    clearTimeout(this.#timer);
+    const fire = () => {
+      for (const listener of this.#listeners) listener();
+    };
+    if (now) fire();
+    else this.#timer = setTimeout(fire, SETTLE_MS);
+  }
+
+  snapshot(): TrayInput {
+    const status = this.core.admin.status();
+    return {
+      platform: this.platform,
+      phase: this.#phase,
+      ...(this.#startError ? { startError: this.#startError } : {}),
+      tunnel: status.tunnel,
+      servers: status.servers,
+      consents: this.#consents(),
+      openAtLogin: this.#openAtLogin,
+      loginItemSupported: this.loginItem.supported,
+    };
+  }
+
+  #consents(): TrayInput['consents'] {
+    // Before the core has started (and with OAuth off) there is no consent queue to ask.
+    try {
+      return this.core.admin.consents();
+    } catch {
+      return [];
+    }
+  }
+
+  /** Carries out a tray or notification action; a failure becomes a notification and a log line. */
+  async perform(action: TrayAction): Promise<void> {
+    const { admin } = this.core;
+    try {
+      switch (action.type) {
+        case 'expose':
+          await admin.startTunnel(this.settings.current.tunnelMode);
+          break;
+        case 'stop':
+          await admin.stopTunnel();
+          break;
+        case 'copy-url':
+          this.host.clipboard.writeText(action.url);
+          break;
+        case 'approve':
+          await admin.approveConsent(action.id);
+          break;
+        case 'deny':
+          admin.denyConsent(action.id);
+          break;
+        case 'restart':
+          await admin.restartServer(action.server);
+          break;
+        case 'open':
+          this.window.show(action.route);
+          break;
+        case 'set-open-at-login':
+          await this.loginItem.setEnabled(action.enabled);
+          this.#openAtLogin = await this.loginItem.isEnabled();
+          this.changed(true);
+          break;
+        case 'quit':
+          this.host.app.quit();
+          break;
+      }
+    } catch (error) {
+      this.report(`Ferry could not ${verb(action)}`, error);
+    }
+  }
+
+  /** Tells the user about a failure they caused by clicking (a log line alone would go unseen). */
+  report(title: string, error: unknown, route: WindowRoute = 'logs'): void {
+    const message = describe(error);
+    this.core.events.log('error', 'ferry', `${title}: ${message}`);
+    if (!this.host.Notification.isSupported()) return;
+    const notification = new this.host.Notification({ title, body: message });
+    notification.on('click', () => this.window.show(route));
+    notification.show();
+  }
+}
+
+function verb(action: TrayAction): string {
+  switch (action.type) {
+    case 'expose':
+      return 'expose your servers';
+    case 'stop':
+      return 'stop the tunnel';
+    case 'copy-url':
+      return 'copy the connector URL';
+    case 'approve':
+      return 'approve the request';
+    case 'deny':
+      return 'deny the request';
+    case 'restart':
+      return `restart ${action.server}`;
+    case 'open':
+      return 'open the window';
+    case 'set-open-at-login':
+      return action.enabled ? 'start at login' : 'stop starting at login';
+    case 'quit':
+      return 'quit';
+  }
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,31 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import type { MenuEntry, TrayAction } from './model.js';
+
+/**
+ * The plain-data menu as Electron's template. Labels come from outside (client names, server names), so `&`
+ * is escaped where Windows would read it as an access-key marker.
+ */
+export function menuTemplate(
+  entries: MenuEntry[],
+  dispatch: (action: TrayAction) => void,
+  platform: NodeJS.Platform,
+): MenuItemConstructorOptions[] {
+  const text = (label: string) => (platform === 'win32' ? label.replaceAll('&', '&&') : label);
+  return entries.map((entry): MenuItemConstructorOptions => {
+    switch (entry.kind) {
+      case 'separator':
+        return { type: 'separator' };
+      case 'label':
+        return { label: text(entry.label), enabled: false };
+      case 'submenu':
+        return { label: text(entry.label), submenu: menuTemplate(entry.items, dispatch, platform) };
+      case 'action':
+        return {
+          label: text(entry.label),
+          enabled: entry.enabled ?? true,
+          ...(entry.checked !== undefined ? { type: 'checkbox' as const, checked: entry.checked } : {}),
+          click: () => dispatch(entry.action),
+        };
+    }
+  });
+}

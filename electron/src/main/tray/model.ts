@@ -1,0 +1,242 @@
+import type { PendingConsent, ServerStatus, TunnelStatus } from '#core';
+import type { WindowRoute } from '../../shared/ipc.js';
+
+/** What the tray shows, from the most urgent down. */
+export type TrayState = 'off' | 'connecting' | 'online' | 'attention' | 'error';
+
+/** Everything the tray is drawn from: a snapshot of the core plus the shell's own state. */
+export interface TrayInput {
+  platform: NodeJS.Platform;
+  /** `failed` when the core could not start (port taken, config unreadable): `startError` says why. */
+  phase: 'starting' | 'running' | 'failed' | 'stopping';
+  startError?: string;
+  tunnel: TunnelStatus;
+  servers: Pick<ServerStatus, 'name' | 'state' | 'reason' | 'tools'>[];
+  consents: Pick<PendingConsent, 'id' | 'clientName' | 'redirectHost' | 'matchCode'>[];
+  openAtLogin: boolean;
+  /** Whether this platform can start Ferry at login at all (hidden otherwise). */
+  loginItemSupported: boolean;
+}
+
+export type TrayAction =
+  | { type: 'expose' }
+  | { type: 'stop' }
+  | { type: 'copy-url'; url: string }
+  | { type: 'approve'; id: string }
+  | { type: 'deny'; id: string }
+  | { type: 'restart'; server: string }
+  | { type: 'open'; route: WindowRoute }
+  | { type: 'set-open-at-login'; enabled: boolean }
+  | { type: 'quit' };
+
+/** A menu as plain data, so it can be tested and rendered without Electron. */
+export type MenuEntry =
+  | { kind: 'action'; label: string; action: TrayAction; enabled?: boolean; checked?: boolean }
+  | { kind: 'label'; label: string }
+  | { kind: 'separator' }
+  | { kind: 'submenu'; label: string; items: MenuEntry[] };
+
+export interface TrayView {
+  state: TrayState;
+  /** The icon file's base name in electron/assets/tray (`online`, `onlineTemplate` on macOS). */
+  icon: string;
+  tooltip: string;
+  /** Connection requests waiting: the badge (macOS title, dock/launcher count, Windows overlay). */
+  badge: number;
+  menu: MenuEntry[];
+}
+
+/** Windows cuts tray tooltips at 127 characters; the rest keep them readable. */
+const TOOLTIP_LIMIT = 127;
+const LABEL_LIMIT = 64;
+
+const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
+  'installing',
+  'starting',
+  'connected',
+  'reconnecting',
+]);
+
+export function trayView(input: TrayInput): TrayView {
+  const state = trayState(input);
+  const icon = input.platform === 'darwin' ? `${state}Template` : state;
+  return {
+    state,
+    icon,
+    tooltip: clip(`Ferry — ${summary(input, state)}`, TOOLTIP_LIMIT),
+    badge: input.consents.length,
+    menu: trayMenu(input, state),
+  };
+}
+
+export function trayState(input: TrayInput): TrayState {
+  if (input.phase === 'failed') return 'error';
+  if (input.consents.length > 0) return 'attention';
+  if (input.tunnel.state === 'failed') return 'error';
+  if (input.servers.some((server) => server.state === 'crashed')) return 'attention';
+  switch (input.tunnel.state) {
+    case 'connected':
+      return 'online';
+    case 'installing':
+    case 'starting':
+    case 'reconnecting':
+      return 'connecting';
+    default:
+      return input.phase === 'starting' ? 'connecting' : 'off';
+  }
+}
+
+function summary(input: TrayInput, state: TrayState): string {
+  const waiting = input.consents.length;
+  const crashed = input.servers.filter((server) => server.state === 'crashed').map((server) => server.name);
+  if (input.phase === 'failed') return `could not start: ${input.startError ?? 'unknown error'}`;
+  if (waiting > 0) return `${plural(waiting, 'connection request')} waiting for you`;
+  if (input.tunnel.state === 'failed') return `tunnel failed: ${input.tunnel.reason ?? 'see the logs'}`;
+  if (crashed.length > 0) return `${crashed.join(', ')} crashed (${tunnelWords(input)})`;
+  if (state === 'connecting' && input.phase === 'starting') return 'starting…';
+  return `${tunnelWords(input)} · ${serverWords(input)}`;
+}
+
+function tunnelWords(input: TrayInput): string {
+  const { tunnel } = input;
+  switch (tunnel.state) {
+    case 'connected':
+      return `online at ${host(tunnel.publicUrl)}`;
+    case 'installing':
+      return 'downloading cloudflared…';
+    case 'starting':
+      return 'connecting to Cloudflare…';
+    case 'reconnecting':
+      return 'reconnecting…';
+    case 'failed':
+      return 'tunnel failed';
+    default:
+      return 'not exposed';
+  }
+}
+
+function serverWords(input: TrayInput): string {
+  const ready = input.servers.filter((server) => server.state === 'ready').length;
+  if (input.servers.length === 0) return 'no servers yet';
+  return ready === input.servers.length
+    ? `${plural(ready, 'server')} ready`
+    : `${ready} of ${plural(input.servers.length, 'server')} ready`;
+}
+
+function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
+  const running = input.phase === 'running';
+  const exposed = EXPOSED.has(input.tunnel.state);
+  const menu: MenuEntry[] = [{ kind: 'label', label: clip(headline(input, state), LABEL_LIMIT) }];
+  menu.push(
+    exposed
+      ? { kind: 'action', label: 'Stop exposing', action: { type: 'stop' }, enabled: running }
+      : { kind: 'action', label: 'Expose to Claude', action: { type: 'expose' }, enabled: running },
+  );
+  const url =
+    input.tunnel.state === 'connected' && input.tunnel.publicUrl ? mcpUrl(input.tunnel.publicUrl) : '';
+  menu.push({
+    kind: 'action',
+    label: 'Copy connector URL',
+    action: { type: 'copy-url', url },
+    enabled: url !== '',
+  });
+
+  if (input.consents.length > 0) {
+    menu.push({ kind: 'separator' }, { kind: 'label', label: 'Waiting for your approval' });
+    for (const consent of input.consents) {
+      menu.push({
+        kind: 'submenu',
+        label: clip(`${consent.clientName} → ${consent.redirectHost} · ${consent.matchCode}`, LABEL_LIMIT),
+        items: [
+          { kind: 'label', label: `Match code ${consent.matchCode}: check it is the one in your browser` },
+          { kind: 'action', label: 'Approve', action: { type: 'approve', id: consent.id } },
+          { kind: 'action', label: 'Deny', action: { type: 'deny', id: consent.id } },
+          { kind: 'separator' },
+          { kind: 'action', label: 'Show in Ferry…', action: { type: 'open', route: 'consents' } },
+        ],
+      });
+    }
+  }
+
+  menu.push(
+    { kind: 'separator' },
+    { kind: 'submenu', label: serversLabel(input), items: serverItems(input) },
+  );
+  menu.push(
+    { kind: 'separator' },
+    { kind: 'action', label: 'Open Ferry', action: { type: 'open', route: 'status' } },
+    { kind: 'action', label: 'Open logs', action: { type: 'open', route: 'logs' } },
+  );
+  if (input.loginItemSupported) {
+    menu.push({
+      kind: 'action',
+      label: 'Start Ferry at login',
+      action: { type: 'set-open-at-login', enabled: !input.openAtLogin },
+      checked: input.openAtLogin,
+    });
+  }
+  menu.push({ kind: 'separator' }, { kind: 'action', label: 'Quit Ferry', action: { type: 'quit' } });
+  return menu;
+}
+
+function headline(input: TrayInput, state: TrayState): string {
+  if (input.phase === 'failed') return `Ferry could not start: ${input.startError ?? 'see the logs'}`;
+  if (input.phase === 'starting') return 'Ferry is starting…';
+  if (input.phase === 'stopping') return 'Ferry is stopping…';
+  if (input.tunnel.state === 'failed') return `Tunnel failed: ${input.tunnel.reason ?? 'see the logs'}`;
+  if (state === 'online' || input.tunnel.state === 'connected')
+    return `Online · ${host(input.tunnel.publicUrl)}`;
+  return capitalise(tunnelWords(input));
+}
+
+function serversLabel(input: TrayInput): string {
+  const crashed = input.servers.filter((server) => server.state === 'crashed').length;
+  return crashed > 0 ? `Servers (${crashed} crashed)` : `Servers (${serverWords(input)})`;
+}
+
+function serverItems(input: TrayInput): MenuEntry[] {
+  if (input.servers.length === 0)
+    return [{ kind: 'action', label: 'Add a server…', action: { type: 'open', route: 'servers' } }];
+  return input.servers.map((server) => {
+    const items: MenuEntry[] = [];
+    if (server.reason) items.push({ kind: 'label', label: clip(server.reason, LABEL_LIMIT) });
+    items.push({
+      kind: 'action',
+      label: 'Restart',
+      action: { type: 'restart', server: server.name },
+      enabled: input.phase === 'running' && server.state !== 'disabled',
+    });
+    return { kind: 'submenu', label: `${server.name} — ${serverStateWords(server)}`, items };
+  });
+}
+
+function serverStateWords(server: TrayInput['servers'][number]): string {
+  if (server.state === 'ready') return server.tools > 0 ? `ready, ${plural(server.tools, 'tool')}` : 'ready';
+  return server.state;
+}
+
+/** The URL a user pastes into Claude's "Add custom connector". */
+export function mcpUrl(publicUrl: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/mcp`;
+}
+
+function host(url: string | undefined): string {
+  if (!url) return 'an unknown address';
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import type { Desktop } from '../desktop.js';
+import type { TrayLike } from '../host.js';
+import { menuTemplate } from './menu.js';
+import { trayView, type TrayView } from './model.js';
+
+/**
+ * The tray icon: drawn from the desktop snapshot, redrawn whenever a state event arrives. The waiting
+ * consent count shows as the macOS title, the dock/launcher badge and the Windows taskbar overlay.
+ */
+export function register(desktop: Desktop): { readonly view: TrayView } {
+  const { host, platform } = desktop;
+  const iconPath = (name: string) => path.join(desktop.trayIconsDir, `${name}.png`);
+  let view = trayView(desktop.snapshot());
+  const tray: TrayLike = new host.Tray(iconPath(view.icon));
+  let shownIcon = view.icon;
+
+  const draw = () => {
+    if (tray.isDestroyed()) return;
+    view = trayView(desktop.snapshot());
+    if (view.icon !== shownIcon) {
+      tray.setImage(iconPath(view.icon));
+      shownIcon = view.icon;
+    }
+    tray.setToolTip(view.tooltip);
+    if (platform === 'darwin') tray.setTitle(view.badge > 0 ? String(view.badge) : '');
+    host.app.setBadgeCount(view.badge);
+    const window = desktop.window.current;
+    if (platform === 'win32' && window) {
+      window.setOverlayIcon(
+        view.badge > 0 ? host.nativeImage.createFromPath(iconPath('attention')) : null,
+        view.badge > 0 ? `${view.badge} waiting` : '',
+      );
+    }
+    tray.setContextMenu(
+      host.Menu.buildFromTemplate(
+        menuTemplate(view.menu, (action) => void desktop.perform(action), platform),
+      ),
+    );
+  };
+
+  // Windows and most Linux trays open the window on a click; macOS shows the menu itself.
+  if (platform !== 'darwin') tray.on('click', () => desktop.window.show());
+  draw();
+  const stop = desktop.onChange(draw);
+  desktop.onDispose(() => {
+    stop();
+    tray.destroy();
+  });
+  return {
+    get view() {
+      return view;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import type { BrowserWindowConstructorOptions } from 'electron';
+import { APP_ORIGIN, type WindowRoute } from '../../shared/ipc.js';
+import { push } from '../ipc/typedIpc.js';
+import type { ElectronHost, WindowLike } from '../host.js';
+
+export interface WindowOptions {
+  preloadPath: string;
+  /** Developer tools only in development builds. */
+  devTools: boolean;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * Ferry's one window. It is created on demand and destroyed when closed, so a tray app that is mostly in the
+ * background does not keep a renderer process alive; the tray, not the window, keeps the app running.
+ */
+export class WindowController {
+  #window: WindowLike | undefined;
+
+  constructor(
+    private readonly host: Pick<ElectronHost, 'BrowserWindow' | 'app'>,
+    private readonly options: WindowOptions,
+  ) {}
+
+  static webPreferences(options: WindowOptions): BrowserWindowConstructorOptions['webPreferences'] {
+    return {
+      preload: options.preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      devTools: options.devTools,
+    };
+  }
+
+  /** Shows the window (creating it if needed) on `route`. */
+  show(route: WindowRoute = 'status'): void {
+    const existing = this.#window;
+    if (existing && !existing.isDestroyed()) {
+      push(existing.webContents, 'window:navigate', route);
+      if (existing.isMinimized()) existing.restore();
+      existing.show();
+      existing.focus();
+      return;
+    }
+    const window = new this.host.BrowserWindow({
+      title: 'Ferry',
+      width: 1080,
+      height: 760,
+      minWidth: 720,
+      minHeight: 520,
+      show: false,
+      autoHideMenuBar: true,
+      webPreferences: WindowController.webPreferences(this.options),
+    });
+    this.#window = window;
+    window.once('ready-to-show', () => {
+      window.show();
+      window.focus();
+    });
+    window.on('closed', () => {
+      if (this.#window === window) this.#window = undefined;
+      // A tray app has no dock icon of its own; it appears only while its window is open.
+      if (this.options.platform === 'darwin') this.host.app.dock?.hide();
+    });
+    if (this.options.platform === 'darwin') void this.host.app.dock?.show();
+    void window.loadURL(`${APP_ORIGIN}/index.html#/${route}`);
+  }
+
+  /** Whether IPC from this page may be answered: only Ferry's own window qualifies. */
+  owns(webContentsId: number): boolean {
+    const window = this.#window;
+    return window !== undefined && !window.isDestroyed() && window.webContents.id === webContentsId;
+  }
+
+  get current(): WindowLike | undefined {
+    return this.#window && !this.#window.isDestroyed() ? this.#window : undefined;
+  }
+
+  close(): void {
+    if (this.#window && !this.#window.isDestroyed()) this.#window.destroy();
+    this.#window = undefined;
+  }
+}

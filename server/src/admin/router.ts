@@ -1,0 +1,105 @@
+import type { z } from 'zod';
+import type { AdminApi } from './api.js';
+import {
+  addServerBody,
+  approveConsentBody,
+  bodyIssues,
+  doctorBody,
+  namedTunnelBody,
+  patchServerBody,
+  startTunnelBody,
+} from './contract.js';
+import { AdminError } from './errors.js';
+
+export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * One admin operation addressed the way the window addresses it: a method and a path relative to the API
+ * root (`/status`, `/servers/a%20b/restart?x=1`), plus a parsed JSON body. The headless HTTP listener and
+ * Electron's IPC handler both dispatch through this, so the two surfaces cannot drift apart.
+ */
+export type AdminDispatch = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+type Handler = (match: RegExpExecArray, body: unknown, query: URLSearchParams) => unknown;
+
+export const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT']);
+
+export function createAdminRouter(api: AdminApi): AdminDispatch {
+  const name = (m: RegExpExecArray) => decodeURIComponent(m[1] as string);
+  const routes: [AdminMethod, RegExp, Handler][] = [
+    ['GET', /^\/status$/, () => api.status()],
+    ['GET', /^\/servers$/, () => api.servers()],
+    ['POST', /^\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
+    ['GET', /^\/servers\/([^/]+)$/, (m) => api.server(name(m))],
+    [
+      'PATCH',
+      /^\/servers\/([^/]+)$/,
+      (m, body) => {
+        const input = parse(patchServerBody, body);
+        if (input.disabled !== undefined && !input.spec && !input.options)
+          return api.setDisabled(name(m), input.disabled);
+        return api.updateServer(name(m), input.spec ?? {}, input.options);
+      },
+    ],
+    [
+      'DELETE',
+      /^\/servers\/([^/]+)$/,
+      async (m) => {
+        await api.removeServer(name(m));
+        return { removed: true };
+      },
+    ],
+    ['POST', /^\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(name(m))],
+    ['GET', /^\/consents$/, () => api.consents()],
+    [
+      'POST',
+      /^\/consents\/([^/]+)\/approve$/,
+      (m, body) => api.approveConsent(name(m), parse(approveConsentBody, body)),
+    ],
+    ['POST', /^\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(name(m))],
+    ['GET', /^\/clients$/, () => api.clients()],
+    ['DELETE', /^\/clients\/([^/]+)$/, (m) => api.revokeClient(name(m))],
+    ['POST', /^\/doctor$/, (_m, body) => api.doctor(parse(doctorBody, body))],
+    ['GET', /^\/timeline$/, () => api.timeline() ?? null],
+    ['POST', /^\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
+    ['POST', /^\/tunnel\/stop$/, () => api.stopTunnel()],
+    ['PUT', /^\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
+    ['GET', /^\/calls$/, (_m, _b, query) => api.calls(Number(query.get('limit') ?? 100))],
+    ['GET', /^\/logs$/, (_m, _b, query) => api.logs(Number(query.get('limit') ?? 200))],
+  ];
+
+  return async (method, path, body) => {
+    const url = new URL(path, 'admin://ferry/');
+    let known = false;
+    for (const [routeMethod, pattern, handler] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (!match) continue;
+      known = true;
+      if (routeMethod !== method) continue;
+      try {
+        return await handler(match, body, url.searchParams);
+      } catch (error) {
+        // A malformed %-escape in a name is the caller's mistake, not an internal error.
+        if (error instanceof URIError)
+          throw new AdminError('invalid_input', `malformed name in ${url.pathname}`);
+        throw error;
+      }
+    }
+    throw new AdminError(
+      'not_found',
+      known ? `${method} is not allowed on ${url.pathname}` : `no admin route ${method} ${url.pathname}`,
+    );
+  };
+}
+
+/** Parses a request body against its contract schema; a mismatch is `invalid_input` with field issues. */
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (!result.success)
+    throw new AdminError(
+      'invalid_input',
+      'the request body does not match the API',
+      bodyIssues(result.error),
+    );
+  return result.data;
+}
