@@ -45,8 +45,58 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.node } },
   },
   {
-    // The window's Vite config: plain JS checked by @ts-check; no project needed (the default one is full).
-    files: ['renderer/vite.config.js'],
+    // The core runs without Electron (ferry serve, tests); the window only talks to the admin contract.
+    files: ['server/src/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The core and the window never import Electron.' }] },
+      ],
+    },
+  },
+  {
+    // The shell reaches Electron through the injected ElectronHost (so tests can fake it); only the
+    // registration entry holds the real module. Types may be imported anywhere.
+    files: ['electron/src/main/**/*.ts'],
+    ignores: ['electron/src/main/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              allowTypeImports: true,
+              message: 'Use the ElectronHost passed in (host.ts); only index.ts imports electron.',
+            },
+          ],
+        },
+      ],
+      'no-console': 'error',
+    },
+  },
+  {
+    // Raw IPC only in the two typed wrappers: every other file goes through the channel map.
+    files: ['electron/**/*.ts'],
+    ignores: ['electron/src/main/ipc/typedIpc.ts', 'electron/src/preload/index.ts', 'electron/test/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { property: 'ipcMain', message: 'Use MainIpc (electron/src/main/ipc/typedIpc.ts).' },
+        { property: 'ipcRenderer', message: 'Only the preload entry touches ipcRenderer.' },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportSpecifier[imported.name=/^ipc(Main|Renderer)$/]',
+          message: 'Raw IPC only in the typed wrappers (ipc/typedIpc.ts, preload/index.ts).',
+        },
+      ],
+    },
+  },
+  {
+    // The Vite configs: plain JS checked by @ts-check; no project needed (the default one is full).
+    files: ['renderer/vite.config.js', 'electron/vite.preload.config.js'],
     languageOptions: { parserOptions: { projectService: false, project: false } },
   },
 );

@@ -48,7 +48,9 @@ export class FakeWebContents extends EventEmitter implements WebContentsLike {
 
   send(channel: string, ...args: unknown[]): void {
     if (this.destroyed) throw new Error('send on destroyed webContents');
-    this.sent.push({ channel, args });
+    this.sent.push({ channel, args: structuredClone(args) });
+    // What the preload's ipcRenderer.on(channel) would receive.
+    this.emit(`ipc:${channel}`, ...structuredClone(args));
   }
   isDestroyed(): boolean {
     return this.destroyed;
@@ -344,25 +346,9 @@ export class FakeElectron implements ElectronHost {
 
   constructor(paths: { userData: string; exe?: string }) {
     this.app = new FakeApp(paths);
-    const fake = this;
-    this.BrowserWindow = class extends FakeWindow {
-      constructor(options: BrowserWindowConstructorOptions) {
-        super(options, fake);
-      }
-    };
-    this.Tray = class extends FakeTray {
-      constructor(image: string) {
-        super(image, fake);
-      }
-    };
-    this.Notification = class extends FakeNotification {
-      constructor(options: NotificationConstructorOptions) {
-        super(options, fake);
-      }
-      static isSupported(): boolean {
-        return fake.notificationsSupported;
-      }
-    };
+    this.BrowserWindow = windowClass(this);
+    this.Tray = trayClass(this);
+    this.Notification = notificationClass(this);
   }
 
   get tray(): FakeTray {
@@ -380,4 +366,32 @@ export class FakeElectron implements ElectronHost {
   get window(): FakeWindow | undefined {
     return this.windows.filter((window) => !window.destroyed).at(-1);
   }
+}
+
+// Electron's constructors take no host argument; these bind the fake's instances to the FakeElectron.
+function windowClass(fake: FakeElectron) {
+  return class extends FakeWindow {
+    constructor(options: BrowserWindowConstructorOptions) {
+      super(options, fake);
+    }
+  };
+}
+
+function trayClass(fake: FakeElectron) {
+  return class extends FakeTray {
+    constructor(image: string) {
+      super(image, fake);
+    }
+  };
+}
+
+function notificationClass(fake: FakeElectron) {
+  return class extends FakeNotification {
+    constructor(options: NotificationConstructorOptions) {
+      super(options, fake);
+    }
+    static isSupported(): boolean {
+      return fake.notificationsSupported;
+    }
+  };
 }

@@ -2,7 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir, EventBus, type CoreDeps, type CoreOptions } from '#core';
-import { Desktop } from './desktop.js';
+import { Desktop, type DesktopPaths } from './desktop.js';
 import type { ElectronHost } from './host.js';
 import { HIDDEN_ARG, systemLoginItem, xdgAutostart, type LoginItem } from './loginItem/loginItem.js';
 import { findOnPath } from './nodeRuntime.js';
@@ -24,12 +24,6 @@ export interface BootOptions {
   /** Core options the desktop does not decide (tests pass a data dir, port 0, short tunnel timings). */
   core?: CoreOptions;
   coreDeps?: CoreDeps;
-}
-
-export interface DesktopPaths {
-  uiDir: string;
-  preloadPath: string;
-  trayIconsDir: string;
 }
 
 /** electron/dist/main/boot.js -> the repo (or app.asar) root. */
@@ -87,7 +81,7 @@ export async function boot(
     window,
     loginItem: loginItem(host, options),
     platform: options.platform,
-    trayIconsDir: paths.trayIconsDir,
+    paths,
   });
   for (const register of registrations) register(desktop);
   await desktop.start();

@@ -28,7 +28,14 @@ export interface DesktopParts {
   window: WindowController;
   loginItem: LoginItem;
   platform: NodeJS.Platform;
-  /** Where the tray icons are (electron/assets/tray). */
+  paths: DesktopPaths;
+}
+
+export interface DesktopPaths {
+  /** The built window (renderer/dist). */
+  uiDir: string;
+  preloadPath: string;
+  /** electron/assets/tray */
   trayIconsDir: string;
 }
 
@@ -43,7 +50,7 @@ export class Desktop {
   readonly window: WindowController;
   readonly loginItem: LoginItem;
   readonly platform: NodeJS.Platform;
-  readonly trayIconsDir: string;
+  readonly paths: DesktopPaths;
   #phase: Phase = 'starting';
   #startError: string | undefined;
   #openAtLogin = false;
@@ -59,7 +66,7 @@ export class Desktop {
     this.window = parts.window;
     this.loginItem = parts.loginItem;
     this.platform = parts.platform;
-    this.trayIconsDir = parts.trayIconsDir;
+    this.paths = parts.paths;
     this.onDispose(
       this.core.events.subscribe((event) => {
         if (STATE_EVENTS.has(event.type)) this.changed();

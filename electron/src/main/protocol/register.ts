@@ -17,8 +17,8 @@ export function registerScheme(host: Pick<ElectronHost, 'protocol'>): void {
   ]);
 }
 
-export function register(desktop: Desktop, uiDir: string): void {
-  desktop.host.protocol.handle(APP_SCHEME, (request) => appResponse(uiDir, request));
+export function register(desktop: Desktop): void {
+  desktop.host.protocol.handle(APP_SCHEME, (request) => appResponse(desktop.paths.uiDir, request));
 }
 
 /** The response for one request to the app's origin: the window's files with their security headers. */

@@ -10,7 +10,7 @@ import { trayView, type TrayView } from './model.js';
  */
 export function register(desktop: Desktop): { readonly view: TrayView } {
   const { host, platform } = desktop;
-  const iconPath = (name: string) => path.join(desktop.trayIconsDir, `${name}.png`);
+  const iconPath = (name: string) => path.join(desktop.paths.trayIconsDir, `${name}.png`);
   let view = trayView(desktop.snapshot());
   const tray: TrayLike = new host.Tray(iconPath(view.icon));
   let shownIcon = view.icon;

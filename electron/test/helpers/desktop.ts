@@ -1,0 +1,122 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MemorySecretStore, type CoreOptions } from '#core';
+import { boot } from '../../src/main/boot.js';
+import type { Desktop } from '../../src/main/desktop.js';
+import { registrations } from '../../src/main/registrations.js';
+import type { TrayView } from '../../src/main/tray/model.js';
+import { trayView } from '../../src/main/tray/model.js';
+import { FakeElectron } from '../fakeElectron.js';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const fixture = (name: string) => path.join(repoRoot, 'server/test/fixtures', name);
+export const FAKE_CLOUDFLARED = fixture('fake-cloudflared/cloudflared');
+
+/** Short tunnel timings so a test takes seconds. */
+export const FAST_TUNNEL = {
+  initialBackoffMs: 200,
+  maxBackoffMs: 1000,
+  pollMs: 250,
+  stuckAfterMs: 1500,
+  connectTimeoutMs: 10_000,
+  killGraceMs: 1000,
+};
+
+export interface TestDirs {
+  root: string;
+  userData: string;
+  dataDir: string;
+  configPath: string;
+}
+
+export async function testDirs(): Promise<TestDirs> {
+  const root = await mkdtemp(path.join(os.tmpdir(), 'ferry-desktop-'));
+  const dirs = {
+    root,
+    userData: path.join(root, 'user-data'),
+    dataDir: path.join(root, 'data'),
+    configPath: path.join(root, 'data', 'config.json'),
+  };
+  await mkdir(dirs.dataDir, { recursive: true });
+  return dirs;
+}
+
+export async function writeConfig(dirs: TestDirs, config: Record<string, unknown>): Promise<void> {
+  await writeFile(dirs.configPath, JSON.stringify(config, null, 2));
+}
+
+export const removeDirs = (dirs: TestDirs) => rm(dirs.root, { recursive: true, force: true });
+
+export interface Launched {
+  fake: FakeElectron;
+  desktop: Desktop;
+  /** What the tray shows now, from the same model the tray draws. */
+  view: () => TrayView;
+  /** Quits like the user would (tray "Quit Ferry") and waits until Electron would exit. */
+  quit: () => Promise<void>;
+}
+
+/** The real desktop boot (every registration index.ts uses) on the fake Electron and a real core. */
+export async function launch(
+  dirs: TestDirs,
+  options: {
+    platform?: NodeJS.Platform;
+    argv?: string[];
+    core?: CoreOptions;
+    fake?: FakeElectron;
+    secrets?: MemorySecretStore;
+  } = {},
+): Promise<Launched> {
+  const fake = options.fake ?? new FakeElectron({ userData: dirs.userData });
+  const desktop = await boot(fake, registrations(), {
+    argv: options.argv ?? [],
+    platform: options.platform ?? 'linux',
+    env: { ...process.env, XDG_CONFIG_HOME: path.join(dirs.root, 'xdg') },
+    resourcesPath: path.join(dirs.root, 'resources'),
+    core: {
+      dataDir: dirs.dataDir,
+      configPath: dirs.configPath,
+      port: 0,
+      writeRuntimeFile: false,
+      tunnelTimings: FAST_TUNNEL,
+      ...options.core,
+    },
+    coreDeps: { secrets: options.secrets ?? new MemorySecretStore() },
+  });
+  if (!desktop) throw new Error('boot did not start a desktop (single-instance lock refused?)');
+  return {
+    fake,
+    desktop,
+    view: () => trayView(desktop.snapshot()),
+    quit: async () => {
+      if (!desktop.stopping) fake.app.quit();
+      await fake.app.quitted;
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined/false) or the time is up. */
+export async function eventually<T>(
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
