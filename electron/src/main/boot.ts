@@ -5,6 +5,7 @@ import { createCore, defaultDataDir, EventBus, type CoreDeps, type CoreOptions }
 import { Desktop, type DesktopPaths } from './desktop.js';
 import type { ElectronHost } from './host.js';
 import { HIDDEN_ARG, systemLoginItem, xdgAutostart, type LoginItem } from './loginItem/loginItem.js';
+import { loginShellPath, mergePaths } from './loginShellPath.js';
 import { findOnPath } from './nodeRuntime.js';
 import { registerScheme } from './protocol/register.js';
 import { SettingsStore } from './settings/store.js';
@@ -55,6 +56,11 @@ export async function boot(
   if (options.platform === 'win32') host.app.setAppUserModelId('dev.ferry.app');
   const paths = { ...defaultPaths(), ...options.paths };
   const bus = options.coreDeps?.bus ?? new EventBus();
+  if (host.app.isPackaged && options.platform !== 'win32') {
+    const shellPath = await loginShellPath(options.env);
+    if (shellPath) options.env.PATH = mergePaths(shellPath, options.env.PATH);
+    else bus.log('warn', 'ferry', 'could not read the login shell’s PATH; servers see the app’s own PATH');
+  }
   const settings = await SettingsStore.open(host.app.getPath('userData'), (message) =>
     bus.log('warn', 'ferry', message),
   );
