@@ -109,6 +109,7 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
     expect(fake.app.quitCalls).toBe(0);
     fake.app.emit('second-instance');
     expect(fake.window?.loadedUrl).toBe('ferry://app/index.html#/status');
+    await eventually(() => fake.window?.visible, 'the window to be shown again');
     fake.menu.click('Open logs');
     expect(fake.window?.webContents.sent.at(-1)).toEqual({ channel: 'window:navigate', args: ['logs'] });
     await quit();

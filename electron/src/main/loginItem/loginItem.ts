@@ -83,5 +83,6 @@ export function xdgAutostart(options: {
 export function desktopExecQuote(argument: string): string {
   if (/^[A-Za-z0-9_./+-]+$/.test(argument)) return argument;
   const quoted = argument.replace(/(["`$\\])/g, '\\$1').replaceAll('%', '%%');
-  return `"${quoted.replaceAll('\\', '\\\\')}"`;
+  // A raw newline would end the Exec line: the string-value escape for it is `\n`.
+  return `"${quoted.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}"`;
 }

@@ -3,14 +3,15 @@ import type { MenuEntry, TrayAction } from './model.js';
 
 /**
  * The plain-data menu as Electron's template. Labels come from outside (client names, server names), so `&`
- * is escaped where Windows would read it as an access-key marker.
+ * is escaped where it would be read as an access-key marker: Windows, and Linux (Chromium's D-Bus and GTK
+ * menus convert Windows-style mnemonics too). macOS menus show it as it is.
  */
 export function menuTemplate(
   entries: MenuEntry[],
   dispatch: (action: TrayAction) => void,
   platform: NodeJS.Platform,
 ): MenuItemConstructorOptions[] {
-  const text = (label: string) => (platform === 'win32' ? label.replaceAll('&', '&&') : label);
+  const text = (label: string) => (platform === 'darwin' ? label : label.replaceAll('&', '&&'));
   return entries.map((entry): MenuItemConstructorOptions => {
     switch (entry.kind) {
       case 'separator':

@@ -49,6 +49,8 @@ export interface TrayView {
 /** Windows cuts tray tooltips at 127 characters; the rest keep them readable. */
 const TOOLTIP_LIMIT = 127;
 const LABEL_LIMIT = 64;
+const CLIENT_NAME_LIMIT = 24;
+const HOST_LIMIT = 28;
 
 const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
   'installing',
@@ -146,7 +148,9 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
     for (const consent of input.consents) {
       menu.push({
         kind: 'submenu',
-        label: clip(`${consent.clientName} → ${consent.redirectHost} · ${consent.matchCode}`, LABEL_LIMIT),
+        // The client names itself (dynamic registration): only the name is shortened, never where the browser
+        // goes back to or the match code.
+        label: `${clip(consent.clientName, CLIENT_NAME_LIMIT)} → ${clip(consent.redirectHost, HOST_LIMIT)} · ${consent.matchCode}`,
         items: [
           { kind: 'label', label: `Match code ${consent.matchCode}: check it is the one in your browser` },
           { kind: 'action', label: 'Approve', action: { type: 'approve', id: consent.id } },
@@ -237,6 +241,8 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
+/** Shortens by characters, not UTF-16 units, so an emoji is never cut in half. */
 function clip(text: string, limit: number): string {
-  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+  const characters = Array.from(text);
+  return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join('')}…`;
 }

@@ -16,6 +16,9 @@ export interface WindowOptions {
  */
 export class WindowController {
   #window: WindowLike | undefined;
+  /** A screen asked for while the page is still loading, when it could not hear the push yet. */
+  #pendingRoute: WindowRoute | undefined;
+  #ready = false;
 
   constructor(
     private readonly host: Pick<ElectronHost, 'BrowserWindow' | 'app'>,
@@ -44,7 +47,8 @@ export class WindowController {
   show(route: WindowRoute = 'status'): void {
     const existing = this.#window;
     if (existing && !existing.isDestroyed()) {
-      push(existing.webContents, 'window:navigate', route);
+      if (this.#ready) push(existing.webContents, 'window:navigate', route);
+      else this.#pendingRoute = route;
       if (existing.isMinimized()) existing.restore();
       existing.show();
       existing.focus();
@@ -61,7 +65,14 @@ export class WindowController {
       webPreferences: WindowController.webPreferences(this.options),
     });
     this.#window = window;
+    this.#ready = false;
+    this.#pendingRoute = undefined;
     window.once('ready-to-show', () => {
+      if (this.#window === window) {
+        this.#ready = true;
+        if (this.#pendingRoute) push(window.webContents, 'window:navigate', this.#pendingRoute);
+        this.#pendingRoute = undefined;
+      }
       window.show();
       window.focus();
     });

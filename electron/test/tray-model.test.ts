@@ -1,0 +1,594 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import { describe, expect, it } from 'vitest';
+import type { TunnelStatus } from '#core';
+import { menuTemplate } from '../src/main/tray/menu.js';
+import {
+  trayState,
+  trayView,
+  type MenuEntry,
+  type TrayAction,
+  type TrayInput,
+  type TrayState,
+} from '../src/main/tray/model.js';
+
+type Server = TrayInput['servers'][number];
+type Consent = TrayInput['consents'][number];
+type ActionEntry = Extract<MenuEntry, { kind: 'action' }>;
+type SubmenuEntry = Extract<MenuEntry, { kind: 'submenu' }>;
+
+const PUBLIC_URL = 'https://quiet-river.trycloudflare.com';
+
+function tunnel(
+  state: TunnelStatus['state'],
+  extra: Partial<Pick<TunnelStatus, 'publicUrl' | 'reason'>> = {},
+): TunnelStatus {
+  return {
+    mode: state === 'off' ? 'off' : 'quick',
+    state,
+    publicUrl: extra.publicUrl ?? (state === 'connected' ? PUBLIC_URL : undefined),
+    reason: extra.reason,
+  };
+}
+
+const server = (name: string, state: Server['state'], tools = 0, reason?: string): Server => ({
+  name,
+  state,
+  tools,
+  reason,
+});
+
+const consent = (id: string, clientName = 'Claude', matchCode = 'K7Q-4MX'): Consent => ({
+  id,
+  clientName,
+  redirectHost: 'claude.ai',
+  matchCode,
+});
+
+function input(overrides: Partial<TrayInput> = {}): TrayInput {
+  return {
+    platform: 'linux',
+    phase: 'running',
+    tunnel: tunnel('off'),
+    servers: [],
+    consents: [],
+    openAtLogin: false,
+    loginItemSupported: true,
+    ...overrides,
+  };
+}
+
+function labels(menu: MenuEntry[]): string[] {
+  return menu.map((entry) => (entry.kind === 'separator' ? '---' : entry.label));
+}
+
+function findAction(menu: MenuEntry[], label: string): ActionEntry {
+  const found = menu.find((entry): entry is ActionEntry => entry.kind === 'action' && entry.label === label);
+  if (!found) throw new Error(`no action "${label}" in ${labels(menu).join(' | ')}`);
+  return found;
+}
+
+function findSubmenu(menu: MenuEntry[], prefix: string): SubmenuEntry {
+  const found = menu.find(
+    (entry): entry is SubmenuEntry => entry.kind === 'submenu' && entry.label.startsWith(prefix),
+  );
+  if (!found) throw new Error(`no submenu "${prefix}…" in ${labels(menu).join(' | ')}`);
+  return found;
+}
+
+const hasLabel = (menu: MenuEntry[], label: string) => labels(menu).includes(label);
+
+describe('trayState', () => {
+  it('is off when running with no tunnel', () => {
+    expect(trayState(input())).toBe('off');
+  });
+
+  it('is off while stopping with no tunnel', () => {
+    expect(trayState(input({ phase: 'stopping' }))).toBe('off');
+  });
+
+  it.each(['installing', 'starting', 'reconnecting'] as const)(
+    'is connecting while the tunnel is %s',
+    (state) => {
+      expect(trayState(input({ tunnel: tunnel(state) }))).toBe('connecting');
+    },
+  );
+
+  it('is connecting while the core is starting, even with the tunnel off', () => {
+    expect(trayState(input({ phase: 'starting' }))).toBe('connecting');
+  });
+
+  it('is online when the tunnel is connected', () => {
+    expect(trayState(input({ tunnel: tunnel('connected') }))).toBe('online');
+  });
+
+  it('needs attention when a consent is waiting', () => {
+    expect(trayState(input({ tunnel: tunnel('connected'), consents: [consent('c1')] }))).toBe('attention');
+  });
+
+  it('needs attention when a server crashed', () => {
+    const servers = [server('git', 'crashed'), server('fs', 'ready', 3)];
+    expect(trayState(input({ tunnel: tunnel('connected'), servers }))).toBe('attention');
+  });
+
+  it('is an error when the core failed to start', () => {
+    expect(trayState(input({ phase: 'failed', startError: 'port 8787 is taken' }))).toBe('error');
+  });
+
+  it('is an error when the tunnel failed', () => {
+    expect(trayState(input({ tunnel: tunnel('failed', { reason: 'no network' }) }))).toBe('error');
+  });
+
+  describe('priorities', () => {
+    it('a failed start outranks waiting consents, a failed tunnel and crashed servers', () => {
+      const everything = input({
+        phase: 'failed',
+        startError: 'boom',
+        consents: [consent('c1')],
+        tunnel: tunnel('failed'),
+        servers: [server('git', 'crashed')],
+      });
+      expect(trayState(everything)).toBe('error');
+      expect(trayView(everything).tooltip).toBe('Ferry — could not start: boom');
+    });
+
+    it('a waiting consent outranks a failed tunnel', () => {
+      expect(trayState(input({ consents: [consent('c1')], tunnel: tunnel('failed') }))).toBe('attention');
+    });
+
+    it('a failed tunnel outranks a crashed server', () => {
+      expect(trayState(input({ tunnel: tunnel('failed'), servers: [server('git', 'crashed')] }))).toBe(
+        'error',
+      );
+    });
+
+    it('a crashed server outranks connecting', () => {
+      expect(trayState(input({ tunnel: tunnel('reconnecting'), servers: [server('git', 'crashed')] }))).toBe(
+        'attention',
+      );
+    });
+
+    it('a connected tunnel shows online even while the phase is still starting', () => {
+      expect(trayState(input({ phase: 'starting', tunnel: tunnel('connected') }))).toBe('online');
+    });
+  });
+});
+
+describe('trayView icon', () => {
+  const situations: [TrayState, TrayInput][] = [
+    ['off', input()],
+    ['connecting', input({ tunnel: tunnel('starting') })],
+    ['online', input({ tunnel: tunnel('connected') })],
+    ['attention', input({ consents: [consent('c1')] })],
+    ['error', input({ tunnel: tunnel('failed') })],
+  ];
+
+  it.each(situations)('is the bare state name (%s) on linux and win32', (state, situation) => {
+    expect(trayView({ ...situation, platform: 'linux' }).icon).toBe(state);
+    expect(trayView({ ...situation, platform: 'win32' }).icon).toBe(state);
+  });
+
+  it.each(situations)('is the template image (%sTemplate) on darwin', (state, situation) => {
+    expect(trayView({ ...situation, platform: 'darwin' }).icon).toBe(`${state}Template`);
+  });
+
+  it('reports the same state as trayState', () => {
+    for (const [state, situation] of situations) expect(trayView(situation).state).toBe(state);
+  });
+});
+
+describe('trayView tooltip', () => {
+  it('says not exposed and no servers when idle', () => {
+    expect(trayView(input()).tooltip).toBe('Ferry — not exposed · no servers yet');
+  });
+
+  it('names the public host and counts ready servers when online', () => {
+    const view = trayView(
+      input({ tunnel: tunnel('connected'), servers: [server('fs', 'ready', 3), server('git', 'ready', 1)] }),
+    );
+    expect(view.tooltip).toBe('Ferry — online at quiet-river.trycloudflare.com · 2 servers ready');
+  });
+
+  it('counts ready servers out of all of them', () => {
+    const view = trayView(input({ servers: [server('fs', 'ready', 3), server('git', 'starting')] }));
+    expect(view.tooltip).toBe('Ferry — not exposed · 1 of 2 servers ready');
+  });
+
+  it.each([
+    ['installing', 'downloading cloudflared…'],
+    ['starting', 'connecting to Cloudflare…'],
+    ['reconnecting', 'reconnecting…'],
+  ] as const)('describes a %s tunnel', (state, words) => {
+    expect(trayView(input({ tunnel: tunnel(state), servers: [server('fs', 'ready')] })).tooltip).toBe(
+      `Ferry — ${words} · 1 server ready`,
+    );
+  });
+
+  it('says starting while the core starts', () => {
+    expect(trayView(input({ phase: 'starting' })).tooltip).toBe('Ferry — starting…');
+  });
+
+  it('counts waiting connection requests, singular and plural', () => {
+    expect(trayView(input({ consents: [consent('c1')] })).tooltip).toBe(
+      'Ferry — 1 connection request waiting for you',
+    );
+    expect(trayView(input({ consents: [consent('c1'), consent('c2')] })).tooltip).toBe(
+      'Ferry — 2 connection requests waiting for you',
+    );
+  });
+
+  it('names crashed servers and the tunnel state', () => {
+    const view = trayView(
+      input({
+        tunnel: tunnel('connected'),
+        servers: [server('git', 'crashed'), server('fs', 'ready'), server('db', 'crashed')],
+      }),
+    );
+    expect(view.tooltip).toBe('Ferry — git, db crashed (online at quiet-river.trycloudflare.com)');
+  });
+
+  it('gives the reason of a failed start, or a fallback', () => {
+    expect(trayView(input({ phase: 'failed', startError: 'port 8787 is taken' })).tooltip).toBe(
+      'Ferry — could not start: port 8787 is taken',
+    );
+    expect(trayView(input({ phase: 'failed' })).tooltip).toBe('Ferry — could not start: unknown error');
+  });
+
+  it('gives the reason of a failed tunnel, or points at the logs', () => {
+    expect(trayView(input({ tunnel: tunnel('failed', { reason: 'cloudflared exited' }) })).tooltip).toBe(
+      'Ferry — tunnel failed: cloudflared exited',
+    );
+    expect(trayView(input({ tunnel: tunnel('failed') })).tooltip).toBe('Ferry — tunnel failed: see the logs');
+  });
+
+  it('is cut to 127 characters with an ellipsis', () => {
+    const view = trayView(input({ phase: 'failed', startError: 'x'.repeat(300) }));
+    expect(view.tooltip).toHaveLength(127);
+    expect(view.tooltip.endsWith('…')).toBe(true);
+    expect(view.tooltip.startsWith('Ferry — could not start: xxx')).toBe(true);
+  });
+
+  it('is left whole at exactly 127 characters', () => {
+    const prefix = 'Ferry — could not start: ';
+    const view = trayView(input({ phase: 'failed', startError: 'y'.repeat(127 - prefix.length) }));
+    expect(view.tooltip).toHaveLength(127);
+    expect(view.tooltip.endsWith('y')).toBe(true);
+  });
+});
+
+describe('trayView badge', () => {
+  it('is the number of waiting consents', () => {
+    expect(trayView(input()).badge).toBe(0);
+    expect(trayView(input({ consents: [consent('c1'), consent('c2'), consent('c3')] })).badge).toBe(3);
+  });
+
+  it('does not count crashed servers', () => {
+    expect(trayView(input({ servers: [server('git', 'crashed')] })).badge).toBe(0);
+  });
+});
+
+describe('trayView menu', () => {
+  it('starts with a disabled headline label', () => {
+    const menu = trayView(input({ tunnel: tunnel('connected') })).menu;
+    expect(menu[0]).toEqual({ kind: 'label', label: 'Online · quiet-river.trycloudflare.com' });
+    expect(trayView(input()).menu[0]).toEqual({ kind: 'label', label: 'Not exposed' });
+    expect(trayView(input({ phase: 'starting' })).menu[0]).toEqual({
+      kind: 'label',
+      label: 'Ferry is starting…',
+    });
+  });
+
+  describe('Expose / Stop exposing', () => {
+    it.each(['off', 'failed'] as const)('offers Expose to Claude when the tunnel is %s', (state) => {
+      const menu = trayView(input({ tunnel: tunnel(state) })).menu;
+      expect(findAction(menu, 'Expose to Claude')).toEqual({
+        kind: 'action',
+        label: 'Expose to Claude',
+        action: { type: 'expose' },
+        enabled: true,
+      });
+      expect(hasLabel(menu, 'Stop exposing')).toBe(false);
+    });
+
+    it.each(['installing', 'starting', 'connected', 'reconnecting'] as const)(
+      'offers Stop exposing when the tunnel is %s',
+      (state) => {
+        const menu = trayView(input({ tunnel: tunnel(state) })).menu;
+        expect(findAction(menu, 'Stop exposing')).toMatchObject({ action: { type: 'stop' }, enabled: true });
+        expect(hasLabel(menu, 'Expose to Claude')).toBe(false);
+      },
+    );
+
+    it.each(['starting', 'failed', 'stopping'] as const)('is disabled while the phase is %s', (phase) => {
+      expect(findAction(trayView(input({ phase })).menu, 'Expose to Claude').enabled).toBe(false);
+      expect(
+        findAction(trayView(input({ phase, tunnel: tunnel('connected') })).menu, 'Stop exposing').enabled,
+      ).toBe(false);
+    });
+  });
+
+  describe('Copy connector URL', () => {
+    it('is enabled when connected and carries <publicUrl>/mcp', () => {
+      const item = findAction(trayView(input({ tunnel: tunnel('connected') })).menu, 'Copy connector URL');
+      expect(item.enabled).toBe(true);
+      expect(item.action).toEqual({ type: 'copy-url', url: `${PUBLIC_URL}/mcp` });
+    });
+
+    it.each([`${PUBLIC_URL}/`, `${PUBLIC_URL}//`])('drops trailing slashes of %s', (publicUrl) => {
+      const item = findAction(
+        trayView(input({ tunnel: tunnel('connected', { publicUrl }) })).menu,
+        'Copy connector URL',
+      );
+      expect(item.action).toEqual({ type: 'copy-url', url: `${PUBLIC_URL}/mcp` });
+    });
+
+    it.each(['off', 'installing', 'starting', 'reconnecting', 'failed'] as const)(
+      'is disabled and empty when the tunnel is %s, even with a remembered URL',
+      (state) => {
+        const item = findAction(
+          trayView(input({ tunnel: tunnel(state, { publicUrl: PUBLIC_URL }) })).menu,
+          'Copy connector URL',
+        );
+        expect(item.enabled).toBe(false);
+        expect(item.action).toEqual({ type: 'copy-url', url: '' });
+      },
+    );
+
+    it('is disabled when connected without a public URL', () => {
+      const status: TunnelStatus = {
+        mode: 'quick',
+        state: 'connected',
+        publicUrl: undefined,
+        reason: undefined,
+      };
+      expect(findAction(trayView(input({ tunnel: status })).menu, 'Copy connector URL').enabled).toBe(false);
+    });
+  });
+
+  describe('consents', () => {
+    it('has no approval section without consents', () => {
+      const menu = trayView(input()).menu;
+      expect(hasLabel(menu, 'Waiting for your approval')).toBe(false);
+      expect(menu.filter((entry) => entry.kind === 'submenu')).toHaveLength(1);
+    });
+
+    it('has one submenu per consent, with the match code in its label and Approve/Deny for its id', () => {
+      const consents = [consent('c-1', 'Claude', 'K7Q-4MX'), consent('c-2', 'Other app', 'ABC-DEF')];
+      const menu = trayView(input({ consents })).menu;
+      expect(hasLabel(menu, 'Waiting for your approval')).toBe(true);
+      const submenus = menu.filter((entry): entry is SubmenuEntry => entry.kind === 'submenu');
+      expect(submenus.map((entry) => entry.label)).toEqual([
+        'Claude → claude.ai · K7Q-4MX',
+        'Other app → claude.ai · ABC-DEF',
+        'Servers (no servers yet)',
+      ]);
+      for (const [index, { id, matchCode }] of consents.entries()) {
+        const items = submenus[index]?.items ?? [];
+        expect(items[0]).toEqual({
+          kind: 'label',
+          label: `Match code ${matchCode}: check it is the one in your browser`,
+        });
+        expect(findAction(items, 'Approve').action).toEqual({ type: 'approve', id });
+        expect(findAction(items, 'Deny').action).toEqual({ type: 'deny', id });
+        expect(findAction(items, 'Show in Ferry…').action).toEqual({ type: 'open', route: 'consents' });
+      }
+    });
+
+    it('keeps the match code in a consent label when the client name is long', () => {
+      // The client name comes from a dynamic client registration, so its length is not Ferry's to choose.
+      const menu = trayView(input({ consents: [consent('c-1', 'A'.repeat(70), 'K7Q-4MX')] })).menu;
+      const item = findSubmenu(menu, 'AAAA');
+      expect(item.label.length).toBeLessThanOrEqual(64);
+      expect(item.label).toContain('claude.ai');
+      expect(item.label).toContain('K7Q-4MX');
+    });
+  });
+
+  describe('Servers submenu', () => {
+    it('offers "Add a server…" when there are none', () => {
+      const servers = findSubmenu(trayView(input()).menu, 'Servers');
+      expect(servers.label).toBe('Servers (no servers yet)');
+      expect(servers.items).toEqual([
+        { kind: 'action', label: 'Add a server…', action: { type: 'open', route: 'servers' } },
+      ]);
+    });
+
+    it('has a submenu per server with a Restart for it', () => {
+      const servers = findSubmenu(
+        trayView(input({ servers: [server('fs', 'ready', 3), server('git', 'ready', 1)] })).menu,
+        'Servers',
+      );
+      expect(servers.label).toBe('Servers (2 servers ready)');
+      expect(labels(servers.items)).toEqual(['fs — ready, 3 tools', 'git — ready, 1 tool']);
+      for (const name of ['fs', 'git']) {
+        const restart = findAction(findSubmenu(servers.items, `${name} —`).items, 'Restart');
+        expect(restart).toEqual({
+          kind: 'action',
+          label: 'Restart',
+          action: { type: 'restart', server: name },
+          enabled: true,
+        });
+      }
+    });
+
+    it('disables Restart for a disabled server only', () => {
+      const servers = findSubmenu(
+        trayView(input({ servers: [server('fs', 'ready'), server('old', 'disabled')] })).menu,
+        'Servers',
+      );
+      expect(findAction(findSubmenu(servers.items, 'old —').items, 'Restart').enabled).toBe(false);
+      expect(findAction(findSubmenu(servers.items, 'fs —').items, 'Restart').enabled).toBe(true);
+    });
+
+    it('disables Restart unless the phase is running', () => {
+      const servers = findSubmenu(
+        trayView(input({ phase: 'stopping', servers: [server('fs', 'ready')] })).menu,
+        'Servers',
+      );
+      expect(findAction(findSubmenu(servers.items, 'fs —').items, 'Restart').enabled).toBe(false);
+    });
+
+    it('counts crashed servers in its label and shows a crashed server’s reason', () => {
+      const menu = trayView(input({ servers: [server('git', 'crashed', 0, 'exited with code 1')] })).menu;
+      const servers = findSubmenu(menu, 'Servers');
+      expect(servers.label).toBe('Servers (1 crashed)');
+      const git = findSubmenu(servers.items, 'git —');
+      expect(git.label).toBe('git — crashed');
+      expect(git.items[0]).toEqual({ kind: 'label', label: 'exited with code 1' });
+      expect(findAction(git.items, 'Restart').enabled).toBe(true);
+    });
+  });
+
+  describe('Start Ferry at login', () => {
+    it('is a checkbox whose action turns it on when off', () => {
+      const item = findAction(trayView(input({ openAtLogin: false })).menu, 'Start Ferry at login');
+      expect(item.checked).toBe(false);
+      expect(item.action).toEqual({ type: 'set-open-at-login', enabled: true });
+    });
+
+    it('is a checked checkbox whose action turns it off when on', () => {
+      const item = findAction(trayView(input({ openAtLogin: true })).menu, 'Start Ferry at login');
+      expect(item.checked).toBe(true);
+      expect(item.action).toEqual({ type: 'set-open-at-login', enabled: false });
+    });
+
+    it('is absent where login items are not supported', () => {
+      expect(hasLabel(trayView(input({ loginItemSupported: false })).menu, 'Start Ferry at login')).toBe(
+        false,
+      );
+    });
+  });
+
+  it('opens the window on status and logs', () => {
+    const menu = trayView(input()).menu;
+    expect(findAction(menu, 'Open Ferry').action).toEqual({ type: 'open', route: 'status' });
+    expect(findAction(menu, 'Open logs').action).toEqual({ type: 'open', route: 'logs' });
+  });
+
+  it('ends with a separator and Quit Ferry', () => {
+    for (const situation of [input(), input({ consents: [consent('c1')], loginItemSupported: false })]) {
+      const menu = trayView(situation).menu;
+      expect(menu.at(-1)).toEqual({ kind: 'action', label: 'Quit Ferry', action: { type: 'quit' } });
+      expect(menu.at(-2)).toEqual({ kind: 'separator' });
+    }
+  });
+
+  it('lays out the full menu in order', () => {
+    const menu = trayView(
+      input({ tunnel: tunnel('connected'), consents: [consent('c1')], servers: [server('fs', 'ready', 2)] }),
+    ).menu;
+    expect(labels(menu)).toEqual([
+      'Online · quiet-river.trycloudflare.com',
+      'Stop exposing',
+      'Copy connector URL',
+      '---',
+      'Waiting for your approval',
+      'Claude → claude.ai · K7Q-4MX',
+      '---',
+      'Servers (1 server ready)',
+      '---',
+      'Open Ferry',
+      'Open logs',
+      'Start Ferry at login',
+      '---',
+      'Quit Ferry',
+    ]);
+  });
+});
+
+describe('menuTemplate', () => {
+  function build(entries: MenuEntry[], platform: NodeJS.Platform = 'linux') {
+    const dispatched: TrayAction[] = [];
+    const template = menuTemplate(entries, (action) => void dispatched.push(action), platform);
+    return { template, dispatched };
+  }
+
+  function click(item: MenuItemConstructorOptions | undefined): void {
+    if (!item?.click) throw new Error(`menu item ${item?.label ?? '?'} has no click`);
+    (item.click as () => void)();
+  }
+
+  it('turns separators into separator items', () => {
+    expect(build([{ kind: 'separator' }]).template).toEqual([{ type: 'separator' }]);
+  });
+
+  it('turns labels into disabled items', () => {
+    expect(build([{ kind: 'label', label: 'Not exposed' }]).template).toEqual([
+      { label: 'Not exposed', enabled: false },
+    ]);
+  });
+
+  it('makes an action enabled by default and passes enabled: false through', () => {
+    const { template } = build([
+      { kind: 'action', label: 'Open Ferry', action: { type: 'open', route: 'status' } },
+      { kind: 'action', label: 'Expose to Claude', action: { type: 'expose' }, enabled: false },
+    ]);
+    expect(template[0]).toMatchObject({ label: 'Open Ferry', enabled: true });
+    expect(template[0]?.type).toBeUndefined();
+    expect(template[1]).toMatchObject({ label: 'Expose to Claude', enabled: false });
+  });
+
+  it('makes an action with checked a checkbox', () => {
+    const { template } = build([
+      {
+        kind: 'action',
+        label: 'Start Ferry at login',
+        action: { type: 'set-open-at-login', enabled: false },
+        checked: true,
+      },
+      {
+        kind: 'action',
+        label: 'Unchecked',
+        action: { type: 'set-open-at-login', enabled: true },
+        checked: false,
+      },
+    ]);
+    expect(template[0]).toMatchObject({ type: 'checkbox', checked: true });
+    expect(template[1]).toMatchObject({ type: 'checkbox', checked: false });
+  });
+
+  it('dispatches the entry’s action on click, also from submenus', () => {
+    const { template, dispatched } = build([
+      { kind: 'action', label: 'Quit Ferry', action: { type: 'quit' } },
+      {
+        kind: 'submenu',
+        label: 'Claude',
+        items: [{ kind: 'action', label: 'Approve', action: { type: 'approve', id: 'c-9' } }],
+      },
+    ]);
+    click(template[0]);
+    const submenu = template[1]?.submenu;
+    if (!Array.isArray(submenu)) throw new Error('no submenu');
+    click(submenu[0]);
+    expect(dispatched).toEqual([{ type: 'quit' }, { type: 'approve', id: 'c-9' }]);
+  });
+
+  it('does not dispatch anything until clicked', () => {
+    const { dispatched } = build(trayView(input()).menu);
+    expect(dispatched).toEqual([]);
+  });
+
+  const ampersands: MenuEntry[] = [
+    { kind: 'label', label: 'R&D bot' },
+    { kind: 'action', label: 'A&B', action: { type: 'quit' } },
+    { kind: 'submenu', label: 'Tom & Jerry', items: [{ kind: 'label', label: 'x&y&z' }] },
+  ];
+
+  it('escapes & as && on win32, in labels, actions, submenus and their items', () => {
+    const { template } = build(ampersands, 'win32');
+    expect(template.map((item) => item.label)).toEqual(['R&&D bot', 'A&&B', 'Tom && Jerry']);
+    const submenu = template[2]?.submenu;
+    expect(Array.isArray(submenu) && submenu[0]?.label).toBe('x&&y&&z');
+  });
+
+  it('leaves & alone on darwin', () => {
+    const { template } = build(ampersands, 'darwin');
+    expect(template.map((item) => item.label)).toEqual(['R&D bot', 'A&B', 'Tom & Jerry']);
+  });
+
+  // Chromium's Linux tray menu (components/dbus/menu, and the GTK fallback) runs every label through
+  // ConvertAcceleratorsFromWindowsStyle, so a lone & there is a mnemonic marker, exactly as on Windows.
+  it('escapes & as && on linux too, where the tray menu also reads & as a mnemonic', () => {
+    const { template } = build(ampersands, 'linux');
+    expect(template.map((item) => item.label)).toEqual(['R&&D bot', 'A&&B', 'Tom && Jerry']);
+  });
+});
