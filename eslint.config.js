@@ -13,7 +13,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', '*.ts', 'bench/*.js', 'scripts/*.mjs', '.ci/*.mjs'],
+          allowDefaultProject: ['*.ts'],
         },
         tsconfigRootDir: import.meta.dirname,
       },
@@ -40,9 +40,14 @@ export default tseslint.config(
     },
   },
   {
+    // Plain JS (configs, scripts, bench, CI helpers) is checked by @ts-check where it matters; linted
+    // without type information, so it needs no TypeScript project.
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: { ...globals.node } },
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: false, project: false },
+    },
   },
   {
     // The core runs without Electron (ferry serve, tests); the window only talks to the admin contract.
@@ -93,10 +98,5 @@ export default tseslint.config(
         },
       ],
     },
-  },
-  {
-    // The Vite configs: plain JS checked by @ts-check; no project needed (the default one is full).
-    files: ['renderer/vite.config.js', 'electron/vite.preload.config.js'],
-    languageOptions: { parserOptions: { projectService: false, project: false } },
   },
 );

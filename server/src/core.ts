@@ -57,9 +57,10 @@ export interface CoreOptions {
   /**
    * How to run the built-in demo server (a Node script) when there is no config. Default: this process's
    * Node. Electron passes its own binary with ELECTRON_RUN_AS_NODE while that fuse is on, a system `node`
-   * otherwise, or `false` when there is none: Ferry then starts with no servers.
+   * with the self-contained `script` (server/dist/demo-standalone/server.mjs) otherwise, or `false` when
+   * there is no `node`: Ferry then starts with no servers.
    */
-  demoRuntime?: { command: string; env?: Record<string, string> } | false;
+  demoRuntime?: { command: string; env?: Record<string, string>; script?: string } | false;
 }
 
 export interface CoreDeps {
@@ -96,9 +97,9 @@ export function demoServerPath(): string {
 
 function demoConfig(runtime: CoreOptions['demoRuntime']): FerryConfig {
   if (runtime === false) return configSchema.parse({});
-  const { command, env } = runtime ?? { command: process.execPath };
+  const { command, env, script } = runtime ?? { command: process.execPath };
   return configSchema.parse({
-    mcpServers: { demo: { command, args: [demoServerPath()], ...(env ? { env } : {}) } },
+    mcpServers: { demo: { command, args: [script ?? demoServerPath()], ...(env ? { env } : {}) } },
   });
 }
 

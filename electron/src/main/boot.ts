@@ -106,7 +106,17 @@ export async function boot(
 function demoRuntime(packaged: boolean, options: BootOptions): CoreOptions['demoRuntime'] {
   if (!packaged) return { command: process.execPath, env: { ELECTRON_RUN_AS_NODE: '1' } };
   const node = findOnPath(options.platform === 'win32' ? 'node.exe' : 'node', options.env.PATH ?? '');
-  return node ? { command: node } : false;
+  return node ? { command: node, script: unpacked(standaloneDemoPath()) } : false;
+}
+
+/** The demo bundle that needs no node_modules (server/vite.demo.config.js). */
+export function standaloneDemoPath(): string {
+  return fileURLToPath(new URL('../../../server/dist/demo-standalone/server.mjs', import.meta.url));
+}
+
+/** A file electron-builder unpacked (asarUnpack) lives beside the archive: only Electron can read inside it. */
+export function unpacked(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2');
 }
 
 function loginItem(host: ElectronHost, options: BootOptions): LoginItem {
