@@ -46,6 +46,9 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
     await writeConfig(dirs, echoConfig());
     const { fake, desktop, quit } = await launch(dirs, { argv: ['--hidden'] });
     expect(fake.windows).toHaveLength(0);
+    // The admin surface is IPC only: the public listener (OAuth + MCP) is the one socket Ferry opens.
+    const listeners = desktop.core.events.since(0).filter((event) => event.type === 'listener.ready');
+    expect(listeners.map((event) => event.type === 'listener.ready' && event.surface)).toEqual(['public']);
     await desktop.core.whenSettled();
     await eventually(() => fake.tray.toolTip.includes('1 server ready'), 'the server to show as ready');
     expect(fake.tray.toolTip).toContain('not exposed');

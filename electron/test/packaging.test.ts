@@ -164,6 +164,8 @@ describe('packaged app (linux x64, --dir, stub Electron)', () => {
       unknown
     >;
     expect(manifest.main).toBe('electron/dist/main/index.js');
+    // The main process reaches the core through this subpath import.
+    expect(manifest.imports).toEqual({ '#core': './server/dist/index.js' });
     expect(manifest.type).toBe('module');
     expect(manifest.desktopName).toBe('ferry.desktop');
     expect(manifest).not.toHaveProperty('devDependencies');

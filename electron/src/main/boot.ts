@@ -95,6 +95,8 @@ export async function boot(
     options.argv.includes(HIDDEN_ARG) ||
     (options.platform === 'darwin' && host.app.getLoginItemSettings().wasOpenedAtLogin === true);
   if (!launchedHidden) window.show(desktop.phase === 'failed' ? 'logs' : 'status');
+  // A login launch lives in the menu bar only; the dock icon comes with the window.
+  else if (options.platform === 'darwin') host.app.dock?.hide();
   return desktop;
 }
 
