@@ -148,7 +148,13 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
       const { fake, desktop, quit } = await launch(other, { core: { port } });
       expect(desktop.phase).toBe('failed');
       expect(path.basename(fake.tray.image)).toBe('error.png');
-      expect(fake.tray.toolTip).toMatch(/could not start: .*(EADDRINUSE|in use)/);
+      expect(fake.tray.toolTip).toMatch(/could not start: port \d+ is already in use/);
+      // What had started before the listener failed (the server's child) is stopped, not left running.
+      await desktop.core.whenSettled();
+      const running = desktop.core.admin
+        .servers()
+        .filter((server) => server.state === 'ready' || (server.pid !== undefined && alive(server.pid)));
+      expect(running).toEqual([]);
       expect(fake.menu.find('Expose to Claude').enabled).toBe(false);
       expect(fake.window?.loadedUrl).toBe('ferry://app/index.html#/logs');
       await quit();

@@ -86,8 +86,10 @@ export class Desktop {
       this.#phase = 'running';
     } catch (error) {
       this.#phase = 'failed';
-      this.#startError = describe(error);
-      this.core.events.log('error', 'ferry', `Ferry could not start: ${this.#startError}`);
+      this.#startError = startFailure(error);
+      this.core.events.log('error', 'ferry', `Ferry could not start: ${describe(error)}`);
+      // Whatever did start (children, a tunnel) must not run on unseen behind a failed app.
+      await this.core.stop().catch(() => undefined);
     }
     this.changed(true);
   }
@@ -228,6 +230,16 @@ function verb(action: TrayAction): string {
     case 'quit':
       return 'quit';
   }
+}
+
+/** A start failure in words a user can act on; the full message goes to the log. */
+function startFailure(error: unknown): string {
+  const { code, port } = error as NodeJS.ErrnoException & { port?: number };
+  const which = port === undefined ? 'its port' : `port ${port}`;
+  if (code === 'EADDRINUSE')
+    return `${which} is already in use (is \`ferry serve\` running?); free it or change ferry.port, then reopen Ferry`;
+  if (code === 'EACCES') return `not allowed to listen on ${which}; choose a port above 1024 (ferry.port)`;
+  return describe(error);
 }
 
 export function describe(error: unknown): string {

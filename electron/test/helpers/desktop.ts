@@ -113,6 +113,8 @@ export async function eventually<T>(
 }
 
 export function alive(pid: number): boolean {
+  // kill(0 or a negative pid) addresses process groups, which would answer for unrelated processes.
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
