@@ -1,28 +1,17 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MemorySecretStore, type CoreOptions } from '#core';
 import { boot } from '../../src/main/boot.js';
 import type { Desktop } from '../../src/main/desktop.js';
 import { registrations } from '../../src/main/registrations.js';
+import { FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
 import type { TrayView } from '../../src/main/tray/model.js';
 import { trayView } from '../../src/main/tray/model.js';
 import { FakeElectron } from '../fakeElectron.js';
 
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-export const fixture = (name: string) => path.join(repoRoot, 'server/test/fixtures', name);
-export const FAKE_CLOUDFLARED = fixture('fake-cloudflared/cloudflared');
-
-/** Short tunnel timings so a test takes seconds. */
-export const FAST_TUNNEL = {
-  initialBackoffMs: 200,
-  maxBackoffMs: 1000,
-  pollMs: 250,
-  stuckAfterMs: 1500,
-  connectTimeoutMs: 10_000,
-  killGraceMs: 1000,
-};
+export { fixture, repoRoot } from '../../../server/test/helpers/fixtures.js';
+export { FAKE_CLOUDFLARED, FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
 
 export interface TestDirs {
   root: string;
