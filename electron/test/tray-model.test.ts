@@ -460,7 +460,7 @@ describe('trayView menu', () => {
 
   it('opens the window on status and logs', () => {
     const menu = trayView(input()).menu;
-    expect(findAction(menu, 'Open Ferry').action).toEqual({ type: 'open', route: 'status' });
+    expect(findAction(menu, 'Open Ferry').action).toEqual({ type: 'open' });
     expect(findAction(menu, 'Open logs').action).toEqual({ type: 'open', route: 'logs' });
   });
 
@@ -519,7 +519,7 @@ describe('menuTemplate', () => {
 
   it('makes an action enabled by default and passes enabled: false through', () => {
     const { template } = build([
-      { kind: 'action', label: 'Open Ferry', action: { type: 'open', route: 'status' } },
+      { kind: 'action', label: 'Open Ferry', action: { type: 'open' } },
       { kind: 'action', label: 'Expose to Claude', action: { type: 'expose' }, enabled: false },
     ]);
     expect(template[0]).toMatchObject({ label: 'Open Ferry', enabled: true });

@@ -82,6 +82,17 @@ describe('WindowController.show', () => {
     expect(window.visible).toBe(true);
   });
 
+  it('keeps the screen the window shows when shown again without a route (Open Ferry, tray click)', async () => {
+    const windows = controller();
+    windows.show('servers');
+    const window = onlyWindow();
+    await new Promise<void>((resolve) => window.once('ready-to-show', () => resolve()));
+    windows.show();
+    expect(window.loadedUrl).toBe('ferry://app/index.html#/servers');
+    expect(window.webContents.sent).toEqual([]);
+    expect(fake.windows).toHaveLength(1);
+  });
+
   it('holds a screen asked for while the page loads until it can hear it', async () => {
     const windows = controller();
     windows.show();

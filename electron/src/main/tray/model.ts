@@ -25,7 +25,8 @@ export type TrayAction =
   | { type: 'approve'; id: string }
   | { type: 'deny'; id: string }
   | { type: 'restart'; server: string }
-  | { type: 'open'; route: WindowRoute }
+  /** Without a route the window keeps the screen it shows (a new window starts on Status). */
+  | { type: 'open'; route?: WindowRoute }
   | { type: 'set-open-at-login'; enabled: boolean }
   | { type: 'quit' };
 
@@ -168,7 +169,7 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
   );
   menu.push(
     { kind: 'separator' },
-    { kind: 'action', label: 'Open Ferry', action: { type: 'open', route: 'status' } },
+    { kind: 'action', label: 'Open Ferry', action: { type: 'open' } },
     { kind: 'action', label: 'Open logs', action: { type: 'open', route: 'logs' } },
   );
   if (input.loginItemSupported) {

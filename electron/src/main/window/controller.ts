@@ -43,12 +43,12 @@ export class WindowController {
     };
   }
 
-  /** Shows the window (creating it if needed) on `route`. */
-  show(route: WindowRoute = 'status'): void {
+  /** Shows the window (creating it on Status if needed), on `route` when one is given. */
+  show(route?: WindowRoute): void {
     const existing = this.#window;
     if (existing && !existing.isDestroyed()) {
-      if (this.#ready) push(existing.webContents, 'window:navigate', route);
-      else this.#pendingRoute = route;
+      if (route && this.#ready) push(existing.webContents, 'window:navigate', route);
+      else if (route) this.#pendingRoute = route;
       if (existing.isMinimized()) existing.restore();
       existing.show();
       existing.focus();
@@ -82,7 +82,7 @@ export class WindowController {
       if (this.options.platform === 'darwin') this.host.app.dock?.hide();
     });
     if (this.options.platform === 'darwin') void this.host.app.dock?.show();
-    void window.loadURL(`${APP_ORIGIN}/index.html#/${route}`);
+    void window.loadURL(`${APP_ORIGIN}/index.html#/${route ?? 'status'}`);
   }
 
   /** Whether IPC from this page may be answered: only Ferry's own window qualifies. */
