@@ -54,6 +54,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     }
     if (req.method === 'GET' && url.pathname === '/api/events')
       return streamEvents(req, res, options.bus, url);
+    if (!url.pathname.startsWith('/api/')) throw new AdminError('not_found', `nothing at ${url.pathname}`);
     const method = req.method ?? 'GET';
     let body: unknown;
     if (BODY_METHODS.has(method)) {

@@ -69,6 +69,9 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
   ];
 
   return async (method, path, body) => {
+    // Only a path: `//host/x` would otherwise be read as an authority.
+    if (!path.startsWith('/') || path.startsWith('//'))
+      throw new AdminError('not_found', `no admin route ${method} ${path}`);
     const url = new URL(path, 'admin://ferry/');
     let known = false;
     for (const [routeMethod, pattern, handler] of routes) {
