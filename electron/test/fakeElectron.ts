@@ -267,8 +267,14 @@ export class FakeApp extends EventEmitter implements AppLike {
     this.badge = count;
     return true;
   }
-  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin?: boolean } {
-    return { openAtLogin: this.loginItem.openAtLogin ?? false };
+  /** Like Windows: an entry counts only when asked for with the arguments it was registered with. */
+  getLoginItemSettings(options: { args?: string[] } = {}): {
+    openAtLogin: boolean;
+    wasOpenedAtLogin?: boolean;
+  } {
+    const registered = (this.loginItem.args ?? []).join('\0');
+    const asked = (options.args ?? []).join('\0');
+    return { openAtLogin: (this.loginItem.openAtLogin ?? false) && registered === asked };
   }
   setLoginItemSettings(settings: Settings): void {
     this.loginItem = settings;

@@ -89,7 +89,7 @@ export interface AppLike {
   getPath(name: 'userData' | 'logs' | 'exe'): string;
   getVersion(): string;
   setBadgeCount(count?: number): boolean;
-  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin?: boolean };
+  getLoginItemSettings(options?: { args?: string[] }): { openAtLogin: boolean; wasOpenedAtLogin?: boolean };
   setLoginItemSettings(settings: Settings): void;
   setAppUserModelId(id: string): void;
   readonly dock: { show(): Promise<void>; hide(): void } | undefined;

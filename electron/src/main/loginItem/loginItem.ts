@@ -19,7 +19,8 @@ export function systemLoginItem(
 ): LoginItem {
   return {
     supported: true,
-    isEnabled: () => Promise.resolve(app.getLoginItemSettings().openAtLogin),
+    // Windows matches the registered entry by its arguments too: ask with the ones it was set with.
+    isEnabled: () => Promise.resolve(app.getLoginItemSettings({ args: [HIDDEN_ARG] }).openAtLogin),
     setEnabled: (enabled) => {
       app.setLoginItemSettings({ openAtLogin: enabled, args: [HIDDEN_ARG] });
       return Promise.resolve();
