@@ -17,6 +17,9 @@ function announce(publicUrl: string): void {
   console.log('');
 }
 
+/** A second SIGINT/SIGTERM sooner than this after the first is the same request, delivered twice. */
+const REPEAT_IS_ECHO_MS = 1000;
+
 /** `ferry serve`: the core in the foreground, events rendered to the terminal, clean exit on SIGINT/SIGTERM. */
 export async function serve(args: ServeArgs): Promise<number> {
   const core = createCore({
@@ -79,13 +82,16 @@ export async function serve(args: ServeArgs): Promise<number> {
   console.log('');
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | undefined;
     const shutdown = (signal: NodeJS.Signals) => {
-      if (stopping) {
+      if (stoppingSince !== undefined) {
+        // Wrappers (npm start, timeout, a terminal's process group) often deliver one stop request
+        // twice within moments; only a deliberate second request skips waiting for the servers.
+        if (Date.now() - stoppingSince < REPEAT_IS_ECHO_MS) return;
         console.error(red(`${signal} again: exiting without waiting for servers to stop`));
         process.exit(130);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       prompter.close();
       console.log(dim(`${signal}: stopping servers…`));
       core.stop().then(

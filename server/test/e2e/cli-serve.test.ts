@@ -42,6 +42,23 @@ describe('ferry serve (the real CLI process)', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it('treats a stop signal delivered twice at once (npm, timeout, process groups) as one, and stops cleanly', async () => {
+    const ferry = await startServeProcess({ mcpServers: { echo: echoServer() } });
+    const status = (await (
+      await fetch(`${ferry.runtime.adminUrl}/api/status`, {
+        headers: { authorization: `Bearer ${ferry.runtime.adminToken}` },
+      })
+    ).json()) as { servers: { pid: number }[] };
+    const childPid = status.servers[0]?.pid as number;
+    const exited = new Promise<number | null>((resolve) => ferry.child.once('exit', resolve));
+    ferry.child.kill('SIGTERM');
+    ferry.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(ferry.output()).not.toContain('again: exiting without waiting');
+    expect(isAlive(childPid)).toBe(false);
+    await rm(ferry.dataDir, { recursive: true, force: true });
+  });
+
   it('runs the built-in demo server when there is no config', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
     // No --config: the default path inside the data dir does not exist, so Ferry serves its demo.
