@@ -28,8 +28,10 @@ function electronBinary() {
 /** @param {string} command @param {string[]} commandArgs */
 function run(command, commandArgs) {
   const child = spawn(command, commandArgs, { cwd: root, stdio: 'inherit' });
-  // Ctrl+C reaches the child through the terminal; a plain `kill` of this process must reach it too.
-  for (const signal of /** @type {const} */ (['SIGTERM', 'SIGHUP']))
+  // A stop request for this wrapper is one for Ferry: forwarded, and the wrapper exits only with the child.
+  // When the signal also reaches the child directly (Ctrl+C hits the whole process group), Ferry takes
+  // the two as one request.
+  for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
     process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
