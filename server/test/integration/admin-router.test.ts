@@ -1,38 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminRouter, type AdminDispatch } from '../../src/admin/router.js';
-import { createCore, type Core } from '../../src/core.js';
-import { EventBus } from '../../src/events/bus.js';
-import { MemorySecretStore } from '../../src/secrets/memory.js';
+import type { Core } from '../../src/core.js';
+import { startFerry, type TestFerry } from '../helpers/ferry.js';
 
 /** The transport-free admin router both surfaces dispatch through (HTTP listener, Electron IPC). */
-let dataDir: string;
+let ferry: TestFerry;
 let core: Core;
 let dispatch: AdminDispatch;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-router-'));
-  core = createCore(
-    {
-      dataDir,
-      port: 0,
-      adminPort: false,
-      writeRuntimeFile: false,
-      tunnel: 'off',
-      auth: false,
-      demoRuntime: false,
-    },
-    { bus: new EventBus(), secrets: new MemorySecretStore() },
-  );
-  await core.start();
+  ferry = await startFerry({}, { noConfig: true, coreOptions: { demoRuntime: false } });
+  core = ferry.core;
   dispatch = createAdminRouter(core.admin);
 });
-afterAll(async () => {
-  await core.stop();
-  await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => ferry.stop());
 
 const failure = (promise: Promise<unknown>) =>
   promise.then(
