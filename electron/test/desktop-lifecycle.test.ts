@@ -138,9 +138,10 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
     expect(fake.schemes.map((scheme) => scheme.scheme)).toEqual(['ferry']);
   });
 
-  it('shows a start failure in the tray and opens the logs instead of dying', async () => {
+  it('shows a start failure in the tray, opens the logs, and starts when tried again', async () => {
     await writeConfig(dirs, echoConfig());
     const blocker = await launch(dirs, { argv: ['--hidden'] });
+    let blocking = true;
     const port = Number(new URL(blocker.desktop.core.admin.status().localUrl).port);
     const other = await testDirs();
     try {
@@ -157,9 +158,25 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
       expect(running).toEqual([]);
       expect(fake.menu.find('Expose to Claude').enabled).toBe(false);
       expect(fake.window?.loadedUrl).toBe('ferry://app/index.html#/logs');
+
+      // The user frees the port and tries again from the tray.
+      await blocker.quit();
+      blocking = false;
+      fake.menu.click('Try again');
+      await eventually(() => desktop.phase === 'running', 'the second start');
+      await desktop.core.whenSettled();
+      expect(desktop.core.admin.servers()).toEqual([
+        expect.objectContaining({ name: 'echo', state: 'ready' }),
+      ]);
+      await eventually(
+        () => path.basename(fake.tray.image) === 'off.png',
+        'the tray to leave the error state',
+      );
+      expect(fake.menu.find('Expose to Claude').enabled).toBe(true);
+      expect(fake.menu.labels()).not.toContain('Try again');
       await quit();
     } finally {
-      await blocker.quit();
+      if (blocking) await blocker.quit();
       await removeDirs(other);
     }
   });

@@ -80,6 +80,9 @@ export class Desktop {
 
   /** Starts the core; a failure is shown in the tray (and the window), not thrown. */
   async start(): Promise<void> {
+    this.#phase = 'starting';
+    this.#startError = undefined;
+    this.changed(true);
     this.#openAtLogin = await this.loginItem.isEnabled().catch(() => false);
     try {
       await this.core.start();
@@ -189,6 +192,9 @@ export class Desktop {
           this.#openAtLogin = await this.loginItem.isEnabled();
           this.changed(true);
           break;
+        case 'retry':
+          if (this.#phase === 'failed') await this.start();
+          break;
         case 'quit':
           this.host.app.quit();
           break;
@@ -227,6 +233,8 @@ function verb(action: TrayAction): string {
       return 'open the window';
     case 'set-open-at-login':
       return action.enabled ? 'start at login' : 'stop starting at login';
+    case 'retry':
+      return 'start';
     case 'quit':
       return 'quit';
   }

@@ -92,6 +92,8 @@ export class Hub {
   readonly #bus: EventBus;
   readonly #options: HubOptions;
   readonly #entries = new Map<string, ServerEntry>();
+  /** Set by stop(): the entries stay for status views, and the next config starts every server afresh. */
+  #stopped = false;
   readonly #sessions = new Map<string, HubSession>();
   readonly #inflight = new Map<Upstream, Map<number, Inflight>>();
   #inflightSeq = 0;
@@ -127,6 +129,10 @@ export class Hub {
 
   /** Brings the running servers in line with a config: starts, stops and restarts only what changed. */
   async applyConfig(config: FerryConfig): Promise<void> {
+    if (this.#stopped) {
+      this.#stopped = false;
+      this.#entries.clear();
+    }
     const wanted = new Map(Object.entries(config.mcpServers));
     const work: Promise<void>[] = [];
     for (const name of this.#entries.keys()) {
@@ -493,6 +499,7 @@ export class Hub {
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
     await Promise.allSettled(
       [...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')),
     );

@@ -28,6 +28,8 @@ export type TrayAction =
   /** Without a route the window keeps the screen it shows (a new window starts on Status). */
   | { type: 'open'; route?: WindowRoute }
   | { type: 'set-open-at-login'; enabled: boolean }
+  /** After a failed start: start the core again (the user freed the port, fixed the config). */
+  | { type: 'retry' }
   | { type: 'quit' };
 
 /** A menu as plain data, so it can be tested and rendered without Electron. */
@@ -130,6 +132,7 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
   const running = input.phase === 'running';
   const exposed = EXPOSED.has(input.tunnel.state);
   const menu: MenuEntry[] = [{ kind: 'label', label: clip(headline(input, state), LABEL_LIMIT) }];
+  if (input.phase === 'failed') menu.push({ kind: 'action', label: 'Try again', action: { type: 'retry' } });
   menu.push(
     exposed
       ? { kind: 'action', label: 'Stop exposing', action: { type: 'stop' }, enabled: running }
