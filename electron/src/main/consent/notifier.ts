@@ -11,7 +11,9 @@ export interface ConsentActions {
 /**
  * One native notification per connection request: who asks, where the browser goes back to, and the match
  * code the waiting page shows. Approve / Deny buttons where the platform has notification actions (macOS);
- * elsewhere a click opens the Consents screen. Resolved requests take their notification away.
+ * elsewhere a click opens the Consents screen. (Windows toast buttons report back only through a URL
+ * scheme registered for the app, which any web page could open as well: nothing may approve that way.)
+ * Resolved requests take their notification away.
  */
 export class ConsentNotifier {
   readonly #shown = new Map<string, NotificationLike>();
