@@ -1,3 +1,5 @@
+import { fileErrorFix } from '../util/fileErrorFix.js';
+
 export type ConfigErrorCode =
   /** The file does not exist where it is required to (import source). Ferry's own config may be missing. */
   | 'config_not_found'
@@ -56,18 +58,7 @@ export function isConfigError(error: unknown, code?: ConfigErrorCode): error is 
 
 /** Turns an fs error into a ConfigError that says what went wrong with which file and what to try. */
 export function configIoError(file: string, action: 'read' | 'write', error: unknown): ConfigError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const detail = error instanceof Error ? error.message : String(error);
-  const fix =
-    code === 'EACCES' || code === 'EPERM'
-      ? `give your user ${action} permission on ${file} and its directory`
-      : code === 'EISDIR'
-        ? `${file} is a directory; move it away so Ferry can use that path for its config file`
-        : code === 'ENOSPC' || code === 'EDQUOT'
-          ? 'free some disk space'
-          : code === 'EROFS'
-            ? 'the file system is read-only; point Ferry at a writable data directory'
-            : `check that ${file} and its directory are accessible`;
+  const { detail, fix } = fileErrorFix(file, action, error, 'use that path for its config file');
   return new ConfigError('config_io', file, `${file}: cannot ${action} the file (${detail}). Fix: ${fix}.`, {
     cause: error,
   });

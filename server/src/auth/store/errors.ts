@@ -1,3 +1,5 @@
+import { fileErrorFix } from '../../util/fileErrorFix.js';
+
 export type AuthStoreErrorCode =
   /** The state file is not valid JSON or not the `{"version": 1, "models": {...}}` layout. */
   | 'auth_state_corrupt'
@@ -30,18 +32,7 @@ export function isAuthStoreError(error: unknown, code?: AuthStoreErrorCode): err
 
 /** Turns an fs error into an AuthStoreError that says what went wrong with which file and what to try. */
 export function authStateIoError(file: string, action: 'read' | 'write', error: unknown): AuthStoreError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const detail = error instanceof Error ? error.message : String(error);
-  const fix =
-    code === 'EACCES' || code === 'EPERM'
-      ? `give your user ${action} permission on ${file} and its directory`
-      : code === 'EISDIR'
-        ? `${file} is a directory; move it away so Ferry can keep its OAuth state there`
-        : code === 'ENOSPC' || code === 'EDQUOT'
-          ? 'free some disk space'
-          : code === 'EROFS'
-            ? 'the file system is read-only; point Ferry at a writable data directory'
-            : `check that ${file} and its directory are accessible`;
+  const { detail, fix } = fileErrorFix(file, action, error, 'keep its OAuth state there');
   return new AuthStoreError(
     'auth_state_io',
     file,
