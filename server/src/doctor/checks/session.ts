@@ -512,21 +512,13 @@ export const keepalive: CheckSpec = {
     const streamed = /text\/event-stream/i.test(exchange.headers.get('content-type') ?? '');
     const silent = `${choice.name} took ${Math.round(took)} ms and sent nothing before its answer`;
     if (!streamed || exchange.chunks.length === 0) {
-      return took < KEEPALIVE_DUE_MS
-        ? problem(
-            'warn',
-            undefined,
-            `${silent} (plain JSON); keep-alives are due every ~15 s, so this proves nothing`,
-            'Name a call that takes longer than 15 s to check keep-alives.',
-            exchange.evidence,
-          )
-        : problem(
-            'fail',
-            'sse-buffering',
-            `${silent}: no keep-alive during ${Math.round(took / 1000)} s`,
-            'Stream long calls as SSE on the POST with a keep-alive comment every ~15 s.',
-            exchange.evidence,
-          );
+      return silentCall(
+        silent,
+        took,
+        'Stream long calls as SSE on the POST with a keep-alive comment every ~15 s.',
+        exchange.evidence,
+        ' (plain JSON)',
+      );
     }
     // Which chunk carried the answer: everything before it arrived while the call was still running.
     let text = '';
@@ -551,21 +543,12 @@ export const keepalive: CheckSpec = {
           exchange.evidence,
         );
       }
-      return took < KEEPALIVE_DUE_MS
-        ? problem(
-            'warn',
-            undefined,
-            `${silent}; keep-alives are due every ~15 s, so this proves nothing`,
-            'Name a call that takes longer than 15 s to check keep-alives.',
-            exchange.evidence,
-          )
-        : problem(
-            'fail',
-            'sse-buffering',
-            `${silent}: no keep-alive during ${Math.round(took / 1000)} s`,
-            'Send a keep-alive comment every ~15 s while a call runs.',
-            exchange.evidence,
-          );
+      return silentCall(
+        silent,
+        took,
+        'Send a keep-alive comment every ~15 s while a call runs.',
+        exchange.evidence,
+      );
     }
     const times = [exchange.headersMs, ...exchange.chunks.filter((c) => c.at <= answerAt).map((c) => c.at)];
     let longest = 0;
@@ -593,4 +576,33 @@ export async function closeSession(ctx: DoctorContext): Promise<void> {
   const headers = authorizedHeaders(ctx, true);
   delete headers['content-type'];
   await ctx.probe.send({ method: 'DELETE', url: (ctx.url as URL).href, headers, timeoutMs: 2000 });
+}
+
+/**
+ * A call that sent nothing before its answer: inconclusive when it was too quick for a keep-alive to be
+ * due, a buffering failure when one was.
+ */
+function silentCall(
+  silent: string,
+  took: number,
+  remedy: string,
+  evidence: Exchange['evidence'],
+  /** How the answer came (" (plain JSON)"), named where it explains the inconclusive verdict. */
+  form = '',
+): Outcome {
+  return took < KEEPALIVE_DUE_MS
+    ? problem(
+        'warn',
+        undefined,
+        `${silent}${form}; keep-alives are due every ~15 s, so this proves nothing`,
+        'Name a call that takes longer than 15 s to check keep-alives.',
+        evidence,
+      )
+    : problem(
+        'fail',
+        'sse-buffering',
+        `${silent}: no keep-alive during ${Math.round(took / 1000)} s`,
+        remedy,
+        evidence,
+      );
 }
