@@ -9,13 +9,5 @@ import { register as hardening } from './window/hardening.js';
 
 /** Every domain of the desktop app, in the order they wire up (the tray last: it draws what the rest set up). */
 export function registrations(): Registration[] {
-  return [
-    hardening,
-    protocol,
-    (desktop) => void ipc(desktop),
-    (desktop) => lifecycle(desktop),
-    exposure,
-    (desktop) => void consent(desktop),
-    (desktop) => void tray(desktop),
-  ];
+  return [hardening, protocol, ipc, (desktop) => lifecycle(desktop), exposure, consent, tray];
 }

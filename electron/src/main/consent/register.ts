@@ -1,7 +1,7 @@
 import type { Desktop } from '../desktop.js';
 import { ConsentNotifier } from './notifier.js';
 
-export function register(desktop: Desktop): ConsentNotifier {
+export function register(desktop: Desktop): void {
   const notifier = new ConsentNotifier(desktop.host, desktop.platform, {
     approve: (id) => void desktop.perform({ type: 'approve', id }),
     deny: (id) => void desktop.perform({ type: 'deny', id }),
@@ -16,5 +16,4 @@ export function register(desktop: Desktop): ConsentNotifier {
     for (const stop of stops) stop();
     notifier.dispose();
   });
-  return notifier;
 }

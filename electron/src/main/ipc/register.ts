@@ -24,7 +24,7 @@ function parseWith<T>(schema: z.ZodType<T>, channel: string) {
  * The admin contract over IPC: the same router the headless HTTP listener uses, and the core's event
  * stream pushed to the window. No admin listener is opened in the desktop app.
  */
-export function register(desktop: Desktop): MainIpc {
+export function register(desktop: Desktop): void {
   const { core } = desktop;
   const dispatch = createAdminRouter(core.admin);
   const ipc = new MainIpc(
@@ -83,7 +83,6 @@ export function register(desktop: Desktop): MainIpc {
     subscriptions.clear();
     ipc.dispose();
   });
-  return ipc;
 }
 
 /** Failures as the HTTP listener answers them: admin errors as they are, anything else `internal` (logged). */

@@ -2,22 +2,21 @@ import path from 'node:path';
 import type { Desktop } from '../desktop.js';
 import type { TrayLike } from '../host.js';
 import { menuTemplate } from './menu.js';
-import { trayView, type TrayView } from './model.js';
+import { trayView } from './model.js';
 
 /**
  * The tray icon: drawn from the desktop snapshot, redrawn whenever a state event arrives. The waiting
  * consent count shows as the macOS title, the dock/launcher badge and the Windows taskbar overlay.
  */
-export function register(desktop: Desktop): { readonly view: TrayView } {
+export function register(desktop: Desktop): void {
   const { host, platform } = desktop;
   const iconPath = (name: string) => path.join(desktop.paths.trayIconsDir, `${name}.png`);
-  let view = trayView(desktop.snapshot());
-  const tray: TrayLike = new host.Tray(iconPath(view.icon));
-  let shownIcon = view.icon;
+  let shownIcon = trayView(desktop.snapshot()).icon;
+  const tray: TrayLike = new host.Tray(iconPath(shownIcon));
 
   const draw = () => {
     if (tray.isDestroyed()) return;
-    view = trayView(desktop.snapshot());
+    const view = trayView(desktop.snapshot());
     if (view.icon !== shownIcon) {
       tray.setImage(iconPath(view.icon));
       shownIcon = view.icon;
@@ -47,9 +46,4 @@ export function register(desktop: Desktop): { readonly view: TrayView } {
     stop();
     tray.destroy();
   });
-  return {
-    get view() {
-      return view;
-    },
-  };
 }
