@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { writeFileAtomic } from '#core';
 import { z } from 'zod';
 
@@ -46,8 +47,7 @@ export class SettingsStore {
   /** Changes and saves; writes are queued so the file always ends up holding the last change. */
   update(change: Partial<DesktopSettings>): Promise<void> {
     const next = { ...this.#current, ...change };
-    if (next.exposed === this.#current.exposed && next.tunnelMode === this.#current.tunnelMode)
-      return this.#writing;
+    if (isDeepStrictEqual(next, this.#current)) return this.#writing;
     this.#current = next;
     const text = `${JSON.stringify(next, null, 2)}\n`;
     this.#writing = this.#writing
