@@ -13,7 +13,7 @@ import { pageHeaders, renderMessagePage, renderWaitingPage } from './pages.js';
 import { CLAUDE_CLIENT_METADATA, CLAUDE_CLIENT_METADATA_URL, createCimdFetch } from './policy/cimdFetch.js';
 import { TokenBucket } from './policy/rateLimit.js';
 import { redirectUriProblem, validateRegistrationRedirects } from './policy/redirectUris.js';
-import { normalizeScope } from './policy/scopes.js';
+import { normalizeAuthorizationQuery, normalizeScope } from './policy/scopes.js';
 import { RememberedClients } from './remembered.js';
 import { readBody } from '../http/jsonRpcHttp.js';
 import { withBody } from './replay.js';
@@ -215,12 +215,16 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     return toProvider(withBody(req, form.toString()), res);
   };
 
-  const handleAuthorize = (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  const handleAuthorize = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     // Claude sends "claudeai", " offline_access" or "read write": normalize, never invalid_scope.
-    url.searchParams.set(
-      'scope',
-      normalizeScope(url.searchParams.get('scope'), SUPPORTED_SCOPES, DEFAULT_SCOPE),
-    );
+    if (req.method === 'POST') {
+      const raw = await readOAuthBody(req, res);
+      if (!raw) return;
+      const form = new URLSearchParams(raw.toString('utf8'));
+      normalizeAuthorizationQuery(form, SUPPORTED_SCOPES, MCP_SCOPE);
+      return toProvider(withBody(req, form.toString()), res);
+    }
+    normalizeAuthorizationQuery(url.searchParams, SUPPORTED_SCOPES, MCP_SCOPE);
     req.url = `${url.pathname}?${url.searchParams.toString()}`;
     return toProvider(req, res);
   };

@@ -21,6 +21,8 @@ export interface FlowQuery {
   challenge?: string;
   /** Extra or overriding query parameters (undefined removes one). */
   extra?: Record<string, string | undefined>;
+  /** Parameters added once more after the others (a repeated `scope`, say). */
+  append?: [name: string, value: string][];
 }
 
 export interface BrowserResult {
@@ -100,6 +102,7 @@ export class OAuthHarness {
     };
     const search = new URLSearchParams();
     for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
+    for (const [key, value] of query.append ?? []) search.append(key, value);
     return `/authorize?${search.toString()}`;
   }
 

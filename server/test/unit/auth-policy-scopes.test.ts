@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeScope, normalizeScopeParam } from '../../src/auth/policy/scopes.js';
+import {
+  normalizeAuthorizationQuery,
+  normalizeScope,
+  normalizeScopeParam,
+} from '../../src/auth/policy/scopes.js';
 
 const SUPPORTED = ['mcp', 'offline_access'] as const;
 const FALLBACK = 'mcp';
@@ -144,5 +148,33 @@ describe('normalizeScopeParam', () => {
     const body: Record<string, unknown> = { scope: 7 };
     expect(normalizeScopeParam(body, SUPPORTED, FALLBACK)).toBe('mcp');
     expect(body.scope).toBe('mcp');
+  });
+});
+
+describe('normalizeAuthorizationQuery', () => {
+  const normalized = (query: string) => {
+    const params = new URLSearchParams(query);
+    normalizeAuthorizationQuery(params, ['mcp', 'offline_access'], 'mcp');
+    return { scope: params.getAll('scope'), prompt: params.getAll('prompt') };
+  };
+
+  it.each([
+    ['scope=%20offline_access', 'mcp offline_access'],
+    ['scope=offline_access', 'mcp offline_access'],
+    ['scope=claudeai', 'mcp'],
+    ['', 'mcp'],
+    ['scope=offline_access%20mcp', 'offline_access mcp'],
+    ['scope=claudeai&scope=offline_access', 'mcp offline_access'],
+  ])('always asks for the resource scope: %s -> %s', (query, scope) => {
+    expect(normalized(query).scope).toEqual([scope]);
+  });
+
+  it.each([
+    ['', 'consent'],
+    ['prompt=consent', 'consent'],
+    ['prompt=login', 'login consent'],
+    ['prompt=none', 'none'],
+  ])('adds consent to the prompt unless it is none: "%s" -> "%s"', (query, prompt) => {
+    expect(normalized(query).prompt).toEqual([prompt]);
   });
 });

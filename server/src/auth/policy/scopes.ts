@@ -53,3 +53,26 @@ export function normalizeScopeParam(
   else params.scope = scope;
   return scope === '' ? undefined : scope;
 }
+
+/**
+ * Rewrites an `/authorize` query so every scope variant a client is known to send ends in a code:
+ * - every `scope` parameter is merged and normalized; Ferry's resource scope is always requested, because
+ *   a grant without it is no access at all (a bare `offline_access` used to end in `access_denied`);
+ * - `consent` is added to `prompt`: oidc-provider drops `offline_access` unless the prompt asks for
+ *   consent, and Ferry asks the user (or finds their remembered decision) on every authorization anyway,
+ *   so an existing browser session never skips that decision. `prompt=none` is left alone: the client
+ *   asked not to be prompted and gets the spec's `consent_required`.
+ */
+export function normalizeAuthorizationQuery(
+  params: URLSearchParams,
+  supported: readonly string[],
+  required: string,
+): void {
+  const scope = normalizeScope(params.getAll('scope'), supported, required);
+  params.set('scope', scope.split(' ').includes(required) ? scope : `${required} ${scope}`);
+  const prompts = new Set((params.get('prompt') ?? '').split(' ').filter(Boolean));
+  if (!prompts.has('none')) {
+    prompts.add('consent');
+    params.set('prompt', [...prompts].join(' '));
+  }
+}
