@@ -5,6 +5,7 @@ import type {
   DoctorReport,
   LogEvent,
   PendingConsent,
+  RememberedApproval,
   ServerInput,
   ServerOptionsInput,
   ServerSpecPatch,
@@ -75,6 +76,14 @@ export class AdminClient {
 
   revokeClient(clientId: string): Promise<{ revokedGrants: number; closedSessions: number }> {
     return this.transport.request('DELETE', `/clients/${seg(clientId)}`);
+  }
+
+  rememberedApprovals(): Promise<RememberedApproval[]> {
+    return this.transport.request('GET', '/remembered');
+  }
+
+  forgetRememberedApproval(id: string): Promise<{ forgotten: true }> {
+    return this.transport.request('DELETE', `/remembered/${seg(id)}`);
   }
 
   calls(limit = 500): Promise<Stamped<CallEndEvent>[]> {

@@ -12,6 +12,7 @@ export type {
 } from '../../../server/src/config/save.js';
 export type { ServerStatus } from '../../../server/src/hub/hub.js';
 export type { ClientSummary, GrantSummary } from '../../../server/src/auth/store/types.js';
+export type { RememberedApproval } from '../../../server/src/auth/rememberedApprovals.js';
 export type {
   CallEndEvent,
   CallOutcome,

@@ -11,6 +11,7 @@ import type { ConnectionTimeline, TimelineSnapshot } from '../doctor/timeline.js
 import type { TunnelManager } from '../tunnel/manager.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import { ConsentError } from '../auth/consent.js';
+import type { RememberedApproval } from '../auth/rememberedApprovals.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
@@ -258,6 +259,18 @@ export class AdminApi {
 
   clients(): ClientSummary[] {
     return this.#auth().listClients();
+  }
+
+  /** Approvals remembered by "Approve and remember", each bound to one browser, client, redirect URI and resource. */
+  rememberedApprovals(): RememberedApproval[] {
+    return this.#auth().listRemembered();
+  }
+
+  async forgetRememberedApproval(id: string): Promise<{ forgotten: true }> {
+    if (!(await this.#auth().forgetRemembered(id))) {
+      throw new AdminError('not_found', `no remembered approval ${id}`);
+    }
+    return { forgotten: true };
   }
 
   /** Revokes everything of a client at once: grants, refresh tokens, remembered consent, open sessions. */

@@ -59,6 +59,8 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['POST', /^\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(name(m))],
     ['GET', /^\/clients$/, () => api.clients()],
     ['DELETE', /^\/clients\/([^/]+)$/, (m) => api.revokeClient(name(m))],
+    ['GET', /^\/remembered$/, () => api.rememberedApprovals()],
+    ['DELETE', /^\/remembered\/([^/]+)$/, (m) => api.forgetRememberedApproval(name(m))],
     ['POST', /^\/doctor$/, (_m, body) => api.doctor(parse(doctorBody, body))],
     ['GET', /^\/timeline$/, () => api.timeline() ?? null],
     ['POST', /^\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],

@@ -7,14 +7,21 @@ import type { SecretStore } from '../secrets/types.js';
 import type * as ProviderModuleNs from './provider.js';
 import { BearerVerifier, type BearerClaims } from './bearer.js';
 import { sendBearerChallenge } from './challenge.js';
-import { ConsentManager } from './consent.js';
+import { ConsentError, ConsentManager } from './consent.js';
 import { loadOrCreateKeys, type AuthKeys } from './keys.js';
 import { pageHeaders, renderMessagePage, renderWaitingPage } from './pages.js';
 import { CLAUDE_CLIENT_METADATA, CLAUDE_CLIENT_METADATA_URL, createCimdFetch } from './policy/cimdFetch.js';
 import { TokenBucket } from './policy/rateLimit.js';
+import { MetadataFetchLimit } from './policy/metadataFetchLimit.js';
 import { redirectUriProblem, validateRegistrationRedirects } from './policy/redirectUris.js';
 import { normalizeAuthorizationQuery, normalizeScope } from './policy/scopes.js';
-import { RememberedClients } from './remembered.js';
+import {
+  browserCookie,
+  browserSecretFrom,
+  REMEMBERED_LIMITS,
+  RememberedApprovals,
+  type RememberedApproval,
+} from './rememberedApprovals.js';
 import { readBody } from '../http/jsonRpcHttp.js';
 import { withBody } from './replay.js';
 import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
@@ -45,8 +52,12 @@ export interface Auth {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Authorized clients with a name a person recognises (metadata-document clients have no stored name). */
   listClients(): ClientSummary[];
-  /** Forgets that the user chose to remember this client (part of revoking it). */
+  /** Forgets every remembered approval of this client (part of revoking it). */
   forgetClient(clientId: string): Promise<void>;
+  /** Approvals the user chose to remember, each bound to one browser, client, redirect URI and resource. */
+  listRemembered(): RememberedApproval[];
+  /** Forgets one remembered approval: the next request asks the user again. False when unknown. */
+  forgetRemembered(id: string): Promise<boolean>;
   /** Checks the bearer token of an MCP request for `resource`; answers 401 itself when it fails. */
   authorize(
     req: IncomingMessage,
@@ -69,11 +80,19 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   const { bus } = options;
   const keys: AuthKeys = await loadOrCreateKeys(await options.secrets());
   const store = await AuthStore.open(path.join(options.dataDir, 'oauth-state.json'));
-  const remembered = await RememberedClients.open(path.join(options.dataDir, 'remembered-clients.json'));
+  const { approvals: remembered, legacyCleared } = await RememberedApprovals.open(options.dataDir);
+  if (legacyCleared) {
+    bus.log(
+      'warn',
+      'auth',
+      'remembered approvals from an earlier Ferry were cleared: they were not bound to your browser, so anyone could use them. Apps you had remembered ask once more.',
+    );
+  }
   const resources = new ResourceUrls(options.publicOrigin, options.serverExists);
   const registrations = new TokenBucket({ capacity: 20, refillPerSecond: 1 / 3 });
-  const metadataFetches = new TokenBucket({ capacity: 20, refillPerSecond: 1 / 3 });
-  const cimdFetch = createCimdFetch({ pinned: { [CLAUDE_CLIENT_METADATA_URL]: CLAUDE_CLIENT_METADATA } });
+  const pinnedDocuments = { [CLAUDE_CLIENT_METADATA_URL]: CLAUDE_CLIENT_METADATA };
+  const metadataFetches = new MetadataFetchLimit(Object.keys(pinnedDocuments));
+  const cimdFetch = createCimdFetch({ pinned: pinnedDocuments });
 
   let issuer = '';
   let provider: Provider | undefined;
@@ -92,7 +111,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         resources,
         bus,
         fetch: cimdFetch,
-        allowCimdFetch: () => metadataFetches.take().ok,
+        allowCimdFetch: (clientId) => metadataFetches.allow(clientId),
         redirectProblem: (uri) => redirectUriProblem(uri, options.extraRedirectUris()),
       });
       observe(provider, bus);
@@ -109,8 +128,8 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
   const consents = new ConsentManager({
     bus,
     provider: currentProvider,
-    isRemembered: (clientId) => remembered.has(clientId),
-    remember: (clientId) => remembered.add(clientId),
+    rememberedFor: (browser, request) => remembered.match(browser, request),
+    remember: (browser, request) => remembered.add(browser, request),
   });
 
   // Claude registers a new client on every fresh connection; the ones never approved go after a day.
@@ -255,24 +274,45 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     const clientId = params.client_id ?? '';
     const client = await current.Client.find(clientId);
     const redirectUri = params.redirect_uri ?? client?.redirectUris?.[0] ?? '';
-    const consent = await consents.open(uid, {
-      clientId,
-      clientName: client?.clientName ?? clientId,
-      ...(client?.clientUri ? { clientUri: client.clientUri } : {}),
-      redirectUri,
-      redirectHost: safeHost(redirectUri),
-      scopes: (params.scope ?? DEFAULT_SCOPE).split(' ').filter(Boolean),
-      resource: params.resource ?? resources.mcp(),
-    });
+    const secure = options.publicOrigin().startsWith('https:');
+    let consent;
+    try {
+      consent = await consents.open(
+        uid,
+        {
+          clientId,
+          clientName: client?.clientName ?? clientId,
+          ...(client?.clientUri ? { clientUri: client.clientUri } : {}),
+          redirectUri,
+          redirectHost: safeHost(redirectUri),
+          scopes: (params.scope ?? DEFAULT_SCOPE).split(' ').filter(Boolean),
+          resource: params.resource ?? resources.mcp(),
+        },
+        browserSecretFrom(req.headers.cookie, secure),
+      );
+    } catch (error) {
+      if (!(error instanceof ConsentError)) throw error;
+      return refusedConsentPage(res, error, action);
+    }
     const state = consents.statusOf(uid);
+    const cookie = consents.cookieFor(uid);
+    // The remembered decision travels only to the browser that waited for it.
+    const cookieHeader: Record<string, string> = cookie
+      ? { 'Set-Cookie': browserCookie(cookie, secure, REMEMBERED_LIMITS.ttlSeconds) }
+      : {};
     const next =
       state?.status === 'approved'
         ? interaction.returnTo
-        : state?.status === 'denied' || state?.status === 'expired'
+        : state && state.status !== 'pending'
           ? `/consent/${encodeURIComponent(uid)}/abort`
           : undefined;
     if (action === 'status')
-      return json(res, 200, { status: state?.status ?? 'pending', next }, { 'Cache-Control': 'no-store' });
+      return json(
+        res,
+        200,
+        { status: state?.status ?? 'pending', next },
+        { 'Cache-Control': 'no-store', ...cookieHeader },
+      );
     if (action === 'abort') {
       if (state?.status === 'pending') {
         res.writeHead(303, { Location: `/consent/${encodeURIComponent(uid)}`, 'Cache-Control': 'no-store' });
@@ -283,18 +323,47 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       await current.interactionFinished(req, res, {
         error: 'access_denied',
         error_description:
-          state?.status === 'expired' ? 'the request was not approved in time' : 'the user denied access',
+          state?.status === 'expired'
+            ? 'the request was not approved in time'
+            : state?.status === 'replaced'
+              ? 'a newer request from the same app replaced this one'
+              : 'the user denied access',
       });
       return;
     }
     if (next) {
-      res.writeHead(303, { Location: next, 'Cache-Control': 'no-store' });
+      res.writeHead(303, { Location: next, 'Cache-Control': 'no-store', ...cookieHeader });
       res.end();
       return;
     }
     const nonce = randomBytes(16).toString('base64');
     res.writeHead(200, pageHeaders(nonce));
     res.end(renderWaitingPage(consent, uid, nonce));
+  };
+
+  /** A request the consent limits refused: a page a person understands (JSON for the page's own polling). */
+  const refusedConsentPage = (res: ServerResponse, error: ConsentError, action: string): void => {
+    const status = error.code === 'consent_full' ? 503 : 429;
+    const retry = { 'Retry-After': String(error.retryAfterSeconds ?? 60) };
+    if (action === 'status') {
+      return json(
+        res,
+        status,
+        { status: 'refused', error: error.code, error_description: error.message },
+        retry,
+      );
+    }
+    const nonce = randomBytes(16).toString('base64');
+    res.writeHead(status, { ...pageHeaders(nonce), ...retry });
+    res.end(
+      renderMessagePage(
+        error.code === 'consent_full'
+          ? 'Ferry has too many requests waiting'
+          : 'Too many requests from this app',
+        `${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.`,
+        nonce,
+      ),
+    );
   };
 
   return {
@@ -395,7 +464,11 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       return { claims: result.claims, clientId, grantId: result.claims.gid as string };
     },
 
-    forgetClient: (clientId) => remembered.remove(clientId),
+    forgetClient: async (clientId) => {
+      await remembered.removeClient(clientId);
+    },
+    listRemembered: () => remembered.list(),
+    forgetRemembered: (id) => remembered.remove(id),
 
     listClients: () =>
       store.listClients().map((client) => {

@@ -29,8 +29,8 @@ export interface ProviderOptions {
   bus: EventBus;
   /** Outbound fetch for Client ID Metadata Documents (pinned Claude document, SSRF guard). */
   fetch?: typeof fetch;
-  /** Rate limit for metadata document fetches; false refuses the client. */
-  allowCimdFetch?: () => boolean;
+  /** Rate limit for fetching the metadata document `clientId` names; false refuses the client. */
+  allowCimdFetch?: (clientId: string) => boolean;
   /** Ferry's redirect URI policy; metadata-document clients skip registration, so it is applied on use. */
   redirectProblem?: (uri: string) => string | undefined;
 }
@@ -92,7 +92,7 @@ export function createProvider(options: ProviderOptions): Provider {
       clientIdMetadataDocument: {
         enabled: true,
         ack: 'draft-02',
-        allowFetch: () => Promise.resolve(options.allowCimdFetch?.() ?? true),
+        allowFetch: (_ctx, clientId) => Promise.resolve(options.allowCimdFetch?.(clientId) ?? true),
         allowClient: (_ctx, client) => {
           const problem = client.redirectUris?.map((uri) => options.redirectProblem?.(uri)).find(Boolean);
           if (problem) {

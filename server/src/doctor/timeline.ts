@@ -87,7 +87,7 @@ interface Attempt {
   tokenRejected: Array<{ at: number; detail: string }>;
   requestRejected: Array<{ at: number; detail: string }>;
   consent?: {
-    state: 'pending' | 'approved' | 'denied' | 'expired' | 'remembered';
+    state: 'pending' | 'approved' | 'denied' | 'expired' | 'remembered' | 'replaced';
     at: number;
     matchCode?: string;
   };

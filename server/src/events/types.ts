@@ -87,7 +87,7 @@ export interface ConsentResolvedEvent {
   id: string;
   clientId: string;
   clientName: string;
-  outcome: 'approved' | 'denied' | 'expired' | 'remembered';
+  outcome: 'approved' | 'denied' | 'expired' | 'remembered' | 'replaced';
 }
 
 /** OAuth happenings worth a line in the log and the connection timeline. */

@@ -111,8 +111,11 @@ export class OAuthHarness {
    * page's polling, and the redirects back to the client. Unlike `browserAuthorize`, it waits for the
    * consent event of this flow only, so a file can run many flows against one Ferry.
    */
-  async browser(query: FlowQuery, decision: Decision = 'approve'): Promise<BrowserResult> {
-    const jar = new CookieJar();
+  async browser(
+    query: FlowQuery,
+    decision: Decision = 'approve',
+    jar: CookieJar = new CookieJar(),
+  ): Promise<BrowserResult> {
     const get = async (url: string) => {
       const res = await this.client.fetch(url, { headers: { cookie: jar.header() } });
       jar.store(res);

@@ -18,30 +18,12 @@ const LOOPBACK_CALLBACK = 'http://127.0.0.1:33418/callback';
 describe('OAuth scope variants end to end', () => {
   let ferry: TestFerry;
   let h: OAuthHarness;
-  // One registration per kind of client: registrations are rate-limited, approvals are not.
-  const clients = { dcr: '', loopback: '' };
+  // A client per variant and kind: each client's authorization requests are rate-limited, and
+  // registrations too (20 in a burst, exactly what this needs).
+  const clients = new Map<string, string>();
+  const clientFor = (label: string, kind: 'dcr' | 'loopback') => clients.get(`${label}/${kind}`) as string;
 
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-    clients.dcr = await h.registerClient(CLAUDE_REGISTRATION);
-    clients.loopback = await h.registerClient({
-      client_name: 'Loopback tool',
-      redirect_uris: [LOOPBACK_CALLBACK],
-    });
-  });
-  afterAll(() => ferry.stop());
-
-  // The raw query value as it reaches Ferry (already percent-decoded once by URLSearchParams).
-  const consentScopes = async (consentId: string): Promise<string[]> => {
-    const event = await ferry.waitFor(
-      (e) => e.type === 'consent.requested' && e.consent.id === consentId,
-      1000,
-    );
-    return event.type === 'consent.requested' ? event.consent.scopes : [];
-  };
-
+  // The raw query value as it reaches Ferry (already percent-decoded once by URLSearchParams);
   // `offline` marks the variants that ask for offline_access, which the token's scope must then carry.
   const variants: [label: string, scope: string | undefined, offline: boolean][] = [
     ['claudeai', 'claudeai', false],
@@ -56,6 +38,28 @@ describe('OAuth scope variants end to end', () => {
     ['mcp offline_access', 'mcp offline_access', true],
   ];
 
+  beforeAll(async () => {
+    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
+    await serverState(ferry, 'echo', 'ready');
+    h = new OAuthHarness(ferry, PUBLIC);
+    for (const [label] of variants) {
+      clients.set(`${label}/dcr`, await h.registerClient(CLAUDE_REGISTRATION));
+      clients.set(
+        `${label}/loopback`,
+        await h.registerClient({ client_name: 'Loopback tool', redirect_uris: [LOOPBACK_CALLBACK] }),
+      );
+    }
+  });
+  afterAll(() => ferry.stop());
+
+  const consentScopes = async (consentId: string): Promise<string[]> => {
+    const event = await ferry.waitFor(
+      (e) => e.type === 'consent.requested' && e.consent.id === consentId,
+      1000,
+    );
+    return event.type === 'consent.requested' ? event.consent.scopes : [];
+  };
+
   const flows = variants.flatMap(([label, scope, offline]) =>
     [true, false].flatMap((consent) =>
       (['dcr', 'loopback'] as const).map((client) => ({ label, scope, offline, consent, client })),
@@ -64,9 +68,9 @@ describe('OAuth scope variants end to end', () => {
 
   it.each(flows)(
     'scope $label, prompt=consent $consent, $client client: code, token, MCP call',
-    async ({ scope, offline, consent, client }) => {
+    async ({ label, scope, offline, consent, client }) => {
       const redirectUri = client === 'dcr' ? CLAUDE_CALLBACK : LOOPBACK_CALLBACK;
-      const clientId = clients[client];
+      const clientId = clientFor(label, client);
       const { verifier, challenge } = pkce();
       const { location, consentId } = await h.browser({
         clientId,
@@ -100,7 +104,7 @@ describe('OAuth scope variants end to end', () => {
   );
 
   it('merges a repeated scope parameter instead of reading only the first', async () => {
-    const clientId = clients.dcr;
+    const clientId = clientFor('claudeai', 'dcr');
     const { verifier, challenge } = pkce();
     const { location, consentId } = await h.browser({
       clientId,
@@ -121,8 +125,10 @@ describe('OAuth scope variants end to end', () => {
   });
 
   it('answers prompt=none with consent_required instead of prompting', async () => {
-    const res = await h.client.fetch(h.authorizeQuery({ clientId: clients.dcr, extra: { prompt: 'none' } }));
-    expect([302, 303]).toContain(res.status);
+    const res = await h.client.fetch(
+      h.authorizeQuery({ clientId: clientFor('read write', 'dcr'), extra: { prompt: 'none' } }),
+    );
+    expect([302, 303], await res.clone().text()).toContain(res.status);
     const location = new URL(res.headers.get('location') as string);
     expect(location.origin + location.pathname).toBe(CLAUDE_CALLBACK);
     expect(location.searchParams.get('error')).toMatch(/consent_required|login_required/);

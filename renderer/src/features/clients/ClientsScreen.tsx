@@ -1,5 +1,6 @@
 import type { ClientSummary, GrantSummary } from '../../api/types.js';
 import { ConfirmButton } from '../../components/Confirm.js';
+import { RememberedApprovals } from './RememberedApprovals.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { ago, dateTime, hostOf } from '../../util/format.js';
@@ -66,6 +67,7 @@ export function ClientsScreen() {
           </tbody>
         </table>
       </div>
+      <RememberedApprovals clients={clients.value} now={now} />
     </>
   );
 }

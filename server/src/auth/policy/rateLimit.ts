@@ -63,3 +63,43 @@ export class TokenBucket {
     this.#tokens = Math.min(this.#capacity, this.#tokens + elapsed * this.#refillPerMs);
   }
 }
+
+export interface KeyedLimitOptions extends TokenBucketOptions {
+  /** Keys tracked at once; the least recently seen is forgotten past this (it starts again full). */
+  maxKeys: number;
+}
+
+/**
+ * One token bucket per key (a client id, a metadata document's host), so one requester's flood never
+ * empties anyone else's allowance. Memory is bounded by `maxKeys`: forgetting a key only hands that key
+ * a fresh burst, which a flood of new keys already gets anyway.
+ */
+export class KeyedRateLimit {
+  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #options: KeyedLimitOptions;
+
+  constructor(options: KeyedLimitOptions) {
+    if (!Number.isInteger(options.maxKeys) || options.maxKeys < 1)
+      throw new RangeError('maxKeys must be an integer >= 1');
+    this.#options = options;
+  }
+
+  take(key: string): TakeResult {
+    let bucket = this.#buckets.get(key);
+    if (bucket) {
+      // Re-inserted below: the Map's first key is always the least recently seen.
+      this.#buckets.delete(key);
+    } else {
+      bucket = new TokenBucket(this.#options);
+      if (this.#buckets.size >= this.#options.maxKeys) {
+        this.#buckets.delete(this.#buckets.keys().next().value as string);
+      }
+    }
+    this.#buckets.set(key, bucket);
+    return bucket.take();
+  }
+
+  clear(): void {
+    this.#buckets.clear();
+  }
+}
