@@ -38,6 +38,32 @@ export class RawClient {
     if (!this.closed) this.socket.write(text);
   }
 
+  /**
+   * Writes `total` bytes of `fill` in 64 KiB chunks, each after the previous one was accepted; resolves
+   * with the error that stopped it (EPIPE, ECONNRESET: the server closed mid-body) or undefined.
+   */
+  async writeBody(total: number, fill = 'x'): Promise<Error | undefined> {
+    const chunk = fill.repeat(64 * 1024);
+    let failure: Error | undefined;
+    const onError = (error: Error) => (failure ??= error);
+    this.socket.on('error', onError);
+    try {
+      for (let sent = 0; sent < total && !failure; sent += chunk.length) {
+        const piece = total - sent < chunk.length ? chunk.slice(0, total - sent) : chunk;
+        await new Promise<void>((resolve) =>
+          this.socket.write(piece, (error) => {
+            if (error) failure ??= error;
+            resolve();
+          }),
+        );
+        if (this.closed) failure ??= new Error(`closed by the server after ${sent} bytes`);
+      }
+    } finally {
+      this.socket.off('error', onError);
+    }
+    return failure;
+  }
+
   /** Writes one byte every `everyMs` until stopped or closed: a body that never ends in useful time. */
   trickle(everyMs: number): void {
     this.#trickle = setInterval(() => this.write('a'), everyMs);
