@@ -94,17 +94,24 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     allowedOrigins: options.allowedOrigins,
   });
 
+  let busy = false;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
     const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
-    if (!(bearer && GUARDED_PATH.test(path)) && !budget.takeAnonymous(req)) {
-      options.bus.log(
-        'warn',
-        'http',
-        `refused ${req.method ?? 'GET'} ${path}: too many requests without a token`,
-      );
-      return sendBusy(res, GUARDED_PATH.test(path), bounds.retryAfterSeconds);
+    if (!(bearer && GUARDED_PATH.test(path))) {
+      if (!budget.takeAnonymous(req)) {
+        // Once per episode: a flood would otherwise flood the log too.
+        if (!busy)
+          options.bus.log(
+            'warn',
+            'http',
+            `refusing requests without an access token: ${bounds.maxAnonymousRequests} already in flight`,
+          );
+        busy = true;
+        return sendBusy(res, GUARDED_PATH.test(path), bounds.retryAfterSeconds);
+      }
+      busy = false;
     }
     if (!policy.hostAllowed(req)) {
       req.resume();

@@ -45,14 +45,14 @@ const post = (url: string, body: string, headers: Record<string, string> = {}) =
     },
     body: paced(body),
     duplex: 'half',
-  } as RequestInit).then(read);
+  }).then(read);
 
 /** The SDK transport's fetch, sending its bodies paced like `post`. */
 const pacedFetch: typeof fetch = (input, init) =>
   fetch(input, {
     ...init,
     ...(typeof init?.body === 'string' ? { body: paced(init.body), duplex: 'half' } : {}),
-  } as RequestInit);
+  });
 
 /**
  * Issue #12 item 2: an oversized body must come back as a 413 that every client can read. Ferry used to
