@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { sseMessages } from '../helpers/http.js';
 import { initialize, OAuthHarness } from '../helpers/oauthFlows.js';
 import { freshRequest, RawClient, requestHead } from '../helpers/rawSocket.js';
 
@@ -45,7 +46,13 @@ describe('slow and abusive clients on the public listener', () => {
   beforeAll(async () => {
     ferry = await startFerry(
       { echo: echoServer(), fault: faultServer() },
-      { auth: true, publicUrl: PUBLIC, coreOptions: { listenerBounds: BOUNDS } },
+      {
+        auth: true,
+        publicUrl: PUBLIC,
+        // A call turns into an SSE stream at its first keep-alive: 1 s makes the long answer a stream.
+        ferry: { keepAliveSeconds: 1 },
+        coreOptions: { listenerBounds: BOUNDS },
+      },
     );
     await Promise.all([serverState(ferry, 'echo', 'ready'), serverState(ferry, 'fault', 'ready')]);
     h = new OAuthHarness(ferry, PUBLIC);
@@ -113,7 +120,7 @@ describe('slow and abusive clients on the public listener', () => {
       const ms = BOUNDS.bodyTotalMs + BOUNDS.drainMs + 500;
       const res = await freshRequest(`${local}/mcp`, {
         method: 'POST',
-        headers: { ...bearer(), 'content-type': 'application/json', accept: 'application/json' },
+        headers: { ...bearer(), 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify({
           jsonrpc: '2.0',
           id: 9,
@@ -122,7 +129,11 @@ describe('slow and abusive clients on the public listener', () => {
         }),
       });
       expect(res.status).toBe(200);
-      expect(JSON.parse(res.text)).toMatchObject({ id: 9, result: { content: [{ type: 'text' }] } });
+      expect(res.headers['content-type']).toMatch(/^text\/event-stream/);
+      expect(res.text).toContain(': keep-alive');
+      expect(sseMessages(res.text)).toContainEqual(
+        expect.objectContaining({ id: 9, result: { content: [expect.objectContaining({ type: 'text' })] } }),
+      );
     });
   });
 
