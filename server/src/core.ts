@@ -13,6 +13,7 @@ import type { Auth } from './auth/index.js';
 import { ConnectionTimeline } from './doctor/timeline.js';
 import { findCloudflared } from './tunnel/binary.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
+import { listenerBounds, type ListenerBounds } from './http/bounds.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
@@ -49,6 +50,8 @@ export interface CoreOptions {
   bundledBinDir?: string;
   /** Tunnel timings (tests shorten them). */
   tunnelTimings?: Partial<TunnelTimings>;
+  /** Body, socket and anonymous-request bounds of both listeners (tests shorten them; see http/bounds.ts). */
+  listenerBounds?: Partial<ListenerBounds>;
   /**
    * OAuth in front of every MCP route (default true). `false` is for local tools and tests only: Ferry then
    * refuses any Host but loopback, and refuses to start with a public URL.
@@ -308,6 +311,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
           publicOrigin: () => (publicUrl() ?? new URL(localOrigin)).origin,
           serverExists: (name) => hub.hasServer(name),
           extraRedirectUris: () => config.ferry.redirectUris,
+          bodyBounds: listenerBounds(options.listenerBounds),
         });
       }
       listener = await startPublicListener({
@@ -318,6 +322,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         port: options.port ?? config.ferry.port,
         publicUrl,
         allowedHosts: () => config.ferry.allowedHosts,
+        allowedOrigins: () => config.ferry.allowedOrigins,
+        ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
         maxBodyBytes: () => config.ferry.maxBodyBytes,
         keepAliveMs: () => config.ferry.keepAliveSeconds * 1000,
         sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
@@ -335,6 +341,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
           host: '127.0.0.1',
           port: options.adminPort ?? 0,
           token: adminToken,
+          ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
           ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
         });
         bus.emit({ type: 'listener.ready', surface: 'admin', url: adminListener.url.origin });

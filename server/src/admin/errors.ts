@@ -6,6 +6,8 @@ export type AdminErrorCode =
   | 'forbidden'
   | 'not_found'
   | 'invalid_input'
+  | 'too_large'
+  | 'timeout'
   | 'conflict'
   | 'config_broken'
   | 'unavailable'
@@ -16,6 +18,8 @@ const STATUS: Record<AdminErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   invalid_input: 400,
+  too_large: 413,
+  timeout: 408,
   conflict: 409,
   config_broken: 409,
   unavailable: 503,

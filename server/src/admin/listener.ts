@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped } from '../events/types.js';
-import { readBody } from '../http/jsonRpcHttp.js';
+import { BodyError, readBody, watchBody } from '../http/body.js';
+import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
 import { AdminError } from './errors.js';
@@ -18,6 +19,8 @@ export interface AdminListenerOptions {
   token: string;
   /** The built window served at `/` (default: renderer/dist next to the compiled server). */
   uiDir?: string;
+  /** Overrides of the body bounds (tests shorten them). */
+  bounds?: Partial<ListenerBounds>;
 }
 
 export interface AdminListener {
@@ -26,6 +29,8 @@ export interface AdminListener {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+/** Largest admin request body: a server definition or settings, a few KiB; 1 MiB leaves ample room. */
+const ADMIN_BODY_LIMIT = 1024 * 1024;
 
 /**
  * The headless admin surface: loopback only, a per-launch bearer token, and Host/Origin pinned to its own
@@ -33,6 +38,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  */
 export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
   const dispatch = createAdminRouter(options.api);
+  const bounds = listenerBounds(options.bounds);
   let origin = '';
   const expected = Buffer.from(`Bearer ${options.token}`);
 
@@ -58,8 +64,12 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     const method = req.method ?? 'GET';
     let body: unknown;
     if (BODY_METHODS.has(method)) {
-      const raw = await readBody(req, 1024 * 1024).catch(() => {
-        throw new AdminError('invalid_input', 'body too large');
+      const raw = await readBody(req, ADMIN_BODY_LIMIT, bounds).catch((error: unknown) => {
+        if (!(error instanceof BodyError)) throw error;
+        throw new AdminError(
+          error.kind === 'timeout' ? 'timeout' : error.kind === 'too_large' ? 'too_large' : 'invalid_input',
+          error.message,
+        );
       });
       try {
         body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -72,6 +82,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   };
 
   const server = createServer((req, res) => {
+    watchBody(req, res, bounds);
     handle(req, res).catch((error: unknown) => {
       req.resume();
       const admin =
@@ -80,7 +91,9 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
           : new AdminError('internal', (error as Error).message ?? String(error));
       if (admin.code === 'internal')
         options.bus.log('error', 'admin', String((error as Error).stack ?? error));
-      sendJson(res, admin.status, { error: admin.toJSON() });
+      // After a body Ferry did not read to its end, the connection is not reused.
+      const close = admin.code === 'too_large' || admin.code === 'timeout';
+      sendJson(res, admin.status, { error: admin.toJSON() }, close ? { Connection: 'close' } : {});
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -100,7 +113,12 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   };
 }
 
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
+function sendJson(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -110,6 +128,7 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
     'Content-Type': 'application/json',
     'Content-Length': Buffer.byteLength(body),
     'Cache-Control': 'no-store',
+    ...headers,
   });
   res.end(body);
 }

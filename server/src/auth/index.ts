@@ -22,7 +22,8 @@ import {
   RememberedApprovals,
   type RememberedApproval,
 } from './rememberedApprovals.js';
-import { readBody } from '../http/jsonRpcHttp.js';
+import { BodyError, readBody, type BodyBounds } from '../http/body.js';
+import { DEFAULT_LISTENER_BOUNDS } from '../http/bounds.js';
 import { withBody } from './replay.js';
 import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
 import { AuthStore, type ClientSummary } from './store/index.js';
@@ -36,6 +37,8 @@ export interface AuthOptions {
   serverExists: (name: string) => boolean;
   /** Redirect URIs (or https origins) the user allowed besides Claude's and loopback. */
   extraRedirectUris: () => string[];
+  /** Time and drain bounds for /register and /token bodies (default: the public listener's). */
+  bodyBounds?: BodyBounds;
 }
 
 export interface AuthorizedRequest {
@@ -168,15 +171,21 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     res.end(text);
   };
 
-  /** OAuth requests are tiny; a larger body is answered 413 (and drained) instead of parsed. */
+  /**
+   * OAuth requests are tiny and sent at once; a larger body is answered 413 (after draining it, so the
+   * client reads the answer) and a trickled one 408, instead of being parsed.
+   */
   const readOAuthBody = async (req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> => {
     try {
-      return await readBody(req, OAUTH_BODY_LIMIT);
-    } catch {
+      return await readBody(req, OAUTH_BODY_LIMIT, options.bodyBounds ?? DEFAULT_LISTENER_BOUNDS);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      const description =
+        error.kind === 'too_large' ? `request body over ${OAUTH_BODY_LIMIT / 1024} KiB` : error.message;
       json(
         res,
-        413,
-        { error: 'invalid_request', error_description: `request body over ${OAUTH_BODY_LIMIT / 1024} KiB` },
+        error.status,
+        { error: 'invalid_request', error_description: description },
         { Connection: 'close' },
       );
       return undefined;

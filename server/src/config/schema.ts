@@ -26,6 +26,19 @@ export const serverSpecSchema = z
 
 export type ServerSpec = z.infer<typeof serverSpecSchema>;
 
+/** MCP Inspector's web UI (`npx @modelcontextprotocol/inspector`) serves from port 6274 by default. */
+export const INSPECTOR_ORIGINS = ['http://localhost:6274', 'http://127.0.0.1:6274'] as const;
+
+/** True for a canonical origin (`new URL(value).origin === value`), so an allowlist entry compares exactly. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 /** Ferry's per-server options live in the `ferry` block so `mcpServers` stays pastable back into Claude Desktop. */
 export const serverOptionsSchema = z
   .object({
@@ -65,6 +78,16 @@ export const ferrySettingsSchema = z
     redirectUris: z.array(z.string().min(1)).default([]),
     /** Extra Host header values accepted on the public listener, besides localhost and the public host. */
     allowedHosts: z.array(z.string().min(1)).default([]),
+    /**
+     * Browser origins (besides Ferry's own) whose pages may call the public listener with CORS. Default:
+     * MCP Inspector's web UI on its default port, the one browser client the docs name. Any other page,
+     * another localhost port included, gets 403. `[]` allows none.
+     */
+    allowedOrigins: z
+      .array(
+        z.string().refine(isOrigin, 'an origin such as "http://localhost:6274": scheme, host and port only'),
+      )
+      .default([...INSPECTOR_ORIGINS]),
     /** Largest JSON-RPC body accepted, in bytes. */
     maxBodyBytes: z
       .number()

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { BodyError, readBody, type BodyBounds } from './body.js';
 
 /** Every HTTP-level failure of the MCP endpoints, in one place: status + a JSON-RPC error body. */
 export class HttpError extends Error {
@@ -36,35 +37,18 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
 export const badRequest = (message: string, code: number = ErrorCode.InvalidRequest) =>
   new HttpError(400, code, message);
 
-/** Reads a request body up to `limit` bytes; a larger one is refused with 413 without buffering it all. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.reject(tooLarge(limit));
+/** Reads a JSON-RPC POST body within its size and time bounds; a failure is a JSON-RPC error answer. */
+export async function readJsonRpcBody(
+  req: IncomingMessage,
+  limit: number,
+  bounds: BodyBounds,
+): Promise<Buffer> {
+  try {
+    return await readBody(req, limit, bounds);
+  } catch (error) {
+    if (!(error instanceof BodyError)) throw error;
+    throw new HttpError(error.status, ErrorCode.InvalidRequest, error.message, { Connection: 'close' });
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, ErrorCode.InvalidRequest, `request body exceeds ${limit} bytes`, {
-    Connection: 'close',
-  });
 }
 
 /** Parses and shape-checks a POST body: one JSON-RPC message or a batch of them. */

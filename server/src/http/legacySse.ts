@@ -2,13 +2,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { Hub } from '../hub/hub.js';
+import type { BodyBounds } from './body.js';
 import type { Scope } from '../hub/session.js';
-import { HttpError, parseMessages, readBody, sendHttpError } from './jsonRpcHttp.js';
+import { HttpError, parseMessages, readJsonRpcBody, sendHttpError } from './jsonRpcHttp.js';
 import { writeSseKeepAlive } from './sseStream.js';
 
 export interface LegacySseOptions {
   hub: Hub;
   maxBodyBytes: () => number;
+  bodyBounds: BodyBounds;
   keepAliveMs: () => number;
 }
 
@@ -67,7 +69,9 @@ export class LegacySseEndpoint {
         req.resume();
         throw new HttpError(415, ErrorCode.InvalidRequest, 'Content-Type must be application/json');
       }
-      const { messages } = parseMessages(await readBody(req, this.options.maxBodyBytes()));
+      const { messages } = parseMessages(
+        await readJsonRpcBody(req, this.options.maxBodyBytes(), this.options.bodyBounds),
+      );
       res.writeHead(202, { 'Content-Type': 'text/plain' });
       res.end('Accepted');
       for (const message of messages) {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Hub } from '../hub/hub.js';
+import type { BodyBounds } from './body.js';
 import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
 import {
   acceptedTypes,
@@ -9,7 +10,7 @@ import {
   HttpError,
   isRequest,
   parseMessages,
-  readBody,
+  readJsonRpcBody,
   sendHttpError,
 } from './jsonRpcHttp.js';
 import { SessionTransport } from './sessionTransport.js';
@@ -18,6 +19,7 @@ export interface McpEndpointOptions {
   hub: Hub;
   bus: EventBus;
   maxBodyBytes: () => number;
+  bodyBounds: BodyBounds;
   keepAliveMs: () => number;
   /** Most sessions kept at once; the least recently active one is closed to make room. */
   maxSessions?: number;
@@ -99,7 +101,9 @@ export class McpEndpoint {
         'Accept must allow application/json or text/event-stream',
       );
     }
-    const { messages, batch } = parseMessages(await readBody(req, this.#options.maxBodyBytes()));
+    const { messages, batch } = parseMessages(
+      await readJsonRpcBody(req, this.#options.maxBodyBytes(), this.#options.bodyBounds),
+    );
     // A client that takes only SSE still gets its answer; one that takes only JSON never gets a stream.
     const canSse = accepts.sse;
     const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');

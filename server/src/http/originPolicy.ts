@@ -2,16 +2,26 @@ import type { IncomingMessage } from 'node:http';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
+export interface OriginPolicyOptions {
+  /** Refuse every Host but loopback (no OAuth: nothing from the tunnel may reach Ferry). */
+  loopbackOnly?: boolean;
+  /** The listener's own local origin; the same listener reached as localhost or 127.0.0.1 is not foreign. */
+  localUrl?: () => URL | undefined;
+  /** Browser origins allowed besides Ferry's own (`ferry.allowedOrigins`: MCP Inspector by default). */
+  allowedOrigins?: () => string[];
+}
+
 /**
- * DNS-rebinding defence for the public listener: the Host header must name this machine's loopback or
- * the configured public host, and a browser Origin (if any) must be one of those origins. The public
- * host changes with the tunnel, so it is read through a function on every request.
+ * DNS-rebinding and cross-origin defence for the public listener: the Host header must name this
+ * machine's loopback or the configured public host, and a browser Origin (if any) must be Ferry's own
+ * origin or one the user allowed by name. Any other page, including one on another localhost port,
+ * gets 403 and no CORS headers. The public host changes with the tunnel, so it is read per request.
  */
 export class OriginPolicy {
   constructor(
     private readonly publicUrl: () => URL,
     private readonly extraHosts: () => string[],
-    private readonly options: { loopbackOnly?: boolean } = {},
+    private readonly options: OriginPolicyOptions = {},
   ) {}
 
   hostAllowed(req: IncomingMessage): boolean {
@@ -38,8 +48,16 @@ export class OriginPolicy {
     } catch {
       return false;
     }
-    if (LOOPBACK_HOSTS.has(url.hostname.toLowerCase())) return true;
     if (url.origin === this.publicUrl().origin) return true;
+    const local = this.options.localUrl?.();
+    if (
+      local &&
+      LOOPBACK_HOSTS.has(url.hostname) &&
+      url.protocol === local.protocol &&
+      url.port === local.port
+    )
+      return true;
+    if ((this.options.allowedOrigins?.() ?? []).some((allowed) => sameOrigin(allowed, url))) return true;
     return this.extraHosts().some((allowed) => allowed.toLowerCase() === url.host.toLowerCase());
   }
 }
@@ -51,4 +69,12 @@ function hostnameOf(host: string): string {
   }
   const colon = host.lastIndexOf(':');
   return colon === -1 ? host : host.slice(0, colon);
+}
+
+function sameOrigin(allowed: string, url: URL): boolean {
+  try {
+    return new URL(allowed).origin === url.origin;
+  } catch {
+    return false;
+  }
 }

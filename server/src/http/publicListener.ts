@@ -4,6 +4,9 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
 import type { Hub } from '../hub/hub.js';
+import { watchBody } from './body.js';
+import { listenerBounds, type ListenerBounds } from './bounds.js';
+import { ConnectionBudget } from './connectionBudget.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
@@ -17,11 +20,15 @@ export interface PublicListenerOptions {
   /** The externally visible origin; read per request because the tunnel can change it. */
   publicUrl: () => URL | undefined;
   allowedHosts: () => string[];
+  /** Browser origins allowed besides Ferry's own (`ferry.allowedOrigins`). */
+  allowedOrigins: () => string[];
   maxBodyBytes: () => number;
   keepAliveMs: () => number;
   sessionIdleMs: () => number;
   /** The OAuth server in front of every MCP route; absent only in loopback-only `--no-auth` mode. */
   auth?: Auth;
+  /** Overrides of the body, socket and anonymous-request bounds (tests shorten them). */
+  bounds?: Partial<ListenerBounds>;
 }
 
 /** Exposes the MCP endpoint's session handling for status and tests. */
@@ -33,6 +40,8 @@ export interface PublicListener {
 
 const SERVER_PATH = /^\/mcp\/([a-zA-Z0-9_-]{1,48})\/?$/;
 const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
+/** Routes that check the bearer token before reading any body: a request with one is not anonymous. */
+const GUARDED_PATH = /^\/(?:mcp|sse)(?:\/[a-zA-Z0-9_-]{1,48})?\/?$|^\/messages$/;
 
 /**
  * The only listener the internet reaches (through the tunnel): MCP endpoints and, later, OAuth.
@@ -40,10 +49,13 @@ const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
  */
 export async function startPublicListener(options: PublicListenerOptions): Promise<PublicListener> {
   const { auth } = options;
+  const bounds = listenerBounds(options.bounds);
+  const budget = new ConnectionBudget(bounds);
   const mcp = new McpEndpoint({
     hub: options.hub,
     bus: options.bus,
     maxBodyBytes: options.maxBodyBytes,
+    bodyBounds: bounds,
     keepAliveMs: options.keepAliveMs,
   });
   /** Every MCP route needs a token for its exact resource URL; the owning grant is bound to the session. */
@@ -52,10 +64,14 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     res: ServerResponse,
     server?: string,
   ): Promise<string | null | undefined> => {
-    if (!auth) return null;
-    if (req.method === 'OPTIONS') return null;
+    if (!auth || req.method === 'OPTIONS') {
+      budget.trust(req);
+      return null;
+    }
     const granted = await auth.authorize(req, res, auth.resources.mcp(server));
-    return granted ? granted.grantId : undefined;
+    if (!granted) return undefined;
+    budget.trust(req);
+    return granted.grantId;
   };
   // Few clients still speak the 2024 HTTP+SSE transport: its code (and the SDK's) loads on first use.
   let legacyEndpoint: Promise<LegacySseEndpoint> | undefined;
@@ -65,19 +81,38 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         new LegacySseEndpoint({
           hub: options.hub,
           maxBodyBytes: options.maxBodyBytes,
+          bodyBounds: bounds,
           keepAliveMs: options.keepAliveMs,
         }),
     ));
   // Known only once listening; the policy reads it per request.
   const local: { url?: URL } = {};
-  const policy = new OriginPolicy(
-    () => options.publicUrl() ?? (local.url as URL),
-    options.allowedHosts,
+  const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), options.allowedHosts, {
     // Without OAuth only loopback may talk to Ferry: a tunnel's Host header is refused outright.
-    { loopbackOnly: !auth },
-  );
+    loopbackOnly: !auth,
+    localUrl: () => local.url,
+    allowedOrigins: options.allowedOrigins,
+  });
 
+  let busy = false;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const path = url.pathname;
+    const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
+    if (!(bearer && GUARDED_PATH.test(path))) {
+      if (!budget.takeAnonymous(req)) {
+        // Once per episode: a flood would otherwise flood the log too.
+        if (!busy)
+          options.bus.log(
+            'warn',
+            'http',
+            `refusing requests without an access token: ${bounds.maxAnonymousRequests} already in flight`,
+          );
+        busy = true;
+        return sendBusy(res, GUARDED_PATH.test(path), bounds.retryAfterSeconds);
+      }
+      busy = false;
+    }
     if (!policy.hostAllowed(req)) {
       req.resume();
       options.bus.log(
@@ -92,8 +127,6 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       options.bus.log('warn', 'http', `refused request from Origin "${req.headers.origin ?? ''}"`);
       return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Origin not allowed'));
     }
-    const url = new URL(req.url ?? '/', 'http://local');
-    const path = url.pathname;
     if (req.headers.origin) applyCors(req, res);
     if (auth && (await auth.handle(req, res, url))) return;
     if (req.method === 'OPTIONS') {
@@ -147,8 +180,10 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, 'Not found'));
   };
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ connectionsCheckingInterval: HEADERS_CHECK_MS }, (req, res) => {
     const started = performance.now();
+    budget.track(req, res);
+    watchBody(req, res, bounds);
     res.once('finish', () => {
       options.bus.emit({
         type: 'http.request',
@@ -166,9 +201,11 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     });
   });
   // Long tool calls stream for minutes; Node's default 5-minute request timeout must not cut them.
+  // Slow request bodies are bounded per body instead (`watchBody`, `readBody`).
   server.requestTimeout = 0;
-  server.headersTimeout = 30_000;
+  server.headersTimeout = bounds.headersMs;
   server.keepAliveTimeout = 65_000;
+  budget.attach(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -196,6 +233,24 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       });
     },
   };
+}
+
+/** How often Node looks for requests whose headers are overdue (its default, 30 s, would double `headersMs`). */
+const HEADERS_CHECK_MS = 1_000;
+
+/** 503 for a request past the anonymous cap, as a JSON-RPC error on MCP routes and an OAuth error elsewhere. */
+function sendBusy(res: ServerResponse, mcpRoute: boolean, retryAfterSeconds: number): void {
+  const headers = { 'Retry-After': String(retryAfterSeconds) };
+  const message = 'too many requests without an access token; retry later';
+  if (mcpRoute) return sendHttpError(res, new HttpError(503, ErrorCode.InternalError, message, headers));
+  const body = JSON.stringify({ error: 'temporarily_unavailable', error_description: message });
+  res.writeHead(503, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
+  res.end(body);
 }
 
 function applyCors(req: IncomingMessage, res: ServerResponse): void {

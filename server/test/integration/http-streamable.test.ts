@@ -235,7 +235,7 @@ describe('Streamable HTTP endpoint', () => {
     expect(after.status).toBe(200);
   });
 
-  it('refuses foreign Host and Origin headers (DNS rebinding) and allows localhost origins with CORS', async () => {
+  it('refuses foreign Host and Origin headers (DNS rebinding) and allows listed origins with CORS', async () => {
     const { request } = await import('node:http');
     const evilHost = await new Promise<number>((resolve, reject) => {
       const req = request(
@@ -252,10 +252,37 @@ describe('Streamable HTTP endpoint', () => {
     expect(evilHost).toBe(403);
     const evilOrigin = await rawPost(url, initializeBody(), { origin: 'https://evil.example' });
     expect(evilOrigin.status).toBe(403);
-    const local = await rawPost(url, initializeBody(), { origin: 'http://localhost:6274' });
-    expect(local.status).toBe(200);
-    expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
-    expect(local.headers.get('access-control-expose-headers')).toContain('Mcp-Session-Id');
+    // MCP Inspector's web UI, the one browser client the docs name, is on the default allowlist.
+    const inspector = await rawPost(url, initializeBody(), { origin: 'http://localhost:6274' });
+    expect(inspector.status).toBe(200);
+    expect(inspector.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
+    expect(inspector.headers.get('access-control-expose-headers')).toContain('Mcp-Session-Id');
+    // Ferry's own origin (a page it serves) is not foreign.
+    const own = await rawPost(url, initializeBody(), { origin: new URL(url).origin });
+    expect(own.status).toBe(200);
+    expect(own.headers.get('access-control-allow-origin')).toBe(new URL(url).origin);
+  });
+
+  it('refuses any other localhost page: no CORS reflection, 403 (issue #11 item 8)', async () => {
+    for (const origin of ['http://localhost:1234', 'http://127.0.0.1:1234']) {
+      const post = await rawPost(url, initializeBody(), { origin });
+      expect(post.status).toBe(403);
+      expect(post.json).toMatchObject({ error: { message: 'Origin not allowed' } });
+      expect(post.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect(preflight.status).toBe(403);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    }
+    // Requests without Origin (Claude's backend, SDKs) are unaffected.
+    const plain = await rawPost(url, initializeBody());
+    expect(plain.status).toBe(200);
   });
 
   it('serves one server with its original names at /mcp/<server> and 404s unknown servers', async () => {

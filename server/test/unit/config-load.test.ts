@@ -175,6 +175,26 @@ describe('loadConfig on schema violations', () => {
     expect(error.message).toContain('Fix: remove "ghost" from ferry.servers, or add a server named "ghost"');
   });
 
+  it('allows MCP Inspector as the only extra browser origin by default, and takes exact origins only', async () => {
+    expect((await loadConfig(file)).config.ferry.allowedOrigins).toEqual([
+      'http://localhost:6274',
+      'http://127.0.0.1:6274',
+    ]);
+    await writeFile(file, JSON.stringify({ ferry: { allowedOrigins: [] } }));
+    expect((await loadConfig(file)).config.ferry.allowedOrigins).toEqual([]);
+    const error = await loadError(
+      JSON.stringify({
+        ferry: { allowedOrigins: ['http://localhost:5173/', 'localhost:5173', 'https://a.example/path'] },
+      }),
+    );
+    expect(error.issues.map((issue) => issue.path)).toEqual([
+      'ferry.allowedOrigins[0]',
+      'ferry.allowedOrigins[1]',
+      'ferry.allowedOrigins[2]',
+    ]);
+    expect(error.message).toContain('scheme, host and port only');
+  });
+
   it('rejects a server named after an Object.prototype member only when it has no definition', async () => {
     const error = await loadError(JSON.stringify({ ferry: { servers: { toString: {} } } }));
     expect(error.issues.map((issue) => issue.path)).toEqual(['ferry.servers.toString']);

@@ -55,6 +55,10 @@ describe('OriginPolicy', () => {
   const policy = new OriginPolicy(
     () => new URL('https://words-here.trycloudflare.com'),
     () => ['proxy.internal:8443'],
+    {
+      localUrl: () => new URL('http://127.0.0.1:8790'),
+      allowedOrigins: () => ['http://localhost:6274', 'http://127.0.0.1:6274'],
+    },
   );
 
   it.each([
@@ -73,12 +77,35 @@ describe('OriginPolicy', () => {
 
   it.each([
     [undefined, true],
-    ['http://localhost:6274', true],
     ['https://words-here.trycloudflare.com', true],
+    // Ferry's own listener, reached by a loopback name.
+    ['http://127.0.0.1:8790', true],
+    ['http://localhost:8790', true],
+    ['http://[::1]:8790', true],
+    // The allowlist (MCP Inspector's default origins), exactly.
+    ['http://localhost:6274', true],
+    ['http://127.0.0.1:6274', true],
+    ['https://proxy.internal:8443', true],
+    // Any other page, even on this machine: issue #11 item 8.
+    ['http://localhost:1234', false],
+    ['http://127.0.0.1:1234', false],
+    ['https://localhost:6274', false],
+    ['http://localhost:8791', false],
+    ['https://127.0.0.1:8790', false],
     ['https://evil.example', false],
     ['null', false],
     ['https://words-here.trycloudflare.com.evil.example', false],
   ])('Origin %j allowed: %s', (origin, allowed) => {
     expect(policy.originAllowed(req(origin ? { origin } : {}))).toBe(allowed);
+  });
+
+  it('allows no extra origin when the allowlist is empty', () => {
+    const strict = new OriginPolicy(
+      () => new URL('https://words-here.trycloudflare.com'),
+      () => [],
+      { allowedOrigins: () => [] },
+    );
+    expect(strict.originAllowed(req({ origin: 'http://localhost:6274' }))).toBe(false);
+    expect(strict.originAllowed(req({ origin: 'https://words-here.trycloudflare.com' }))).toBe(true);
   });
 });
