@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { EventBus } from '../events/bus.js';
 import type { PendingConsent } from '../events/types.js';
+import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
 import { newMatchCode } from './matchCode.js';
 import { MCP_SCOPE } from './resources.js';
 
@@ -70,7 +71,7 @@ export class ConsentManager {
     const now = (this.#options.now ?? Date.now)();
     const timeoutMs = this.#options.timeoutMs ?? 10 * 60_000;
     const consent: PendingConsent = {
-      ...details,
+      ...forDisplay(details),
       id: randomBytes(12).toString('base64url'),
       matchCode: newMatchCode(),
       createdAt: now,
@@ -171,4 +172,23 @@ export class ConsentManager {
       outcome,
     });
   }
+}
+
+/**
+ * A PendingConsent is a display model (tray, notification, terminal, window, waiting page): the client
+ * chose its name and URIs, so they are escaped and cut here, once, before any surface sees them. The
+ * client id stays exact: the grant is stored under it.
+ */
+function forDisplay(
+  details: Omit<PendingConsent, 'id' | 'matchCode' | 'createdAt' | 'expiresAt'>,
+): Omit<PendingConsent, 'id' | 'matchCode' | 'createdAt' | 'expiresAt'> {
+  return {
+    ...details,
+    clientName: displayText(details.clientName, DISPLAY_LIMITS.clientName),
+    ...(details.clientUri !== undefined
+      ? { clientUri: displayText(details.clientUri, DISPLAY_LIMITS.uri) }
+      : {}),
+    redirectUri: displayText(details.redirectUri, DISPLAY_LIMITS.uri),
+    redirectHost: displayText(details.redirectHost, DISPLAY_LIMITS.host),
+  };
 }

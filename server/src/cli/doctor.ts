@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { runDoctor } from '../doctor/index.js';
 import type { CheckResult, DoctorReport, ToolChoice } from '../doctor/index.js';
 import { UsageError } from './args.js';
-import { bold, dim, green, red, yellow } from './render.js';
+import { bold, dim, green, red, safe, yellow } from './render.js';
 
 export const DOCTOR_HELP = `doctor options:
   --token <token>              an access token for the URL: also checks initialize, tools and SSE
@@ -24,12 +24,13 @@ const MARK: Record<CheckResult['verdict'], string> = {
 
 /** One line per check; what Claude needs and the fix under failures, the fix under warnings. */
 export function renderCheck(check: CheckResult): string {
+  // Details quote what the checked server answered (its name, its errors): text it chose.
   const ms = check.evidence && check.verdict !== 'skip' ? dim(` (${Math.round(check.evidence.ms)} ms)`) : '';
-  const detail = check.verdict === 'skip' ? dim(`skipped: ${check.detail}`) : check.detail;
+  const detail = check.verdict === 'skip' ? dim(`skipped: ${safe(check.detail)}`) : safe(check.detail);
   const lines = [`  ${MARK[check.verdict]} ${bold(check.title)}: ${detail}${ms}`];
-  if (check.verdict === 'fail') lines.push(`      ${dim('Claude needs:')} ${check.need}`);
+  if (check.verdict === 'fail') lines.push(`      ${dim('Claude needs:')} ${safe(check.need)}`);
   if ((check.verdict === 'fail' || check.verdict === 'warn') && check.fix) {
-    lines.push(`      ${check.verdict === 'fail' ? red('fix:') : yellow('fix:')} ${check.fix}`);
+    lines.push(`      ${check.verdict === 'fail' ? red('fix:') : yellow('fix:')} ${safe(check.fix)}`);
   }
   return lines.join('\n');
 }
@@ -46,7 +47,7 @@ export function renderSummary(report: DoctorReport): string {
   const color = report.verdict === 'fail' ? red : report.verdict === 'warn' ? yellow : green;
   const lines = [
     '',
-    `${color(bold('Summary:'))} ${report.summary}`,
+    `${color(bold('Summary:'))} ${safe(report.summary)}`,
     dim(`${counts} in ${(report.durationMs / 1000).toFixed(1)} s.`),
   ];
   if (report.testClientId) {

@@ -5,7 +5,7 @@ import { defaultConfigPath, defaultDataDir } from '../config/paths.js';
 import { formatImportReport, importClaudeDesktop } from '../config/import.js';
 import { openSecretStore } from '../secrets/open.js';
 import { UsageError } from './args.js';
-import { red } from './render.js';
+import { red, safe } from './render.js';
 
 /** `ferry import [file]`: copies Claude Desktop's stdio servers into Ferry's config, secrets into the keychain. */
 export async function runImport(argv: string[]): Promise<number> {
@@ -40,7 +40,12 @@ export async function runImport(argv: string[]): Promise<number> {
       moveSecrets,
       overwrite: values.overwrite,
     });
-    console.log(formatImportReport(report).join('\n'));
+    // Server names and reasons come from another app's config file: each line is escaped on its own.
+    console.log(
+      formatImportReport(report)
+        .map((line) => safe(line))
+        .join('\n'),
+    );
     return report.imported.length > 0 || report.skipped.length === 0 ? 0 : 1;
   } catch (error) {
     console.error(red((error as Error).message));
