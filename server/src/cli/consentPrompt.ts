@@ -21,9 +21,7 @@ export class ConsentPrompter {
     const name = safe(consent.clientName, DISPLAY_LIMITS.clientName);
     const host = safe(consent.redirectHost, DISPLAY_LIMITS.host);
     console.log('');
-    console.log(
-      `${yellow(bold('Connection request'))} from ${bold(name)} ${dim(`(returns to ${host})`)}`,
-    );
+    console.log(`${yellow(bold('Connection request'))} from ${bold(name)} ${dim(`(returns to ${host})`)}`);
     console.log(
       `  match code ${bold(consent.matchCode)}: it must equal the code on the page in your browser`,
     );

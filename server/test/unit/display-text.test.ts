@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cutText, DISPLAY_LIMITS, displayText, escapeUnsafe } from '../../src/util/displayText.js';
+import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 
 /** Every character a client could use to rewrite a terminal, reorder a line or hide text. */
 const UNSAFE: [string, string, string][] = [
@@ -61,7 +62,8 @@ describe('escapeUnsafe', () => {
     const hostile = 'Claude\u001b]52;c;ZWNobyBwd25lZA==\u0007\r\u001b[2K\u202eia.edualc';
     const shown = escapeUnsafe(hostile);
     expect(shown).toBe('Claude\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\x0d\\x1b[2K\\u202eia.edualc');
-    expect(shown).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    expect(shown).not.toMatch(RAW_CONTROL);
+    expect(escapeUnsafe(HOSTILE_NAME)).toBe(HOSTILE_NAME_SHOWN);
   });
 
   it('leaves printable text alone, in any script, with emoji and combining marks', () => {

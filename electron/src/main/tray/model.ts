@@ -1,4 +1,11 @@
-import { DISPLAY_LIMITS, cutText, displayText, type PendingConsent, type ServerStatus, type TunnelStatus } from '#core';
+import {
+  DISPLAY_LIMITS,
+  cutText,
+  displayText,
+  type PendingConsent,
+  type ServerStatus,
+  type TunnelStatus,
+} from '#core';
 import type { WindowRoute } from '../../shared/ipc.js';
 
 /** What the tray shows, from the most urgent down. */
@@ -212,7 +219,11 @@ function serverItems(input: TrayInput): MenuEntry[] {
       action: { type: 'restart', server: server.name },
       enabled: input.phase === 'running' && server.state !== 'disabled',
     });
-    return { kind: 'submenu', label: `${clip(server.name, LABEL_LIMIT)} — ${serverStateWords(server)}`, items };
+    return {
+      kind: 'submenu',
+      label: `${clip(server.name, LABEL_LIMIT)} — ${serverStateWords(server)}`,
+      items,
+    };
   });
 }
 
