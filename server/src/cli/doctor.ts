@@ -1,19 +1,9 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { runDoctor } from '../doctor/index.js';
 import type { CheckResult, DoctorReport, ToolChoice } from '../doctor/index.js';
-import { UsageError } from './args.js';
+import { throwIfHelp, UsageError } from './args.js';
+import { DOCTOR_OPTIONS, DOCTOR_USAGE } from './usage.js';
 import { bold, dim, green, red, safe, yellow } from './render.js';
-
-export const DOCTOR_HELP = `doctor options:
-  --token <token>              an access token for the URL: also checks initialize, tools and SSE
-                               (or set FERRY_DOCTOR_TOKEN, which keeps it out of shell history)
-  --timeout <s>                per-request timeout in seconds (default 10)
-  --call <tool>                a harmless tool to call (default: current_time on Ferry's demo)
-  --call-args <json>           its arguments, a JSON object (default {})
-  --slow <tool>                a tool that takes > 15 s, to check keep-alives on long calls
-  --slow-args <json>           its arguments, a JSON object (default {})
-  --json                       print the report as JSON
-Exit status: 1 if a check failed, 0 otherwise, 2 for usage errors.`;
 
 const MARK: Record<CheckResult['verdict'], string> = {
   pass: green('✓'),
@@ -80,25 +70,28 @@ function toolChoice(
   return { name, arguments: parsed as Record<string, unknown> };
 }
 
+const DOCTOR_CLI_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  token: { type: 'string' },
+  timeout: { type: 'string' },
+  call: { type: 'string' },
+  'call-args': { type: 'string' },
+  slow: { type: 'string' },
+  'slow-args': { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
 /** `ferry doctor <url>`: replays Claude's connector handshake against the URL and explains each step. */
 export async function runDoctorCli(argv: string[]): Promise<number> {
+  throwIfHelp(argv, DOCTOR_CLI_OPTIONS, DOCTOR_USAGE);
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      token: { type: 'string' },
-      timeout: { type: 'string' },
-      call: { type: 'string' },
-      'call-args': { type: 'string' },
-      slow: { type: 'string' },
-      'slow-args': { type: 'string' },
-    },
+    options: DOCTOR_CLI_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length !== 1) {
     throw new UsageError(
-      `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_HELP}`,
+      `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_OPTIONS}`,
     );
   }
   const url = positionals[0] as string;
