@@ -13,6 +13,7 @@ import {
   watchErrors,
 } from '../helpers/browser.js';
 import { echoServer, fixture, node } from '../helpers/fixtures.js';
+import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
@@ -437,6 +438,53 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await page.getByText('No authorized clients.').waitFor();
     expect((await mcpPost(accessToken)).status).toBe(401);
     expect(errors).toEqual([]);
+  });
+
+  it('shows a hostile client name escaped and cut in Consents and Clients, the match code whole', async () => {
+    const origin = ferry.runtime.localUrl;
+    const registered = (await (
+      await fetch(`${origin}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: HOSTILE_NAME }),
+      })
+    ).json()) as { client_id: string };
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: registered.client_id,
+      redirect_uri: CLAUDE_CALLBACK,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 'hostile',
+      scope: 'claudeai',
+      resource: ferry.runtime.mcpUrl,
+    });
+    const waiting = await context.newPage();
+    try {
+      await open('Consents');
+      await waiting.goto(`${origin}/authorize?${query.toString()}`);
+      const matchCode = (await waiting.getByLabel('match code').textContent())?.trim() ?? '';
+      const card = page.getByRole('article').filter({ hasText: matchCode });
+      await card.waitFor();
+      const name = (await card.locator('.client-name').textContent()) ?? '';
+      expect(name.startsWith('Claude\\x1b]52;c;')).toBe(true);
+      expect(name.endsWith('…')).toBe(true);
+      expect(await card.textContent()).not.toMatch(RAW_CONTROL);
+      await card.getByRole('button', { name: 'Deny' }).click();
+      await page.getByText('No one is waiting.').waitFor();
+
+      // The Clients screen reads the stored registration itself, not the consent the core escaped.
+      await open('Clients');
+      const row = page.getByRole('row').filter({ hasText: 'Claude\\x1b]52;c;' });
+      await row.waitFor();
+      const shown = (await row.locator('.client-name').textContent()) ?? '';
+      expect(shown).toBe(`${HOSTILE_NAME_SHOWN.slice(0, 31)}…`);
+      expect(await row.textContent()).not.toMatch(RAW_CONTROL);
+      expect(errors).toEqual([]);
+    } finally {
+      await waiting.close();
+      await admin(`/clients/${encodeURIComponent(registered.client_id)}`, { method: 'DELETE' });
+    }
   });
 
   it('runs the doctor on Ferry’s own URL and shows each check, its fix, its evidence and the live timeline', async () => {
