@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PendingConsent } from '#core';
 import { ConsentNotifier, type ConsentActions } from '../src/main/consent/notifier.js';
+import { HOSTILE_NAME, RAW_CONTROL } from '../../server/test/helpers/hostileText.js';
 import { FakeElectron, type FakeNotification } from './fakeElectron.js';
 
 let userData: string;
@@ -62,6 +63,29 @@ describe.each(['darwin', 'linux', 'win32'] as const)('ConsentNotifier content on
     expect(calls).toEqual([]);
   });
 });
+
+describe.each(['darwin', 'linux', 'win32'] as const)(
+  'ConsentNotifier with a hostile client name on %s',
+  (platform) => {
+    it('shows the name with every control escaped and cut, and the match code whole', () => {
+      new ConsentNotifier(fake, platform, actions).requested(
+        pending('c-1', {
+          clientName: HOSTILE_NAME,
+          redirectHost: 'claude.ai\u202e\u001b[1A',
+          matchCode: 'K7Q-4MX',
+        }),
+      );
+      const { title, body } = only(fake.notifications).options;
+      expect(title).not.toMatch(RAW_CONTROL);
+      expect(body).not.toMatch(RAW_CONTROL);
+      expect(title).toContain('Claude\\x1b]52;c;');
+      expect(title).toContain('…');
+      expect(title).not.toContain('x'.repeat(40));
+      expect(body).toContain('claude.ai\\u202e\\x1b[1A');
+      expect(body).toContain('match code K7Q-4MX');
+    });
+  },
+);
 
 describe('ConsentNotifier on darwin', () => {
   it('offers Approve and Deny buttons', () => {

@@ -1,6 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it } from 'vitest';
 import type { TunnelStatus } from '#core';
+import { HOSTILE_NAME, RAW_CONTROL } from '../../server/test/helpers/hostileText.js';
 import { menuTemplate } from '../src/main/tray/menu.js';
 import {
   trayState,
@@ -380,6 +381,39 @@ describe('trayView menu', () => {
       expect(item.label.length).toBeLessThanOrEqual(64);
       expect(item.label).toContain('claude.ai');
       expect(item.label).toContain('K7Q-4MX');
+    });
+
+    it('escapes a hostile client name and host and cuts them so the match code stays in the label', () => {
+      const view = trayView(
+        input({
+          consents: [
+            { id: 'c-1', clientName: HOSTILE_NAME, redirectHost: 'claude.ai\u202e\r', matchCode: 'K7Q-4MX' },
+          ],
+        }),
+      );
+      const item = findSubmenu(view.menu, 'Claude');
+      expect(item.label).not.toMatch(RAW_CONTROL);
+      expect(item.label.startsWith('Claude\\x1b]52;c;')).toBe(true);
+      expect(item.label).toContain('→ claude.ai\\u202e\\x0d · K7Q-4MX');
+      expect(item.label.endsWith('K7Q-4MX')).toBe(true);
+      expect(item.label).toContain('…');
+      expect(item.label).not.toContain('x'.repeat(40));
+      for (const entry of view.menu)
+        if (entry.kind !== 'separator') expect(entry.label).not.toMatch(RAW_CONTROL);
+      expect(view.tooltip).not.toMatch(RAW_CONTROL);
+    });
+
+    it('escapes controls in reasons and names it shows from children and the tunnel', () => {
+      const view = trayView(
+        input({
+          tunnel: tunnel('failed', { reason: 'cloudflared said \u001b]0;owned\u0007' }),
+          servers: [server('fs', 'crashed', 0, 'stderr: \u001b[31mboom\r\u202e')],
+        }),
+      );
+      expect(view.tooltip).not.toMatch(RAW_CONTROL);
+      expect(view.tooltip).toContain('\\x1b]0;owned\\x07');
+      const fs = findSubmenu(findSubmenu(view.menu, 'Servers').items, 'fs —');
+      expect(labels(fs.items)[0]).toBe('stderr: \\x1b[31mboom\\x0d\\u202e');
     });
   });
 

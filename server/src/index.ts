@@ -16,3 +16,4 @@ export type { PendingConsent, TunnelState, TunnelMode } from './events/types.js'
 export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
 export { writeFileAtomic } from './config/atomicWrite.js';
+export { DISPLAY_LIMITS, cutText, displayText } from './util/displayText.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { EventBus } from '../events/bus.js';
 import type { PendingConsent } from '../events/types.js';
+import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
 import { newMatchCode } from './matchCode.js';
 import { KeyedRateLimit } from './policy/rateLimit.js';
 import { MCP_SCOPE } from './resources.js';
@@ -41,6 +42,8 @@ interface Entry {
   browser: string | undefined;
   /** A new browser secret to hand to the waiting browser once it comes back ("remember" on a fresh browser). */
   cookieToSet?: string;
+  /** What the request asks for, exactly as sent (the consent holds the display forms). */
+  request: ApprovalScope;
 }
 
 export interface ConsentManagerOptions {
@@ -134,7 +137,7 @@ export class ConsentManager {
     const now = (this.#options.now ?? Date.now)();
     const timeoutMs = this.#options.timeoutMs ?? CONSENT_LIMITS.timeoutMs;
     const consent: PendingConsent = {
-      ...details,
+      ...forDisplay(details),
       id: randomBytes(12).toString('base64url'),
       matchCode: newMatchCode(),
       createdAt: now,
@@ -145,6 +148,7 @@ export class ConsentManager {
       uid,
       status: 'pending',
       browser,
+      request,
       timer: setTimeout(() => this.#expire(entry), timeoutMs).unref(),
     };
     this.#byId.set(consent.id, entry);
@@ -165,8 +169,7 @@ export class ConsentManager {
       // Only the waiting browser can carry the decision: a fresh secret is handed to it with the next
       // answer its waiting page gets (the page is reachable only with the interaction's own cookie).
       const browser = entry.browser ?? (entry.cookieToSet = newBrowserSecret());
-      const { clientId, redirectUri, resource, scopes } = entry.consent;
-      await this.#options.remember(browser, { clientId, redirectUri, resource, scopes });
+      await this.#options.remember(browser, entry.request);
       entry.cookieToSet = browser;
     }
     this.#resolve(entry, 'approved', 'approved');
@@ -284,4 +287,23 @@ export class ConsentManager {
       outcome,
     });
   }
+}
+
+/**
+ * A PendingConsent is a display model (tray, notification, terminal, window, waiting page): the client
+ * chose its name and URIs, so they are escaped and cut here, once, before any surface sees them. The
+ * client id stays exact: the grant is stored under it.
+ */
+function forDisplay(
+  details: Omit<PendingConsent, 'id' | 'matchCode' | 'createdAt' | 'expiresAt'>,
+): Omit<PendingConsent, 'id' | 'matchCode' | 'createdAt' | 'expiresAt'> {
+  return {
+    ...details,
+    clientName: displayText(details.clientName, DISPLAY_LIMITS.clientName),
+    ...(details.clientUri !== undefined
+      ? { clientUri: displayText(details.clientUri, DISPLAY_LIMITS.uri) }
+      : {}),
+    redirectUri: displayText(details.redirectUri, DISPLAY_LIMITS.uri),
+    redirectHost: displayText(details.redirectHost, DISPLAY_LIMITS.host),
+  };
 }

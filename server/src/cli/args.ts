@@ -1,6 +1,31 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { SERVE_USAGE } from './usage.js';
 
 export class UsageError extends Error {}
+
+/** A command was asked for its help (`--help`, `-h`): the CLI prints `usage` to stdout and exits 0. */
+export class HelpRequest extends Error {
+  constructor(readonly usage: string) {
+    super('help requested');
+    this.name = 'HelpRequest';
+  }
+}
+
+/**
+ * Throws HelpRequest when `--help` or `-h` is among the options: as an option of its own (also inside a
+ * group such as `-vh`), not as another option's value (`--token -h`) nor after `--`. Checked before the
+ * strict parse, so `ferry serve --prot --help` shows the help instead of an unknown-option error.
+ */
+export function throwIfHelp(argv: string[], options: ParseArgsOptionsConfig, usage: string): void {
+  const { tokens } = parseArgs({
+    args: argv,
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  if (tokens.some((token) => token.kind === 'option' && token.name === 'help')) throw new HelpRequest(usage);
+}
 
 export interface ServeArgs {
   config?: string;
@@ -25,21 +50,25 @@ function port(value: string | undefined, flag: string): number | undefined {
   return n;
 }
 
+const SERVE_OPTIONS = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'admin-port': { type: 'string' },
+  tunnel: { type: 'string' },
+  'public-url': { type: 'string' },
+  'secret-store': { type: 'string' },
+  'no-auth': { type: 'boolean', default: false },
+  verbose: { type: 'boolean', short: 'v', default: false },
+} as const satisfies ParseArgsOptionsConfig;
+
+/** `ferry serve`'s options; throws HelpRequest for `--help`/`-h`, UsageError (or parseArgs' error) otherwise. */
 export function parseServeArgs(argv: string[]): ServeArgs {
+  throwIfHelp(argv, SERVE_OPTIONS, SERVE_USAGE);
   const { values } = parseArgs({
     args: argv,
-    options: {
-      config: { type: 'string' },
-      'data-dir': { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      'admin-port': { type: 'string' },
-      tunnel: { type: 'string' },
-      'public-url': { type: 'string' },
-      'secret-store': { type: 'string' },
-      'no-auth': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', short: 'v', default: false },
-    },
+    options: SERVE_OPTIONS,
     strict: true,
     allowPositionals: false,
   });

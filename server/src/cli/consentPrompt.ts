@@ -1,7 +1,8 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Core, RuntimeInfo } from '../core.js';
 import type { PendingConsent } from '../events/types.js';
-import { bold, cyan, dim, green, red, yellow } from './render.js';
+import { DISPLAY_LIMITS } from '../util/displayText.js';
+import { bold, cyan, dim, green, red, safe, yellow } from './render.js';
 
 /**
  * Headless consent: every request is printed with its match code and the admin call that approves it;
@@ -15,14 +16,16 @@ export class ConsentPrompter {
   constructor(private readonly core: Core) {}
 
   ask(consent: PendingConsent, runtime: RuntimeInfo | undefined): void {
+    // The consent was escaped when it was built; escaping again is a no-op that keeps this printer safe
+    // whoever builds the consent.
+    const name = safe(consent.clientName, DISPLAY_LIMITS.clientName);
+    const host = safe(consent.redirectHost, DISPLAY_LIMITS.host);
     console.log('');
-    console.log(
-      `${yellow(bold('Connection request'))} from ${bold(consent.clientName)} ${dim(`(returns to ${consent.redirectHost})`)}`,
-    );
+    console.log(`${yellow(bold('Connection request'))} from ${bold(name)} ${dim(`(returns to ${host})`)}`);
     console.log(
       `  match code ${bold(consent.matchCode)}: it must equal the code on the page in your browser`,
     );
-    console.log(`  access     ${consent.resource}`);
+    console.log(`  access     ${safe(consent.resource, DISPLAY_LIMITS.uri)}`);
     if (runtime?.adminUrl) {
       console.log(
         dim(
@@ -59,7 +62,7 @@ export class ConsentPrompter {
     this.#asking = consent;
     this.#rl = createInterface({ input: process.stdin, output: process.stdout });
     this.#rl.question(
-      `Allow ${cyan(consent.clientName)} [${consent.matchCode}]? [y/N/r=yes and remember] `,
+      `Allow ${cyan(safe(consent.clientName, DISPLAY_LIMITS.clientName))} [${consent.matchCode}]? [y/N/r=yes and remember] `,
       (answer) => {
         const asked = this.#asking;
         this.#asking = undefined;

@@ -1,19 +1,9 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { runDoctor } from '../doctor/index.js';
 import type { CheckResult, DoctorReport, ToolChoice } from '../doctor/index.js';
-import { UsageError } from './args.js';
-import { bold, dim, green, red, yellow } from './render.js';
-
-export const DOCTOR_HELP = `doctor options:
-  --token <token>              an access token for the URL: also checks initialize, tools and SSE
-                               (or set FERRY_DOCTOR_TOKEN, which keeps it out of shell history)
-  --timeout <s>                per-request timeout in seconds (default 10)
-  --call <tool>                a harmless tool to call (default: current_time on Ferry's demo)
-  --call-args <json>           its arguments, a JSON object (default {})
-  --slow <tool>                a tool that takes > 15 s, to check keep-alives on long calls
-  --slow-args <json>           its arguments, a JSON object (default {})
-  --json                       print the report as JSON
-Exit status: 1 if a check failed, 0 otherwise, 2 for usage errors.`;
+import { throwIfHelp, UsageError } from './args.js';
+import { DOCTOR_OPTIONS, DOCTOR_USAGE } from './usage.js';
+import { bold, dim, green, red, safe, yellow } from './render.js';
 
 const MARK: Record<CheckResult['verdict'], string> = {
   pass: green('✓'),
@@ -24,12 +14,13 @@ const MARK: Record<CheckResult['verdict'], string> = {
 
 /** One line per check; what Claude needs and the fix under failures, the fix under warnings. */
 export function renderCheck(check: CheckResult): string {
+  // Details quote what the checked server answered (its name, its errors): text it chose.
   const ms = check.evidence && check.verdict !== 'skip' ? dim(` (${Math.round(check.evidence.ms)} ms)`) : '';
-  const detail = check.verdict === 'skip' ? dim(`skipped: ${check.detail}`) : check.detail;
+  const detail = check.verdict === 'skip' ? dim(`skipped: ${safe(check.detail)}`) : safe(check.detail);
   const lines = [`  ${MARK[check.verdict]} ${bold(check.title)}: ${detail}${ms}`];
-  if (check.verdict === 'fail') lines.push(`      ${dim('Claude needs:')} ${check.need}`);
+  if (check.verdict === 'fail') lines.push(`      ${dim('Claude needs:')} ${safe(check.need)}`);
   if ((check.verdict === 'fail' || check.verdict === 'warn') && check.fix) {
-    lines.push(`      ${check.verdict === 'fail' ? red('fix:') : yellow('fix:')} ${check.fix}`);
+    lines.push(`      ${check.verdict === 'fail' ? red('fix:') : yellow('fix:')} ${safe(check.fix)}`);
   }
   return lines.join('\n');
 }
@@ -46,7 +37,7 @@ export function renderSummary(report: DoctorReport): string {
   const color = report.verdict === 'fail' ? red : report.verdict === 'warn' ? yellow : green;
   const lines = [
     '',
-    `${color(bold('Summary:'))} ${report.summary}`,
+    `${color(bold('Summary:'))} ${safe(report.summary)}`,
     dim(`${counts} in ${(report.durationMs / 1000).toFixed(1)} s.`),
   ];
   if (report.testClientId) {
@@ -79,25 +70,28 @@ function toolChoice(
   return { name, arguments: parsed as Record<string, unknown> };
 }
 
+const DOCTOR_CLI_OPTIONS = {
+  json: { type: 'boolean', default: false },
+  token: { type: 'string' },
+  timeout: { type: 'string' },
+  call: { type: 'string' },
+  'call-args': { type: 'string' },
+  slow: { type: 'string' },
+  'slow-args': { type: 'string' },
+} as const satisfies ParseArgsOptionsConfig;
+
 /** `ferry doctor <url>`: replays Claude's connector handshake against the URL and explains each step. */
 export async function runDoctorCli(argv: string[]): Promise<number> {
+  throwIfHelp(argv, DOCTOR_CLI_OPTIONS, DOCTOR_USAGE);
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      json: { type: 'boolean', default: false },
-      token: { type: 'string' },
-      timeout: { type: 'string' },
-      call: { type: 'string' },
-      'call-args': { type: 'string' },
-      slow: { type: 'string' },
-      'slow-args': { type: 'string' },
-    },
+    options: DOCTOR_CLI_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
   if (positionals.length !== 1) {
     throw new UsageError(
-      `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_HELP}`,
+      `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_OPTIONS}`,
     );
   }
   const url = positionals[0] as string;

@@ -1,23 +1,27 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import path from 'node:path';
 import { ConfigFile } from '../config/save.js';
 import { defaultConfigPath, defaultDataDir } from '../config/paths.js';
 import { formatImportReport, importClaudeDesktop } from '../config/import.js';
 import { openSecretStore } from '../secrets/open.js';
-import { UsageError } from './args.js';
-import { red } from './render.js';
+import { throwIfHelp, UsageError } from './args.js';
+import { IMPORT_USAGE } from './usage.js';
+import { red, safe } from './render.js';
+
+const IMPORT_OPTIONS = {
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+  secrets: { type: 'string', default: 'detected' },
+  'secret-store': { type: 'string' },
+  overwrite: { type: 'boolean', default: false },
+} as const satisfies ParseArgsOptionsConfig;
 
 /** `ferry import [file]`: copies Claude Desktop's stdio servers into Ferry's config, secrets into the keychain. */
 export async function runImport(argv: string[]): Promise<number> {
+  throwIfHelp(argv, IMPORT_OPTIONS, IMPORT_USAGE);
   const { values, positionals } = parseArgs({
     args: argv,
-    options: {
-      config: { type: 'string' },
-      'data-dir': { type: 'string' },
-      secrets: { type: 'string', default: 'detected' },
-      'secret-store': { type: 'string' },
-      overwrite: { type: 'boolean', default: false },
-    },
+    options: IMPORT_OPTIONS,
     allowPositionals: true,
     strict: true,
   });
@@ -40,7 +44,12 @@ export async function runImport(argv: string[]): Promise<number> {
       moveSecrets,
       overwrite: values.overwrite,
     });
-    console.log(formatImportReport(report).join('\n'));
+    // Server names and reasons come from another app's config file: each line is escaped on its own.
+    console.log(
+      formatImportReport(report)
+        .map((line) => safe(line))
+        .join('\n'),
+    );
     return report.imported.length > 0 || report.skipped.length === 0 ? 0 : 1;
   } catch (error) {
     console.error(red((error as Error).message));

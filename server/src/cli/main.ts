@@ -1,28 +1,14 @@
-import { parseServeArgs, UsageError } from './args.js';
+import { HelpRequest, parseServeArgs, UsageError } from './args.js';
 import { red } from './render.js';
+import { DOCTOR_USAGE, FERRY_USAGE, IMPORT_USAGE, SERVE_USAGE } from './usage.js';
 import { FERRY_VERSION } from '../version.js';
 
-const HELP = `Ferry ${FERRY_VERSION}: expose the MCP servers on this computer to claude.ai.
-
-Usage:
-  ferry serve [options]        run Ferry headless (no window)
-  ferry import [file]          import servers from Claude Desktop's config
-  ferry doctor <url> [options] replay Claude's connector handshake against a URL and explain it
-                               (--token <t>, --timeout <s>, --json; see "ferry doctor" alone)
-  ferry --version
-
-serve options:
-  --config <file>              config file (default <data-dir>/config.json; none: a demo server)
-  --data-dir <dir>             where runtime.json and state live
-  --port <n>                   public listener port (default 8790; 0 = any free port)
-  --host <addr>                public listener address (default 127.0.0.1)
-  --admin-port <n>             admin listener port (default 0 = any free port)
-  --public-url <url>           origin clients use to reach Ferry (reverse proxy, tests)
-  --tunnel quick|named|off     Cloudflare tunnel (default: quick when cloudflared is installed)
-  --secret-store keychain|file where secrets live (default keychain)
-  --no-auth                    no OAuth (loopback clients only; for local tools and tests)
-  -v, --verbose                show every tool call, session and server log line
-`;
+/** `ferry help <command>` prints what `ferry <command> --help` does. */
+const COMMAND_USAGE: Record<string, string> = {
+  serve: SERVE_USAGE,
+  import: IMPORT_USAGE,
+  doctor: DOCTOR_USAGE,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -43,23 +29,39 @@ async function main(argv: string[]): Promise<number> {
     case '-V':
       console.log(FERRY_VERSION);
       return 0;
+    case 'help': {
+      const [topic] = rest;
+      if (topic === undefined) return help(FERRY_USAGE);
+      const usage = COMMAND_USAGE[topic];
+      if (usage === undefined)
+        throw new UsageError(`no help for "${topic}": the commands are serve, import, doctor`);
+      return help(usage);
+    }
+    // `ferry` alone is a request for the overview too: nothing went wrong, so it exits 0.
     case undefined:
-    case 'help':
     case '--help':
     case '-h':
-      console.log(HELP);
-      return command === undefined ? 1 : 0;
+      return help(FERRY_USAGE);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
 }
 
+/** Usage asked for goes to stdout (so it can be paged or grepped), with exit status 0. */
+function help(usage: string): number {
+  console.log(usage);
+  return 0;
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof HelpRequest) process.exit(help(error.usage));
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(red(`ferry: ${(error as Error).message}`));
-      console.error('Run "ferry --help" for usage.');
+      const command = process.argv[2];
+      const scope = command !== undefined && command in COMMAND_USAGE ? ` ${command}` : '';
+      console.error(`Run "ferry${scope} --help" for usage.`);
       process.exit(2);
     }
     console.error(red(`ferry: ${(error as Error).stack ?? String(error)}`));

@@ -2,7 +2,7 @@ import { createCore, type RuntimeInfo } from '../core.js';
 import { ConsentPrompter } from './consentPrompt.js';
 import { ConfigError } from '../config/errors.js';
 import type { ServeArgs } from './args.js';
-import { bold, cyan, dim, green, red, renderEvent, yellow } from './render.js';
+import { bold, cyan, dim, green, red, renderEvent, safe, yellow } from './render.js';
 
 let announced: string | undefined;
 /** The one line the user needs: the exact URL to paste into Claude. */
@@ -13,7 +13,7 @@ function announce(publicUrl: string): void {
   console.log(
     `${green(bold('Tunnel connected.'))} Add this URL in Claude (Settings > Connectors > Add custom connector):`,
   );
-  console.log(`  ${bold(cyan(`${publicUrl}/mcp`))}`);
+  console.log(`  ${bold(cyan(safe(`${publicUrl}/mcp`)))}`);
   console.log('');
 }
 
@@ -41,9 +41,9 @@ export async function serve(args: ServeArgs): Promise<number> {
     if (event.type === 'consent.resolved') prompter.resolved(event.id);
     if (event.type === 'tunnel.state' && event.state === 'connected' && event.publicUrl)
       announce(event.publicUrl);
-    if (event.type === 'tunnel.url-changed') console.log(yellow(event.message));
+    if (event.type === 'tunnel.url-changed') console.log(yellow(safe(event.message)));
     if (event.type === 'tunnel.state' && event.state === 'failed' && event.reason)
-      console.log(yellow(`tunnel: ${event.reason}`));
+      console.log(yellow(`tunnel: ${safe(event.reason)}`));
   });
   let runtimeInfo: RuntimeInfo | undefined;
 

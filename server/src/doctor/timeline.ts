@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/bus.js';
 import type { CoreEvent, Stamped } from '../events/types.js';
+import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
 import { CAUSES } from './causes.js';
 import type { CauseId } from './types.js';
 
@@ -219,14 +220,16 @@ export class ConnectionTimeline {
       }
       if (method === 'OPTIONS') return false;
       const attempt = this.#current(at);
-      pushCapped(attempt.authorized, { at, status, userAgent: event.userAgent });
+      // Whoever sends the request picks its user agent, and the timeline is shown on screens.
+      const userAgent = displayText(event.userAgent, DISPLAY_LIMITS.uri);
+      pushCapped(attempt.authorized, { at, status, userAgent });
       attempt.lastAt = at;
       if (status >= 200 && status < 300) {
-        this.#mark(attempt, 'mcp', at, `${line} (${event.userAgent || 'no user agent'})`);
+        this.#mark(attempt, 'mcp', at, `${line} (${userAgent || 'no user agent'})`);
       } else {
         if (status === 406) attempt.notAcceptable++;
         if (status === 400) attempt.badSession++;
-        this.#problem(attempt, 'mcp', `${line}${event.userAgent ? ` (${event.userAgent})` : ''}`);
+        this.#problem(attempt, 'mcp', `${line}${userAgent ? ` (${userAgent})` : ''}`);
       }
       return true;
     }

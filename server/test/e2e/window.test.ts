@@ -13,10 +13,39 @@ import {
   watchErrors,
 } from '../helpers/browser.js';
 import { echoServer, fixture, node } from '../helpers/fixtures.js';
+import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
 import { REQ, until } from './support.js';
+
+/**
+ * Every fact row on the Status cards whose value repeats a word of its own label, of its card's heading,
+ * or itself (`State: off (off)`, `Servers: 1 of 1 server ready`). Paths and URLs (mono) are left out: a
+ * config path may well contain "config".
+ */
+async function repeatedFacts(page: Page): Promise<string[]> {
+  // (A string: the test project has no DOM types.)
+  const facts: { heading: string; label: string; value: string; mono: boolean }[] =
+    await page.evaluate(`[...document.querySelectorAll('section.card')].flatMap((card) => {
+    const heading = card.querySelector('h2')?.textContent ?? '';
+    return [...card.querySelectorAll('dl.facts > dt')].map((dt) => {
+      const dd = dt.nextElementSibling;
+      return { heading, label: dt.textContent, value: dd.textContent, mono: dd.classList.contains('mono') };
+    });
+  })`);
+  const words = (text: string) =>
+    (text.toLowerCase().match(/[a-z]{2,}/g) ?? []).map((word) => word.replace(/s$/, ''));
+  expect(facts.length).toBeGreaterThan(0);
+  return facts
+    .filter((fact) => !fact.mono)
+    .filter((fact) => {
+      const value = words(fact.value);
+      const context = new Set([...words(fact.label), ...words(fact.heading)]);
+      return new Set(value).size < value.length || value.some((word) => context.has(word));
+    })
+    .map((fact) => `${fact.heading} › ${fact.label}: ${fact.value}`);
+}
 
 /**
  * The window (renderer/dist) as a user drives it: served by the admin listener of a real `ferry serve`
@@ -99,6 +128,15 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // A reload keeps working: the token was kept for this tab only.
     await page.reload();
     await page.getByLabel('Connector URL').waitFor();
+    // Each card says each thing once: a stopped tunnel is "off", not "off (off)".
+    expect(await page.getByTestId('tunnel-state').textContent()).toBe('off');
+    expect(
+      await page
+        .getByRole('region', { name: 'Access' })
+        .getByRole('link', { name: /ready$/ })
+        .textContent(),
+    ).toBe('1 of 1 ready');
+    expect(await repeatedFacts(page)).toEqual([]);
     await screenshot(page, 'status');
     expect(errors).toEqual([]);
   });
@@ -402,6 +440,53 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(errors).toEqual([]);
   });
 
+  it('shows a hostile client name escaped and cut in Consents and Clients, the match code whole', async () => {
+    const origin = ferry.runtime.localUrl;
+    const registered = (await (
+      await fetch(`${origin}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: HOSTILE_NAME }),
+      })
+    ).json()) as { client_id: string };
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: registered.client_id,
+      redirect_uri: CLAUDE_CALLBACK,
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+      state: 'hostile',
+      scope: 'claudeai',
+      resource: ferry.runtime.mcpUrl,
+    });
+    const waiting = await context.newPage();
+    try {
+      await open('Consents');
+      await waiting.goto(`${origin}/authorize?${query.toString()}`);
+      const matchCode = (await waiting.getByLabel('match code').textContent())?.trim() ?? '';
+      const card = page.getByRole('article').filter({ hasText: matchCode });
+      await card.waitFor();
+      const name = (await card.locator('.client-name').textContent()) ?? '';
+      expect(name.startsWith('Claude\\x1b]52;c;')).toBe(true);
+      expect(name.endsWith('…')).toBe(true);
+      expect(await card.textContent()).not.toMatch(RAW_CONTROL);
+      await card.getByRole('button', { name: 'Deny' }).click();
+      await page.getByText('No one is waiting.').waitFor();
+
+      // The Clients screen reads the stored registration itself, not the consent the core escaped.
+      await open('Clients');
+      const row = page.getByRole('row').filter({ hasText: 'Claude\\x1b]52;c;' });
+      await row.waitFor();
+      const shown = (await row.locator('.client-name').textContent()) ?? '';
+      expect(shown).toBe(`${HOSTILE_NAME_SHOWN.slice(0, 31)}…`);
+      expect(await row.textContent()).not.toMatch(RAW_CONTROL);
+      expect(errors).toEqual([]);
+    } finally {
+      await waiting.close();
+      await admin(`/clients/${encodeURIComponent(registered.client_id)}`, { method: 'DELETE' });
+    }
+  });
+
   it('runs the doctor on Ferry’s own URL and shows each check, its fix, its evidence and the live timeline', async () => {
     await open('Doctor');
     const result = page.getByRole('region', { name: 'Result' });
@@ -550,9 +635,13 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
       /^https:\/\/[a-z-]+\.trycloudflare\.com\/mcp$/.test(await url.inputValue()),
     );
     const first = await url.inputValue();
+    expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('connected (quick)');
+    expect(await repeatedFacts(page)).toEqual([]);
 
     await tunnel.getByRole('button', { name: 'Stop tunnel' }).click();
     await tunnel.getByText('off', { exact: true }).first().waitFor();
+    expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('off');
+    expect(await repeatedFacts(page)).toEqual([]);
     await page.getByText('This address only works on this computer').waitFor();
     await tunnel.getByRole('button', { name: 'Start quick tunnel' }).click();
     await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });

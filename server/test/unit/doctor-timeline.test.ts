@@ -78,6 +78,16 @@ function setup(stallMs = 30_000) {
 }
 
 describe('ConnectionTimeline', () => {
+  it('shows a user agent with its control and bidi characters escaped (the sender chose it)', () => {
+    const t = setup();
+    t.signIn();
+    t.at(9);
+    // Node reads header bytes as latin1, so a raw 0x9b arrives as the C1 CSI.
+    t.request('POST', '/mcp', 200, { authorized: true, userAgent: 'Claude-User\u009b2J\u202e' });
+    const mcp = t.timeline.snapshot().steps.find((s) => s.id === 'mcp');
+    expect(mcp?.detail).toBe('POST /mcp 200 (Claude-User\\x9b2J\\u202e)');
+  });
+
   it('maps a complete connection onto the expected steps with their times, connected and undiagnosed', () => {
     const t = setup();
     t.signIn();

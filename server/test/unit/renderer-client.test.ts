@@ -8,6 +8,7 @@ import type { StreamState } from '../../../renderer/src/api/transport.js';
 import type { Stamped } from '../../../renderer/src/api/types.js';
 import { fieldOf, parseEnv, toInput } from '../../../renderer/src/features/servers/draft.js';
 import { parseSnippet } from '../../../renderer/src/features/servers/snippet.js';
+import { serversReady, tunnelKind } from '../../../renderer/src/features/status/words.js';
 
 /** The window's client-side logic that needs no browser: SSE framing, resume, errors, the server form. */
 
@@ -214,5 +215,20 @@ describe('the server form', () => {
     expect(fieldOf('mcpServers.files.args[0]', 'files')).toBe('args');
     expect(fieldOf('ferry.servers.files.sessionMode', 'files')).toBe('sessionMode');
     expect(fieldOf('ferry.port', 'files')).toBeUndefined();
+  });
+});
+
+describe('Status card values', () => {
+  it('names the tunnel kind only while one runs, so a stopped tunnel reads "off" and not "off (off)"', () => {
+    expect(tunnelKind({ mode: 'off', state: 'off' })).toBeUndefined();
+    expect(tunnelKind({ mode: 'quick', state: 'off' })).toBeUndefined();
+    expect(tunnelKind({ mode: 'quick', state: 'connected' })).toBe('quick');
+    expect(tunnelKind({ mode: 'named', state: 'failed' })).toBe('named');
+  });
+
+  it('counts ready servers without repeating the row label "Servers"', () => {
+    expect(serversReady([])).toBe('none yet');
+    expect(serversReady([{ state: 'ready' }])).toBe('1 of 1 ready');
+    expect(serversReady([{ state: 'ready' }, { state: 'crashed' }, { state: 'ready' }])).toBe('2 of 3 ready');
   });
 });

@@ -1,4 +1,4 @@
-import type { PendingConsent } from '#core';
+import { DISPLAY_LIMITS, displayText, type PendingConsent } from '#core';
 import type { ElectronHost, NotificationLike } from '../host.js';
 
 export interface ConsentActions {
@@ -30,9 +30,13 @@ export class ConsentNotifier {
       return;
     }
     const buttons = this.platform === 'darwin';
+    // The client chose its name and redirect: escaped and cut like on every other surface, so the
+    // match code still fits the body.
+    const name = displayText(consent.clientName, DISPLAY_LIMITS.clientName);
+    const host = displayText(consent.redirectHost, DISPLAY_LIMITS.host);
     const notification = new this.host.Notification({
-      title: `${consent.clientName} wants to use your MCP servers`,
-      body: `Returns to ${consent.redirectHost} · match code ${consent.matchCode}${buttons ? '' : ' · click to review'}`,
+      title: `${name} wants to use your MCP servers`,
+      body: `Returns to ${host} · match code ${consent.matchCode}${buttons ? '' : ' · click to review'}`,
       urgency: 'critical',
       timeoutType: 'never',
       ...(buttons

@@ -1,4 +1,11 @@
-import type { PendingConsent, ServerStatus, TunnelStatus } from '#core';
+import {
+  DISPLAY_LIMITS,
+  cutText,
+  displayText,
+  type PendingConsent,
+  type ServerStatus,
+  type TunnelStatus,
+} from '#core';
 import type { WindowRoute } from '../../shared/ipc.js';
 
 /** What the tray shows, from the most urgent down. */
@@ -52,8 +59,6 @@ export interface TrayView {
 /** Windows cuts tray tooltips at 127 characters; the rest keep them readable. */
 const TOOLTIP_LIMIT = 127;
 const LABEL_LIMIT = 64;
-const CLIENT_NAME_LIMIT = 24;
-const HOST_LIMIT = 28;
 
 const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
   'installing',
@@ -152,9 +157,9 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
     for (const consent of input.consents) {
       menu.push({
         kind: 'submenu',
-        // The client names itself (dynamic registration): only the name is shortened, never where the browser
-        // goes back to or the match code.
-        label: `${clip(consent.clientName, CLIENT_NAME_LIMIT)} → ${clip(consent.redirectHost, HOST_LIMIT)} · ${consent.matchCode}`,
+        // The client names itself (dynamic registration): its name and host are escaped and cut to the
+        // limits every surface uses, so the match code at the end always shows.
+        label: `${displayText(consent.clientName, DISPLAY_LIMITS.clientName)} → ${displayText(consent.redirectHost, DISPLAY_LIMITS.host)} · ${consent.matchCode}`,
         items: [
           { kind: 'label', label: `Match code ${consent.matchCode}: check it is the one in your browser` },
           { kind: 'action', label: 'Approve', action: { type: 'approve', id: consent.id } },
@@ -214,7 +219,11 @@ function serverItems(input: TrayInput): MenuEntry[] {
       action: { type: 'restart', server: server.name },
       enabled: input.phase === 'running' && server.state !== 'disabled',
     });
-    return { kind: 'submenu', label: `${server.name} — ${serverStateWords(server)}`, items };
+    return {
+      kind: 'submenu',
+      label: `${clip(server.name, LABEL_LIMIT)} — ${serverStateWords(server)}`,
+      items,
+    };
   });
 }
 
@@ -245,8 +254,10 @@ function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** Shortens by characters, not UTF-16 units, so an emoji is never cut in half. */
+/**
+ * Escapes what others chose (start errors, tunnel reasons, server stderr quoted in a reason) and shortens
+ * by characters, not UTF-16 units, so an emoji is never cut in half.
+ */
 function clip(text: string, limit: number): string {
-  const characters = Array.from(text);
-  return characters.length <= limit ? text : `${characters.slice(0, limit - 1).join('')}…`;
+  return cutText(displayText(text), limit);
 }

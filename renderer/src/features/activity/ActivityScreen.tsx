@@ -5,6 +5,7 @@ import { useFerry, useStore } from '../../state/context.js';
 import type { CallRow } from '../../state/store.js';
 import { clock, duration } from '../../util/format.js';
 import { LatencyChart } from './LatencyChart.js';
+import { displayText } from '../../util/displayText.js';
 
 const OUTCOMES = ['ok', 'tool-error', 'error', 'cancelled', 'running'] as const;
 const SHOWN = 200;
@@ -119,7 +120,8 @@ function CallLine({ call }: { call: CallRow }) {
       <td className="nowrap">{clock(call.startedAt)}</td>
       <td>{call.server}</td>
       <td>
-        <span className="mono">{call.target}</span>
+        {/* The tool name as the child server chose it. */}
+        <span className="mono">{displayText(call.target)}</span>
         {call.method !== 'tools/call' && <span className="muted small"> {call.method}</span>}
       </td>
       <td className="num nowrap">{duration(call.durationMs)}</td>
@@ -130,8 +132,8 @@ function CallLine({ call }: { call: CallRow }) {
         {call.argsPreview || result ? (
           <details>
             <summary className="mono preview-line">
-              {call.argsPreview ?? ''}
-              {result !== undefined ? ` → ${result}` : ''}
+              {displayText(call.argsPreview ?? '')}
+              {result !== undefined ? ` → ${displayText(result)}` : ''}
             </summary>
             <dl className="facts">
               <dt>Arguments</dt>

@@ -3,6 +3,7 @@ import { ConfirmButton } from '../../components/Confirm.js';
 import { RememberedApprovals } from './RememberedApprovals.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
+import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
 import { ago, dateTime, hostOf } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 
@@ -74,7 +75,8 @@ export function ClientsScreen() {
 
 function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
   const store = useStore();
-  const name = client.clientName ?? client.clientId;
+  // Chosen by the client at registration (or its CIMD document): escaped and cut as everywhere else.
+  const name = displayText(client.clientName ?? client.clientId, DISPLAY_LIMITS.clientName);
   const revoke = useAction(async () => {
     const result = await store.client.revokeClient(client.clientId);
     store.announce(
@@ -87,11 +89,15 @@ function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
       <th scope="row">
         <span className="client-name">{name}</span>
         <br />
-        <span className="muted mono small" title={client.clientId}>
-          {shortId(client.clientId)}
+        <span className="muted mono small" title={displayText(client.clientId, DISPLAY_LIMITS.uri)}>
+          {displayText(shortId(client.clientId), DISPLAY_LIMITS.host)}
         </span>
       </th>
-      <td>{[...new Set(client.redirectUris.map(hostOf))].join(', ') || '—'}</td>
+      <td>
+        {[...new Set(client.redirectUris.map((uri) => displayText(hostOf(uri), DISPLAY_LIMITS.host)))].join(
+          ', ',
+        ) || '—'}
+      </td>
       <td title={dateTime(ms(client.createdAt))}>{ago(ms(client.createdAt), now)}</td>
       <td title={client.lastUsedAt ? dateTime(ms(client.lastUsedAt)) : undefined}>
         {client.lastUsedAt ? ago(ms(client.lastUsedAt), now) : 'never'}

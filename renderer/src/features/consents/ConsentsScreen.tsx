@@ -1,6 +1,7 @@
 import type { PendingConsent } from '../../api/types.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
+import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
 import { ago, hostOf, inTime } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 
@@ -55,14 +56,17 @@ export function ConsentsScreen() {
 
 function ConsentCard({ consent, now }: { consent: PendingConsent; now: number }) {
   const store = useStore();
+  // Escaped by the core already; again here so the window never shows a raw override whoever sent it.
+  const name = displayText(consent.clientName, DISPLAY_LIMITS.clientName);
+  const host = displayText(consent.redirectHost, DISPLAY_LIMITS.host);
   const decide = useAction(async (decision: 'approve' | 'remember' | 'deny') => {
     if (decision === 'deny') await store.client.denyConsent(consent.id);
     else await store.client.approveConsent(consent.id, decision === 'remember');
     store.removeConsent(consent.id);
     store.announce(
       decision === 'deny'
-        ? `Denied ${consent.clientName}`
-        : `Approved ${consent.clientName}${decision === 'remember' ? ' and remembered it' : ''}; the browser returns to ${consent.redirectHost}`,
+        ? `Denied ${name}`
+        : `Approved ${name}${decision === 'remember' ? ' and remembered it' : ''}; the browser returns to ${host}`,
     );
   });
   const titleId = `consent-${consent.id}-title`;
@@ -70,7 +74,7 @@ function ConsentCard({ consent, now }: { consent: PendingConsent; now: number })
     <article className="card consent" aria-labelledby={titleId}>
       <header className="consent-head">
         <h2 id={titleId}>
-          <span className="client-name">{consent.clientName}</span> wants to use your tools
+          <span className="client-name">{name}</span> wants to use your tools
         </h2>
         <p className="match" aria-label={`match code ${consent.matchCode}`}>
           <span className="match-label" aria-hidden="true">
@@ -82,8 +86,8 @@ function ConsentCard({ consent, now }: { consent: PendingConsent; now: number })
       <dl className="facts">
         <dt>Returns to</dt>
         <dd>
-          <strong>{consent.redirectHost}</strong>{' '}
-          <span className="muted mono break">{consent.redirectUri}</span>
+          <strong>{host}</strong>{' '}
+          <span className="muted mono break">{displayText(consent.redirectUri, DISPLAY_LIMITS.uri)}</span>
         </dd>
         <dt>Scopes</dt>
         <dd>
@@ -96,11 +100,11 @@ function ConsentCard({ consent, now }: { consent: PendingConsent; now: number })
             : 'none'}
         </dd>
         <dt>Resource</dt>
-        <dd className="mono break">{consent.resource}</dd>
+        <dd className="mono break">{displayText(consent.resource, DISPLAY_LIMITS.uri)}</dd>
         {consent.clientUri && (
           <>
             <dt>Client site</dt>
-            <dd className="mono break">{hostOf(consent.clientUri)}</dd>
+            <dd className="mono break">{displayText(hostOf(consent.clientUri), DISPLAY_LIMITS.host)}</dd>
           </>
         )}
         <dt>Asked</dt>

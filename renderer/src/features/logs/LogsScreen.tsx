@@ -3,6 +3,7 @@ import type { LogEvent, LogLevel, Stamped } from '../../api/types.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { clock, copyText } from '../../util/format.js';
+import { displayText } from '../../util/displayText.js';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -134,8 +135,9 @@ export function LogsScreen() {
             <li key={line.seq} className={`log-line log-${line.level}`}>
               <span className="log-time">{clock(line.at)}</span>
               <span className="log-level">{line.level}</span>
-              <span className="log-source">{line.source}</span>
-              <span className="log-message">{line.message}</span>
+              <span className="log-source">{displayText(line.source)}</span>
+              {/* A child's stderr or a client's name: overrides and controls shown as escapes. */}
+              <span className="log-message">{displayText(line.message)}</span>
             </li>
           ))}
         </ol>

@@ -4,6 +4,7 @@ import { Badge, serverTone } from '../../components/Badge.js';
 import { ConfirmButton } from '../../components/Confirm.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
+import { displayText } from '../../util/displayText.js';
 import { plural } from '../../util/format.js';
 import { useAction } from '../../util/hooks.js';
 import { ServerForm } from './ServerForm.js';
@@ -122,7 +123,7 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
         </Badge>
         {server.serverInfo && (
           <span className="muted">
-            {server.serverInfo.name} {server.serverInfo.version}
+            {displayText(`${server.serverInfo.name} ${server.serverInfo.version}`)}
           </span>
         )}
       </header>
@@ -146,7 +147,7 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
       {server.stderrTail.length > 0 && (
         <details className="stderr">
           <summary>Last stderr lines ({server.stderrTail.length})</summary>
-          <pre className="mono">{server.stderrTail.join('\n')}</pre>
+          <pre className="mono">{server.stderrTail.map((line) => displayText(line)).join('\n')}</pre>
         </details>
       )}
       <p className="actions">

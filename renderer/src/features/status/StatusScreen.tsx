@@ -8,6 +8,7 @@ import type { FerryState } from '../../state/store.js';
 import { ago, copyText, isLoopbackUrl, plural } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { NamedTunnelForm } from './NamedTunnelForm.js';
+import { serversReady, tunnelKind } from './words.js';
 
 /** The URL to paste in Claude: the tunnel's once it is connected, else what the core reports. */
 export function connectorUrl(status: StatusSnapshot): string {
@@ -92,10 +93,7 @@ export function StatusScreen() {
             <dd data-testid="sessions">{status.sessions}</dd>
             <dt>Servers</dt>
             <dd>
-              <a href="#/servers">
-                {status.servers.filter((s) => s.state === 'ready').length} of{' '}
-                {plural(status.servers.length, 'server')} ready
-              </a>
+              <a href="#/servers">{serversReady(status.servers)}</a>
             </dd>
           </dl>
         </section>
@@ -141,14 +139,15 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
   });
   const [showNamed, setShowNamed] = useState(false);
   const running = tunnel.state !== 'off' && tunnel.state !== 'failed';
+  const kind = tunnelKind(tunnel);
   return (
     <section className="card" aria-labelledby="tunnel-title">
       <h2 id="tunnel-title">Tunnel</h2>
       <dl className="facts">
         <dt>State</dt>
-        <dd>
-          <Badge tone={tunnelTone(tunnel.state)}>{tunnel.state}</Badge>{' '}
-          <span className="muted">({tunnel.mode})</span>
+        <dd data-testid="tunnel-state">
+          <Badge tone={tunnelTone(tunnel.state)}>{tunnel.state}</Badge>
+          {kind && <span className="muted"> ({kind})</span>}
         </dd>
         {tunnel.publicUrl && (
           <>
