@@ -14,6 +14,7 @@ import { ConnectionTimeline } from './doctor/timeline.js';
 import { findCloudflared } from './tunnel/binary.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
+import type { ClientLimits } from './hub/clientLimits.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
 import { resolveEnv } from './secrets/resolve.js';
@@ -61,6 +62,8 @@ export interface CoreOptions {
    * there is no `node`: Ferry then starts with no servers.
    */
   demoRuntime?: { command: string; env?: Record<string, string>; script?: string } | false;
+  /** Overrides of the per-client and overall session caps (`CLIENT_LIMITS`); tests use small ones. */
+  clientLimits?: Partial<ClientLimits>;
 }
 
 export interface CoreDeps {
@@ -167,6 +170,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     version: FERRY_VERSION,
     policy: () => config.ferry.restart,
     maxMessageBytes: () => config.ferry.maxMessageBytes,
+    ...(options.clientLimits ? { limits: options.clientLimits } : {}),
     resolveEnv: async (env, server) => {
       if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
       return resolveEnv(env, await secretStore(), server);

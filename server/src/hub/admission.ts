@@ -1,0 +1,216 @@
+import type { ClientLimits } from './clientLimits.js';
+import type { HubSession, SessionKind } from './session.js';
+
+/** What a refused session is told: an HTTP status (429: this client's own doing, 503: Ferry is full) and why. */
+export class QuotaExceeded extends Error {
+  constructor(
+    readonly status: 429 | 503,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'QuotaExceeded';
+  }
+}
+
+/** The session about to be opened: who opens it, on which transport, and how many per-session children it needs. */
+export interface AdmissionRequest {
+  client: string;
+  kind: Exclude<SessionKind, 'stateless'>;
+  children: number;
+}
+
+/** What the admission reads and does in the hub. */
+export interface AdmissionHost {
+  /** Every open session (closing ones are gone from it). */
+  sessions(): Iterable<HubSession>;
+  /** The client of each per-session child still running although no open session reserves it (exiting). */
+  detachedChildren(): Iterable<string>;
+  close(session: HubSession, reason: string): Promise<void>;
+  warn(message: string): void;
+}
+
+interface Eviction {
+  victim: HubSession;
+  reason: string;
+}
+
+/**
+ * Decides whether one more session may open, closing sessions that must give way first. Admissions run one
+ * at a time (an eviction is awaited, so its children have exited before the next count), which keeps every
+ * count in `ClientLimits` a hard bound even under a flood of parallel requests.
+ */
+export class Admission {
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly host: AdmissionHost,
+    private readonly limits: () => ClientLimits,
+  ) {}
+
+  /** Makes room for `request`, then runs `open` (which must register the session) before the next admission. */
+  run<T>(request: AdmissionRequest, open: () => T): Promise<T> {
+    const result = this.#queue.then(async () => {
+      await this.#makeRoom(request);
+      return open();
+    });
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #makeRoom(request: AdmissionRequest): Promise<void> {
+    let previous: HubSession | undefined;
+    for (;;) {
+      const eviction = this.#nextEviction(request);
+      if (!eviction) return;
+      // Closing removes a session from the open set at once; the same victim twice means it could not be closed.
+      if (eviction.victim === previous) throw new QuotaExceeded(503, 'Ferry could not make room for a session');
+      previous = eviction.victim;
+      this.host.warn(`closed session ${eviction.victim.id.slice(0, 8)}…: ${eviction.reason}`);
+      await this.host.close(eviction.victim, eviction.reason);
+    }
+  }
+
+  /** The next session to close for `request` to fit, undefined when it fits; throws when it cannot. */
+  #nextEviction(request: AdmissionRequest): Eviction | undefined {
+    const limits = this.limits();
+    const { client, kind } = request;
+    const sessions = [...this.host.sessions()];
+    const ofKind = sessions.filter((s) => s.kind === kind);
+    const label = kind === 'streamable' ? 'sessions' : 'legacy SSE streams';
+    const perClient = kind === 'streamable' ? limits.sessionsPerClient : limits.legacyStreamsPerClient;
+    const total = kind === 'streamable' ? limits.sessionsTotal : limits.legacyStreamsTotal;
+    const perClientName = kind === 'streamable' ? 'sessionsPerClient' : 'legacyStreamsPerClient';
+    const totalName = kind === 'streamable' ? 'sessionsTotal' : 'legacyStreamsTotal';
+    const counts = countBy(ofKind, () => 1);
+    const mine = counts.get(client) ?? 0;
+
+    if (mine >= perClient) {
+      return this.#ownOrRefuse(
+        ofKind,
+        client,
+        `this client already holds ${mine} ${label}, at most ${perClient} (${perClientName})`,
+      );
+    }
+    if (ofKind.length >= total) {
+      const offender = overFairShare(counts, client, 1, total);
+      if (offender === client) {
+        return this.#ownOrRefuse(
+          ofKind,
+          client,
+          `Ferry holds ${ofKind.length} ${label}, at most ${total} (${totalName}), and this client holds more than its fair share`,
+        );
+      }
+      return this.#other(
+        ofKind,
+        offender,
+        `Ferry holds ${ofKind.length} ${label}, at most ${total} (${totalName})`,
+      );
+    }
+
+    const demand = request.children;
+    if (demand === 0) return undefined;
+    if (demand > limits.childrenPerClient || demand > limits.childrenTotal) {
+      // Closing sessions could never make room: refuse before closing any.
+      throw new QuotaExceeded(
+        429,
+        `Too many sessions: this session would need ${demand} per-session server processes, at most ${Math.min(limits.childrenPerClient, limits.childrenTotal)} (childrenPerClient, childrenTotal)`,
+      );
+    }
+    const children = countBy(sessions, (s) => s.childSlots);
+    for (const detached of this.host.detachedChildren()) {
+      children.set(detached, (children.get(detached) ?? 0) + 1);
+    }
+    const withChildren = sessions.filter((s) => s.childSlots > 0);
+    const myChildren = children.get(client) ?? 0;
+    if (myChildren + demand > limits.childrenPerClient) {
+      return this.#ownOrRefuse(
+        withChildren,
+        client,
+        `this client already runs ${myChildren} per-session server processes and this session needs ${demand} more, at most ${limits.childrenPerClient} (childrenPerClient)`,
+      );
+    }
+    const allChildren = sum(children.values());
+    if (allChildren + demand > limits.childrenTotal) {
+      const offender = overFairShare(children, client, demand, limits.childrenTotal);
+      const why = `Ferry runs ${allChildren} per-session server processes, at most ${limits.childrenTotal} (childrenTotal)`;
+      if (offender === client) {
+        return this.#ownOrRefuse(
+          withChildren,
+          client,
+          `${why}, and this client runs more than its fair share`,
+        );
+      }
+      return this.#other(withChildren, offender, why);
+    }
+    return undefined;
+  }
+
+  /**
+   * The client is over a cap: its own least recently used idle Streamable HTTP session gives way. A legacy
+   * stream is never closed for its own client (the stream is the session), and a session with a call in
+   * flight is never closed: with nothing to close, the request is refused.
+   */
+  #ownOrRefuse(candidates: HubSession[], client: string, why: string): Eviction {
+    const victim = leastRecentlyUsed(
+      candidates.filter((s) => s.client === client && s.kind === 'streamable'),
+    );
+    if (!victim) throw new QuotaExceeded(429, `Too many sessions: ${why}`);
+    return { victim, reason: `${why}; its least recently used idle session was closed` };
+  }
+
+  /** Ferry is full and `offender` holds more than its share: its least recently used idle session gives way. */
+  #other(candidates: HubSession[], offender: string | undefined, why: string): Eviction {
+    const victim = offender ? leastRecentlyUsed(candidates.filter((s) => s.client === offender)) : undefined;
+    if (!victim) throw new QuotaExceeded(503, `Ferry is full: ${why}`);
+    return {
+      victim,
+      reason: `${why}; the client over its fair share lost its least recently used idle session`,
+    };
+  }
+}
+
+/**
+ * The client that must give way when a cap of `total` is reached: the requester if it would hold more than its
+ * fair share (the cap divided by the clients holding some), else the client holding the most.
+ */
+function overFairShare(
+  counts: Map<string, number>,
+  requester: string,
+  demand: number,
+  total: number,
+): string | undefined {
+  const holders = new Set([...counts.entries()].filter(([, n]) => n > 0).map(([c]) => c));
+  holders.add(requester);
+  const fairShare = Math.max(1, Math.floor(total / holders.size));
+  if ((counts.get(requester) ?? 0) + demand > fairShare) return requester;
+  let most: string | undefined;
+  for (const [client, n] of counts) {
+    if (client !== requester && n > (most === undefined ? 0 : (counts.get(most) ?? 0))) most = client;
+  }
+  return most;
+}
+
+function countBy(sessions: Iterable<HubSession>, weight: (s: HubSession) => number): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const session of sessions) {
+    const w = weight(session);
+    if (w > 0) counts.set(session.client, (counts.get(session.client) ?? 0) + w);
+  }
+  return counts;
+}
+
+function sum(values: Iterable<number>): number {
+  let total = 0;
+  for (const value of values) total += value;
+  return total;
+}
+
+/** The idle session (no forwarded call in flight) that was active longest ago. */
+function leastRecentlyUsed(candidates: HubSession[]): HubSession | undefined {
+  let oldest: HubSession | undefined;
+  for (const session of candidates) {
+    if (session.busy || session.closed) continue;
+    if (!oldest || session.lastActivity < oldest.lastActivity) oldest = session;
+  }
+  return oldest;
+}
