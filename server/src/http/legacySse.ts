@@ -26,12 +26,7 @@ export class LegacySseEndpoint {
 
   constructor(private readonly options: LegacySseOptions) {}
 
-  async openStream(
-    res: ServerResponse,
-    scope: Scope,
-    messagesPath: string,
-    caller: Caller,
-  ): Promise<void> {
+  async openStream(res: ServerResponse, scope: Scope, messagesPath: string, caller: Caller): Promise<void> {
     const hub = this.options.hub;
     let gone = false;
     res.once('close', () => (gone = true));

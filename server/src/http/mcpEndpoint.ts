@@ -51,12 +51,7 @@ export class McpEndpoint {
     return this.#live.size;
   }
 
-  async handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    scope: Scope,
-    caller: Caller,
-  ): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope, caller: Caller): Promise<void> {
     try {
       if (scope.kind === 'server' && !this.#options.hub.hasServer(scope.server)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, `no server named "${scope.server}" in Ferry`);
@@ -219,12 +214,7 @@ export class McpEndpoint {
     );
   }
 
-  #open(
-    sessionId: string,
-    scope: Scope,
-    caller: Caller,
-    kind: 'streamable' | 'stateless',
-  ): LiveSession {
+  #open(sessionId: string, scope: Scope, caller: Caller, kind: 'streamable' | 'stateless'): LiveSession {
     const hub = this.#options.hub;
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
     const session = hub.openSession(sessionId, scope, endpoint, { caller, kind });

@@ -35,25 +35,35 @@ interface Eviction {
 }
 
 /**
- * Decides whether one more session may open, closing sessions that must give way first. Admissions run one
- * at a time (an eviction is awaited, so its children have exited before the next count), which keeps every
- * count in `ClientLimits` a hard bound even under a flood of parallel requests.
+ * Decides whether one more session may open, closing sessions that must give way first. The last check and
+ * the opening happen in one synchronous step, and every eviction is awaited (its children have exited)
+ * before counting again, so no interleaving of parallel requests pushes a count past its cap. Admissions
+ * of one client wait for each other (two would otherwise close two sessions to make room for one);
+ * those of different clients do not, so a client whose evictions are slow delays only itself.
  */
 export class Admission {
-  #queue: Promise<unknown> = Promise.resolve();
+  readonly #queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly host: AdmissionHost,
     private readonly limits: () => ClientLimits,
   ) {}
 
-  /** Makes room for `request`, then runs `open` (which must register the session) before the next admission. */
+  /** Makes room for `request`, then runs `open`, which must register the session before returning. */
   run<T>(request: AdmissionRequest, open: () => T): Promise<T> {
-    const result = this.#queue.then(async () => {
+    const { client } = request;
+    const result = (this.#queues.get(client) ?? Promise.resolve()).then(async () => {
       await this.#makeRoom(request);
       return open();
     });
-    this.#queue = result.catch(() => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(client, tail);
+    void tail.then(() => {
+      if (this.#queues.get(client) === tail) this.#queues.delete(client);
+    });
     return result;
   }
 
@@ -63,7 +73,8 @@ export class Admission {
       const eviction = this.#nextEviction(request);
       if (!eviction) return;
       // Closing removes a session from the open set at once; the same victim twice means it could not be closed.
-      if (eviction.victim === previous) throw new QuotaExceeded(503, 'Ferry could not make room for a session');
+      if (eviction.victim === previous)
+        throw new QuotaExceeded(503, 'Ferry could not make room for a session');
       previous = eviction.victim;
       this.host.warn(`closed session ${eviction.victim.id.slice(0, 8)}…: ${eviction.reason}`);
       await this.host.close(eviction.victim, eviction.reason);

@@ -467,16 +467,8 @@ export class Hub {
    * Admits one more session of `caller` under `ClientLimits` (closing sessions that must give way), then runs
    * `open`, which must call `openSession`. Throws `QuotaExceeded` when the session cannot be admitted.
    */
-  admit<T>(
-    caller: Caller,
-    kind: Exclude<SessionKind, 'stateless'>,
-    scope: Scope,
-    open: () => T,
-  ): Promise<T> {
-    return this.#admission.run(
-      { client: caller.clientId, kind, children: this.#childDemand(scope) },
-      open,
-    );
+  admit<T>(caller: Caller, kind: Exclude<SessionKind, 'stateless'>, scope: Scope, open: () => T): Promise<T> {
+    return this.#admission.run({ client: caller.clientId, kind, children: this.#childDemand(scope) }, open);
   }
 
   openSession(
