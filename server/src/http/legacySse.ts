@@ -33,7 +33,7 @@ export class LegacySseEndpoint {
     const endpoint = scope.kind === 'all' ? '/sse' : `/sse/${scope.server}`;
     let opened: { transport: SSEServerTransport; id: string };
     try {
-      opened = await hub.admit(caller, 'legacy', scope, () => {
+      opened = await hub.admit({ caller, kind: 'legacy', scope, mayEvict: true }, () => {
         const transport = new SSEServerTransport(messagesPath, res);
         hub.openSession(transport.sessionId, scope, endpoint, { caller, kind: 'legacy' });
         return { transport, id: transport.sessionId };

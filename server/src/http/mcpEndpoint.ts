@@ -108,12 +108,12 @@ export class McpEndpoint {
     const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');
     if (initialize) {
       if (messages.length > 1) throw badRequest('Invalid Request: initialize must be sent on its own');
-      const live = await this.#admit(newSessionId(), scope, caller);
+      const live = await this.#admit(newSessionId(), scope, caller, true);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
     const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId) {
-      const live = await this.#findOrRecreate(sessionId, scope, caller);
+      const live = await this.#findOrRecreate(sessionId, scope, caller, true);
       if (!sameScope(live.session.scope, scope)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
       }
@@ -152,7 +152,8 @@ export class McpEndpoint {
         Allow: 'POST, DELETE, HEAD, OPTIONS',
       });
     }
-    const live = await this.#findOrRecreate(sessionId, scope, caller);
+    // A stream reopened on an unknown id is no activity to close another session for (see AdmissionRequest).
+    const live = await this.#findOrRecreate(sessionId, scope, caller, false);
     if (!sameScope(live.session.scope, scope)) {
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
     }
@@ -175,7 +176,12 @@ export class McpEndpoint {
    * A session id Ferry does not know, from a client that already initialized (Ferry restarted, or the
    * session expired). Claude never re-initializes after a 404, so the session is rebuilt under the same id.
    */
-  async #findOrRecreate(sessionId: string, scope: Scope, caller: Caller): Promise<LiveSession> {
+  async #findOrRecreate(
+    sessionId: string,
+    scope: Scope,
+    caller: Caller,
+    mayEvict: boolean,
+  ): Promise<LiveSession> {
     const live = this.#live.get(sessionId) ?? (await this.#recreating.get(sessionId));
     if (live) {
       // A session belongs to the grant that opened it: another client's token cannot ride on it.
@@ -187,7 +193,7 @@ export class McpEndpoint {
     // An id taken by a legacy stream (or a closing session) is no unknown id: re-creating it would replace that session.
     if (this.#options.hub.sessions.has(sessionId))
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
-    const recreating = this.#recreate(sessionId, scope, caller);
+    const recreating = this.#recreate(sessionId, scope, caller, mayEvict);
     this.#recreating.set(sessionId, recreating);
     try {
       return await recreating;
@@ -197,8 +203,8 @@ export class McpEndpoint {
   }
 
   /** Re-created ids count against the same caps as new sessions: inventing ids gains a client nothing. */
-  async #recreate(sessionId: string, scope: Scope, caller: Caller): Promise<LiveSession> {
-    const live = await this.#admit(sessionId, scope, caller);
+  async #recreate(sessionId: string, scope: Scope, caller: Caller, mayEvict: boolean): Promise<LiveSession> {
+    const live = await this.#admit(sessionId, scope, caller, mayEvict);
     live.session.startOwnUpstreams();
     this.#options.bus.log(
       'info',
@@ -208,8 +214,8 @@ export class McpEndpoint {
     return live;
   }
 
-  #admit(sessionId: string, scope: Scope, caller: Caller): Promise<LiveSession> {
-    return this.#options.hub.admit(caller, 'streamable', scope, () =>
+  #admit(sessionId: string, scope: Scope, caller: Caller, mayEvict: boolean): Promise<LiveSession> {
+    return this.#options.hub.admit({ caller, kind: 'streamable', scope, mayEvict }, () =>
       this.#open(sessionId, scope, caller, 'streamable'),
     );
   }

@@ -17,6 +17,12 @@ export interface AdmissionRequest {
   client: string;
   kind: Exclude<SessionKind, 'stateless'>;
   children: number;
+  /**
+   * Whether other sessions may be closed to make room. Not for a GET stream reopened on an unknown session
+   * id: a client's reconnecting streams would otherwise close its other sessions, whose streams reconnect
+   * and close others in turn, without end.
+   */
+  mayEvict: boolean;
 }
 
 /** What the admission reads and does in the hub. */
@@ -29,9 +35,11 @@ export interface AdmissionHost {
   warn(message: string): void;
 }
 
+/** A session that must give way for the request to fit, or (no victim) the refusal when none can. */
 interface Eviction {
-  victim: HubSession;
-  reason: string;
+  victim: HubSession | undefined;
+  status: 429 | 503;
+  why: string;
 }
 
 /**
@@ -72,12 +80,16 @@ export class Admission {
     for (;;) {
       const eviction = this.#nextEviction(request);
       if (!eviction) return;
+      const { victim, status, why } = eviction;
+      if (!victim || !request.mayEvict) {
+        throw new QuotaExceeded(status, `${status === 429 ? 'Too many sessions' : 'Ferry is full'}: ${why}`);
+      }
       // Closing removes a session from the open set at once; the same victim twice means it could not be closed.
-      if (eviction.victim === previous)
-        throw new QuotaExceeded(503, 'Ferry could not make room for a session');
-      previous = eviction.victim;
-      this.host.warn(`closed session ${eviction.victim.id.slice(0, 8)}…: ${eviction.reason}`);
-      await this.host.close(eviction.victim, eviction.reason);
+      if (victim === previous) throw new QuotaExceeded(503, 'Ferry is full: a session could not be closed');
+      previous = victim;
+      const reason = `${why}; the least recently used idle session of ${victim.client === request.client ? 'this client' : 'the client over its fair share'} was closed`;
+      this.host.warn(`closed session ${victim.id.slice(0, 8)}…: ${reason}`);
+      await this.host.close(victim, reason);
     }
   }
 
@@ -158,25 +170,20 @@ export class Admission {
 
   /**
    * The client is over a cap: its own least recently used idle Streamable HTTP session gives way. A legacy
-   * stream is never closed for its own client (the stream is the session), and a session with a call in
-   * flight is never closed: with nothing to close, the request is refused.
+   * stream is never closed for its own client (the stream is the session), and a session handling a
+   * request is never closed: with nothing to close, the request is refused (429).
    */
   #ownOrRefuse(candidates: HubSession[], client: string, why: string): Eviction {
     const victim = leastRecentlyUsed(
       candidates.filter((s) => s.client === client && s.kind === 'streamable'),
     );
-    if (!victim) throw new QuotaExceeded(429, `Too many sessions: ${why}`);
-    return { victim, reason: `${why}; its least recently used idle session was closed` };
+    return { victim, status: 429, why };
   }
 
   /** Ferry is full and `offender` holds more than its share: its least recently used idle session gives way. */
   #other(candidates: HubSession[], offender: string | undefined, why: string): Eviction {
     const victim = offender ? leastRecentlyUsed(candidates.filter((s) => s.client === offender)) : undefined;
-    if (!victim) throw new QuotaExceeded(503, `Ferry is full: ${why}`);
-    return {
-      victim,
-      reason: `${why}; the client over its fair share lost its least recently used idle session`,
-    };
+    return { victim, status: 503, why };
   }
 }
 
@@ -216,7 +223,7 @@ function sum(values: Iterable<number>): number {
   return total;
 }
 
-/** The idle session (no forwarded call in flight) that was active longest ago. */
+/** The idle session (no request being handled) that was active longest ago. */
 function leastRecentlyUsed(candidates: HubSession[]): HubSession | undefined {
   let oldest: HubSession | undefined;
   for (const session of candidates) {

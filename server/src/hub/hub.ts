@@ -464,11 +464,19 @@ export class Hub {
   }
 
   /**
-   * Admits one more session of `caller` under `ClientLimits` (closing sessions that must give way), then runs
-   * `open`, which must call `openSession`. Throws `QuotaExceeded` when the session cannot be admitted.
+   * Admits one more session of `caller` under `ClientLimits` (closing sessions that must give way, when
+   * `mayEvict`), then runs `open`, which must call `openSession`. Throws `QuotaExceeded` when the session
+   * cannot be admitted.
    */
-  admit<T>(caller: Caller, kind: Exclude<SessionKind, 'stateless'>, scope: Scope, open: () => T): Promise<T> {
-    return this.#admission.run({ client: caller.clientId, kind, children: this.#childDemand(scope) }, open);
+  admit<T>(
+    request: { caller: Caller; kind: Exclude<SessionKind, 'stateless'>; scope: Scope; mayEvict: boolean },
+    open: () => T,
+  ): Promise<T> {
+    const { caller, kind, scope, mayEvict } = request;
+    return this.#admission.run(
+      { client: caller.clientId, kind, children: this.#childDemand(scope), mayEvict },
+      open,
+    );
   }
 
   openSession(

@@ -79,6 +79,8 @@ export class HubSession {
   #catalogs: Catalogs | undefined;
   #closed = false;
   #inflight = 0;
+  /** Requests of the client being handled (any method, forwarded or not). */
+  #handling = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -94,9 +96,9 @@ export class HubSession {
     return this.#closed;
   }
 
-  /** True while a forwarded call is in flight: such a session is never closed to make room for another. */
+  /** True while a request is being handled: such a session is never closed to make room for another. */
   get busy(): boolean {
-    return this.#inflight > 0;
+    return this.#handling > 0 || this.#inflight > 0;
   }
 
   async connect(transport: Transport): Promise<void> {
@@ -375,9 +377,14 @@ export class HubSession {
   #registerHandlers(): void {
     const peer = this.peer;
     const on = (method: string, handler: (params: Params, extra: Extra) => Result | Promise<Result>) =>
-      peer.setRequestHandler(requestSchema(method), (request, extra) =>
-        handler((request.params ?? {}) as Params, extra),
-      );
+      peer.setRequestHandler(requestSchema(method), async (request, extra) => {
+        this.#handling++;
+        try {
+          return await handler(request.params ?? {}, extra);
+        } finally {
+          this.#handling--;
+        }
+      });
 
     on('initialize', async (params) => {
       this.clientInfo = params.clientInfo as Implementation | undefined;

@@ -108,8 +108,8 @@ describe('per-client caps on sessions, legacy streams and per-session children',
         onSession(a.shared, '/mcp/shared', `invented-${i}`, { jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       ),
     ]);
-    // Each was served (or its session closed again by a newer one of the same client); none failed.
-    for (const r of flood) expect([200, 204]).toContain(r.status);
+    // Each was served, or refused with 429 while all of the client's sessions were handling requests.
+    for (const r of flood) expect([200, 429]).toContain(r.status);
 
     expect(sessionsOf(a.shared).length).toBe(LIMITS.sessionsPerClient);
     // The other client's sessions are untouched and still answer.
@@ -161,6 +161,44 @@ describe('per-client caps on sessions, legacy streams and per-session children',
     // Another client is not held back by the first one's cap.
     expect((await initialize(b.shared, '/mcp/shared')).status).toBe(200);
     for (const call of await Promise.all(calls)) expect(call.text).toContain('slept 2500ms');
+    expect(sessionsOf(a.shared).length).toBe(LIMITS.sessionsPerClient);
+  });
+
+  it('never closes a session for a GET stream reopened on an unknown session id', async () => {
+    const ids = (
+      await Promise.all(
+        Array.from({ length: LIMITS.sessionsPerClient }, () => initialize(a.shared, '/mcp/shared')),
+      )
+    ).map((r) => r.id as string);
+    // An SDK client reopens its GET stream when it ends; were that to evict, a client holding more sessions
+    // than its cap would close and re-create its own sessions in turn without end.
+    const controller = new AbortController();
+    streams.push(controller);
+    const reopened = await h.client.fetch('/mcp/shared', {
+      headers: {
+        ...auth(a.shared),
+        accept: 'text/event-stream',
+        'mcp-session-id': 'stream-of-a-closed-session',
+      },
+      signal: controller.signal,
+    });
+    expect(reopened.status).toBe(429);
+    expect(((await reopened.json()) as { error: { message: string } }).error.message).toMatch(
+      /sessionsPerClient/,
+    );
+    expect(
+      sessionsOf(a.shared)
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([...ids].sort());
+    // A request on that id is activity: it may take the place of the least recently used session.
+    const posted = await onSession(a.shared, '/mcp/shared', 'stream-of-a-closed-session', {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+    });
+    expect(posted.status).toBe(200);
+    expect(sessionsOf(a.shared).map((s) => s.id)).toContain('stream-of-a-closed-session');
     expect(sessionsOf(a.shared).length).toBe(LIMITS.sessionsPerClient);
   });
 
@@ -223,7 +261,7 @@ describe('per-client caps on sessions, legacy streams and per-session children',
       ),
     ]).finally(() => (flooding = false));
     await sampler;
-    for (const r of flood) expect([200, 204]).toContain(r.status);
+    for (const r of flood) expect([200, 429]).toContain(r.status);
 
     const children = await perSessionChildren();
     expect(most).toBeLessThanOrEqual(LIMITS.childrenTotal);
