@@ -13,10 +13,10 @@
 export interface ClientLimits {
   /**
    * Streamable HTTP sessions one client may hold. Claude opens one per conversation that uses the
-   * connector and seldom ends them (idle ones close after `ferry.sessionIdleMinutes`); 100 covers a very
+   * connector, and one it never ends stays until idle for `ferry.sessionIdleMinutes`; 100 covers a very
    * busy hour. A client at its cap loses its own least recently used idle session to the new one (Claude
-   * re-creates a closed session transparently on its next request); when all of them have calls in
-   * flight, the new one is refused with 429.
+   * re-creates a closed session transparently on its next request); when all of them are handling
+   * requests, the new one is refused with 429.
    */
   sessionsPerClient: number;
   /** Streamable HTTP sessions overall: each holds its catalog view and a bounded message queue (memory). */
