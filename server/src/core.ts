@@ -15,6 +15,7 @@ import { findCloudflared } from './tunnel/binary.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { listenerBounds, type ListenerBounds } from './http/bounds.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
+import type { ClientLimits } from './hub/clientLimits.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
 import { resolveEnv } from './secrets/resolve.js';
@@ -64,6 +65,8 @@ export interface CoreOptions {
    * there is no `node`: Ferry then starts with no servers.
    */
   demoRuntime?: { command: string; env?: Record<string, string>; script?: string } | false;
+  /** Overrides of the per-client and overall session caps (`CLIENT_LIMITS`); tests use small ones. */
+  clientLimits?: Partial<ClientLimits>;
 }
 
 export interface CoreDeps {
@@ -170,6 +173,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     version: FERRY_VERSION,
     policy: () => config.ferry.restart,
     maxMessageBytes: () => config.ferry.maxMessageBytes,
+    ...(options.clientLimits ? { limits: options.clientLimits } : {}),
     resolveEnv: async (env, server) => {
       if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
       return resolveEnv(env, await secretStore(), server);

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { BodyError, readBody, type BodyBounds } from './body.js';
+import type { QuotaExceeded } from '../hub/admission.js';
+import { QUOTA_RETRY_AFTER_SECONDS } from '../hub/clientLimits.js';
 
 /** Every HTTP-level failure of the MCP endpoints, in one place: status + a JSON-RPC error body. */
 export class HttpError extends Error {
@@ -32,6 +34,13 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
     'Content-Length': Buffer.byteLength(body),
   });
   res.end(body);
+}
+
+/** A session refused under `ClientLimits`: 429 (over this client's caps) or 503 (Ferry is full), with a retry hint. */
+export function quotaRefusal(error: QuotaExceeded): HttpError {
+  return new HttpError(error.status, ErrorCode.InvalidRequest, error.message, {
+    'Retry-After': String(QUOTA_RETRY_AFTER_SECONDS),
+  });
 }
 
 export const badRequest = (message: string, code: number = ErrorCode.InvalidRequest) =>

@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { QuotaExceeded } from '../hub/admission.js';
+import type { Caller } from '../hub/clientLimits.js';
+import type { EventBus } from '../events/bus.js';
 import type { Hub } from '../hub/hub.js';
 import type { BodyBounds } from './body.js';
 import type { Scope } from '../hub/session.js';
-import { HttpError, parseMessages, readJsonRpcBody, sendHttpError } from './jsonRpcHttp.js';
+import { HttpError, parseMessages, quotaRefusal, readJsonRpcBody, sendHttpError } from './jsonRpcHttp.js';
 import { writeSseKeepAlive } from './sseStream.js';
 
 export interface LegacySseOptions {
   hub: Hub;
+  bus: EventBus;
   maxBodyBytes: () => number;
   bodyBounds: BodyBounds;
   keepAliveMs: () => number;
@@ -16,25 +20,39 @@ export interface LegacySseOptions {
 
 /**
  * The 2024-11-05 HTTP+SSE transport (`GET /sse` + `POST /messages?sessionId=`) for older clients,
- * on the SDK's SSEServerTransport; Ferry adds body limits, batch support and keep-alives.
+ * on the SDK's SSEServerTransport; Ferry adds body limits, batch support, keep-alives, and the per-client
+ * cap on streams (a stream over the cap is refused before it starts).
  */
 export class LegacySseEndpoint {
   readonly #transports = new Map<string, SSEServerTransport>();
 
   constructor(private readonly options: LegacySseOptions) {}
 
-  async openStream(
-    res: ServerResponse,
-    scope: Scope,
-    messagesPath: string,
-    owner: string | null,
-  ): Promise<void> {
-    const transport = new SSEServerTransport(messagesPath, res);
-    const id = transport.sessionId;
-    this.#transports.set(id, transport);
+  async openStream(res: ServerResponse, scope: Scope, messagesPath: string, caller: Caller): Promise<void> {
+    const hub = this.options.hub;
+    let gone = false;
+    res.once('close', () => (gone = true));
     const endpoint = scope.kind === 'all' ? '/sse' : `/sse/${scope.server}`;
-    const session = this.options.hub.openSession(id, scope, endpoint);
-    session.owner = owner;
+    let opened: { transport: SSEServerTransport; id: string };
+    try {
+      opened = await hub.admit({ caller, kind: 'legacy', scope, mayEvict: true }, () => {
+        const transport = new SSEServerTransport(messagesPath, res);
+        hub.openSession(transport.sessionId, scope, endpoint, { caller, kind: 'legacy' });
+        return { transport, id: transport.sessionId };
+      });
+    } catch (error) {
+      if (!(error instanceof QuotaExceeded)) throw error;
+      this.options.bus.log('warn', 'http', `refused a legacy SSE stream: ${error.message}`);
+      return sendHttpError(res, quotaRefusal(error));
+    }
+    const { transport, id } = opened;
+    const session = hub.sessions.get(id);
+    if (gone || !session) {
+      // The client left while its stream waited for room: nothing will ever close this session otherwise.
+      await hub.closeSession(id, 'SSE stream closed');
+      return;
+    }
+    this.#transports.set(id, transport);
     const timer = setInterval(() => writeSseKeepAlive(res), this.options.keepAliveMs());
     res.on('close', () => {
       clearInterval(timer);
@@ -49,7 +67,7 @@ export class LegacySseEndpoint {
     req: IncomingMessage,
     res: ServerResponse,
     sessionId: string | null,
-    authorize: (server?: string) => Promise<string | null | undefined>,
+    authorize: (server?: string) => Promise<Caller | undefined>,
   ): Promise<void> {
     try {
       const transport = sessionId ? this.#transports.get(sessionId) : undefined;
@@ -58,9 +76,9 @@ export class LegacySseEndpoint {
         req.resume();
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found: open GET /sse first');
       }
-      const owner = await authorize(session.scope.kind === 'server' ? session.scope.server : undefined);
-      if (owner === undefined) return void req.resume();
-      if (owner !== session.owner) {
+      const caller = await authorize(session.scope.kind === 'server' ? session.scope.server : undefined);
+      if (caller === undefined) return void req.resume();
+      if (caller.grantId !== session.owner) {
         req.resume();
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
       }

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
+import { QuotaExceeded } from '../hub/admission.js';
+import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
 import type { BodyBounds } from './body.js';
 import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
@@ -10,6 +12,7 @@ import {
   HttpError,
   isRequest,
   parseMessages,
+  quotaRefusal,
   readJsonRpcBody,
   sendHttpError,
 } from './jsonRpcHttp.js';
@@ -21,8 +24,6 @@ export interface McpEndpointOptions {
   maxBodyBytes: () => number;
   bodyBounds: BodyBounds;
   keepAliveMs: () => number;
-  /** Most sessions kept at once; the least recently active one is closed to make room. */
-  maxSessions?: number;
 }
 
 const ALLOW = 'GET, POST, DELETE, HEAD, OPTIONS';
@@ -36,9 +37,12 @@ interface LiveSession {
  * The Streamable HTTP endpoint `/mcp` and `/mcp/<server>`. Strict where the spec protects the user and
  * lenient where real clients (Claude first) are known to deviate: `Accept: *\/*`, a missing session id
  * on notifications, and session ids Ferry no longer knows (after a restart), which are re-created.
+ * Every new session, re-created ones included, is admitted by the hub under the per-client caps.
  */
 export class McpEndpoint {
   readonly #live = new Map<string, LiveSession>();
+  /** Re-creations under way: parallel requests with one unknown id wait for the same session. */
+  readonly #recreating = new Map<string, Promise<LiveSession>>();
   readonly #options: McpEndpointOptions;
 
   constructor(options: McpEndpointOptions) {
@@ -49,23 +53,18 @@ export class McpEndpoint {
     return this.#live.size;
   }
 
-  async handle(
-    req: IncomingMessage,
-    res: ServerResponse,
-    scope: Scope,
-    owner: string | null = null,
-  ): Promise<void> {
+  async handle(req: IncomingMessage, res: ServerResponse, scope: Scope, caller: Caller): Promise<void> {
     try {
       if (scope.kind === 'server' && !this.#options.hub.hasServer(scope.server)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, `no server named "${scope.server}" in Ferry`);
       }
       switch (req.method) {
         case 'POST':
-          return await this.#post(req, res, scope, owner);
+          return await this.#post(req, res, scope, caller);
         case 'GET':
-          return this.#get(req, res, scope, owner);
+          return await this.#get(req, res, scope, caller);
         case 'DELETE':
-          return await this.#delete(req, res, owner);
+          return await this.#delete(req, res, caller);
         case 'HEAD':
           res.writeHead(204, { Allow: ALLOW, 'MCP-Protocol-Version': LATEST_PROTOCOL_VERSION });
           res.end();
@@ -77,6 +76,10 @@ export class McpEndpoint {
       }
     } catch (error) {
       if (error instanceof HttpError) return sendHttpError(res, error);
+      if (error instanceof QuotaExceeded) {
+        this.#options.bus.log('warn', 'http', `refused a session: ${error.message}`);
+        return sendHttpError(res, quotaRefusal(error));
+      }
       this.#options.bus.log(
         'error',
         'http',
@@ -86,7 +89,7 @@ export class McpEndpoint {
     }
   }
 
-  async #post(req: IncomingMessage, res: ServerResponse, scope: Scope, owner: string | null): Promise<void> {
+  async #post(req: IncomingMessage, res: ServerResponse, scope: Scope, caller: Caller): Promise<void> {
     const contentType = (req.headers['content-type'] ?? '').toLowerCase();
     if (contentType && !contentType.startsWith('application/json')) {
       req.resume();
@@ -109,12 +112,12 @@ export class McpEndpoint {
     const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');
     if (initialize) {
       if (messages.length > 1) throw badRequest('Invalid Request: initialize must be sent on its own');
-      const live = this.#open(newSessionId(), scope, owner);
+      const live = await this.#admit(newSessionId(), scope, caller, true);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
     const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId) {
-      const live = this.#findOrRecreate(sessionId, scope, owner);
+      const live = await this.#findOrRecreate(sessionId, scope, caller, true);
       if (!sameScope(live.session.scope, scope)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
       }
@@ -128,7 +131,7 @@ export class McpEndpoint {
       return;
     }
     // A request with no session: served by a throwaway session (stateless clients, 2026 revision).
-    const live = this.#open(newSessionId(), scope, owner, true);
+    const live = this.#open(newSessionId(), scope, caller, 'stateless');
     try {
       await live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
       // The client may have gone (a tunnel restart): that is no cancellation, so its calls finish first.
@@ -138,7 +141,7 @@ export class McpEndpoint {
     }
   }
 
-  #get(req: IncomingMessage, res: ServerResponse, scope: Scope, owner: string | null): void {
+  async #get(req: IncomingMessage, res: ServerResponse, scope: Scope, caller: Caller): Promise<void> {
     const accepts = acceptedTypes(req);
     if (!accepts.sse) {
       throw new HttpError(
@@ -153,7 +156,8 @@ export class McpEndpoint {
         Allow: 'POST, DELETE, HEAD, OPTIONS',
       });
     }
-    const live = this.#findOrRecreate(sessionId, scope, owner);
+    // A stream reopened on an unknown id is no activity to close another session for (see AdmissionRequest).
+    const live = await this.#findOrRecreate(sessionId, scope, caller, false);
     if (!sameScope(live.session.scope, scope)) {
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
     }
@@ -161,11 +165,11 @@ export class McpEndpoint {
     live.transport.handleGet(res);
   }
 
-  async #delete(req: IncomingMessage, res: ServerResponse, owner: string | null): Promise<void> {
+  async #delete(req: IncomingMessage, res: ServerResponse, caller: Caller): Promise<void> {
     const sessionId = headerValue(req, 'mcp-session-id');
     if (!sessionId) throw badRequest('DELETE needs an Mcp-Session-Id header');
     const live = this.#live.get(sessionId);
-    if (!live || live.session.owner !== owner)
+    if (!live || live.session.owner !== caller.grantId)
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
     await this.#close(sessionId, 'client ended the session');
     res.writeHead(200, { 'Mcp-Session-Id': sessionId });
@@ -176,20 +180,35 @@ export class McpEndpoint {
    * A session id Ferry does not know, from a client that already initialized (Ferry restarted, or the
    * session expired). Claude never re-initializes after a 404, so the session is rebuilt under the same id.
    */
-  #findOrRecreate(sessionId: string, scope: Scope, owner: string | null): LiveSession {
-    const live = this.#live.get(sessionId);
+  async #findOrRecreate(
+    sessionId: string,
+    scope: Scope,
+    caller: Caller,
+    mayEvict: boolean,
+  ): Promise<LiveSession> {
+    const live = this.#live.get(sessionId) ?? (await this.#recreating.get(sessionId));
     if (live) {
       // A session belongs to the grant that opened it: another client's token cannot ride on it.
-      if (live.session.owner !== owner)
+      if (live.session.owner !== caller.grantId)
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
       return live;
     }
-    return this.#recreate(sessionId, scope, owner);
+    if (!/^[\x21-\x7e]{1,128}$/.test(sessionId)) throw badRequest('Mcp-Session-Id must be visible ASCII');
+    // An id taken by a legacy stream (or a closing session) is no unknown id: re-creating it would replace that session.
+    if (this.#options.hub.sessions.has(sessionId))
+      throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
+    const recreating = this.#recreate(sessionId, scope, caller, mayEvict);
+    this.#recreating.set(sessionId, recreating);
+    try {
+      return await recreating;
+    } finally {
+      this.#recreating.delete(sessionId);
+    }
   }
 
-  #recreate(sessionId: string, scope: Scope, owner: string | null): LiveSession {
-    if (!/^[\x21-\x7e]{1,128}$/.test(sessionId)) throw badRequest('Mcp-Session-Id must be visible ASCII');
-    const live = this.#open(sessionId, scope, owner);
+  /** Re-created ids count against the same caps as new sessions: inventing ids gains a client nothing. */
+  async #recreate(sessionId: string, scope: Scope, caller: Caller, mayEvict: boolean): Promise<LiveSession> {
+    const live = await this.#admit(sessionId, scope, caller, mayEvict);
     live.session.startOwnUpstreams();
     this.#options.bus.log(
       'info',
@@ -199,15 +218,19 @@ export class McpEndpoint {
     return live;
   }
 
-  #open(sessionId: string, scope: Scope, owner: string | null, transient = false): LiveSession {
-    this.#evictIfFull();
+  #admit(sessionId: string, scope: Scope, caller: Caller, mayEvict: boolean): Promise<LiveSession> {
+    return this.#options.hub.admit({ caller, kind: 'streamable', scope, mayEvict }, () =>
+      this.#open(sessionId, scope, caller, 'streamable'),
+    );
+  }
+
+  #open(sessionId: string, scope: Scope, caller: Caller, kind: 'streamable' | 'stateless'): LiveSession {
     const hub = this.#options.hub;
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
-    const session = hub.openSession(sessionId, scope, endpoint);
-    session.owner = owner;
+    const session = hub.openSession(sessionId, scope, endpoint, { caller, kind });
     const transport = new SessionTransport({ sessionId, keepAliveMs: this.#options.keepAliveMs() });
     const live = { session, transport };
-    if (!transient) this.#live.set(sessionId, live);
+    if (kind === 'streamable') this.#live.set(sessionId, live);
     transport.onclose = () => {
       if (this.#live.get(sessionId) === live) this.#live.delete(sessionId);
     };
@@ -218,16 +241,6 @@ export class McpEndpoint {
   async #close(sessionId: string, reason: string): Promise<void> {
     this.#live.delete(sessionId);
     await this.#options.hub.closeSession(sessionId, reason);
-  }
-
-  #evictIfFull(): void {
-    const max = this.#options.maxSessions ?? 1000;
-    if (this.#live.size < max) return;
-    let oldest: LiveSession | undefined;
-    for (const live of this.#live.values()) {
-      if (!oldest || live.session.lastActivity < oldest.session.lastActivity) oldest = live;
-    }
-    if (oldest) void this.#close(oldest.session.id, 'too many sessions; least recently used closed');
   }
 
   /** Closes sessions idle longer than `idleMs` with no open stream or request. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
+import { LOCAL_CALLER, type Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
 import { watchBody } from './body.js';
 import { listenerBounds, type ListenerBounds } from './bounds.js';
@@ -58,20 +59,24 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     bodyBounds: bounds,
     keepAliveMs: options.keepAliveMs,
   });
-  /** Every MCP route needs a token for its exact resource URL; the owning grant is bound to the session. */
+  /**
+   * Every MCP route needs a token for its exact resource URL. The grant is bound to the session; the
+   * client id is what the per-client caps count (without OAuth, loopback only, there is one client).
+   */
   const guard = async (
     req: IncomingMessage,
     res: ServerResponse,
     server?: string,
-  ): Promise<string | null | undefined> => {
-    if (!auth || req.method === 'OPTIONS') {
+  ): Promise<Caller | undefined> => {
+    if (!auth) {
       budget.trust(req);
-      return null;
+      return LOCAL_CALLER;
     }
     const granted = await auth.authorize(req, res, auth.resources.mcp(server));
     if (!granted) return undefined;
     budget.trust(req);
-    return granted.grantId;
+    // Every token Ferry issues names its client; a grant stands in for one that would not.
+    return { grantId: granted.grantId, clientId: granted.clientId ?? `grant:${granted.grantId}` };
   };
   // Few clients still speak the 2024 HTTP+SSE transport: its code (and the SDK's) loads on first use.
   let legacyEndpoint: Promise<LegacySseEndpoint> | undefined;
@@ -80,6 +85,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       ({ LegacySseEndpoint }) =>
         new LegacySseEndpoint({
           hub: options.hub,
+          bus: options.bus,
           maxBodyBytes: options.maxBodyBytes,
           bodyBounds: bounds,
           keepAliveMs: options.keepAliveMs,
@@ -135,9 +141,9 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       return;
     }
     if (path === '/mcp' || path === '/mcp/') {
-      const owner = await guard(req, res);
-      if (owner === undefined) return void req.resume();
-      return mcp.handle(req, res, { kind: 'all' }, owner);
+      const caller = await guard(req, res);
+      if (caller === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'all' }, caller);
     }
     const single = SERVER_PATH.exec(path);
     if (single) {
@@ -149,14 +155,14 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
           new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}" in Ferry`),
         );
       }
-      const owner = await guard(req, res, server);
-      if (owner === undefined) return void req.resume();
-      return mcp.handle(req, res, { kind: 'server', server }, owner);
+      const caller = await guard(req, res, server);
+      if (caller === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'server', server }, caller);
     }
     if (path === '/sse' && req.method === 'GET') {
-      const owner = await guard(req, res);
-      if (owner === undefined) return;
-      return (await legacy()).openStream(res, { kind: 'all' }, '/messages', owner);
+      const caller = await guard(req, res);
+      if (caller === undefined) return;
+      return (await legacy()).openStream(res, { kind: 'all' }, '/messages', caller);
     }
     const legacySingle = LEGACY_SERVER_PATH.exec(path);
     if (legacySingle && req.method === 'GET') {
@@ -167,9 +173,9 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
           new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`),
         );
       }
-      const owner = await guard(req, res, server);
-      if (owner === undefined) return;
-      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages', owner);
+      const caller = await guard(req, res, server);
+      if (caller === undefined) return;
+      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages', caller);
     }
     if (path === '/messages' && req.method === 'POST') {
       return (await legacy()).postMessage(req, res, url.searchParams.get('sessionId'), (server) =>

@@ -20,7 +20,9 @@ import {
   type UpstreamHooks,
   type UpstreamRequestExtra,
 } from '../upstream/upstream.js';
-import { HubSession, type Scope } from './session.js';
+import { Admission } from './admission.js';
+import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
+import { HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
 
 const LOG_SEVERITY: LoggingLevel[] = [
@@ -45,6 +47,8 @@ export interface HubOptions {
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
   maxMessageBytes?: () => number;
+  /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
+  limits?: Partial<ClientLimits>;
 }
 
 interface ServerEntry {
@@ -97,6 +101,10 @@ export class Hub {
   readonly #sessions = new Map<string, HubSession>();
   readonly #inflight = new Map<Upstream, Map<number, Inflight>>();
   #inflightSeq = 0;
+  /** Every per-session child from its spawn until it has exited, with the session it was spawned for. */
+  readonly #ownChildren = new Map<Upstream, HubSession>();
+  readonly limits: Readonly<ClientLimits>;
+  readonly #admission: Admission;
   /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
   generation = 0;
 
@@ -104,6 +112,16 @@ export class Hub {
     this.#options = options;
     this.#bus = options.bus;
     this.version = options.version;
+    this.limits = Object.freeze({ ...CLIENT_LIMITS, ...options.limits });
+    this.#admission = new Admission(
+      {
+        sessions: () => this.#sessions.values(),
+        detachedChildren: () => this.#detachedChildren(),
+        close: (session, reason) => this.closeSession(session.id, reason),
+        warn: (message) => this.#bus.log('warn', 'http', message),
+      },
+      () => this.limits,
+    );
   }
 
   serverNames(): string[] {
@@ -209,6 +227,8 @@ export class Hub {
       const own = session.own.get(entry.name);
       if (own) {
         session.own.delete(entry.name);
+        // The slot stays counted (as detached) until the process has exited.
+        session.childSlots = Math.max(0, session.childSlots - 1);
         work.push(own.stop());
       }
     }
@@ -245,6 +265,11 @@ export class Hub {
   }
 
   #onUpstreamState(upstream: Upstream, owner: HubSession | undefined): void {
+    if (owner) {
+      // A per-session child counts until its process is gone; an admin restart brings it back.
+      if (upstream.state === 'stopped' || upstream.state === 'disabled') this.#ownChildren.delete(upstream);
+      else this.#ownChildren.set(upstream, owner);
+    }
     if (!owner) {
       this.#bus.emit({
         type: 'server.status',
@@ -301,8 +326,13 @@ export class Hub {
         `server:${upstream.name}`,
         typeof params.data === 'string' ? params.data : preview(params.data, 2000),
       );
+      const shared = this.sharedUpstream(upstream.name) === upstream;
       for (const session of this.#sessions.values()) {
         if (!session.includes(upstream)) continue;
+        // A shared child's log goes only to the sessions that asked for logs (logging/setLevel), at their
+        // level or above: one client's activity must not show up in another client's session. A
+        // per-session child's log has only its own session to go to.
+        if (!session.logLevel && shared) continue;
         if (session.logLevel && severity(level) < severity(session.logLevel)) continue;
         session.notify(notification);
       }
@@ -433,10 +463,85 @@ export class Hub {
     }
   }
 
-  openSession(id: string, scope: Scope, endpoint: string): HubSession {
+  /**
+   * Admits one more session of `caller` under `ClientLimits` (closing sessions that must give way, when
+   * `mayEvict`), then runs `open`, which must call `openSession`. Throws `QuotaExceeded` when the session
+   * cannot be admitted.
+   */
+  admit<T>(
+    request: { caller: Caller; kind: Exclude<SessionKind, 'stateless'>; scope: Scope; mayEvict: boolean },
+    open: () => T,
+  ): Promise<T> {
+    const { caller, kind, scope, mayEvict } = request;
+    return this.#admission.run(
+      { client: caller.clientId, kind, children: this.#childDemand(scope), mayEvict },
+      open,
+    );
+  }
+
+  openSession(
+    id: string,
+    scope: Scope,
+    endpoint: string,
+    options: { caller?: Caller; kind?: SessionKind } = {},
+  ): HubSession {
     const session = new HubSession(this, id, scope, endpoint);
+    const caller = options.caller ?? LOCAL_CALLER;
+    session.owner = caller.grantId;
+    session.client = caller.clientId;
+    session.kind = options.kind ?? 'stateless';
+    // What the admission counted for this session; `spawnOwn` grows it, within the caps, if servers are added.
+    session.childSlots = session.kind === 'stateless' ? 0 : this.#childDemand(scope);
     this.#sessions.set(id, session);
     return session;
+  }
+
+  /** The per-session children a session on `scope` starts: one per per-session server in its scope. */
+  #childDemand(scope: Scope): number {
+    const names = scope.kind === 'all' ? this.serverNames() : [scope.server];
+    return names.filter((name) => this.isPerSession(name)).length;
+  }
+
+  /** Children still running that no open session reserves any more (their session closed, or the server went). */
+  *#detachedChildren(): Iterable<string> {
+    for (const [upstream, session] of this.#ownChildren) {
+      if (this.#sessions.get(session.id) !== session || session.own.get(upstream.name) !== upstream) {
+        yield session.client;
+      }
+    }
+  }
+
+  /**
+   * Starts `session`'s own child of `name` within its reserved slots, or in a new slot if the client and
+   * Ferry are under their caps (a per-session server added while the session is open); otherwise the
+   * session goes without that server and the log says why.
+   */
+  spawnOwn(session: HubSession, name: string): void {
+    if (session.own.size >= session.childSlots) {
+      const limits = this.limits;
+      let mine = 0;
+      for (const s of this.#sessions.values()) if (s.client === session.client) mine += s.childSlots;
+      let all = 0;
+      for (const s of this.#sessions.values()) all += s.childSlots;
+      for (const client of this.#detachedChildren()) {
+        all++;
+        if (client === session.client) mine++;
+      }
+      if (mine + 1 > limits.childrenPerClient || all + 1 > limits.childrenTotal) {
+        this.#bus.log(
+          'warn',
+          `server:${name}`,
+          `session ${session.id.slice(0, 8)}… gets no child of "${name}": its client runs ${mine} per-session server processes (at most ${limits.childrenPerClient}, childrenPerClient) and Ferry ${all} (at most ${limits.childrenTotal}, childrenTotal)`,
+        );
+        return;
+      }
+      session.childSlots++;
+    }
+    const upstream = this.createUpstream(name, session.clientCapabilities, session);
+    if (!upstream) return;
+    session.own.set(name, upstream);
+    this.#ownChildren.set(upstream, session);
+    upstream.start();
   }
 
   /** Revocation takes effect now: every session opened under one of these grants is closed. */

@@ -23,11 +23,18 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { CallOutcome } from '../events/types.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Hub } from './hub.js';
+import { LOCAL_CLIENT } from './clientLimits.js';
 import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
 
 export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
+
+/**
+ * How a session reaches its client: a Streamable HTTP session, a legacy `GET /sse` stream, or the throwaway
+ * session of one stateless request (not counted against any cap: it lives as long as its request).
+ */
+export type SessionKind = 'streamable' | 'legacy' | 'stateless';
 
 type Extra = RequestHandlerExtra<Request, Notification>;
 type Params = Record<string, unknown> & { _meta?: Record<string, unknown> };
@@ -64,9 +71,16 @@ export class HubSession {
   lastActivity = Date.now();
   /** The OAuth grant that opened this session (null without OAuth): only it may use the session. */
   owner: string | null = null;
+  /** The client the session counts against (`ClientLimits`): the OAuth client id, or the one local client. */
+  client: string = LOCAL_CLIENT;
+  kind: SessionKind = 'stateless';
+  /** Per-session children reserved for this session at admission (grown, within the caps, if servers are added). */
+  childSlots = 0;
   #catalogs: Catalogs | undefined;
   #closed = false;
   #inflight = 0;
+  /** Requests of the client being handled (any method, forwarded or not). */
+  #handling = 0;
   #idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -80,6 +94,11 @@ export class HubSession {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** True while a request is being handled: such a session is never closed to make room for another. */
+  get busy(): boolean {
+    return this.#handling > 0 || this.#inflight > 0;
   }
 
   async connect(transport: Transport): Promise<void> {
@@ -143,14 +162,12 @@ export class HubSession {
 
   /** Spawns this session's own children (per-session servers), mirroring the remote client's capabilities. */
   startOwnUpstreams(): void {
+    // A session closed meanwhile (evicted, revoked) must not leave children nobody stops.
+    if (this.#closed) return;
     const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
     for (const name of names) {
       if (this.own.has(name) || !this.hub.isPerSession(name)) continue;
-      const upstream = this.hub.createUpstream(name, this.clientCapabilities, this);
-      if (upstream) {
-        this.own.set(name, upstream);
-        upstream.start();
-      }
+      this.hub.spawnOwn(this, name);
     }
   }
 
@@ -360,9 +377,14 @@ export class HubSession {
   #registerHandlers(): void {
     const peer = this.peer;
     const on = (method: string, handler: (params: Params, extra: Extra) => Result | Promise<Result>) =>
-      peer.setRequestHandler(requestSchema(method), (request, extra) =>
-        handler((request.params ?? {}) as Params, extra),
-      );
+      peer.setRequestHandler(requestSchema(method), async (request, extra) => {
+        this.#handling++;
+        try {
+          return await handler(request.params ?? {}, extra);
+        } finally {
+          this.#handling--;
+        }
+      });
 
     on('initialize', async (params) => {
       this.clientInfo = params.clientInfo as Implementation | undefined;

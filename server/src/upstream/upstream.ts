@@ -323,6 +323,8 @@ export class Upstream {
     } catch (error) {
       throw new PermanentStartError((error as Error).message);
     }
+    // Stopped while the environment resolved: nothing is spawned yet, and stop() could not kill what it never saw.
+    if (this.#stopping) return { code: null, signal: null, duringInit: true };
     const transport = new StdioClientTransport({
       command: this.#spec.command,
       args: this.#spec.args ?? [],

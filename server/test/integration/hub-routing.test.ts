@@ -135,6 +135,31 @@ describe('routing between sessions and children', () => {
     ).toBe(true);
   });
 
+  it('sends a shared child’s log only to the sessions that asked for logs, not to the one that caused it', async () => {
+    const listener = await ferry.connect('shared');
+    const bystander = await ferry.connect('shared');
+    const heard = { listener: [] as string[], bystander: [] as string[] };
+    listener.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void heard.listener.push(String(n.params.data)),
+    );
+    bystander.setNotificationHandler(
+      LoggingMessageNotificationSchema,
+      (n) => void heard.bystander.push(String(n.params.data)),
+    );
+    await listener.setLoggingLevel('info');
+    // The bystander never sent logging/setLevel: another session's log level is no request of its own.
+    await bystander.callTool({ name: 'log', arguments: { level: 'warning', message: 'bystander-call' } });
+    await bystander.callTool({ name: 'log', arguments: { level: 'debug', message: 'too-verbose' } });
+    const deadline = Date.now() + 3000;
+    while (!heard.listener.includes('bystander-call') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(heard.listener).toContain('bystander-call');
+    expect(heard.listener).not.toContain('too-verbose');
+    expect(heard.bystander).toEqual([]);
+  });
+
   it('delivers resources/updated only to sessions subscribed to that URI', async () => {
     const subscriber = await ferry.connect('shared');
     const bystander = await ferry.connect('shared');
