@@ -112,13 +112,17 @@ export class McpEndpoint {
     );
     // A client that takes only SSE still gets its answer; one that takes only JSON never gets a stream.
     const canSse = accepts.sse;
+    // MCP 2026-07-28: no session at all; each request says who it is in its own `_meta`.
+    const sessionId = headerValue(req, 'mcp-session-id');
+    if (!sessionId && this.#options.modern && StatelessWire.claims(req, messages)) {
+      return this.#options.modern.handle(req, res, messages, batch, scope, caller, canSse || !accepts.json);
+    }
     const initialize = messages.find((m) => isRequest(m) && m.method === 'initialize');
     if (initialize) {
       if (messages.length > 1) throw badRequest('Invalid Request: initialize must be sent on its own');
       const live = await this.#admit(newSessionId(), scope, caller, true);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
-    const sessionId = headerValue(req, 'mcp-session-id');
     if (sessionId) {
       const live = await this.#findOrRecreate(sessionId, scope, caller, true);
       if (!sameScope(live.session.scope, scope)) {
@@ -126,10 +130,6 @@ export class McpEndpoint {
       }
       live.session.lastActivity = Date.now();
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
-    }
-    // MCP 2026-07-28: no session at all; each request says who it is in its own `_meta`.
-    if (this.#options.modern && StatelessWire.claims(req, messages)) {
-      return this.#options.modern.handle(req, res, messages, batch, scope, caller, canSse || !accepts.json);
     }
     if (!messages.some(isRequest)) {
       // Claude sends notifications/initialized without the session id: accept it, there is nothing to do.

@@ -368,7 +368,19 @@ export class Hub {
     let session = owner;
     let related: RequestId | undefined = inflight.filter((i) => i.session === owner).at(-1)?.requestId;
     if (!session) {
-      const sessions = new Set(inflight.map((i) => i.session));
+      let sessions = new Set(inflight.map((i) => i.session));
+      // A call parked for its client's input on the stateless wire has already said what it needs: a new
+      // request from the child is for another call. When every other call in flight belongs to the same
+      // client, routing to the one that is not parked can at worst reach that client's own call.
+      const active = [...sessions].filter((s) => !s.awaitingInput);
+      if (
+        sessions.size > 1 &&
+        active.length === 1 &&
+        [...sessions].every((s) => s.client === active[0]?.client)
+      ) {
+        sessions = new Set(active);
+        inflight.splice(0, inflight.length, ...inflight.filter((i) => i.session === active[0]));
+      }
       if (sessions.size > 1) {
         throw new WireError(
           ErrorCode.InvalidRequest,
@@ -386,8 +398,13 @@ export class Hub {
         `${request.method} from "${upstream.name}" has no client to go to: no call of a connected session is in flight`,
       );
     }
-    const { _meta: _omit, ...params } = (request.params ?? {}) as Record<string, unknown>;
-    return session.requestClient({ method: request.method, params }, related, extra.signal);
+    const { _meta: meta, ...params } = (request.params ?? {}) as Record<string, unknown>;
+    return session.requestClient(
+      { method: request.method, params },
+      related,
+      extra.signal,
+      typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined,
+    );
   }
 
   trackInflight(upstream: Upstream, session: HubSession, requestId: RequestId): () => void {
@@ -608,7 +625,7 @@ export class Hub {
   }
 }
 
-function severity(level: string): number {
+export function severity(level: string): number {
   const index = LOG_SEVERITY.indexOf(level as LoggingLevel);
   return index === -1 ? 1 : index;
 }

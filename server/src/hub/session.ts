@@ -129,15 +129,20 @@ export class HubSession {
    * Set on a session of the stateless 2026-07-28 wire: a child's request to the client is turned into an
    * input-required result there (the client answers on its retry) instead of being sent down a stream.
    */
-  inputHandler: ((request: Request, signal: AbortSignal) => Promise<Result>) | undefined;
+  inputHandler:
+    | ((request: Request, signal: AbortSignal, childMeta?: Record<string, unknown>) => Promise<Result>)
+    | undefined;
+  /** True while this (stateless) session's call is parked waiting for its client's input. */
+  awaitingInput = false;
 
   /** A child's request to its client, sent on the stream of the call that caused it. */
   requestClient(
     request: Request,
     relatedRequestId: RequestId | undefined,
     signal: AbortSignal,
+    childMeta?: Record<string, unknown>,
   ): Promise<Result> {
-    if (this.inputHandler) return this.inputHandler(request, signal);
+    if (this.inputHandler) return this.inputHandler(request, signal, childMeta);
     if (request.method === 'sampling/createMessage' && !this.clientCapabilities.sampling) {
       return Promise.reject(
         new WireError(ErrorCode.InvalidRequest, 'the connected client does not support sampling'),

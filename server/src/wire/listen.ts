@@ -135,10 +135,7 @@ export class ListenStreams {
         return Promise.resolve();
       },
     };
-    await session.connect(transport);
-    for (const uri of honoured.resourceSubscriptions ?? []) session.subscriptions.add(uri);
-    this.#open.set(sessionId, { session, res, client: caller.clientId, id });
-
+    // The acknowledgement goes first: nothing may reach the stream before it.
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     write({
@@ -146,6 +143,9 @@ export class ListenStreams {
       method: 'notifications/subscriptions/acknowledged',
       params: { notifications: honoured, _meta: subscriptionMeta },
     });
+    await session.connect(transport);
+    for (const uri of honoured.resourceSubscriptions ?? []) session.subscriptions.add(uri);
+    this.#open.set(sessionId, { session, res, client: caller.clientId, id });
     // The children must send updates for those URIs: subscribe them (a shared child once for everyone).
     await session.subscribeChildren(honoured.resourceSubscriptions ?? []);
     const timer = setInterval(() => writeSseKeepAlive(res), this.options.keepAliveMs());

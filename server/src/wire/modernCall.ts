@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, Request, RequestId, Result } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  type Request,
+  type RequestId,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { HubSession } from '../hub/session.js';
 import { isResponse } from '../http/jsonRpcHttp.js';
 import type { PostExchange } from '../http/sessionTransport.js';
 import type { RequestContext } from './requestContext.js';
 import type { RequestBinding } from './requestState.js';
 import { decorateResult, errorResponse, modernError } from './results.js';
-import { MODERN_ERRORS } from './protocol.js';
+import { FERRY_META, INPUT_CAPABLE_METHODS, META, MODERN_ERRORS } from './protocol.js';
+import { severity } from '../hub/hub.js';
 
 /** A child's request to the client, waiting for the client's answer on its retry. */
 interface PendingInput {
@@ -15,6 +22,27 @@ interface PendingInput {
   request: { method: string; params: Record<string, unknown> };
   resolve: (result: Result) => void;
   reject: (error: Error) => void;
+}
+
+/** A child-chosen input key: short, and safe to show and to echo. */
+const INPUT_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Whether `answer` has the shape of a client's answer to `method` (it goes to the child as its result). */
+function wellFormedAnswer(method: string, answer: unknown): boolean {
+  if (!answer || typeof answer !== 'object' || Array.isArray(answer)) return false;
+  const a = answer as Record<string, unknown>;
+  if (method === 'elicitation/create')
+    return a.action === 'accept' || a.action === 'decline' || a.action === 'cancel';
+  if (method === 'sampling/createMessage') {
+    return (
+      typeof a.role === 'string' &&
+      typeof a.model === 'string' &&
+      typeof a.content === 'object' &&
+      a.content !== null
+    );
+  }
+  if (method === 'roots/list') return Array.isArray(a.roots);
+  return false;
 }
 
 const CAPABILITY_OF: Readonly<Record<string, 'sampling' | 'elicitation' | 'roots'>> = {
@@ -51,6 +79,7 @@ export class ModernCall implements Transport {
   #flushTimer: NodeJS.Timeout | undefined;
   #keys = 0;
   #done = false;
+  #presupplied: Record<string, unknown> | undefined;
 
   constructor(
     readonly session: HubSession,
@@ -79,6 +108,7 @@ export class ModernCall implements Transport {
 
   /** Hands the call an HTTP request to answer on, with the id that answer must carry. */
   attach(exchange: PostExchange, answerId: RequestId): void {
+    this.session.awaitingInput = false;
     this.#exchange = exchange;
     this.#answerId = answerId;
     if (this.#final) {
@@ -92,14 +122,32 @@ export class ModernCall implements Transport {
 
   /** Sends the call's first request into the session. */
   begin(request: Request & { id?: RequestId }): void {
-    // The request's 2026 `_meta` keys describe the remote client to Ferry; children speak 2025-11-25.
+    // The request's 2026 `_meta` describes the remote client to Ferry; children speak 2025-11-25. The
+    // client's capabilities for this request go on under Ferry's own key, for children that adapt to them.
     const params = { ...(request.params ?? {}) } as Record<string, unknown>;
-    if (params._meta && typeof params._meta === 'object') {
-      params._meta = Object.fromEntries(
-        Object.entries(params._meta).filter(([key]) => !key.startsWith('io.modelcontextprotocol/')),
-      );
-    }
+    const meta = (params._meta && typeof params._meta === 'object' ? params._meta : {}) as Record<
+      string,
+      unknown
+    >;
+    params._meta = {
+      ...Object.fromEntries(
+        Object.entries(meta).filter(
+          ([key]) => key !== META.protocolVersion && key !== META.clientInfo && key !== META.logLevel,
+        ),
+      ),
+      [FERRY_META.clientCapabilities]: this.context.clientCapabilities,
+    };
     this.onmessage?.({ jsonrpc: '2.0', id: this.peerId, method: request.method, params });
+  }
+
+  /**
+   * Answers a fresh call brings along (`inputResponses` without a state): a child request whose key has
+   * a well-formed answer there is answered at once, as if the client had answered that round.
+   */
+  presupply(responses: unknown): void {
+    if (responses && typeof responses === 'object' && !Array.isArray(responses)) {
+      this.#presupplied = responses as Record<string, unknown>;
+    }
   }
 
   /** The client's answers: each waiting child request gets its response; unknown keys are ignored. */
@@ -139,8 +187,15 @@ export class ModernCall implements Transport {
     if ('method' in message && !('id' in message)) {
       // Progress of this call, and the child's log lines when the request asked for a level (the hub
       // filters those by level before they get here); nothing else belongs to one stateless request.
-      const related = options?.relatedRequestId === this.peerId;
-      if (related || message.method === 'notifications/message') this.#exchange?.related(message);
+      if (message.method === 'notifications/message') {
+        // None unless this request asked for a level, and then only at or above it.
+        const raw = (message.params as { level?: unknown } | undefined)?.level;
+        const level = typeof raw === 'string' ? raw : 'info';
+        const wanted = this.context.logLevel;
+        if (wanted && severity(level) >= severity(wanted)) this.#exchange?.related(message);
+        return Promise.resolve();
+      }
+      if (options?.relatedRequestId === this.peerId) this.#exchange?.related(message);
     }
     return Promise.resolve();
   }
@@ -157,7 +212,10 @@ export class ModernCall implements Transport {
     this.#exchange = undefined;
     const id = this.#answerId;
     if ('error' in message) {
-      exchange.respond(errorResponse(id, message.error));
+      const wire = errorResponse(id, message.error);
+      // An unknown method is HTTP 404 on this wire (while the answer has not turned into a stream).
+      if (wire.error.code === (ErrorCode.MethodNotFound as number)) exchange.fail(id, { ...wire.error, status: 404 });
+      else exchange.respond(wire);
     } else if ('result' in message) {
       exchange.respond({
         jsonrpc: '2.0',
@@ -168,25 +226,36 @@ export class ModernCall implements Transport {
     this.#finish();
   }
 
-  #input(request: Request, signal: AbortSignal): Promise<Result> {
+  #input(request: Request, signal: AbortSignal, childMeta?: Record<string, unknown>): Promise<Result> {
     const capability = CAPABILITY_OF[request.method];
     if (!capability) {
       return Promise.reject(new Error(`${request.method} cannot be forwarded to a stateless client`));
     }
     if (this.#done) return Promise.reject(new Error('the call is over'));
+    if (!INPUT_CAPABLE_METHODS.has(this.method)) {
+      // Lists and the like never answer input_required: the child's request fails, the list goes on.
+      return Promise.reject(new Error(`${request.method} is not available while answering ${this.method}`));
+    }
     if (!this.context.clientCapabilities[capability]) {
       // The client cannot answer this: the call fails with the spec's error, and the child's call is cancelled.
       this.#fail(
         modernError(
           MODERN_ERRORS.missingClientCapability,
           `Missing required client capability: ${capability}`,
-          { requiredCapabilities: { [capability]: {} } },
+          {
+            requiredCapabilities: { [capability]: {} },
+          },
         ),
       );
       return Promise.reject(new Error(`the client did not declare the ${capability} capability`));
     }
+    const key = this.#keyFor(capability, childMeta?.[FERRY_META.inputKey]);
+    const presupplied = this.#presupplied?.[key];
+    if (presupplied !== undefined && wellFormedAnswer(request.method, presupplied)) {
+      delete this.#presupplied?.[key];
+      return Promise.resolve(presupplied as Result);
+    }
     return new Promise<Result>((resolve, reject) => {
-      const key = `${capability}-${++this.#keys}`;
       const { _meta: _omit, ...params } = (request.params ?? {}) as Record<string, unknown>;
       this.#pending.set(key, { key, request: { method: request.method, params }, resolve, reject });
       signal.addEventListener('abort', () => {
@@ -195,6 +264,14 @@ export class ModernCall implements Transport {
       // Children often ask several things at once: gather them into one answer.
       this.#scheduleFlush(this.gatherMs);
     });
+  }
+
+  /** The child's own name for its request when it gives a usable one, else `<capability>-<n>`; unique in the call. */
+  #keyFor(capability: string, hint: unknown): string {
+    const base = typeof hint === 'string' && INPUT_KEY.test(hint) ? hint : `${capability}-${++this.#keys}`;
+    let key = base;
+    for (let n = 2; this.#pending.has(key); n++) key = `${base}-${n}`;
+    return key;
   }
 
   #scheduleFlush(delayMs: number): void {
@@ -228,6 +305,7 @@ export class ModernCall implements Transport {
       this.abandon('could not park the call');
       return;
     }
+    this.session.awaitingInput = true;
     exchange.respond({
       jsonrpc: '2.0',
       id: this.#answerId,

@@ -6,11 +6,19 @@ import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js'
  */
 export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
-/** Every revision Ferry serves on one URL: the stateless one first, then the stateful ones the SDK speaks. */
-export const SERVED_PROTOCOL_VERSIONS: readonly string[] = [
-  MODERN_PROTOCOL_VERSION,
-  ...SUPPORTED_PROTOCOL_VERSIONS,
-];
+/** The stateful revisions (initialize, sessions), the ones the SDK 1.x speaks. */
+export const STATEFUL_VERSIONS: readonly string[] = [...SUPPORTED_PROTOCOL_VERSIONS];
+
+/** Every revision Ferry serves on one URL: the stateless one first, then the stateful ones. */
+export const SERVED_PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION, ...STATEFUL_VERSIONS];
+
+/** Ferry's own `_meta` keys towards children (a reverse-DNS prefix Ferry owns). */
+export const FERRY_META = {
+  /** A child may name the key its request gets in `inputRequests` (`^[A-Za-z0-9_.-]{1,64}$`). */
+  inputKey: 'dev.ferry/inputKey',
+  /** The remote client's capabilities for this request, forwarded to the child (2026 declares them per request). */
+  clientCapabilities: 'dev.ferry/clientCapabilities',
+} as const;
 
 export const META = {
   protocolVersion: 'io.modelcontextprotocol/protocolVersion',
@@ -37,7 +45,11 @@ export const REMOVED_METHODS: ReadonlySet<string> = new Set([
 ]);
 
 /** Requests that may be answered with `input_required` (the calls that can reach a child's own requests). */
-export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get']);
+export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set([
+  'tools/call',
+  'prompts/get',
+  'resources/read',
+]);
 
 /**
  * How long a list or read may be cached by the client. Ferry re-reads a child's lists whenever it says

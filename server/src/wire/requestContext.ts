@@ -5,7 +5,14 @@ import {
   type Implementation,
   type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
-import { META, MODERN_ERRORS, SERVED_PROTOCOL_VERSIONS, mcpNameOf } from './protocol.js';
+import {
+  META,
+  MODERN_ERRORS,
+  MODERN_PROTOCOL_VERSION,
+  SERVED_PROTOCOL_VERSIONS,
+  STATEFUL_VERSIONS,
+  mcpNameOf,
+} from './protocol.js';
 
 /** What one stateless request says about its client: the 2026-07-28 replacement for `initialize`. */
 export interface RequestContext {
@@ -50,8 +57,9 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 
 /**
  * Validates a stateless request's `_meta` and the headers that mirror it, in the order the spec puts
- * the errors: a malformed `_meta` is invalid params (-32602), a version Ferry does not serve is -32022
- * (with the supported list), and headers that disagree with the body are -32020. Every refusal is HTTP 400.
+ * the errors: a malformed `_meta` is invalid params (-32602), headers that disagree with the body are
+ * -32020, and only then a version Ferry does not serve is -32022 (with the supported list). Every refusal
+ * is HTTP 400.
  *
  * One known client mix is let through: Claude's connector backend has been seen sending the header
  * `MCP-Protocol-Version: 2025-11-25` on requests whose `_meta` says 2026-07-28 (anthropics/claude-code#93290).
@@ -87,17 +95,6 @@ export function readRequestContext(
       400,
     );
   }
-  if (!SERVED_PROTOCOL_VERSIONS.includes(version)) {
-    throw new ModernWireError(
-      MODERN_ERRORS.unsupportedProtocolVersion,
-      `Unsupported protocol version: ${version}`,
-      400,
-      {
-        supported: [...SERVED_PROTOCOL_VERSIONS],
-        requested: version,
-      },
-    );
-  }
   const headerVersion = header(req, 'mcp-protocol-version');
   if (headerVersion === undefined) {
     throw new ModernWireError(
@@ -130,6 +127,17 @@ export function readRequestContext(
       400,
     );
   }
+  if (!SERVED_PROTOCOL_VERSIONS.includes(version)) {
+    throw new ModernWireError(
+      MODERN_ERRORS.unsupportedProtocolVersion,
+      `Unsupported protocol version: ${version}`,
+      400,
+      {
+        supported: [...SERVED_PROTOCOL_VERSIONS],
+        requested: version,
+      },
+    );
+  }
   const info = meta[META.clientInfo];
   const level = meta[META.logLevel];
   if (level !== undefined && (typeof level !== 'string' || !LOG_LEVELS.has(level))) {
@@ -149,9 +157,5 @@ export function readRequestContext(
 }
 
 function isClaudeTransportDefault(headerVersion: string, bodyVersion: string): boolean {
-  return (
-    /^\d{4}-\d{2}-\d{2}$/.test(headerVersion) &&
-    headerVersion < bodyVersion &&
-    SERVED_PROTOCOL_VERSIONS.includes(headerVersion)
-  );
+  return bodyVersion === MODERN_PROTOCOL_VERSION && STATEFUL_VERSIONS.includes(headerVersion);
 }

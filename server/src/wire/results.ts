@@ -1,4 +1,4 @@
-import type { JSONRPCMessage, RequestId, Result } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestId, Result } from '@modelcontextprotocol/sdk/types.js';
 import type { HubSession } from '../hub/session.js';
 import { CACHE_HINTS, META } from './protocol.js';
 
@@ -23,7 +23,7 @@ export function decorateResult(method: string, result: Result, session: HubSessi
 export function errorResponse(
   id: RequestId,
   error: { code: number; message: string; data?: unknown },
-): JSONRPCMessage & { id: RequestId } {
+): { jsonrpc: '2.0'; id: RequestId; error: { code: number; message: string; data?: unknown } } {
   const code = error.code === RESOURCE_NOT_FOUND_2025 ? -32602 : error.code;
   return {
     jsonrpc: '2.0',

@@ -7,7 +7,13 @@ import type { Hub } from '../hub/hub.js';
 import type { HubSession, Scope } from '../hub/session.js';
 import { PostExchange } from '../http/sessionTransport.js';
 import { ModernCall, type ModernCallHost } from './modernCall.js';
-import { INPUT_CAPABLE_METHODS, META, MODERN_PROTOCOL_VERSION, REMOVED_METHODS } from './protocol.js';
+import {
+  INPUT_CAPABLE_METHODS,
+  META,
+  MODERN_PROTOCOL_VERSION,
+  REMOVED_METHODS,
+  STATEFUL_VERSIONS,
+} from './protocol.js';
 import { ModernWireError, readRequestContext, type RequestContext } from './requestContext.js';
 import type { RequestBinding, RequestStateSealer } from './requestState.js';
 import { ListenStreams } from './listen.js';
@@ -60,17 +66,21 @@ export class StatelessWire implements ModernCallHost {
    * protocol version, one sent with the 2026 header, or one of the two methods that exist only here.
    */
   static claims(req: IncomingMessage, messages: JSONRPCMessage[]): boolean {
-    const header = req.headers['mcp-protocol-version'];
-    if (header === MODERN_PROTOCOL_VERSION)
-      return !messages.some((m) => 'method' in m && m.method === 'initialize');
-    return messages.some((m) => {
-      if (!('method' in m) || !('id' in m)) return false;
-      if (m.method === 'server/discover' || m.method === 'subscriptions/listen') return true;
+    // A request whose `_meta` names a protocol version is on this wire whatever its method: a 2026
+    // `initialize` is then answered 404, as that revision removed it.
+    const claimed = messages.some((m) => {
+      if (!('method' in m)) return false;
       const meta = (m.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
-      return (
-        typeof meta === 'object' && meta !== null && META.protocolVersion in meta && m.method !== 'initialize'
-      );
+      return typeof meta === 'object' && meta !== null && META.protocolVersion in meta;
     });
+    if (claimed) return true;
+    const header = req.headers['mcp-protocol-version'];
+    const legacyInitialize = messages.some((m) => 'method' in m && m.method === 'initialize');
+    if (typeof header === 'string' && !STATEFUL_VERSIONS.includes(header)) return !legacyInitialize;
+    return messages.some(
+      (m) =>
+        'method' in m && 'id' in m && (m.method === 'server/discover' || m.method === 'subscriptions/listen'),
+    );
   }
 
   get parkedCount(): number {
@@ -138,14 +148,16 @@ export class StatelessWire implements ModernCallHost {
       await this.#resume(exchange, id, method, params, caller);
       return exchange.finished;
     }
-    // The retry fields mean nothing without a state Ferry sealed: a fresh call never sees them.
-    const { inputResponses: _answers, requestState: _state, ...fresh } = params;
+    // Without a state Ferry sealed there is nothing to resume: a fresh call starts, and answers it
+    // brought along only answer what its child asks under the same keys (`presupply`).
+    const { inputResponses: answers, requestState: _state, ...fresh } = params;
     const session = this.#open(scope, caller, context);
     const binding = bindingOf(method, fresh, caller);
     const call = new ModernCall(session, method, id, context, binding, this, MODERN_LIMITS.gatherMs);
     this.#calls.add(call);
     await session.connect(call);
     call.attach(exchange, id);
+    call.presupply(answers);
     call.begin({ method, params: fresh });
     await exchange.finished;
   }
@@ -207,13 +219,20 @@ export class StatelessWire implements ModernCallHost {
   /** Parks `call` until the client's retry; the sealed state names it. */
   async park(call: ModernCall): Promise<string> {
     const client = call.session.client;
-    let mine = 0;
-    for (const parked of this.#parked.values()) if (parked.client === client) mine++;
-    if (mine >= MODERN_LIMITS.parkedPerClient || this.#parked.size >= MODERN_LIMITS.parkedTotal) {
+    const mine = [...this.#parked.entries()].filter(([, parked]) => parked.client === client);
+    // A person answers one or two prompts at a time: the client's oldest parked call is the likeliest
+    // to have been abandoned, so it gives way (its child's requests fail, its call is cancelled).
+    if (mine.length >= MODERN_LIMITS.parkedPerClient) {
+      const [oldestId, oldest] = mine[0] as [string, { call: ModernCall; timer: NodeJS.Timeout }];
+      clearTimeout(oldest.timer);
+      this.#parked.delete(oldestId);
+      oldest.call.abandon('a newer call of the same client needed the room');
+    }
+    if (this.#parked.size >= MODERN_LIMITS.parkedTotal) {
       throw Object.assign(new Error('too many calls are waiting for input'), {
         wire: {
           code: ErrorCode.InternalError,
-          message: `Too many calls waiting for input (at most ${MODERN_LIMITS.parkedPerClient} per client, ${MODERN_LIMITS.parkedTotal} in all)`,
+          message: `Too many calls waiting for input (at most ${MODERN_LIMITS.parkedTotal} in all)`,
         },
       });
     }

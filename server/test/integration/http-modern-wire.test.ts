@@ -136,16 +136,59 @@ describe('MCP 2026-07-28 stateless wire', () => {
   it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe'])(
     'answers the removed method %s with 404 and -32601',
     async (method) => {
-      const reply = await post(method, { _meta: meta(), level: 'info', uri: 'test://static-text' });
-      if (method === 'initialize') {
-        // initialize without a session id starts the stateful wire (Claude after server/discover).
-        expect(reply.status).toBe(200);
-        return;
-      }
+      const reply = await post(method, { _meta: meta() });
       expect(reply.status).toBe(404);
       expect(reply.body).toMatchObject({ error: { code: -32601 } });
     },
   );
+
+  it('answers an unknown method with 404 and -32601', async () => {
+    const reply = await post('unknown/method', { _meta: meta() }, {}, 601);
+    expect(reply.status).toBe(404);
+    expect(reply.body).toMatchObject({ id: 601, error: { code: -32601 } });
+  });
+
+  it('checks the header against the body before the version: -32020 for a mismatch with an unknown version', async () => {
+    const reply = await post('server/discover', {
+      _meta: meta({ 'io.modelcontextprotocol/protocolVersion': 'v999.0.0' }),
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ error: { code: -32020 } });
+  });
+
+  it('still starts a stateful session for a plain initialize after server/discover (Claude’s mix)', async () => {
+    await post('server/discover', { _meta: meta() });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'mix', version: '1' },
+        },
+      }),
+    });
+    await res.text();
+    expect(res.status).toBe(200);
+    expect(res.headers.get('mcp-session-id')).toBeTruthy();
+  });
+
+  it('accepts a notification without a session', async () => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'mcp-protocol-version': MODERN },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 9 } }),
+    });
+    expect(res.status).toBe(202);
+  });
 
   it('calls a tool: resultType complete, no session id, nothing left behind', async () => {
     const before = ferry.core.hub.sessions.size;
