@@ -280,4 +280,115 @@ describe('MCP 2026-07-28 stateless wire', () => {
       error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } },
     });
   });
+
+  it('streams the call’s progress as SSE before the result, with the client’s own token', async () => {
+    const reply = await post('tools/call', {
+      _meta: meta({ progressToken: 'progress-test-1' }),
+      name: 'test_tool_with_progress',
+      arguments: {},
+    });
+    expect(reply.headers.get('content-type')).toContain('text/event-stream');
+    const progress = reply.events.filter((e) => e.method === 'notifications/progress');
+    expect(progress.map((e) => (e.params as { progressToken: unknown }).progressToken)).toEqual([
+      'progress-test-1',
+      'progress-test-1',
+      'progress-test-1',
+    ]);
+    expect(reply.body?.result).toMatchObject({ resultType: 'complete' });
+  });
+
+  it('sends the child’s log lines only when the request asked for a level, at or above it', async () => {
+    const quiet = await post('tools/call', { _meta: meta(), name: 'test_tool_with_logging', arguments: {} });
+    expect(quiet.events.filter((e) => e.method === 'notifications/message')).toEqual([]);
+    const chatty = await post('tools/call', {
+      _meta: meta({ 'io.modelcontextprotocol/logLevel': 'debug' }),
+      name: 'test_tool_with_logging',
+      arguments: {},
+    });
+    expect(chatty.events.filter((e) => e.method === 'notifications/message').length).toBeGreaterThanOrEqual(
+      3,
+    );
+    const above = await post('tools/call', {
+      _meta: meta({ 'io.modelcontextprotocol/logLevel': 'error' }),
+      name: 'test_tool_with_logging',
+      arguments: {},
+    });
+    expect(above.events.filter((e) => e.method === 'notifications/message')).toEqual([]);
+  });
+
+  it('subscriptions/listen: acknowledgement first, subscription id on every notification, only what was asked', async () => {
+    const controller = new AbortController();
+    const res = await fetch(url, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 'listen-1',
+        method: 'subscriptions/listen',
+        params: { _meta: meta(), notifications: { toolsListChanged: true } },
+      }),
+    });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const frames: Record<string, unknown>[] = [];
+    let buffer = '';
+    const readFrames = async (count: number) => {
+      while (frames.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += new TextDecoder().decode(value);
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.startsWith('data: ')) frames.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
+        }
+      }
+    };
+    await readFrames(1);
+    expect(frames[0]).toMatchObject({
+      method: 'notifications/subscriptions/acknowledged',
+      params: {
+        notifications: { toolsListChanged: true },
+        _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' },
+      },
+    });
+    // A restarted child's lists change: the stream gets tools/list_changed (and not the prompt or resource ones).
+    await ferry.core.hub.restartServer('conformance');
+    await serverState(ferry, 'conformance', 'ready');
+    await readFrames(2);
+    controller.abort();
+    const methods = frames.slice(1).map((f) => f.method);
+    expect(methods).toContain('notifications/tools/list_changed');
+    expect(methods).not.toContain('notifications/prompts/list_changed');
+    for (const frame of frames) {
+      expect(
+        (frame.params as { _meta: Record<string, unknown> })._meta['io.modelcontextprotocol/subscriptionId'],
+      ).toBe('listen-1');
+    }
+  });
+
+  it('serves an old stateful SDK client and a 2026 client on one URL at the same time', async () => {
+    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+    const { StreamableHTTPClientTransport } =
+      await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+    const old = new Client({ name: 'old', version: '1' });
+    await old.connect(new StreamableHTTPClientTransport(new URL(url)));
+    try {
+      const [stateful, stateless] = await Promise.all([
+        old.callTool({ name: 'test_simple_text', arguments: {} }),
+        post('tools/call', { _meta: meta(), name: 'test_simple_text', arguments: {} }),
+      ]);
+      expect(stateful.content).toEqual([expect.objectContaining({ type: 'text' })]);
+      expect('resultType' in stateful).toBe(false);
+      expect(stateless.body?.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text' }] });
+    } finally {
+      await old.close();
+    }
+  });
 });
