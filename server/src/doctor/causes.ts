@@ -72,6 +72,14 @@ export const CAUSES: Readonly<Record<CauseId, Cause>> = {
       'Use the tunnel URL Ferry shows (a Cloudflare tunnel qualifies), not a local, LAN, IPv6-only or ' +
       'non-443 address.',
   },
+  'connector-path': {
+    headline:
+      'The connector URL\'s path is not exactly /mcp: such connectors have been reported to fail right after ' +
+      'the token exchange (anthropics/claude-ai-mcp#878).',
+    remedy:
+      'Add the connector as https://<host>/mcp. To connect one server alone, give it a hostname of its own ' +
+      '(ferry.tunnel.serverHostnames with a named tunnel) and use https://<its host>/mcp.',
+  },
   unreachable: {
     headline: 'Nothing answered at this URL (connection refused, timed out, TLS failure or tunnel down).',
     remedy:

@@ -10,6 +10,7 @@ import {
   rootAliases,
 } from './checks/metadata.js';
 import { authorizeScope, registration } from './checks/oauth.js';
+import { connectorPath } from './checks/path.js';
 import { reachability, tls } from './checks/reach.js';
 import {
   closeSession,
@@ -40,6 +41,7 @@ export const DEFAULT_SSE_WAIT_MS = 20_000;
  */
 export const CHECKS: readonly CheckSpec[] = [
   reachability,
+  connectorPath,
   tls,
   challengePost,
   challengeGetHead,

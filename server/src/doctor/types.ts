@@ -9,6 +9,7 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 /** Every check, in Claude's order; callers (CLI, window, admin API) switch on these. */
 export type CheckId =
   | 'reachability'
+  | 'connector-path'
   | 'tls'
   | 'challenge-post'
   | 'challenge-get-head'
@@ -43,6 +44,7 @@ export type CauseId =
   | 'accept-or-session'
   | 'sse-buffering'
   | 'reachability'
+  | 'connector-path'
   | 'unreachable'
   | 'oauth-registration'
   | 'oauth-authorize'

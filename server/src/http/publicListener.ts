@@ -11,6 +11,7 @@ import { HttpError, sendHttpError } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
 import { OriginPolicy } from './originPolicy.js';
+import { serverHostTarget } from './serverHostRoute.js';
 
 export interface PublicListenerOptions {
   hub: Hub;
@@ -63,12 +64,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     req: IncomingMessage,
     res: ServerResponse,
     server?: string,
+    resource?: string,
   ): Promise<string | null | undefined> => {
     if (!auth || req.method === 'OPTIONS') {
       budget.trust(req);
       return null;
     }
-    const granted = await auth.authorize(req, res, auth.resources.mcp(server));
+    const granted = await auth.authorize(req, res, resource ?? auth.resources.mcp(server));
     if (!granted) return undefined;
     budget.trust(req);
     return granted.grantId;
@@ -133,6 +135,18 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       res.writeHead(204);
       res.end();
       return;
+    }
+    // A server's own hostname serves that server alone, at exactly /mcp, never the aggregate.
+    const hostServer = auth?.resources.hostServer(req.headers.host);
+    if (auth && hostServer !== undefined) {
+      const target = serverHostTarget(path, hostServer, options.hub.hasServer(hostServer));
+      if (target.kind === 'error') {
+        req.resume();
+        return sendHttpError(res, target.error);
+      }
+      const owner = await guard(req, res, hostServer, auth.resources.hostMcp(hostServer));
+      if (owner === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
     }
     if (path === '/mcp' || path === '/mcp/') {
       const owner = await guard(req, res);
