@@ -46,7 +46,7 @@ export interface TunnelStatus {
    * Per-server hostnames (server -> hostname): each server's own connector URL is `https://<hostname>/mcp`,
    * the path Claude handles in every case (claude-ai-mcp#878), instead of `/mcp/<server>`.
    */
-  serverHostnames: Record<string, string>;
+  serverHostnames?: Record<string, string>;
 }
 
 export interface ServerInput {

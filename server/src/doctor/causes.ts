@@ -140,6 +140,9 @@ export function summarize(checks: readonly CheckResult[]): { summary: string; ca
     sentence(`Fix: ${first.fix ?? CAUSES[cause].remedy}`),
   ];
   if (others.length > 0) parts.push(`Also failing: ${others.map((c) => CAUSES[c].headline).join(' ')}`);
+  // A failure after the token exchange may be this very risk, though no check can see it fail.
+  if (checks.some((c) => c.verdict === 'warn' && c.cause === 'connector-path'))
+    parts.push(`Also at risk: ${CAUSES['connector-path'].headline}`);
   return { summary: parts.join(' '), cause };
 }
 

@@ -14,7 +14,7 @@ export const connectorPath: CheckSpec = {
   need:
     'A connector URL whose path is exactly /mcp: Claude has been reported to fail right after the token ' +
     'exchange on other paths (anthropics/claude-ai-mcp#878).',
-  skipIf: (ctx) => (ctx.url ? undefined : 'no URL to read'),
+  skipIf: (ctx) => (ctx.url ? ctx.unreachable : 'no URL to read'),
   run(ctx) {
     const url = ctx.url as URL;
     const path = url.pathname;
