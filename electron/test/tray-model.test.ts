@@ -309,7 +309,10 @@ describe('trayView menu', () => {
 
   describe('Copy connector URL (/mcp, recommended)', () => {
     it('is enabled when connected and carries <publicUrl>/mcp', () => {
-      const item = findAction(trayView(input({ tunnel: tunnel('connected') })).menu, 'Copy connector URL (/mcp, recommended)');
+      const item = findAction(
+        trayView(input({ tunnel: tunnel('connected') })).menu,
+        'Copy connector URL (/mcp, recommended)',
+      );
       expect(item.enabled).toBe(true);
       expect(item.action).toEqual({ type: 'copy-url', url: `${PUBLIC_URL}/mcp` });
     });
@@ -341,7 +344,10 @@ describe('trayView menu', () => {
         publicUrl: undefined,
         reason: undefined,
       };
-      expect(findAction(trayView(input({ tunnel: status })).menu, 'Copy connector URL (/mcp, recommended)').enabled).toBe(false);
+      expect(
+        findAction(trayView(input({ tunnel: status })).menu, 'Copy connector URL (/mcp, recommended)')
+          .enabled,
+      ).toBe(false);
     });
   });
 
@@ -508,7 +514,9 @@ describe('trayView menu', () => {
     });
 
     it('offers no server URL while the tunnel is not connected', () => {
-      expect(labels(serverMenu(tunnel('reconnecting', { publicUrl: PUBLIC_URL })).items)).toEqual(['Restart']);
+      expect(labels(serverMenu(tunnel('reconnecting', { publicUrl: PUBLIC_URL })).items)).toEqual([
+        'Restart',
+      ]);
     });
   });
 

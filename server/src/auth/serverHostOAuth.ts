@@ -28,7 +28,8 @@ export function serverHostOAuth(
   const route = url.pathname;
   if (route.startsWith('/.well-known/oauth-protected-resource')) {
     const suffix = route.slice('/.well-known/oauth-protected-resource'.length).replace(/\/$/, '');
-    const resource = suffix === '' || suffix === '/mcp' ? resources.canonical(resources.hostMcp(server) ?? '') : undefined;
+    const resource =
+      suffix === '' || suffix === '/mcp' ? resources.canonical(resources.hostMcp(server) ?? '') : undefined;
     return { kind: 'metadata', resource };
   }
   if (BROWSER_ROUTES.test(route)) {

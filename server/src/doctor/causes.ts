@@ -74,7 +74,7 @@ export const CAUSES: Readonly<Record<CauseId, Cause>> = {
   },
   'connector-path': {
     headline:
-      'The connector URL\'s path is not exactly /mcp: such connectors have been reported to fail right after ' +
+      "The connector URL's path is not exactly /mcp: such connectors have been reported to fail right after " +
       'the token exchange (anthropics/claude-ai-mcp#878).',
     remedy:
       'Add the connector as https://<host>/mcp. To connect one server alone, give it a hostname of its own ' +

@@ -41,8 +41,8 @@ export const DEFAULT_SSE_WAIT_MS = 20_000;
  */
 export const CHECKS: readonly CheckSpec[] = [
   reachability,
-  connectorPath,
   tls,
+  connectorPath,
   challengePost,
   challengeGetHead,
   prmSuffixed,

@@ -9,8 +9,8 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 /** Every check, in Claude's order; callers (CLI, window, admin API) switch on these. */
 export type CheckId =
   | 'reachability'
-  | 'connector-path'
   | 'tls'
+  | 'connector-path'
   | 'challenge-post'
   | 'challenge-get-head'
   | 'prm-suffixed'

@@ -61,7 +61,7 @@ export function ingressYaml(options: IngressOptions): string {
   const q = (value: string) => JSON.stringify(value);
   const lines = [
     '# Written by Ferry each time it starts the tunnel; edits here are overwritten.',
-    '# Change ferry.tunnel.hostname / serverHostnames / credentialsFile in Ferry\'s config instead.',
+    "# Change ferry.tunnel.hostname / serverHostnames / credentialsFile in Ferry's config instead.",
     `tunnel: ${q(options.tunnelId)}`,
     `credentials-file: ${q(options.credentialsFile)}`,
     'ingress:',

@@ -31,7 +31,9 @@ describe('connector URLs on the CLI banner and in the window', () => {
   it('prints /mcp as recommended, the server’s own hostname, and why /mcp/<name> is not for Claude', () => {
     const lines = ferry.output().split('\n');
     expect(lines).toContain(`  MCP endpoint (all servers)  ${PUBLIC}/mcp  recommended for Claude`);
-    expect(lines).toContain(`  echo alone                  https://echo.example.test/mcp  own hostname, path /mcp`);
+    expect(lines).toContain(
+      `  echo alone                  https://echo.example.test/mcp  own hostname, path /mcp`,
+    );
     expect(lines).toContain(`  One server                  ${PUBLIC}/mcp/<name>`);
     expect(lines).toContain(`    ${PER_SERVER_PATH_RISK}`);
   });
@@ -44,7 +46,9 @@ describe('connector URLs on the CLI banner and in the window', () => {
     beforeAll(async () => {
       browser = await launchChromium();
       const context = await isolatedContext(browser);
-      await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
+      await context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+        origin: ferry.runtime.adminUrl,
+      });
       page = await context.newPage();
       errors = watchErrors(page);
       await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
@@ -61,7 +65,10 @@ describe('connector URLs on the CLI banner and in the window', () => {
     });
 
     it('shows each server’s own URL on Servers: its hostname, or /mcp/<name> with the risk', async () => {
-      await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Servers/ }).click();
+      await page
+        .getByRole('navigation', { name: 'Screens' })
+        .getByRole('link', { name: /^Servers/ })
+        .click();
       const echo = page.getByTestId('server-url-echo');
       await echo.waitFor();
       expect(await echo.getByLabel('Own URL').inputValue()).toBe('https://echo.example.test/mcp');

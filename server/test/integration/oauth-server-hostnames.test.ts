@@ -35,7 +35,10 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
   afterAll(() => ferry.stop());
 
   it('serves protected-resource metadata naming the host’s own /mcp, with the main origin as issuer', async () => {
-    for (const path of ['/.well-known/oauth-protected-resource/mcp', '/.well-known/oauth-protected-resource']) {
+    for (const path of [
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-protected-resource',
+    ]) {
       const res = await hostRequest(local(), FILES_HOST, path);
       expect(res.status, path).toBe(200);
       expect(JSON.parse(res.text)).toEqual({
@@ -80,13 +83,18 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
     // The server alone: nothing of `echo` or `notes`, whose names would carry their prefix in the aggregate.
     expect(names.some((name) => name.startsWith('echo__') || name.startsWith('notes__'))).toBe(false);
     const aggregate = await h.connect();
-    const all = await hostMcpPost(local(), 'ferry-main.example.test', { jsonrpc: '2.0', id: 3, method: 'tools/list' }, {
-      authorization: `Bearer ${aggregate.accessToken}`,
-    });
-    expect(all.status, all.text).toBe(200);
-    const allNames = (JSON.parse(all.text) as { result: { tools: Array<{ name: string }> } }).result.tools.map(
-      (tool) => tool.name,
+    const all = await hostMcpPost(
+      local(),
+      'ferry-main.example.test',
+      { jsonrpc: '2.0', id: 3, method: 'tools/list' },
+      {
+        authorization: `Bearer ${aggregate.accessToken}`,
+      },
     );
+    expect(all.status, all.text).toBe(200);
+    const allNames = (
+      JSON.parse(all.text) as { result: { tools: Array<{ name: string }> } }
+    ).result.tools.map((tool) => tool.name);
     expect(allNames.some((name) => name.startsWith('echo__'))).toBe(true);
   });
 
@@ -119,9 +127,15 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
   it('reaches only /mcp on a server host: other MCP paths are 404, never another server', async () => {
     const files = await h.connect({ resource: `${FILES}/mcp` });
     for (const path of ['/mcp/echo', '/mcp/files', '/sse', '/messages?sessionId=x']) {
-      const res = await hostMcpPost(local(), FILES_HOST, initialize(), {
-        authorization: `Bearer ${files.accessToken}`,
-      }, path);
+      const res = await hostMcpPost(
+        local(),
+        FILES_HOST,
+        initialize(),
+        {
+          authorization: `Bearer ${files.accessToken}`,
+        },
+        path,
+      );
       expect(res.status, path).toBe(404);
     }
   });
@@ -163,7 +177,11 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
       headers: { origin: FILES },
     });
     expect(origin.status).toBe(200);
-    const stranger = await hostRequest(local(), 'evil.example.test', '/.well-known/oauth-protected-resource/mcp');
+    const stranger = await hostRequest(
+      local(),
+      'evil.example.test',
+      '/.well-known/oauth-protected-resource/mcp',
+    );
     expect(stranger.status).toBe(403);
   });
 });

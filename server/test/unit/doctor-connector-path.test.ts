@@ -16,14 +16,16 @@ const refused: DoctorFetch = () =>
     }),
   );
 const publicHost: DoctorLookup = () => Promise.resolve([{ address: '104.16.1.1', family: 4 }]);
+/** A server that answers (401 to everything): the check runs once the first request got an answer. */
+const answers: DoctorFetch = () => Promise.resolve(new Response('{}', { status: 401 }));
 const check = (report: DoctorReport) => report.checks.find((c) => c.id === 'connector-path');
-const run = (url: string) => runDoctor({ url, lookup: publicHost, fetch: refused });
+const run = (url: string) => runDoctor({ url, lookup: publicHost, fetch: answers });
 
 describe('the connector-path check (claude-ai-mcp#878)', () => {
-  it('passes a path of exactly /mcp, and runs right after the reachability check', async () => {
+  it('passes a path of exactly /mcp, and runs right after the first request', async () => {
     const report = await run('https://mcp.example.com/mcp');
     expect(check(report)).toMatchObject({ verdict: 'pass', detail: 'the path is exactly /mcp' });
-    expect(report.checks.map((c) => c.id).slice(0, 3)).toEqual(['reachability', 'connector-path', 'tls']);
+    expect(report.checks.map((c) => c.id).slice(0, 3)).toEqual(['reachability', 'tls', 'connector-path']);
   });
 
   it('passes a per-server hostname, whose path is exactly /mcp', async () => {
@@ -79,10 +81,13 @@ describe('the connector-path check (claude-ai-mcp#878)', () => {
     expect(summarize([failure]).summary).not.toContain('Also at risk');
   });
 
-  it('is skipped when the host cannot be reached, like every later check', async () => {
-    const nowhere: DoctorLookup = () => Promise.reject(Object.assign(new Error('x'), { code: 'ENOTFOUND' }));
-    const report = await runDoctor({ url: 'https://gone.example.com/mcp/files', lookup: nowhere, fetch: refused });
-    expect(check(report)?.verdict).toBe('skip');
+  it('is skipped when the server cannot be reached, like every check after the first request', async () => {
+    const report = await runDoctor({
+      url: 'https://mcp.example.com/mcp/files',
+      lookup: publicHost,
+      fetch: refused,
+    });
+    expect(check(report)).toMatchObject({ verdict: 'skip', detail: expect.stringMatching(/^not reached: /) });
   });
 
   it('is skipped when there is no URL to read', async () => {

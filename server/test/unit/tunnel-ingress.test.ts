@@ -41,7 +41,9 @@ describe('cloudflared ingress for a locally-managed tunnel', () => {
     expect(await tunnelIdFrom(good)).toBe(ID);
     const bad = path.join(dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ AccountTag: 'a' }));
-    await expect(tunnelIdFrom(bad)).rejects.toThrow(`${bad} is not a tunnel credentials file (no "TunnelID")`);
+    await expect(tunnelIdFrom(bad)).rejects.toThrow(
+      `${bad} is not a tunnel credentials file (no "TunnelID")`,
+    );
     await expect(tunnelIdFrom(path.join(dir, 'none.json'))).rejects.toThrow(/\(ENOENT\)/);
   });
 });
@@ -75,6 +77,8 @@ describe('the fake cloudflared checks ingress rules like the real one', () => {
       `tunnel: ${ID}\ncredentials-file: ${path.join(dir, 'x.json')}\ningress:\n  - service: http_status:404\n`,
     );
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`Tunnel credentials file '${path.join(dir, 'x.json')}' doesn't exist or is not a file`);
+    expect(result.stderr).toContain(
+      `Tunnel credentials file '${path.join(dir, 'x.json')}' doesn't exist or is not a file`,
+    );
   });
 });

@@ -23,7 +23,13 @@ export function ServerUrl({ name }: { name: string }) {
     <div className="server-url" data-testid={id}>
       <div className="url-row">
         <label htmlFor={id}>{own.recommended ? 'Own URL' : 'This server alone'}</label>
-        <input id={id} className="mono url" readOnly value={own.url} onFocus={(e) => e.currentTarget.select()} />
+        <input
+          id={id}
+          className="mono url"
+          readOnly
+          value={own.url}
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <CopyButton text={own.url} what={`the URL of ${name} alone`} />
       </div>
       <p className={own.recommended ? 'note note-hint' : 'note note-info'}>{own.note}</p>

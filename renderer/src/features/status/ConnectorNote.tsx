@@ -26,8 +26,8 @@ export function ConnectorNote({ status }: { status: StatusSnapshot }) {
         </>
       ) : (
         <>
-          To add one server alone, avoid <span className="mono">/mcp/&lt;server&gt;</span> (it has failed in Claude
-          right after sign-in): give the server a hostname of its own with a named tunnel, see{' '}
+          To add one server alone, avoid <span className="mono">/mcp/&lt;server&gt;</span> (it has failed in
+          Claude right after sign-in): give the server a hostname of its own with a named tunnel, see{' '}
           <a href="#/servers">Servers</a>.
         </>
       )}

@@ -14,7 +14,9 @@ export const connectorPath: CheckSpec = {
   need:
     'A connector URL whose path is exactly /mcp: Claude has been reported to fail right after the token ' +
     'exchange on other paths (anthropics/claude-ai-mcp#878).',
-  skipIf: (ctx) => (ctx.url ? ctx.unreachable : 'no URL to read'),
+  // Like every check after the first request: nothing more is said about a server that was not reached.
+  skipIf: (ctx) =>
+    !ctx.url ? 'no URL to read' : ctx.unreachable ? `not reached: ${ctx.unreachable}` : undefined,
   run(ctx) {
     const url = ctx.url as URL;
     const path = url.pathname;
