@@ -194,6 +194,9 @@ export function serverOptions(config: FerryConfig, name: string): ServerOptions 
 function checkServerHostnames(config: FerryConfig, ctx: z.RefinementCtx): void {
   const seen = new Map<string, string>();
   const main = config.ferry.tunnel.hostname?.toLowerCase();
+  const publicHost = URL.canParse(config.ferry.publicUrl ?? '')
+    ? new URL(config.ferry.publicUrl as string).hostname
+    : undefined;
   for (const [name, hostname] of Object.entries(config.ferry.tunnel.serverHostnames)) {
     const path = ['ferry', 'tunnel', 'serverHostnames', name];
     const host = hostname.toLowerCase();
@@ -204,11 +207,11 @@ function checkServerHostnames(config: FerryConfig, ctx: z.RefinementCtx): void {
         message: `hostname for "${name}" but mcpServers has no server of that name`,
       });
     }
-    if (host === main) {
+    if (host === main || host === publicHost) {
       ctx.addIssue({
         code: 'custom',
         path,
-        message: `${hostname} is the tunnel's main hostname (every server at /mcp): give "${name}" a hostname of its own`,
+        message: `${hostname} is Ferry's main hostname (every server at /mcp): give "${name}" a hostname of its own`,
       });
     }
     const other = seen.get(host);

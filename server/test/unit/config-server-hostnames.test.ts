@@ -16,8 +16,11 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const servers = { files: { command: 'node' }, notes: { command: 'node' } };
 
-async function issuesOf(tunnel: Record<string, unknown>) {
-  await writeFile(file, JSON.stringify({ mcpServers: servers, ferry: { tunnel } }));
+async function issuesOf(tunnel: Record<string, unknown>, publicUrl?: string) {
+  await writeFile(
+    file,
+    JSON.stringify({ mcpServers: servers, ferry: { tunnel, ...(publicUrl ? { publicUrl } : {}) } }),
+  );
   const error: unknown = await loadConfig(file).then(
     () => undefined,
     (e: unknown) => e,
@@ -79,14 +82,23 @@ describe('ferry.tunnel.serverHostnames', () => {
     ]);
   });
 
-  it('refuses the main hostname as a server hostname (it serves every server at /mcp)', async () => {
+  it('refuses the main hostname (tunnel or publicUrl) as a server hostname (it serves every server at /mcp)', async () => {
     expect(
       await issuesOf({ hostname: 'mcp.example.com', serverHostnames: { files: 'MCP.example.com' } }),
     ).toEqual([
       {
         path: 'ferry.tunnel.serverHostnames.files',
         message:
-          'MCP.example.com is the tunnel\'s main hostname (every server at /mcp): give "files" a hostname of its own',
+          'MCP.example.com is Ferry\'s main hostname (every server at /mcp): give "files" a hostname of its own',
+      },
+    ]);
+    expect(
+      await issuesOf({ serverHostnames: { files: 'proxy.example.com' } }, 'https://proxy.example.com'),
+    ).toEqual([
+      {
+        path: 'ferry.tunnel.serverHostnames.files',
+        message:
+          'proxy.example.com is Ferry\'s main hostname (every server at /mcp): give "files" a hostname of its own',
       },
     ]);
   });
