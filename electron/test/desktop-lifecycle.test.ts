@@ -58,7 +58,7 @@ describe('desktop lifecycle (real core, fake Electron)', () => {
     await eventually(() => path.basename(fake.tray.image) === 'online.png', 'the tray to go online');
     expect(fake.tray.toolTip).toMatch(/online at [a-z0-9-]+\.trycloudflare\.com/);
     expect(fake.menu.find('Stop exposing').enabled).toBe(true);
-    fake.menu.click('Copy connector URL');
+    fake.menu.click('Copy connector URL (/mcp, recommended)');
     expect(fake.clipboardText.at(-1)).toMatch(/^https:\/\/[a-z0-9-]+\.trycloudflare\.com\/mcp$/);
     const settings = JSON.parse(await readFile(path.join(dirs.userData, 'desktop.json'), 'utf8')) as unknown;
     expect(settings).toEqual({ exposed: true, tunnelMode: 'quick' });

@@ -307,9 +307,12 @@ describe('trayView menu', () => {
     });
   });
 
-  describe('Copy connector URL', () => {
+  describe('Copy connector URL (/mcp, recommended)', () => {
     it('is enabled when connected and carries <publicUrl>/mcp', () => {
-      const item = findAction(trayView(input({ tunnel: tunnel('connected') })).menu, 'Copy connector URL');
+      const item = findAction(
+        trayView(input({ tunnel: tunnel('connected') })).menu,
+        'Copy connector URL (/mcp, recommended)',
+      );
       expect(item.enabled).toBe(true);
       expect(item.action).toEqual({ type: 'copy-url', url: `${PUBLIC_URL}/mcp` });
     });
@@ -317,7 +320,7 @@ describe('trayView menu', () => {
     it.each([`${PUBLIC_URL}/`, `${PUBLIC_URL}//`])('drops trailing slashes of %s', (publicUrl) => {
       const item = findAction(
         trayView(input({ tunnel: tunnel('connected', { publicUrl }) })).menu,
-        'Copy connector URL',
+        'Copy connector URL (/mcp, recommended)',
       );
       expect(item.action).toEqual({ type: 'copy-url', url: `${PUBLIC_URL}/mcp` });
     });
@@ -327,7 +330,7 @@ describe('trayView menu', () => {
       (state) => {
         const item = findAction(
           trayView(input({ tunnel: tunnel(state, { publicUrl: PUBLIC_URL }) })).menu,
-          'Copy connector URL',
+          'Copy connector URL (/mcp, recommended)',
         );
         expect(item.enabled).toBe(false);
         expect(item.action).toEqual({ type: 'copy-url', url: '' });
@@ -341,7 +344,10 @@ describe('trayView menu', () => {
         publicUrl: undefined,
         reason: undefined,
       };
-      expect(findAction(trayView(input({ tunnel: status })).menu, 'Copy connector URL').enabled).toBe(false);
+      expect(
+        findAction(trayView(input({ tunnel: status })).menu, 'Copy connector URL (/mcp, recommended)')
+          .enabled,
+      ).toBe(false);
     });
   });
 
@@ -472,6 +478,48 @@ describe('trayView menu', () => {
     });
   });
 
+  describe('one server’s own URL (claude-ai-mcp#878: only /mcp is safe for Claude)', () => {
+    const connected = (serverHostnames?: Record<string, string>): TunnelStatus => ({
+      ...tunnel('connected'),
+      ...(serverHostnames ? { serverHostnames } : {}),
+    });
+    const serverMenu = (status: TunnelStatus, name = 'fs') =>
+      findSubmenu(
+        findSubmenu(trayView(input({ tunnel: status, servers: [server(name, 'ready', 1)] })).menu, 'Servers')
+          .items,
+        `${name} —`,
+      );
+
+    it('copies the server’s own hostname at exactly /mcp when it has one', () => {
+      const fs = serverMenu(connected({ fs: 'files.example.com' }));
+      expect(labels(fs.items)).toEqual(['Copy files.example.com/mcp (this server alone)', '---', 'Restart']);
+      expect(findAction(fs.items, 'Copy files.example.com/mcp (this server alone)').action).toEqual({
+        type: 'copy-url',
+        url: 'https://files.example.com/mcp',
+      });
+    });
+
+    it('offers /mcp/<name> only with why Claude should not get it', () => {
+      const fs = serverMenu(connected());
+      expect(labels(fs.items)).toEqual([
+        'Copy /mcp/fs URL (not for Claude)',
+        'Claude fails on paths other than /mcp (claude-ai-mcp#878)',
+        '---',
+        'Restart',
+      ]);
+      expect(findAction(fs.items, 'Copy /mcp/fs URL (not for Claude)').action).toEqual({
+        type: 'copy-url',
+        url: `${PUBLIC_URL}/mcp/fs`,
+      });
+    });
+
+    it('offers no server URL while the tunnel is not connected', () => {
+      expect(labels(serverMenu(tunnel('reconnecting', { publicUrl: PUBLIC_URL })).items)).toEqual([
+        'Restart',
+      ]);
+    });
+  });
+
   describe('Start Ferry at login', () => {
     it('is a checkbox whose action turns it on when off', () => {
       const item = findAction(trayView(input({ openAtLogin: false })).menu, 'Start Ferry at login');
@@ -513,7 +561,7 @@ describe('trayView menu', () => {
     expect(labels(menu)).toEqual([
       'Online · quiet-river.trycloudflare.com',
       'Stop exposing',
-      'Copy connector URL',
+      'Copy connector URL (/mcp, recommended)',
       '---',
       'Waiting for your approval',
       'Claude → claude.ai · K7Q-4MX',

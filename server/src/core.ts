@@ -16,6 +16,7 @@ import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
 import { listenerBounds, type ListenerBounds } from './http/bounds.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
 import type { ClientLimits } from './hub/clientLimits.js';
+import { ServerHosts } from './http/serverHosts.js';
 import { Hub } from './hub/hub.js';
 import { openSecretStore } from './secrets/open.js';
 import { resolveEnv } from './secrets/resolve.js';
@@ -189,6 +190,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     allowInstall: true,
     namedToken: async () => (await secretStore()).get(TUNNEL_TOKEN_KEY),
     namedHostname: () => config.ferry.tunnel.hostname,
+    namedCredentialsFile: () => config.ferry.tunnel.credentialsFile,
+    serverHostnames: () => config.ferry.tunnel.serverHostnames,
     timings: options.tunnelTimings,
   });
 
@@ -197,6 +200,11 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     const configured = options.publicUrl ?? tunnel.publicUrl ?? config.ferry.publicUrl;
     return configured ? new URL(configured) : undefined;
   };
+
+  const serverHosts = new ServerHosts(
+    () => config.ferry.tunnel.serverHostnames,
+    () => (publicUrl() ?? new URL(localOrigin)).origin,
+  );
 
   const writeRuntime = async (): Promise<void> => {
     if (!runtime || options.writeRuntimeFile === false) return;
@@ -314,6 +322,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
           secrets: authSecrets,
           publicOrigin: () => (publicUrl() ?? new URL(localOrigin)).origin,
           serverExists: (name) => hub.hasServer(name),
+          serverHosts,
           extraRedirectUris: () => config.ferry.redirectUris,
           bodyBounds: listenerBounds(options.listenerBounds),
         });
@@ -326,7 +335,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         host: options.host ?? config.ferry.host,
         port: options.port ?? config.ferry.port,
         publicUrl,
-        allowedHosts: () => config.ferry.allowedHosts,
+        // A server's own hostname reaches Ferry like the main one (Host routing picks the server).
+        allowedHosts: () => [...config.ferry.allowedHosts, ...serverHosts.list()],
         allowedOrigins: () => config.ferry.allowedOrigins,
         ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
         maxBodyBytes: () => config.ferry.maxBodyBytes,

@@ -17,3 +17,10 @@ export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
 export { writeFileAtomic } from './config/atomicWrite.js';
 export { DISPLAY_LIMITS, cutText, displayText } from './util/displayText.js';
+export {
+  PER_SERVER_PATH_RISK,
+  RECOMMENDED_NOTE,
+  recommendedUrl,
+  serverConnectorUrl,
+} from './util/connectorUrls.js';
+export type { ServerConnectorUrl } from './util/connectorUrls.js';

@@ -42,6 +42,11 @@ export interface TunnelStatus {
   state: TunnelState;
   publicUrl: string | undefined;
   reason: string | undefined;
+  /**
+   * Per-server hostnames (server -> hostname): each server's own connector URL is `https://<hostname>/mcp`,
+   * the path Claude handles in every case (claude-ai-mcp#878), instead of `/mcp/<server>`.
+   */
+  serverHostnames?: Record<string, string>;
 }
 
 export interface ServerInput {
@@ -84,7 +89,13 @@ export class AdminApi {
 
   tunnelStatus(): TunnelStatus {
     const { manager } = this.ctx.tunnel;
-    return { mode: manager.mode, state: manager.state, publicUrl: manager.publicUrl, reason: manager.reason };
+    return {
+      mode: manager.mode,
+      state: manager.state,
+      publicUrl: manager.publicUrl,
+      reason: manager.reason,
+      serverHostnames: { ...manager.serverHostnames },
+    };
   }
 
   /** Starts (or switches) the tunnel; resolves once it is starting, not when connected (watch events). */

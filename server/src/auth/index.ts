@@ -27,6 +27,8 @@ import { DEFAULT_LISTENER_BOUNDS } from '../http/bounds.js';
 import { withBody } from './replay.js';
 import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
 import { AuthStore, type ClientSummary } from './store/index.js';
+import type { ServerHosts } from '../http/serverHosts.js';
+import { serverHostOAuth } from './serverHostOAuth.js';
 
 export interface AuthOptions {
   bus: EventBus;
@@ -35,6 +37,8 @@ export interface AuthOptions {
   /** The externally visible origin (tunnel, reverse proxy, or the local origin). */
   publicOrigin: () => string;
   serverExists: (name: string) => boolean;
+  /** Per-server hostnames (`ferry.tunnel.serverHostnames`): each serves one server at exactly `/mcp`. */
+  serverHosts?: ServerHosts;
   /** Redirect URIs (or https origins) the user allowed besides Claude's and loopback. */
   extraRedirectUris: () => string[];
   /** Time and drain bounds for /register and /token bodies (default: the public listener's). */
@@ -91,7 +95,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       'remembered approvals from an earlier Ferry were cleared: they were not bound to your browser, so anyone could use them. Apps you had remembered ask once more.',
     );
   }
-  const resources = new ResourceUrls(options.publicOrigin, options.serverExists);
+  const resources = new ResourceUrls(options.publicOrigin, options.serverExists, options.serverHosts);
   const registrations = new TokenBucket({ capacity: 20, refillPerSecond: 1 / 3 });
   const pinnedDocuments = { [CLAUDE_CLIENT_METADATA_URL]: CLAUDE_CLIENT_METADATA };
   const metadataFetches = new MetadataFetchLimit(Object.keys(pinnedDocuments));
@@ -383,6 +387,23 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     async handle(req, res, url) {
       const route = url.pathname;
       const method = req.method ?? 'GET';
+      // A per-server hostname has its own resource metadata; its browser sign-in happens at the main origin.
+      const hostAnswer = serverHostOAuth(req, url, resources, options.publicOrigin());
+      if (hostAnswer?.kind === 'redirect') {
+        req.resume();
+        res.writeHead(hostAnswer.status, { Location: hostAnswer.location, 'Cache-Control': 'no-store' });
+        res.end();
+        return true;
+      }
+      if (hostAnswer?.kind === 'metadata') {
+        if (method === 'OPTIONS') return corsPreflight(res);
+        if (!hostAnswer.resource || method !== 'GET') {
+          json(res, 404, { error: 'not_found', error_description: 'no protected resource at this path' });
+          return true;
+        }
+        json(res, 200, protectedResourceMetadata(hostAnswer.resource), { 'Cache-Control': 'max-age=300' });
+        return true;
+      }
       if (route.startsWith('/.well-known/oauth-protected-resource')) {
         if (method === 'OPTIONS') return corsPreflight(res);
         const suffix = route.slice('/.well-known/oauth-protected-resource'.length).replace(/\/$/, '');

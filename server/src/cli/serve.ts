@@ -1,8 +1,10 @@
 import { createCore, type RuntimeInfo } from '../core.js';
 import { ConsentPrompter } from './consentPrompt.js';
+import { RECOMMENDED_NOTE } from '../util/connectorUrls.js';
 import { ConfigError } from '../config/errors.js';
 import type { ServeArgs } from './args.js';
 import { bold, cyan, dim, green, red, renderEvent, safe, yellow } from './render.js';
+import { serverUrlLines } from './serverUrls.js';
 
 let announced: string | undefined;
 /** The one line the user needs: the exact URL to paste into Claude. */
@@ -14,6 +16,7 @@ function announce(publicUrl: string): void {
     `${green(bold('Tunnel connected.'))} Add this URL in Claude (Settings > Connectors > Add custom connector):`,
   );
   console.log(`  ${bold(cyan(safe(`${publicUrl}/mcp`)))}`);
+  console.log(dim(`  (${RECOMMENDED_NOTE})`));
   console.log('');
 }
 
@@ -70,8 +73,9 @@ export async function serve(args: ServeArgs): Promise<number> {
 
   console.log('');
   console.log(bold('Ferry is running.'));
-  console.log(`  MCP endpoint (all servers)  ${cyan(runtime.mcpUrl)}`);
-  console.log(`  One server                  ${cyan(`${runtime.publicUrl}/mcp/<name>`)}`);
+  console.log(`  MCP endpoint (all servers)  ${cyan(runtime.mcpUrl)}  ${dim('recommended for Claude')}`);
+  for (const line of serverUrlLines(runtime.publicUrl, core.admin.status().tunnel.serverHostnames ?? {}))
+    console.log(line);
   if (runtime.adminUrl)
     console.log(`  Window                      ${runtime.adminUrl}/#token=${runtime.adminToken as string}`);
   console.log(

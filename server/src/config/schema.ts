@@ -39,6 +39,14 @@ function isOrigin(value: string): boolean {
   }
 }
 
+/** A DNS name such as `mcp.example.com`: letters, digits and inner hyphens per label, a top-level name. */
+const hostnameSchema = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
+    'a hostname such as mcp.example.com (no scheme, port or path)',
+  );
+
 /** Ferry's per-server options live in the `ferry` block so `mcpServers` stays pastable back into Claude Desktop. */
 export const serverOptionsSchema = z
   .object({
@@ -117,18 +125,25 @@ export const ferrySettingsSchema = z
         /** `quick` (no account, new URL each start), `named` (stable hostname, needs a token), `off`. */
         mode: z.enum(['quick', 'named', 'off']).optional(),
         /** The named tunnel's public hostname, e.g. `mcp.example.com` (the token stays in the keychain). */
-        hostname: z
-          .string()
-          .regex(
-            /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i,
-            'a hostname such as mcp.example.com',
-          )
-          .optional(),
+        hostname: hostnameSchema.optional(),
+        /**
+         * A hostname of its own per server, so one server can be added to Claude alone at a URL whose path is
+         * exactly `/mcp` (claude-ai-mcp#878: other paths have failed right after the token exchange). Ferry
+         * routes a request by its Host: `https://files.example.com/mcp` is served as `/mcp/files`, with its
+         * own protected-resource metadata and token audience. Default none.
+         */
+        serverHostnames: z.record(z.string(), hostnameSchema).default({}),
+        /**
+         * A locally-managed tunnel's credentials file (`cloudflared tunnel create` writes `<UUID>.json`). With
+         * it Ferry runs the tunnel without a token and writes cloudflared's ingress rules itself (every
+         * hostname above to Ferry's port); with a token the Cloudflare dashboard holds the rules.
+         */
+        credentialsFile: z.string().min(1).optional(),
         /** Path to a cloudflared binary to use instead of the bundled / PATH / downloaded one. */
         binary: z.string().min(1).optional(),
       })
       .strict()
-      .default({}),
+      .default({ serverHostnames: {} }),
     restart: restartPolicySchema.default(restartPolicySchema.parse({})),
     servers: z.record(z.string(), serverOptionsSchema).default({}),
   })
@@ -152,6 +167,7 @@ export const configSchema = z
         });
       }
     }
+    checkServerHostnames(config, ctx);
     for (const name of Object.keys(config.ferry.servers)) {
       // hasOwn, not `in`: `in` would accept names like `toString` from Object.prototype.
       if (!Object.hasOwn(config.mcpServers, name)) {
@@ -169,4 +185,43 @@ export type FerryConfig = z.infer<typeof configSchema>;
 export function serverOptions(config: FerryConfig, name: string): ServerOptions {
   const own = Object.hasOwn(config.ferry.servers, name) ? config.ferry.servers[name] : undefined;
   return own ?? serverOptionsSchema.parse({});
+}
+
+/**
+ * Per-server hostnames must name a configured server and be unique (Host decides the scope, so one host
+ * cannot serve two), and none may be the main hostname, which serves every server at `/mcp`.
+ */
+function checkServerHostnames(config: FerryConfig, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, string>();
+  const main = config.ferry.tunnel.hostname?.toLowerCase();
+  const publicHost = URL.canParse(config.ferry.publicUrl ?? '')
+    ? new URL(config.ferry.publicUrl as string).hostname
+    : undefined;
+  for (const [name, hostname] of Object.entries(config.ferry.tunnel.serverHostnames)) {
+    const path = ['ferry', 'tunnel', 'serverHostnames', name];
+    const host = hostname.toLowerCase();
+    if (!Object.hasOwn(config.mcpServers, name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `hostname for "${name}" but mcpServers has no server of that name`,
+      });
+    }
+    if (host === main || host === publicHost) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${hostname} is Ferry's main hostname (every server at /mcp): give "${name}" a hostname of its own`,
+      });
+    }
+    const other = seen.get(host);
+    if (other !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `${hostname} is already the hostname of "${other}": each server needs its own`,
+      });
+    }
+    seen.set(host, name);
+  }
 }

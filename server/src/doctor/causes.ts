@@ -80,6 +80,14 @@ export const CAUSES: Readonly<Record<CauseId, Cause>> = {
       'Answer server/discover and stateless requests (per-request _meta at 2026-07-28, no session) as ' +
       'the 2026-07-28 revision asks; Ferry does this for every server it wraps.',
   },
+  'connector-path': {
+    headline:
+      "The connector URL's path is not exactly /mcp: such connectors have been reported to fail right after " +
+      'the token exchange (anthropics/claude-ai-mcp#878).',
+    remedy:
+      'Add the connector as https://<host>/mcp. To connect one server alone, give it a hostname of its own ' +
+      '(ferry.tunnel.serverHostnames with a named tunnel) and use https://<its host>/mcp.',
+  },
   unreachable: {
     headline: 'Nothing answered at this URL (connection refused, timed out, TLS failure or tunnel down).',
     remedy:
@@ -140,6 +148,9 @@ export function summarize(checks: readonly CheckResult[]): { summary: string; ca
     sentence(`Fix: ${first.fix ?? CAUSES[cause].remedy}`),
   ];
   if (others.length > 0) parts.push(`Also failing: ${others.map((c) => CAUSES[c].headline).join(' ')}`);
+  // A failure after the token exchange may be this very risk, though no check can see it fail.
+  if (checks.some((c) => c.verdict === 'warn' && c.cause === 'connector-path'))
+    parts.push(`Also at risk: ${CAUSES['connector-path'].headline}`);
   return { summary: parts.join(' '), cause };
 }
 

@@ -10,6 +10,7 @@ import {
   rootAliases,
 } from './checks/metadata.js';
 import { authorizeScope, registration } from './checks/oauth.js';
+import { connectorPath } from './checks/path.js';
 import { reachability, tls } from './checks/reach.js';
 import {
   closeSession,
@@ -41,6 +42,7 @@ export const DEFAULT_SSE_WAIT_MS = 20_000;
 export const CHECKS: readonly CheckSpec[] = [
   reachability,
   tls,
+  connectorPath,
   challengePost,
   challengeGetHead,
   prmSuffixed,

@@ -10,8 +10,9 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 export type CheckId =
   | 'reachability'
   | 'no-modern-protocol'
-  | 'no-modern-protocol'
+   
   | 'tls'
+  | 'connector-path'
   | 'challenge-post'
   | 'challenge-get-head'
   | 'prm-suffixed'
@@ -46,6 +47,7 @@ export type CauseId =
   | 'sse-buffering'
   | 'reachability'
   | 'no-modern-protocol'
+  | 'connector-path'
   | 'unreachable'
   | 'oauth-registration'
   | 'oauth-authorize'

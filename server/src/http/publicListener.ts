@@ -15,6 +15,7 @@ import type { SecretStore } from '../secrets/types.js';
 import { RequestStateSealer } from '../wire/requestState.js';
 import { StatelessWire } from '../wire/statelessWire.js';
 import { OriginPolicy } from './originPolicy.js';
+import { serverHostTarget } from './serverHostRoute.js';
 
 export interface PublicListenerOptions {
   /** Where the key sealing MCP 2026-07-28 request state is kept (the OAuth keys' store). */
@@ -85,12 +86,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     req: IncomingMessage,
     res: ServerResponse,
     server?: string,
+    resource?: string,
   ): Promise<Caller | undefined> => {
     if (!auth) {
       budget.trust(req);
       return LOCAL_CALLER;
     }
-    const granted = await auth.authorize(req, res, auth.resources.mcp(server));
+    const granted = await auth.authorize(req, res, resource ?? auth.resources.mcp(server));
     if (!granted) return undefined;
     budget.trust(req);
     // Every token Ferry issues names its client; a grant stands in for one that would not.
@@ -157,6 +159,18 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       res.writeHead(204);
       res.end();
       return;
+    }
+    // A server's own hostname serves that server alone, at exactly /mcp, never the aggregate.
+    const hostServer = auth?.resources.hostServer(req.headers.host);
+    if (auth && hostServer !== undefined) {
+      const target = serverHostTarget(path, hostServer, options.hub.hasServer(hostServer));
+      if (target.kind === 'error') {
+        req.resume();
+        return sendHttpError(res, target.error);
+      }
+      const owner = await guard(req, res, hostServer, auth.resources.hostMcp(hostServer));
+      if (owner === undefined) return void req.resume();
+      return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
     }
     if (path === '/mcp' || path === '/mcp/') {
       const caller = await guard(req, res);

@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import { findCloudflared, installCloudflared, missingBinaryAdvice, type FoundBinary } from './binary.js';
 import { TunnelLogParser } from './logParser.js';
+import { writeIngressConfig, tunnelIdFrom } from './ingress.js';
 import { freePort, probeReady } from './readiness.js';
 
 export interface TunnelTimings {
@@ -40,6 +41,13 @@ export interface TunnelManagerOptions {
   /** Named tunnels: the token (from the keychain) and the hostname configured in Cloudflare's dashboard. */
   namedToken: () => Promise<string | undefined>;
   namedHostname: () => string | undefined;
+  /**
+   * A locally-managed tunnel's credentials file: then Ferry runs it without a token, from a config file it
+   * writes with the ingress rules (main hostname and per-server hostnames to Ferry's listener).
+   */
+  namedCredentialsFile?: () => string | undefined;
+  /** Per-server hostnames (server -> hostname), routed by Host to that server alone. */
+  serverHostnames?: () => Readonly<Record<string, string>>;
   timings?: Partial<TunnelTimings>;
 }
 
@@ -88,6 +96,10 @@ export class TunnelManager {
   }
   get pid(): number | undefined {
     return this.#run?.child.pid;
+  }
+  /** Per-server hostnames as configured (server -> hostname). */
+  get serverHostnames(): Readonly<Record<string, string>> {
+    return this.options.serverHostnames?.() ?? {};
   }
 
   async start(mode: 'quick' | 'named'): Promise<void> {
@@ -212,19 +224,39 @@ export class TunnelManager {
     const metrics = `127.0.0.1:${await freePort()}`;
     const target = this.options.target();
     let token: string | undefined;
+    let configFile: string | undefined;
     if (mode === 'named') {
-      token = await this.options.namedToken();
-      if (!token)
-        throw new Error(
-          'no tunnel token saved: paste the token from the Cloudflare dashboard in Ferry (docs/tunnel.md)',
-        );
-      if (!this.options.namedHostname())
-        throw new Error('no hostname set for the named tunnel (ferry.tunnel.hostname)');
+      const hostname = this.options.namedHostname();
+      if (!hostname) throw new Error('no hostname set for the named tunnel (ferry.tunnel.hostname)');
+      const credentialsFile = this.options.namedCredentialsFile?.();
+      if (credentialsFile) {
+        // Locally managed: the ingress rules are Ferry's to write (a token-run tunnel takes the dashboard's).
+        configFile = await writeIngressConfig(this.options.dataDir, {
+          tunnelId: await tunnelIdFrom(credentialsFile),
+          credentialsFile: path.resolve(credentialsFile),
+          hostnames: [hostname, ...Object.values(this.serverHostnames)].map((h) => h.toLowerCase()),
+          service: target,
+        });
+      } else {
+        token = await this.options.namedToken();
+        if (!token)
+          throw new Error(
+            'no tunnel token saved: paste the token from the Cloudflare dashboard in Ferry (docs/tunnel.md)',
+          );
+        this.#adviseDashboardHostnames(target);
+      }
     }
     const args =
       mode === 'quick'
         ? ['tunnel', '--no-autoupdate', '--metrics', metrics, '--url', target]
-        : ['tunnel', '--no-autoupdate', '--metrics', metrics, 'run'];
+        : [
+            'tunnel',
+            '--no-autoupdate',
+            '--metrics',
+            metrics,
+            ...(configFile ? ['--config', configFile] : []),
+            'run',
+          ];
     const { Tunnel, use } = await import('cloudflared');
     use(binaryPath);
     // The package spawns with the current environment; the token goes there rather than into argv,
@@ -265,6 +297,17 @@ export class TunnelManager {
     tunnel.on('stdout', onOutput);
     this.#run = run;
     return run;
+  }
+
+  /** A token-run tunnel routes what the Cloudflare dashboard says: per-server hostnames must be added there. */
+  #adviseDashboardHostnames(target: string): void {
+    const hostnames = Object.values(this.serverHostnames);
+    if (hostnames.length === 0) return;
+    this.options.bus.log(
+      'info',
+      'tunnel',
+      `per-server hostnames need a public hostname each in the tunnel's Cloudflare dashboard page, service ${target}: ${hostnames.join(', ')} (docs/tunnel.md)`,
+    );
   }
 
   /** Connected means: cloudflared said so, gave a usable URL (quick), and `/ready` answers 200. */

@@ -214,7 +214,8 @@ export class ModernCall implements Transport {
     if ('error' in message) {
       const wire = errorResponse(id, message.error);
       // An unknown method is HTTP 404 on this wire (while the answer has not turned into a stream).
-      if (wire.error.code === (ErrorCode.MethodNotFound as number)) exchange.fail(id, { ...wire.error, status: 404 });
+      if (wire.error.code === (ErrorCode.MethodNotFound as number))
+        exchange.fail(id, { ...wire.error, status: 404 });
       else exchange.respond(wire);
     } else if ('result' in message) {
       exchange.respond({

@@ -2,6 +2,7 @@ import {
   DISPLAY_LIMITS,
   cutText,
   displayText,
+  serverConnectorUrl,
   type PendingConsent,
   type ServerStatus,
   type TunnelStatus,
@@ -147,7 +148,8 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
     input.tunnel.state === 'connected' && input.tunnel.publicUrl ? mcpUrl(input.tunnel.publicUrl) : '';
   menu.push({
     kind: 'action',
-    label: 'Copy connector URL',
+    // Claude handles exactly /mcp in every case (claude-ai-mcp#878): the label says which URL this is.
+    label: COPY_CONNECTOR_LABEL,
     action: { type: 'copy-url', url },
     enabled: url !== '',
   });
@@ -213,6 +215,7 @@ function serverItems(input: TrayInput): MenuEntry[] {
   return input.servers.map((server) => {
     const items: MenuEntry[] = [];
     if (server.reason) items.push({ kind: 'label', label: clip(server.reason, LABEL_LIMIT) });
+    items.push(...serverUrlItems(input, server.name));
     items.push({
       kind: 'action',
       label: 'Restart',
@@ -226,6 +229,40 @@ function serverItems(input: TrayInput): MenuEntry[] {
     };
   });
 }
+
+/**
+ * Copying one server's own URL: its own hostname when it has one (path exactly /mcp), else `/mcp/<name>`
+ * with a line saying why Claude should get the /mcp URL instead.
+ */
+function serverUrlItems(input: TrayInput, name: string): MenuEntry[] {
+  const { tunnel } = input;
+  if (tunnel.state !== 'connected' || !tunnel.publicUrl) return [];
+  const own = serverConnectorUrl(tunnel.publicUrl, name, tunnel.serverHostnames ?? {});
+  if (own.recommended) {
+    return [
+      {
+        kind: 'action',
+        label: clip(`Copy ${own.url.replace(/^https?:\/\//, '')} (this server alone)`, LABEL_LIMIT),
+        action: { type: 'copy-url', url: own.url },
+      },
+      { kind: 'separator' },
+    ];
+  }
+  return [
+    {
+      kind: 'action',
+      label: clip(`Copy /mcp/${name} URL (not for Claude)`, LABEL_LIMIT),
+      action: { type: 'copy-url', url: own.url },
+    },
+    { kind: 'label', label: PER_SERVER_TRAY_NOTE },
+    { kind: 'separator' },
+  ];
+}
+
+/** The label of the top-level copy action: the URL Ferry recommends. */
+export const COPY_CONNECTOR_LABEL = 'Copy connector URL (/mcp, recommended)';
+/** Why `/mcp/<name>` is not for Claude, within the tray's label limit. */
+export const PER_SERVER_TRAY_NOTE = 'Claude fails on paths other than /mcp (claude-ai-mcp#878)';
 
 function serverStateWords(server: TrayInput['servers'][number]): string {
   if (server.state === 'ready') return server.tools > 0 ? `ready, ${plural(server.tools, 'tool')}` : 'ready';

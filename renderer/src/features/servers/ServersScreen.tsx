@@ -8,6 +8,7 @@ import { displayText } from '../../util/displayText.js';
 import { plural } from '../../util/format.js';
 import { useAction } from '../../util/hooks.js';
 import { ServerForm } from './ServerForm.js';
+import { ServerUrl } from './ServerUrl.js';
 
 export function ServersScreen() {
   const state = useFerry();
@@ -133,6 +134,7 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
       <p className="mono command break" title={commandLine}>
         {commandLine}
       </p>
+      <ServerUrl name={server.name} />
       <p className="counts">
         <span>{plural(server.tools, 'tool')}</span>
         <span>{plural(server.resources, 'resource')}</span>

@@ -7,6 +7,7 @@ import { useFerry, useStore } from '../../state/context.js';
 import type { FerryState } from '../../state/store.js';
 import { ago, copyText, isLoopbackUrl, plural } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
+import { ConnectorNote } from './ConnectorNote.js';
 import { NamedTunnelForm } from './NamedTunnelForm.js';
 import { serversReady, tunnelKind } from './words.js';
 
@@ -54,6 +55,7 @@ export function StatusScreen() {
           />
           <CopyButton text={url} what="the connector URL" />
         </div>
+        <ConnectorNote status={status} />
         {local && (
           <p className="note note-info">
             This address only works on this computer. claude.ai reaches Ferry through a tunnel: start one
