@@ -30,15 +30,20 @@ export function ClientsScreen() {
       />
     );
   }
-  if (clients.value.length === 0)
+  // Registrations nobody approved are not connections: anyone on the internet can make them. They are
+  // counted, not listed, so a flood of them cannot bury (or impersonate) the clients the user approved.
+  const approved = clients.value.filter((client) => client.state !== 'registered');
+  const unapproved = <UnapprovedNote count={clients.value.length - approved.length} />;
+  if (approved.length === 0)
     return (
       <Empty title="No authorized clients.">
         <p>
           A client appears here once you approve its request under <a href="#/consents">Consents</a>.
         </p>
+        {unapproved}
       </Empty>
     );
-  const sorted = [...clients.value].sort(
+  const sorted = [...approved].sort(
     (a, b) => ms(b.lastUsedAt ?? b.createdAt) - ms(a.lastUsedAt ?? a.createdAt),
   );
   return (
@@ -46,6 +51,7 @@ export function ClientsScreen() {
       <p className="muted">
         Revoking a client ends its sessions at once; it must ask again (and you approve again) to reconnect.
       </p>
+      {unapproved}
       <div className="table-wrap">
         <table className="table">
           <caption className="offscreen">Authorized clients</caption>
@@ -70,6 +76,17 @@ export function ClientsScreen() {
       </div>
       <RememberedApprovals clients={clients.value} now={now} />
     </>
+  );
+}
+
+function UnapprovedNote({ count }: { count: number }) {
+  if (count === 0) return null;
+  return (
+    <p className="muted" data-testid="unapproved-clients">
+      {count === 1 ? '1 registered client was' : `${count} registered clients were`} never approved and{' '}
+      {count === 1 ? 'is' : 'are'} not listed. Ferry keeps such registrations in memory only and forgets them
+      after a day or when it restarts.
+    </p>
   );
 }
 
