@@ -290,7 +290,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       if (dirCheck.warning) {
         bus.log('warn', 'ferry', dirCheck.warning);
         // A directory Ferry fixed needs nothing more; one it could not stays on the status until fixed.
-        if (dirCheck.outcome === 'open' && !warnings.includes(dirCheck.warning)) warnings.push(dirCheck.warning);
+        if (dirCheck.outcome === 'open' && !warnings.includes(dirCheck.warning))
+          warnings.push(dirCheck.warning);
       }
       const loaded = await configFile.load();
       config = loaded.config;

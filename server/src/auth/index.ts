@@ -186,7 +186,8 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       return await readBody(req, limit, options.bodyBounds ?? DEFAULT_LISTENER_BOUNDS);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
-      const description = error.kind === 'too_large' ? `request body over ${limit / 1024} KiB` : error.message;
+      const description =
+        error.kind === 'too_large' ? `request body over ${limit / 1024} KiB` : error.message;
       json(
         res,
         error.status,
@@ -222,7 +223,11 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       });
     }
     const refuse = (problem: { error: string; description: string }) => {
-      bus.emit({ type: 'auth', kind: 'request.rejected', detail: `registration refused: ${problem.description}` });
+      bus.emit({
+        type: 'auth',
+        kind: 'request.rejected',
+        detail: `registration refused: ${problem.description}`,
+      });
       json(res, 400, { error: problem.error, error_description: problem.description });
     };
     const tooLong = registrationMetadataProblem(body);

@@ -22,7 +22,10 @@ export interface DataDirCheck {
  * Ferry sets it to 0700 and says so; otherwise it can only warn. Windows has no mode bits (ACLs instead):
  * nothing is checked there. A directory that does not exist yet is fine: it is created 0700.
  */
-export async function secureDataDir(dir: string, environment: DataDirEnvironment = {}): Promise<DataDirCheck> {
+export async function secureDataDir(
+  dir: string,
+  environment: DataDirEnvironment = {},
+): Promise<DataDirCheck> {
   const platform = environment.platform ?? process.platform;
   if (platform === 'win32') return { outcome: 'ok' };
   let info;
@@ -30,7 +33,10 @@ export async function secureDataDir(dir: string, environment: DataDirEnvironment
     info = await stat(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { outcome: 'ok' };
-    return { outcome: 'open', warning: `could not check the permissions of the data directory ${dir}: ${String(error)}` };
+    return {
+      outcome: 'open',
+      warning: `could not check the permissions of the data directory ${dir}: ${String(error)}`,
+    };
   }
   const loose = info.mode & 0o077;
   if (!info.isDirectory() || loose === 0) return { outcome: 'ok' };
@@ -49,7 +55,10 @@ export async function secureDataDir(dir: string, environment: DataDirEnvironment
       return { outcome: 'open', warning: openWarning(dir, mode, `chmod failed: ${String(error)}`) };
     }
   }
-  return { outcome: 'open', warning: openWarning(dir, mode, `it belongs to user id ${info.uid}, not to you`) };
+  return {
+    outcome: 'open',
+    warning: openWarning(dir, mode, `it belongs to user id ${info.uid}, not to you`),
+  };
 }
 
 function openWarning(dir: string, mode: string, why: string): string {

@@ -32,6 +32,6 @@ describe.skipIf(process.platform === 'win32')('data directory permissions on sta
     );
     expect(warning.type === 'log' && warning.message).toContain('mode 0755');
     // Fixed, so it is not left on the status as an open problem.
-    expect((await ferry.core.admin.status()).warnings.join('\n')).not.toContain(dataDir);
+    expect(ferry.core.admin.status().warnings.join('\n')).not.toContain(dataDir);
   });
 });

@@ -39,13 +39,21 @@ describe('OAuth security: registration bounds', () => {
   it('refuses a 54 KB registration with 413 before parsing it, and stores nothing', async () => {
     const res = await h.register({ ...CLAUDE_REGISTRATION, client_name: 'x'.repeat(54 * 1024) });
     expect(res.status).toBe(413);
-    expect(res.body).toMatchObject({ error: 'invalid_request', error_description: 'request body over 16 KiB' });
+    expect(res.body).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'request body over 16 KiB',
+    });
     expect(await listed()).toEqual([]);
   });
 
   it.each<[string, Record<string, unknown>, string, string]>([
     ['client_name', { client_name: 'n'.repeat(201) }, 'invalid_client_metadata', 'client_name'],
-    ['logo_uri', { logo_uri: `https://example.com/${'l'.repeat(2000)}` }, 'invalid_client_metadata', 'logo_uri'],
+    [
+      'logo_uri',
+      { logo_uri: `https://example.com/${'l'.repeat(2000)}` },
+      'invalid_client_metadata',
+      'logo_uri',
+    ],
     ['software_id', { software_id: 's'.repeat(201) }, 'invalid_client_metadata', 'software_id'],
     ['scope', { scope: 'mcp '.repeat(400) }, 'invalid_client_metadata', 'scope'],
     [
@@ -213,7 +221,9 @@ describe('OAuth security: client storage across a restart', () => {
     const before = await readFile(stateFile(), 'utf8');
     const { size, mtimeMs } = await stat(stateFile());
     for (let i = 0; i < 12; i++) {
-      neverApproved.push(await h.registerClient({ client_name: `drive-by ${i}`, contacts: ['x@example.com'] }));
+      neverApproved.push(
+        await h.registerClient({ client_name: `drive-by ${i}`, contacts: ['x@example.com'] }),
+      );
     }
     // Give a write that should not happen more than time enough (the store writes 50 ms after a change).
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -221,12 +231,18 @@ describe('OAuth security: client storage across a restart', () => {
     expect(await stat(stateFile())).toMatchObject({ size, mtimeMs });
     expect(await readFile(stateFile(), 'utf8')).toBe(before);
     const clients = await listed();
-    expect(clients.filter((c) => c.state === 'approved').map((c) => c.clientId).sort()).toEqual(
-      confidential.map((c) => c.id).sort(),
-    );
-    expect(clients.filter((c) => c.state === 'registered').map((c) => c.clientId).sort()).toEqual(
-      [...neverApproved].sort(),
-    );
+    expect(
+      clients
+        .filter((c) => c.state === 'approved')
+        .map((c) => c.clientId)
+        .sort(),
+    ).toEqual(confidential.map((c) => c.id).sort());
+    expect(
+      clients
+        .filter((c) => c.state === 'registered')
+        .map((c) => c.clientId)
+        .sort(),
+    ).toEqual([...neverApproved].sort());
   });
 
   it('after a restart the approved clients refresh with their secrets; the never-approved are gone', async () => {

@@ -122,7 +122,10 @@ describe('client secrets are stored hashed', () => {
 
   it('keeps a salted SHA-256 of the secret, never the secret, and matches only the right one', async () => {
     const store = await openStore();
-    await register(store, 'conf', { client_secret: SECRET, token_endpoint_auth_method: 'client_secret_basic' });
+    await register(store, 'conf', {
+      client_secret: SECRET,
+      token_endpoint_auth_method: 'client_secret_basic',
+    });
     await approve(store, 'conf', 'g1');
     const text = await readFile(file, 'utf8');
     expect(text).not.toContain(SECRET);

@@ -26,7 +26,8 @@ export function hashClientSecret(secret: string, salt: Buffer = randomBytes(SALT
  * comparing it directly would make such a bug invisible.
  */
 export function clientSecretMatches(stored: unknown, presented: unknown): boolean {
-  if (typeof stored !== 'string' || typeof presented !== 'string' || !isHashedClientSecret(stored)) return false;
+  if (typeof stored !== 'string' || typeof presented !== 'string' || !isHashedClientSecret(stored))
+    return false;
   const [salt, expected] = stored.slice(PREFIX.length).split('$');
   if (salt === undefined || expected === undefined) return false;
   const wanted = Buffer.from(expected, 'base64url');
