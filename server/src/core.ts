@@ -328,6 +328,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       }
       listener = await startPublicListener({
         auth,
+        secrets: authSecrets,
         hub,
         bus,
         host: options.host ?? config.ferry.host,

@@ -72,6 +72,14 @@ export const CAUSES: Readonly<Record<CauseId, Cause>> = {
       'Use the tunnel URL Ferry shows (a Cloudflare tunnel qualifies), not a local, LAN, IPv6-only or ' +
       'non-443 address.',
   },
+  'no-modern-protocol': {
+    headline:
+      'The server cannot serve MCP 2026-07-28, which Claude opens with since August 2026: the connector ' +
+      'fails to connect or keeps a stale tool list.',
+    remedy:
+      'Answer server/discover and stateless requests (per-request _meta at 2026-07-28, no session) as ' +
+      'the 2026-07-28 revision asks; Ferry does this for every server it wraps.',
+  },
   unreachable: {
     headline: 'Nothing answered at this URL (connection refused, timed out, TLS failure or tunnel down).',
     remedy:

@@ -9,6 +9,8 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 /** Every check, in Claude's order; callers (CLI, window, admin API) switch on these. */
 export type CheckId =
   | 'reachability'
+  | 'no-modern-protocol'
+  | 'no-modern-protocol'
   | 'tls'
   | 'challenge-post'
   | 'challenge-get-head'
@@ -43,6 +45,7 @@ export type CauseId =
   | 'accept-or-session'
   | 'sse-buffering'
   | 'reachability'
+  | 'no-modern-protocol'
   | 'unreachable'
   | 'oauth-registration'
   | 'oauth-authorize'

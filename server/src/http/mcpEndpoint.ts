@@ -17,6 +17,7 @@ import {
   sendHttpError,
 } from './jsonRpcHttp.js';
 import { SessionTransport } from './sessionTransport.js';
+import { StatelessWire } from '../wire/statelessWire.js';
 
 export interface McpEndpointOptions {
   hub: Hub;
@@ -24,6 +25,8 @@ export interface McpEndpointOptions {
   maxBodyBytes: () => number;
   bodyBounds: BodyBounds;
   keepAliveMs: () => number;
+  /** The stateless MCP 2026-07-28 wire, served on the same URL (absent: sessionless requests get a throwaway session). */
+  modern?: StatelessWire;
 }
 
 const ALLOW = 'GET, POST, DELETE, HEAD, OPTIONS';
@@ -123,6 +126,10 @@ export class McpEndpoint {
       }
       live.session.lastActivity = Date.now();
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
+    }
+    // MCP 2026-07-28: no session at all; each request says who it is in its own `_meta`.
+    if (this.#options.modern && StatelessWire.claims(req, messages)) {
+      return this.#options.modern.handle(req, res, messages, batch, scope, caller, canSse || !accepts.json);
     }
     if (!messages.some(isRequest)) {
       // Claude sends notifications/initialized without the session id: accept it, there is nothing to do.
@@ -253,7 +260,10 @@ export class McpEndpoint {
   }
 
   async closeAll(): Promise<void> {
-    await Promise.allSettled([...this.#live.keys()].map((id) => this.#close(id, 'Ferry is shutting down')));
+    await Promise.allSettled([
+      ...[...this.#live.keys()].map((id) => this.#close(id, 'Ferry is shutting down')),
+      this.#options.modern?.closeAll(),
+    ]);
   }
 }
 

@@ -11,9 +11,14 @@ import { ConnectionBudget } from './connectionBudget.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
+import type { SecretStore } from '../secrets/types.js';
+import { RequestStateSealer } from '../wire/requestState.js';
+import { StatelessWire } from '../wire/statelessWire.js';
 import { OriginPolicy } from './originPolicy.js';
 
 export interface PublicListenerOptions {
+  /** Where the key sealing MCP 2026-07-28 request state is kept (the OAuth keys' store). */
+  secrets?: () => Promise<SecretStore>;
   hub: Hub;
   bus: EventBus;
   host: string;
@@ -52,12 +57,25 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const { auth } = options;
   const bounds = listenerBounds(options.bounds);
   const budget = new ConnectionBudget(bounds);
+  let sealer: Promise<RequestStateSealer> | undefined;
+  const modern = new StatelessWire({
+    hub: options.hub,
+    bus: options.bus,
+    keepAliveMs: options.keepAliveMs,
+    // The key that seals input-required state lives with the other secrets; made on first use.
+    sealer: () =>
+      (sealer ??= (options.secrets ? options.secrets() : Promise.resolve(undefined)).then(
+        (store) => RequestStateSealer.open(store),
+        () => RequestStateSealer.open(undefined),
+      )),
+  });
   const mcp = new McpEndpoint({
     hub: options.hub,
     bus: options.bus,
     maxBodyBytes: options.maxBodyBytes,
     bodyBounds: bounds,
     keepAliveMs: options.keepAliveMs,
+    modern,
   });
   /**
    * Every MCP route needs a token for its exact resource URL. The grant is bound to the session; the

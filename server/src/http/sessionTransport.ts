@@ -17,7 +17,7 @@ export interface SessionTransportOptions {
  * JSON; the first progress/log/sampling message or keep-alive tick of a slow call turns it into an SSE
  * stream, so long tool calls survive proxies that cut idle connections at ~100 s.
  */
-class PostExchange {
+export class PostExchange {
   mode: 'pending' | 'json' | 'sse' = 'pending';
   readonly waiting: Set<RequestId>;
   readonly collected: JSONRPCMessage[] = [];
@@ -77,6 +77,33 @@ class PostExchange {
       const payload = this.batch ? this.collected : this.collected[0];
       const body = JSON.stringify(payload);
       this.res.writeHead(200, {
+        ...this.headers,
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      });
+      this.res.end(body);
+    }
+    this.#finish();
+  }
+
+  /** Ends the exchange with a JSON-RPC error, and its HTTP status while nothing was sent yet. */
+  fail(id: RequestId, error: { code: number; message: string; data?: unknown; status: number }): void {
+    if (this.#done) return;
+    const message: JSONRPCMessage = {
+      jsonrpc: '2.0',
+      id,
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.data !== undefined ? { data: error.data } : {}),
+      },
+    };
+    if (this.mode === 'sse') {
+      writeSseMessage(this.res, message);
+      this.res.end();
+    } else {
+      const body = JSON.stringify(message);
+      this.res.writeHead(error.status, {
         ...this.headers,
         'Content-Type': 'application/json',
         'Content-Length': Buffer.byteLength(body),

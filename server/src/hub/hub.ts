@@ -386,12 +386,6 @@ export class Hub {
         `${request.method} from "${upstream.name}" has no client to go to: no call of a connected session is in flight`,
       );
     }
-    if (request.method === 'sampling/createMessage' && !session.clientCapabilities.sampling) {
-      throw new WireError(ErrorCode.InvalidRequest, 'the connected client does not support sampling');
-    }
-    if (request.method === 'elicitation/create' && !session.clientCapabilities.elicitation) {
-      throw new WireError(ErrorCode.InvalidRequest, 'the connected client does not support elicitation');
-    }
     const { _meta: _omit, ...params } = (request.params ?? {}) as Record<string, unknown>;
     return session.requestClient({ method: request.method, params }, related, extra.signal);
   }

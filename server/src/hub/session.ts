@@ -24,6 +24,7 @@ import type { CallOutcome } from '../events/types.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Hub } from './hub.js';
 import { LOCAL_CLIENT } from './clientLimits.js';
+import { SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
 import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
@@ -124,13 +125,57 @@ export class HubSession {
     this.peer.notification(notification).catch(() => undefined);
   }
 
+  /**
+   * Set on a session of the stateless 2026-07-28 wire: a child's request to the client is turned into an
+   * input-required result there (the client answers on its retry) instead of being sent down a stream.
+   */
+  inputHandler: ((request: Request, signal: AbortSignal) => Promise<Result>) | undefined;
+
   /** A child's request to its client, sent on the stream of the call that caused it. */
   requestClient(
     request: Request,
     relatedRequestId: RequestId | undefined,
     signal: AbortSignal,
   ): Promise<Result> {
+    if (this.inputHandler) return this.inputHandler(request, signal);
+    if (request.method === 'sampling/createMessage' && !this.clientCapabilities.sampling) {
+      return Promise.reject(
+        new WireError(ErrorCode.InvalidRequest, 'the connected client does not support sampling'),
+      );
+    }
+    if (request.method === 'elicitation/create' && !this.clientCapabilities.elicitation) {
+      return Promise.reject(
+        new WireError(ErrorCode.InvalidRequest, 'the connected client does not support elicitation'),
+      );
+    }
     return this.peer.request(request, ResultSchema, { relatedRequestId, signal, timeout: 300_000 });
+  }
+
+  /**
+   * Subscribes the children holding these resource URIs (a `subscriptions/listen` stream of the
+   * stateless wire); the hub then routes their updates to this session like a stateful subscriber's.
+   */
+  async subscribeChildren(uris: string[]): Promise<void> {
+    for (const uri of uris) {
+      let upstream: Upstream | undefined;
+      try {
+        [upstream] = this.#resourceCandidates(uri);
+      } catch {
+        continue;
+      }
+      if (!upstream?.catalog?.capabilities.resources?.subscribe) continue;
+      await upstream.request('resources/subscribe', { uri }).catch(() => undefined);
+    }
+  }
+
+  /** What `initialize` and `server/discover` say about the servers in scope. */
+  describe(): { capabilities: ServerCapabilities; serverInfo: Implementation; instructions?: string } {
+    const instructions = this.#instructions();
+    return {
+      capabilities: this.#capabilities(),
+      serverInfo: this.#serverInfo(),
+      ...(instructions ? { instructions } : {}),
+    };
   }
 
   /** Resolves once no forwarded request of this session is running (a dropped connection does not cancel). */
@@ -409,12 +454,13 @@ export class HubSession {
     });
 
     // The 2026 stateless revision's discovery call: same facts as initialize, no session state touched.
-    on('server/discover', () => {
-      const instructions = this.#instructions();
-      const serverInfo = this.#serverInfo();
+    on('server/discover', async () => {
+      // Like initialize, the answer describes the servers: it waits (bounded) for those still starting.
+      await this.#settleStarting(this.scope.kind === 'server' ? 30_000 : 10_000);
+      const { capabilities, serverInfo, instructions } = this.describe();
       return {
-        supportedVersions: [...SUPPORTED_PROTOCOL_VERSIONS],
-        capabilities: this.#capabilities(),
+        supportedVersions: [...SERVED_PROTOCOL_VERSIONS],
+        capabilities,
         serverInfo,
         ...(instructions ? { instructions } : {}),
         _meta: { 'io.modelcontextprotocol/serverInfo': serverInfo },

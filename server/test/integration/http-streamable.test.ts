@@ -73,11 +73,29 @@ describe('Streamable HTTP endpoint', () => {
     expect(names).toContain('fault__slow');
   });
 
-  it('implements server/discover without a session', async () => {
-    const res = await rawPost(url, { jsonrpc: '2.0', id: 'd', method: 'server/discover' });
+  it('implements server/discover without a session (MCP 2026-07-28, per-request _meta)', async () => {
+    const res = await rawPost(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 'd',
+        method: 'server/discover',
+        params: {
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      },
+      { 'mcp-protocol-version': '2026-07-28' },
+    );
     expect(res.json).toMatchObject({
       id: 'd',
-      result: { supportedVersions: expect.arrayContaining(['2025-11-25']), serverInfo: { name: 'ferry' } },
+      result: {
+        supportedVersions: expect.arrayContaining(['2026-07-28', '2025-11-25']),
+        serverInfo: { name: 'ferry' },
+        resultType: 'complete',
+      },
     });
   });
 

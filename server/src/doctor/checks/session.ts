@@ -1,3 +1,4 @@
+import { MODERN_PROTOCOL_VERSION } from '../../wire/protocol.js';
 import { CAUSES } from '../causes.js';
 import { edgeBlock, initializeRequest, PROTOCOL_VERSION, UA_CLAUDE_USER } from '../claude.js';
 import {
@@ -41,7 +42,12 @@ async function rpc(
   ctx: DoctorContext,
   method: string,
   params: Record<string, unknown> | undefined,
-  options: { session: boolean; notification?: boolean; timeoutMs?: number } = { session: true },
+  options: {
+    session: boolean;
+    notification?: boolean;
+    timeoutMs?: number;
+    headers?: Record<string, string>;
+  } = { session: true },
 ): Promise<{ exchange: Exchange; answer?: Record<string, unknown>; id?: number }> {
   const id = options.notification ? undefined : ctx.nextId++;
   const body =
@@ -51,7 +57,7 @@ async function rpc(
   const exchange = await ctx.probe.send({
     method: 'POST',
     url: (ctx.url as URL).href,
-    headers: authorizedHeaders(ctx, options.session),
+    headers: { ...authorizedHeaders(ctx, options.session), ...options.headers },
     body: JSON.stringify(body),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
     ...(id !== undefined ? { until: (text: string) => hasAnswer(text, id) } : {}),
@@ -240,29 +246,55 @@ export const initializedNotification: CheckSpec = {
 
 export const discover: CheckSpec = {
   id: 'discover',
-  title: 'server/discover (2026 stateless discovery)',
-  need: "server/discover answered with the server's versions, capabilities and serverInfo: Claude sends it since 2026.",
+  title: 'server/discover at MCP 2026-07-28',
+  need: 'server/discover, sent the way Claude opens since August 2026 (stateless, per-request _meta at 2026-07-28), answered with versions that include 2026-07-28.',
   needsToken: true,
   skipIf: needsSession,
   async run(ctx) {
-    const { exchange, answer } = await rpc(ctx, 'server/discover', {}, { session: false });
+    const { exchange, answer } = await rpc(
+      ctx,
+      'server/discover',
+      {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+          'io.modelcontextprotocol/clientCapabilities': {},
+          'io.modelcontextprotocol/clientInfo': { name: 'ferry-doctor', version: '1' },
+        },
+      },
+      {
+        session: false,
+        headers: { 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'server/discover' },
+      },
+    );
     const error = rpcError(answer);
-    if (exchange.status === 200 && answer && !error) return pass('answered with a result', exchange.evidence);
-    if (error?.code === -32601 || (exchange.status === 200 && error)) {
+    const versions = (answer?.result as { supportedVersions?: unknown } | undefined)?.supportedVersions;
+    if (exchange.status === 200 && answer && !error) {
+      if (Array.isArray(versions) && versions.includes(MODERN_PROTOCOL_VERSION)) {
+        return pass('answered, listing 2026-07-28', exchange.evidence);
+      }
       return problem(
         'warn',
-        'mcp-endpoint',
-        `server/discover is not implemented (${error.message})`,
-        'Answer server/discover with the same facts as initialize (supportedVersions, capabilities, serverInfo).',
+        'no-modern-protocol',
+        `server/discover answered, but without 2026-07-28 among its versions (${Array.isArray(versions) ? versions.join(', ') : 'none listed'})`,
+        CAUSES['no-modern-protocol'].remedy,
         exchange.evidence,
       );
     }
-    if (exchange.status === 400) {
+    if (error?.code === -32601 || (exchange.status === 200 && error)) {
       return problem(
         'warn',
-        'accept-or-session',
-        'server/discover without Mcp-Session-Id answered HTTP 400',
-        'Serve requests that come without a session id (stateless), at least server/discover.',
+        'no-modern-protocol',
+        `server/discover is not implemented (${error.message})`,
+        CAUSES['no-modern-protocol'].remedy,
+        exchange.evidence,
+      );
+    }
+    if (exchange.status === 400 || exchange.status === 404) {
+      return problem(
+        'warn',
+        'no-modern-protocol',
+        `server/discover at 2026-07-28 without Mcp-Session-Id answered HTTP ${exchange.status}${error ? ` (${error.message})` : ''}`,
+        CAUSES['no-modern-protocol'].remedy,
         exchange.evidence,
       );
     }

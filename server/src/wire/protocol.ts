@@ -1,0 +1,64 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+
+/**
+ * MCP 2026-07-28, the stateless revision, as far as Ferry's wire needs it. The user's stdio children keep
+ * speaking 2025-11-25 or older; only the remote side of Ferry speaks this.
+ */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** Every revision Ferry serves on one URL: the stateless one first, then the stateful ones the SDK speaks. */
+export const SERVED_PROTOCOL_VERSIONS: readonly string[] = [
+  MODERN_PROTOCOL_VERSION,
+  ...SUPPORTED_PROTOCOL_VERSIONS,
+];
+
+export const META = {
+  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
+  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
+  clientInfo: 'io.modelcontextprotocol/clientInfo',
+  logLevel: 'io.modelcontextprotocol/logLevel',
+  serverInfo: 'io.modelcontextprotocol/serverInfo',
+  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
+} as const;
+
+export const MODERN_ERRORS = {
+  headerMismatch: -32020,
+  missingClientCapability: -32021,
+  unsupportedProtocolVersion: -32022,
+} as const;
+
+/** Methods of the stateful revisions that 2026-07-28 removed: 404 / -32601 on the stateless wire. */
+export const REMOVED_METHODS: ReadonlySet<string> = new Set([
+  'initialize',
+  'ping',
+  'logging/setLevel',
+  'resources/subscribe',
+  'resources/unsubscribe',
+]);
+
+/** Requests that may be answered with `input_required` (the calls that can reach a child's own requests). */
+export const INPUT_CAPABLE_METHODS: ReadonlySet<string> = new Set(['tools/call', 'prompts/get']);
+
+/**
+ * How long a list or read may be cached by the client. Ferry re-reads a child's lists whenever it says
+ * they changed (and after every restart), so a short hint keeps Claude's cached tool list from going
+ * stale for long while sparing the round trips of a client that re-lists before every call.
+ */
+export const CACHE_HINTS: Readonly<Record<string, { ttlMs: number; cacheScope: 'public' | 'private' }>> = {
+  'server/discover': { ttlMs: 60_000, cacheScope: 'private' },
+  'tools/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'prompts/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'resources/list': { ttlMs: 60_000, cacheScope: 'private' },
+  'resources/templates/list': { ttlMs: 60_000, cacheScope: 'private' },
+  // Contents come from the user's machine and may change at any time: fresh on every read.
+  'resources/read': { ttlMs: 0, cacheScope: 'private' },
+};
+
+/** The `Mcp-Name` a request must carry, per SEP-2243: the tool or prompt name, or the resource URI. */
+export function mcpNameOf(method: string, params: Record<string, unknown> | undefined): string | undefined {
+  if (method === 'tools/call' || method === 'prompts/get') {
+    return typeof params?.name === 'string' ? params.name : undefined;
+  }
+  if (method === 'resources/read') return typeof params?.uri === 'string' ? params.uri : undefined;
+  return undefined;
+}

@@ -1,0 +1,285 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { EventBus } from '../events/bus.js';
+import type { Caller } from '../hub/clientLimits.js';
+import type { Hub } from '../hub/hub.js';
+import type { HubSession, Scope } from '../hub/session.js';
+import { PostExchange } from '../http/sessionTransport.js';
+import { ModernCall, type ModernCallHost } from './modernCall.js';
+import { INPUT_CAPABLE_METHODS, META, MODERN_PROTOCOL_VERSION, REMOVED_METHODS } from './protocol.js';
+import { ModernWireError, readRequestContext, type RequestContext } from './requestContext.js';
+import type { RequestBinding, RequestStateSealer } from './requestState.js';
+import { ListenStreams } from './listen.js';
+
+/**
+ * Every bound of the stateless wire, in one place. A parked call holds a child's request (and the
+ * child's tool call) open while the client gathers input; an open listen stream holds a socket.
+ */
+export const MODERN_LIMITS = Object.freeze({
+  /** How long a parked call waits for the client's retry (also the sealed state's lifetime). */
+  parkedTtlSeconds: 5 * 60,
+  /** Calls one client may have parked at once: a person answers one or two prompts at a time. */
+  parkedPerClient: 16,
+  /** Parked calls overall. */
+  parkedTotal: 256,
+  /** Child requests made within this window are gathered into one input-required answer. */
+  gatherMs: 25,
+  /** Rounds one call may take: a child that asks forever is cut off. */
+  maxRounds: 32,
+});
+
+export interface StatelessWireOptions {
+  hub: Hub;
+  bus: EventBus;
+  keepAliveMs: () => number;
+  sealer: () => Promise<RequestStateSealer>;
+}
+
+/**
+ * The MCP 2026-07-28 wire on the same URLs as the stateful one: each POST carries its own `_meta`
+ * (protocol version, client capabilities), no `Mcp-Session-Id` is ever issued, and nothing outlives a
+ * request except a call parked for the client's input (bounded, sealed, expiring).
+ */
+export class StatelessWire implements ModernCallHost {
+  readonly #options: StatelessWireOptions;
+  readonly #parked = new Map<
+    string,
+    { call: ModernCall; client: string; binding: RequestBinding; timer: NodeJS.Timeout }
+  >();
+  readonly #calls = new Set<ModernCall>();
+  readonly listen: ListenStreams;
+
+  constructor(options: StatelessWireOptions) {
+    this.#options = options;
+    this.listen = new ListenStreams({ hub: options.hub, keepAliveMs: options.keepAliveMs });
+  }
+
+  /**
+   * Whether a POST without `Mcp-Session-Id` belongs on this wire: a request whose `_meta` names a
+   * protocol version, one sent with the 2026 header, or one of the two methods that exist only here.
+   */
+  static claims(req: IncomingMessage, messages: JSONRPCMessage[]): boolean {
+    const header = req.headers['mcp-protocol-version'];
+    if (header === MODERN_PROTOCOL_VERSION)
+      return !messages.some((m) => 'method' in m && m.method === 'initialize');
+    return messages.some((m) => {
+      if (!('method' in m) || !('id' in m)) return false;
+      if (m.method === 'server/discover' || m.method === 'subscriptions/listen') return true;
+      const meta = (m.params as { _meta?: Record<string, unknown> } | undefined)?._meta;
+      return (
+        typeof meta === 'object' && meta !== null && META.protocolVersion in meta && m.method !== 'initialize'
+      );
+    });
+  }
+
+  get parkedCount(): number {
+    return this.#parked.size;
+  }
+
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    messages: JSONRPCMessage[],
+    batch: boolean,
+    scope: Scope,
+    caller: Caller,
+    canSse: boolean,
+  ): Promise<void> {
+    const first = messages[0];
+    if (batch || messages.length !== 1 || !first) {
+      return sendError(
+        res,
+        null,
+        ErrorCode.InvalidRequest,
+        'Invalid Request: batches are not part of MCP 2026-07-28',
+        400,
+      );
+    }
+    if (!('method' in first)) {
+      return sendError(
+        res,
+        null,
+        ErrorCode.InvalidRequest,
+        'Invalid Request: nothing to answer on the stateless wire',
+        400,
+      );
+    }
+    if (!('id' in first)) {
+      // Notifications (cancellation of a request whose stream the client dropped, say): nothing to keep.
+      res.writeHead(202);
+      res.end();
+      return;
+    }
+    const { id, method } = first as { id: RequestId; method: string };
+    const params = (first.params ?? {}) as Record<string, unknown>;
+    let context: RequestContext;
+    try {
+      context = readRequestContext(req, method, first.params);
+    } catch (error) {
+      if (!(error instanceof ModernWireError)) throw error;
+      return sendError(res, id, error.code, error.message, error.status, error.data);
+    }
+    if (REMOVED_METHODS.has(method)) {
+      return sendError(
+        res,
+        id,
+        ErrorCode.MethodNotFound,
+        `Method not found: ${method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
+        404,
+      );
+    }
+    if (method === 'subscriptions/listen') {
+      return this.listen.open(req, res, { id, params, context, scope, caller });
+    }
+    const exchange = new PostExchange(res, [id], false, canSse, {}, this.#options.keepAliveMs());
+    const resumed = INPUT_CAPABLE_METHODS.has(method) && typeof params.requestState === 'string';
+    if (resumed) {
+      await this.#resume(exchange, id, method, params, caller);
+      return exchange.finished;
+    }
+    // The retry fields mean nothing without a state Ferry sealed: a fresh call never sees them.
+    const { inputResponses: _answers, requestState: _state, ...fresh } = params;
+    const session = this.#open(scope, caller, context);
+    const binding = bindingOf(method, fresh, caller);
+    const call = new ModernCall(session, method, id, context, binding, this, MODERN_LIMITS.gatherMs);
+    this.#calls.add(call);
+    await session.connect(call);
+    call.attach(exchange, id);
+    call.begin({ method, params: fresh });
+    await exchange.finished;
+  }
+
+  #open(scope: Scope, caller: Caller, context: RequestContext): HubSession {
+    const hub = this.#options.hub;
+    const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
+    const session = hub.openSession(`stateless-${randomUUID()}`, scope, endpoint, {
+      caller,
+      kind: 'stateless',
+    });
+    session.protocolVersion = context.protocolVersion;
+    session.clientCapabilities = context.clientCapabilities;
+    session.clientInfo = context.clientInfo;
+    session.logLevel = context.logLevel;
+    if (context.logLevel) hub.applyLogLevels(session.upstreamsInScope());
+    return session;
+  }
+
+  async #resume(
+    exchange: PostExchange,
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown>,
+    caller: Caller,
+  ): Promise<void> {
+    const refuse = (message: string) =>
+      exchange.fail(id, { code: ErrorCode.InvalidParams, message, status: 400 });
+    const binding = bindingOf(method, params, caller);
+    const sealer = await this.#options.sealer();
+    const opened = await sealer.unseal(params.requestState, binding);
+    if (!opened.ok) {
+      this.#options.bus.log(
+        'warn',
+        'mcp',
+        `requestState refused (${opened.reason}) for ${method} from ${caller.clientId}`,
+      );
+      return refuse(
+        opened.reason === 'expired'
+          ? 'Invalid params: requestState has expired; send the request again without it'
+          : 'Invalid params: requestState is not valid for this request',
+      );
+    }
+    const parked = this.#parked.get(opened.claims.parkId);
+    if (!parked || parked.client !== caller.clientId || opened.claims.round !== parked.call.round) {
+      return refuse(
+        'Invalid params: requestState is no longer current (answered, expired or superseded); send the request again without it',
+      );
+    }
+    clearTimeout(parked.timer);
+    this.#parked.delete(opened.claims.parkId);
+    const answers = params.inputResponses;
+    parked.call.attach(exchange, id);
+    if (answers && typeof answers === 'object' && !Array.isArray(answers)) {
+      parked.call.answer(answers as Record<string, unknown>);
+    }
+  }
+
+  /** Parks `call` until the client's retry; the sealed state names it. */
+  async park(call: ModernCall): Promise<string> {
+    const client = call.session.client;
+    let mine = 0;
+    for (const parked of this.#parked.values()) if (parked.client === client) mine++;
+    if (mine >= MODERN_LIMITS.parkedPerClient || this.#parked.size >= MODERN_LIMITS.parkedTotal) {
+      throw Object.assign(new Error('too many calls are waiting for input'), {
+        wire: {
+          code: ErrorCode.InternalError,
+          message: `Too many calls waiting for input (at most ${MODERN_LIMITS.parkedPerClient} per client, ${MODERN_LIMITS.parkedTotal} in all)`,
+        },
+      });
+    }
+    if (call.round > MODERN_LIMITS.maxRounds) {
+      throw Object.assign(new Error('too many rounds'), {
+        wire: {
+          code: ErrorCode.InternalError,
+          message: `The call asked for input more than ${MODERN_LIMITS.maxRounds} times`,
+        },
+      });
+    }
+    const binding = call.binding;
+    const sealer = await this.#options.sealer();
+    const state = await sealer.seal(
+      { parkId: call.id, round: call.round },
+      binding,
+      MODERN_LIMITS.parkedTtlSeconds,
+    );
+    const timer = setTimeout(() => {
+      if (this.#parked.get(call.id)?.call !== call) return;
+      this.#parked.delete(call.id);
+      call.abandon('the client did not answer in time');
+    }, MODERN_LIMITS.parkedTtlSeconds * 1000).unref();
+    this.#parked.set(call.id, { call, client, binding, timer });
+    return state;
+  }
+
+  finished(call: ModernCall): void {
+    this.#calls.delete(call);
+    const parked = this.#parked.get(call.id);
+    if (parked?.call === call) {
+      clearTimeout(parked.timer);
+      this.#parked.delete(call.id);
+    }
+    void this.#options.hub.closeSession(call.session.id, 'stateless request done');
+  }
+
+  async closeAll(): Promise<void> {
+    for (const call of [...this.#calls]) call.abandon('Ferry is shutting down');
+    await this.listen.closeAll();
+  }
+}
+
+/** What a sealed state is bound to: the method, the name, the arguments and the client. */
+export function bindingOf(method: string, params: Record<string, unknown>, caller: Caller): RequestBinding {
+  return {
+    method,
+    name: typeof params.name === 'string' ? params.name : '',
+    arguments: params.arguments ?? null,
+    client: caller.clientId,
+  };
+}
+
+function sendError(
+  res: ServerResponse,
+  id: RequestId | null,
+  code: number,
+  message: string,
+  status: number,
+  data?: unknown,
+): void {
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id,
+    error: { code, message, ...(data !== undefined ? { data } : {}) },
+  });
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}

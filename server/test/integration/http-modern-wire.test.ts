@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, node } from '../helpers/fixtures.js';
+import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+
+const MODERN = '2026-07-28';
+const CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+  events: Record<string, unknown>[];
+}
+
+/**
+ * The stateless MCP 2026-07-28 wire on Ferry's own URLs, over a 2025-11-25 stdio child: discovery,
+ * per-request `_meta`, its errors, result decoration, and input-required results translated from the
+ * child's own sampling, elicitation and roots requests.
+ */
+describe('MCP 2026-07-28 stateless wire', () => {
+  let ferry: TestFerry;
+  let url: string;
+  let nextId = 1;
+
+  beforeAll(async () => {
+    ferry = await startFerry({ conformance: { command: node, args: [fixture('conformance-server.ts')] } });
+    await serverState(ferry, 'conformance', 'ready');
+    url = `${ferry.runtime.localUrl}/mcp/conformance`;
+  });
+  afterAll(() => ferry.stop());
+
+  const meta = (extra: Record<string, unknown> = {}) => ({
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientCapabilities': CAPS,
+    'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1' },
+    ...extra,
+  });
+
+  const post = async (
+    method: string,
+    params: Record<string, unknown> | undefined,
+    headers: Record<string, string> = {},
+    id: number | string = nextId++,
+  ): Promise<Reply> => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': method,
+        ...headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }),
+    });
+    const text = await res.text();
+    const events: Record<string, unknown>[] = [];
+    let body: Record<string, unknown> | undefined;
+    if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+      for (const line of text.split('\n')) {
+        if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
+      }
+      body = events.find((e) => e.id === id);
+    } else if (text) {
+      body = JSON.parse(text) as Record<string, unknown>;
+    }
+    return { status: res.status, headers: res.headers, body, events };
+  };
+
+  it('answers server/discover with every served version, capabilities, serverInfo and cache hints, no session', async () => {
+    const reply = await post('server/discover', { _meta: meta() });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('mcp-session-id')).toBeNull();
+    const result = reply.body?.result as Record<string, unknown>;
+    expect(result.supportedVersions).toEqual(expect.arrayContaining([MODERN, '2025-11-25']));
+    expect(result.resultType).toBe('complete');
+    expect(result.ttlMs).toEqual(expect.any(Number));
+    expect(['public', 'private']).toContain(result.cacheScope);
+    expect(result.capabilities).toMatchObject({ tools: {} });
+    expect((result._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo']).toMatchObject({
+      name: expect.any(String),
+    });
+  });
+
+  it.each([
+    ['no _meta', {}],
+    ['no protocol version', { _meta: { 'io.modelcontextprotocol/clientCapabilities': {} } }],
+    ['no client capabilities', { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN } }],
+  ])('refuses %s with -32602 and HTTP 400, echoing the id', async (_label, params) => {
+    const reply = await post('server/discover', params, {}, 'id-7');
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ id: 'id-7', error: { code: -32602 } });
+  });
+
+  it('serves a request without clientInfo', async () => {
+    const reply = await post('tools/list', {
+      _meta: {
+        'io.modelcontextprotocol/protocolVersion': MODERN,
+        'io.modelcontextprotocol/clientCapabilities': {},
+      },
+    });
+    expect(reply.status).toBe(200);
+    expect((reply.body?.result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
+  });
+
+  it('refuses an unknown version with -32022 and the supported list', async () => {
+    const reply = await post(
+      'tools/list',
+      { _meta: meta({ 'io.modelcontextprotocol/protocolVersion': '2099-01-01' }) },
+      { 'mcp-protocol-version': '2099-01-01' },
+    );
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({
+      error: { code: -32022, data: { requested: '2099-01-01', supported: expect.arrayContaining([MODERN]) } },
+    });
+  });
+
+  it('refuses a header that disagrees with the body with -32020', async () => {
+    const method = await post('tools/list', { _meta: meta() }, { 'mcp-method': 'prompts/list' });
+    expect(method.status).toBe(400);
+    expect(method.body).toMatchObject({ error: { code: -32020 } });
+    const name = await post(
+      'tools/call',
+      { _meta: meta(), name: 'test_simple_text', arguments: {} },
+      { 'mcp-name': 'something_else' },
+    );
+    expect(name.body).toMatchObject({ error: { code: -32020 } });
+  });
+
+  it('takes Claude’s mix: header 2025-11-25 with _meta at 2026-07-28', async () => {
+    const reply = await post('tools/list', { _meta: meta() }, { 'mcp-protocol-version': '2025-11-25' });
+    expect(reply.status).toBe(200);
+    expect(reply.body?.result).toMatchObject({ resultType: 'complete' });
+  });
+
+  it.each(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe'])(
+    'answers the removed method %s with 404 and -32601',
+    async (method) => {
+      const reply = await post(method, { _meta: meta(), level: 'info', uri: 'test://static-text' });
+      if (method === 'initialize') {
+        // initialize without a session id starts the stateful wire (Claude after server/discover).
+        expect(reply.status).toBe(200);
+        return;
+      }
+      expect(reply.status).toBe(404);
+      expect(reply.body).toMatchObject({ error: { code: -32601 } });
+    },
+  );
+
+  it('calls a tool: resultType complete, no session id, nothing left behind', async () => {
+    const before = ferry.core.hub.sessions.size;
+    const reply = await post('tools/call', { _meta: meta(), name: 'test_simple_text', arguments: {} });
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('mcp-session-id')).toBeNull();
+    expect(reply.body?.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text' }] });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(ferry.core.hub.sessions.size).toBe(before);
+  });
+
+  it('lists with ttlMs and cacheScope', async () => {
+    for (const method of ['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list']) {
+      const reply = await post(method, { _meta: meta() });
+      expect(reply.body?.result, method).toMatchObject({
+        resultType: 'complete',
+        ttlMs: expect.any(Number),
+        cacheScope: expect.stringMatching(/^(public|private)$/),
+      });
+    }
+  });
+
+  it('reports an unknown resource as -32602', async () => {
+    const reply = await post('resources/read', { _meta: meta(), uri: 'test://does-not-exist' });
+    expect(reply.body).toMatchObject({ error: { code: -32602 } });
+  });
+
+  it('turns the child’s elicitation into input_required and finishes the call on the retry', async () => {
+    const params = { name: 'test_elicitation', arguments: { message: 'Who are you?' } };
+    const first = await post('tools/call', { _meta: meta(), ...params });
+    const result = first.body?.result as Record<string, unknown>;
+    expect(result.resultType).toBe('input_required');
+    const requests = result.inputRequests as Record<
+      string,
+      { method: string; params: Record<string, unknown> }
+    >;
+    const [key, request] = Object.entries(requests)[0] ?? [];
+    expect(request?.method).toBe('elicitation/create');
+    expect(typeof result.requestState).toBe('string');
+    const retry = await post('tools/call', {
+      _meta: meta(),
+      ...params,
+      requestState: result.requestState,
+      inputResponses: { [key as string]: { action: 'accept', content: { username: 'ada', email: 'a@b.c' } } },
+    });
+    expect(retry.body?.result).toMatchObject({ resultType: 'complete' });
+    expect(JSON.stringify(retry.body?.result)).toContain('ada');
+  });
+
+  it('refuses a tampered requestState and one replayed on other arguments', async () => {
+    const params = { name: 'test_elicitation', arguments: { message: 'Again?' } };
+    const first = await post('tools/call', { _meta: meta(), ...params });
+    const state = (first.body?.result as { requestState: string }).requestState;
+    const tampered = `${state.slice(0, -4)}AAAA`;
+    const bad = await post('tools/call', {
+      _meta: meta(),
+      ...params,
+      requestState: tampered,
+      inputResponses: {},
+    });
+    expect(bad.body).toMatchObject({ error: { code: -32602 } });
+    const other = await post('tools/call', {
+      _meta: meta(),
+      name: 'test_elicitation',
+      arguments: { message: 'different' },
+      requestState: state,
+      inputResponses: {},
+    });
+    expect(other.body).toMatchObject({ error: { code: -32602 } });
+    // The real state still resumes the call (a shared child must not keep it open for the next test).
+    const key = Object.keys((first.body?.result as { inputRequests: object }).inputRequests)[0] as string;
+    const done = await post('tools/call', {
+      _meta: meta(),
+      ...params,
+      requestState: state,
+      inputResponses: { [key]: { action: 'decline' } },
+    });
+    expect(done.body?.result).toMatchObject({ resultType: 'complete' });
+  });
+
+  it('answers -32021 with requiredCapabilities when the client did not declare what the child needs', async () => {
+    const reply = await post('tools/call', {
+      _meta: meta({ 'io.modelcontextprotocol/clientCapabilities': {} }),
+      name: 'test_sampling',
+      arguments: { prompt: 'hi' },
+    });
+    expect(reply.status, JSON.stringify(reply.body)).toBe(400);
+    expect(reply.body).toMatchObject({
+      error: { code: -32021, data: { requiredCapabilities: { sampling: {} } } },
+    });
+  });
+});
