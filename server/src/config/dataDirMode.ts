@@ -1,4 +1,6 @@
 import { chmod, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 
 /** What `secureDataDir` reads from the machine; tests pass their own user id to play another owner. */
 export interface DataDirEnvironment {
@@ -42,6 +44,15 @@ export async function secureDataDir(
   if (!info.isDirectory() || loose === 0) return { outcome: 'ok' };
   const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
   const uid = environment.uid ?? process.getuid?.();
+  // `--data-dir /tmp` or `--data-dir ~` must not lock others out of a shared /tmp (sticky bit) or change
+  // the home directory: those are only warned about.
+  const shared =
+    (info.mode & 0o1000) !== 0 || [os.homedir(), path.parse(dir).root].includes(path.resolve(dir));
+  if (shared)
+    return {
+      outcome: 'open',
+      warning: openWarning(dir, mode, 'it is a shared or home directory, not Ferry’s own'),
+    };
   if (uid !== undefined && info.uid === uid) {
     try {
       await chmod(dir, 0o700);

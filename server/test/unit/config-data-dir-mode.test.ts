@@ -43,6 +43,15 @@ describe.skipIf(!posix)('secureDataDir', () => {
     expect(await modeOf(dir)).toBe(0o755);
   });
 
+  it('never changes a shared directory (sticky bit, like /tmp): warns instead', async () => {
+    await chmod(dir, 0o1777);
+    const check = await secureDataDir(dir);
+    expect(check.outcome).toBe('open');
+    expect(check.warning).toContain('shared');
+    expect(await modeOf(dir)).toBe(0o777);
+    expect((await stat(dir)).mode & 0o1000).toBe(0o1000);
+  });
+
   it('accepts 0700, a missing dir (created 0700 later) and, on Windows, anything', async () => {
     await chmod(dir, 0o700);
     expect(await secureDataDir(dir)).toEqual({ outcome: 'ok' });
