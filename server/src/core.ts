@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminApi } from './admin/api.js';
 import { startAdminListener, type AdminListener } from './admin/listener.js';
+import { secureDataDir } from './config/dataDirMode.js';
 import { ConfigFile } from './config/save.js';
 import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
@@ -293,6 +294,13 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     tunnel,
     configPath: configFile.path,
     async start() {
+      const dirCheck = await secureDataDir(dataDir);
+      if (dirCheck.warning) {
+        bus.log('warn', 'ferry', dirCheck.warning);
+        // A directory Ferry fixed needs nothing more; one it could not stays on the status until fixed.
+        if (dirCheck.outcome === 'open' && !warnings.includes(dirCheck.warning))
+          warnings.push(dirCheck.warning);
+      }
       const loaded = await configFile.load();
       config = loaded.config;
       demo = !loaded.exists;

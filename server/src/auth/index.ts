@@ -14,6 +14,7 @@ import { CLAUDE_CLIENT_METADATA, CLAUDE_CLIENT_METADATA_URL, createCimdFetch } f
 import { TokenBucket } from './policy/rateLimit.js';
 import { MetadataFetchLimit } from './policy/metadataFetchLimit.js';
 import { redirectUriProblem, validateRegistrationRedirects } from './policy/redirectUris.js';
+import { REGISTRATION_LIMITS, registrationMetadataProblem } from './policy/registrationLimits.js';
 import { normalizeAuthorizationQuery, normalizeScope } from './policy/scopes.js';
 import {
   browserCookie,
@@ -75,6 +76,7 @@ export interface Auth {
 }
 
 const DEFAULT_SCOPE = MCP_SCOPE;
+/** `/token` and `POST /authorize` bodies; `/register` has its own, smaller bound (REGISTRATION_LIMITS). */
 const OAUTH_BODY_LIMIT = 64 * 1024;
 type ProviderModule = typeof ProviderModuleNs;
 
@@ -179,13 +181,17 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
    * OAuth requests are tiny and sent at once; a larger body is answered 413 (after draining it, so the
    * client reads the answer) and a trickled one 408, instead of being parsed.
    */
-  const readOAuthBody = async (req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> => {
+  const readOAuthBody = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    limit = OAUTH_BODY_LIMIT,
+  ): Promise<Buffer | undefined> => {
     try {
-      return await readBody(req, OAUTH_BODY_LIMIT, options.bodyBounds ?? DEFAULT_LISTENER_BOUNDS);
+      return await readBody(req, limit, options.bodyBounds ?? DEFAULT_LISTENER_BOUNDS);
     } catch (error) {
       if (!(error instanceof BodyError)) throw error;
       const description =
-        error.kind === 'too_large' ? `request body over ${OAUTH_BODY_LIMIT / 1024} KiB` : error.message;
+        error.kind === 'too_large' ? `request body over ${limit / 1024} KiB` : error.message;
       json(
         res,
         error.status,
@@ -207,7 +213,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         { 'Retry-After': String(limit.retryAfterSeconds) },
       );
     }
-    const raw = await readOAuthBody(req, res);
+    const raw = await readOAuthBody(req, res, REGISTRATION_LIMITS.bodyBytes);
     if (!raw) return;
     let body: Record<string, unknown>;
     try {
@@ -220,18 +226,21 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         error_description: 'body must be a JSON object',
       });
     }
-    const redirects = validateRegistrationRedirects(body.redirect_uris, options.extraRedirectUris());
-    if (!redirects.ok) {
+    const refuse = (problem: { error: string; description: string }) => {
       bus.emit({
         type: 'auth',
         kind: 'request.rejected',
-        detail: `registration refused: ${redirects.description}`,
+        detail: `registration refused: ${problem.description}`,
       });
-      return json(res, 400, { error: redirects.error, error_description: redirects.description });
-    }
+      json(res, 400, { error: problem.error, error_description: problem.description });
+    };
+    const tooLong = registrationMetadataProblem(body);
+    if (tooLong) return refuse(tooLong);
+    const redirects = validateRegistrationRedirects(body.redirect_uris, options.extraRedirectUris());
+    if (!redirects.ok) return refuse(redirects);
+    body.redirect_uris = redirects.uris;
     // A stored client scope such as Claude's "claudeai" would later refuse every real scope.
     delete body.scope;
-    body.redirect_uris = redirects.uris;
     return toProvider(withBody(req, JSON.stringify(body)), res);
   };
 

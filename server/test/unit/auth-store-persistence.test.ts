@@ -154,9 +154,9 @@ describe('AuthStore persistence', () => {
     const second = await openStore();
     expect(second.grantExists('short')).toBe(false);
     expect(second.grantExists('long')).toBe(true);
-    await second.adapterFor('Client').upsert('c2', client('c2'));
+    await second.adapterFor('Grant').upsert('other', grant('c2'), 6000);
     const state = JSON.parse(await readFile(file, 'utf8')) as { models: { Grant: object } };
-    expect(Object.keys(state.models.Grant)).toEqual(['long']);
+    expect(Object.keys(state.models.Grant)).toEqual(['long', 'other']);
   });
 
   it('upsert of a persisted model resolves only once the change is on disk', async () => {
@@ -197,13 +197,13 @@ describe('AuthStore persistence', () => {
 
   it('flush() writes pending changes at once instead of after the delay', async () => {
     const store = await openStore({ flushDelayMs: 60_000 });
-    const pending = store.adapterFor('Client').upsert('c1', client('c1'));
+    const pending = store.adapterFor('Grant').upsert('g1', grant('c1'), 600);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(writes).not.toHaveBeenCalled();
     await store.flush();
     await pending;
     expect(writes).toHaveBeenCalledTimes(1);
-    expect(await readFile(file, 'utf8')).toContain('"c1"');
+    expect(await readFile(file, 'utf8')).toContain('"g1"');
   });
 });
 
@@ -224,6 +224,7 @@ describe('AuthStore write failures and shutdown', () => {
     const onWriteError = vi.fn();
     const store = await openStore({ onWriteError });
     await store.adapterFor('Client').upsert('c1', client('c1'));
+    await store.adapterFor('Grant').upsert('g1', grant('c1'), 600);
     writes.mockRejectedValueOnce(new Error('EIO'));
     clock = at(120);
     store.touchClient('c1');

@@ -30,46 +30,77 @@ export function ClientsScreen() {
       />
     );
   }
-  if (clients.value.length === 0)
+  // Registrations nobody approved are not connections (anyone who reaches Ferry can make one): they are
+  // kept apart and folded away, so a flood of them can neither bury nor pass for an approved client.
+  const approved = clients.value.filter((client) => client.state !== 'registered');
+  const registered = clients.value.filter((client) => client.state === 'registered');
+  if (approved.length === 0)
     return (
-      <Empty title="No authorized clients.">
-        <p>
-          A client appears here once you approve its request under <a href="#/consents">Consents</a>.
-        </p>
-      </Empty>
+      <>
+        <Empty title="No authorized clients.">
+          <p>
+            A client appears here once you approve its request under <a href="#/consents">Consents</a>.
+          </p>
+        </Empty>
+        <RegisteredClients clients={registered} now={now} />
+      </>
     );
-  const sorted = [...clients.value].sort(
-    (a, b) => ms(b.lastUsedAt ?? b.createdAt) - ms(a.lastUsedAt ?? a.createdAt),
-  );
   return (
     <>
       <p className="muted">
         Revoking a client ends its sessions at once; it must ask again (and you approve again) to reconnect.
       </p>
-      <div className="table-wrap">
-        <table className="table">
-          <caption className="offscreen">Authorized clients</caption>
-          <thead>
-            <tr>
-              <th scope="col">Client</th>
-              <th scope="col">Returns to</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Grants</th>
-              <th scope="col">
-                <span className="offscreen">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {sorted.map((client) => (
-              <ClientRow key={client.clientId} client={client} now={now} />
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <ClientTable caption="Authorized clients" clients={approved} now={now} />
+      <RegisteredClients clients={registered} now={now} />
       <RememberedApprovals clients={clients.value} now={now} />
     </>
+  );
+}
+
+/** Never-approved registrations, folded: they hold no grant and Ferry forgets them on its own. */
+function RegisteredClients({ clients, now }: { clients: ClientSummary[]; now: number }) {
+  if (clients.length === 0) return null;
+  return (
+    <details className="registered-clients">
+      <summary>
+        {clients.length === 1 ? '1 registration' : `${clients.length} registrations`} never approved
+      </summary>
+      <p className="muted">
+        Registering grants nothing: a client gets access only once you approve it. Ferry keeps these in memory
+        only and forgets them after a day, or when it restarts.
+      </p>
+      <ClientTable caption="Registered clients never approved" clients={clients} now={now} />
+    </details>
+  );
+}
+
+function ClientTable({ caption, clients, now }: { caption: string; clients: ClientSummary[]; now: number }) {
+  const sorted = [...clients].sort(
+    (a, b) => ms(b.lastUsedAt ?? b.createdAt) - ms(a.lastUsedAt ?? a.createdAt),
+  );
+  return (
+    <div className="table-wrap">
+      <table className="table">
+        <caption className="offscreen">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Client</th>
+            <th scope="col">Returns to</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last used</th>
+            <th scope="col">Grants</th>
+            <th scope="col">
+              <span className="offscreen">Actions</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((client) => (
+            <ClientRow key={client.clientId} client={client} now={now} />
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

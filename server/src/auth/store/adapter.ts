@@ -1,6 +1,7 @@
+import { hashClientSecret, isHashedClientSecret } from './clientSecret.js';
 import type { ModelTable } from './modelTable.js';
 import { hashTokenId } from './tokenHash.js';
-import { isHashedModel, type Adapter, type AdapterPayload, type StoredEntry } from './types.js';
+import { isDurable, isHashedModel, type Adapter, type AdapterPayload, type StoredEntry } from './types.js';
 
 /** What an adapter needs from the store that owns it. */
 export interface AdapterHost {
@@ -8,10 +9,15 @@ export interface AdapterHost {
   /** Epoch seconds. */
   nowSeconds(): number;
   table(model: string): ModelTable;
-  /** Called after every change to `model`; settles once the change is on disk (at once for memory models). */
-  changed(model: string): Promise<void>;
-  /** A Grant was saved for `clientId`: the client is approved and must not be swept. */
+  /**
+   * Called after every change; settles once the change is on disk when `durable` (it touched an entry that
+   * belongs in the state file, see `isDurable`), at once otherwise.
+   */
+  changed(durable: boolean): Promise<void>;
+  /** A Grant was saved for `clientId`: the client is approved, goes to the state file and is never swept. */
   grantSaved(clientId: string): void;
+  /** A Client was saved: a never-approved one counts against the cap on those kept in memory. */
+  clientSaved(clientId: string, entry: StoredEntry): void;
 }
 
 /**
@@ -36,6 +42,14 @@ export class StoreAdapter implements Adapter {
     const key = this.#key(id);
     const stored = structuredClone(payload);
     if (this.#hashed) delete stored.jti;
+    // oidc-provider built its registration response from its own copy, so the client still gets the raw
+    // secret once; only the hash is kept (compared by the override in provider.ts).
+    if (
+      this.model === 'Client' &&
+      typeof stored.client_secret === 'string' &&
+      !isHashedClientSecret(stored.client_secret)
+    )
+      stored.client_secret = hashClientSecret(stored.client_secret);
     // An update (Client re-registration, Grant gaining scopes, Session touch) keeps when it was first stored.
     const previous = table.live(key, now);
     const entry: StoredEntry = { payload: stored, createdAt: previous?.createdAt ?? now };
@@ -44,7 +58,8 @@ export class StoreAdapter implements Adapter {
     if (previous?.approvedAt !== undefined) entry.approvedAt = previous.approvedAt;
     table.set(key, entry);
     if (this.model === 'Grant' && typeof stored.clientId === 'string') this.host.grantSaved(stored.clientId);
-    await this.host.changed(this.model);
+    if (this.model === 'Client') this.host.clientSaved(key, entry);
+    await this.host.changed(isDurable(this.model, entry));
   }
 
   /**
@@ -81,12 +96,13 @@ export class StoreAdapter implements Adapter {
     const entry = this.host.table(this.model).live(this.#key(id), this.host.nowSeconds());
     if (entry === undefined || entry.payload.consumed !== undefined) return;
     entry.payload.consumed = this.host.nowSeconds();
-    await this.host.changed(this.model);
+    await this.host.changed(isDurable(this.model, entry));
   }
 
   async destroy(id: string): Promise<void> {
-    if (this.host.table(this.model).delete(this.#key(id)) === undefined) return;
-    await this.host.changed(this.model);
+    const entry = this.host.table(this.model).delete(this.#key(id));
+    if (entry === undefined) return;
+    await this.host.changed(isDurable(this.model, entry));
   }
 
   /** Deletes this model's entries of the grant only; oidc-provider calls it once per token model. */
@@ -94,8 +110,12 @@ export class StoreAdapter implements Adapter {
     const table = this.host.table(this.model);
     const keys = table.keysByGrant(grantId);
     if (keys.length === 0) return;
-    for (const key of keys) table.delete(key);
-    await this.host.changed(this.model);
+    let durable = false;
+    for (const key of keys) {
+      const entry = table.delete(key);
+      if (entry !== undefined && isDurable(this.model, entry)) durable = true;
+    }
+    await this.host.changed(durable);
   }
 
   #key(id: string): string {

@@ -1,9 +1,11 @@
 import { writeFileAtomic } from '../../config/atomicWrite.js';
 import { StoreAdapter, type AdapterHost } from './adapter.js';
+import { hashClientSecret, isHashedClientSecret } from './clientSecret.js';
 import { authStateIoError, AuthStoreError } from './errors.js';
 import { isExpired, ModelTable } from './modelTable.js';
 import { readStateFile, serializeState } from './stateFile.js';
 import {
+  isDurable,
   isPersistedModel,
   PERSISTED_MODELS,
   type Adapter,
@@ -20,6 +22,13 @@ const DEFAULT_SWEEP_INTERVAL_MS = 60_000;
 const DEFAULT_MAX_ENTRIES = 10_000;
 /** `touchClient` writes at most this often per client: last use is for people, not for accounting. */
 const TOUCH_RESOLUTION_SECONDS = 60;
+/**
+ * Never-approved registrations kept in memory; one more drops the oldest. At the registration rate limit
+ * (burst 20, then one every 3 s) a flood needs about 50 minutes to push out a registration, far longer than
+ * the 15 minutes an authorization request lives, so a real client is never dropped while its user decides.
+ * With registration bodies capped at 16 KiB that is at most about 16 MiB of memory.
+ */
+export const MAX_UNAPPROVED_CLIENTS = 1_000;
 
 /**
  * oidc-provider's storage for one Ferry instance. Client, Grant and RefreshToken are kept in a JSON file
@@ -32,6 +41,7 @@ export class AuthStore {
   readonly #adapters = new Map<string, StoreAdapter>();
   readonly #now: () => number;
   readonly #maxEntries: number;
+  readonly #maxUnapproved: number;
   readonly #writer: WriteBehind;
   readonly #host: AdapterHost;
   #sweepTimer: NodeJS.Timeout | undefined;
@@ -44,6 +54,7 @@ export class AuthStore {
   ) {
     this.#now = options.now ?? Date.now;
     this.#maxEntries = options.maxEntriesPerModel ?? DEFAULT_MAX_ENTRIES;
+    this.#maxUnapproved = options.maxUnapprovedClients ?? MAX_UNAPPROVED_CLIENTS;
     for (const model of PERSISTED_MODELS) this.#tables.set(model, new ModelTable(model));
     const onWriteError = options.onWriteError;
     this.#writer = new WriteBehind(
@@ -56,8 +67,11 @@ export class AuthStore {
       refreshGraceSeconds,
       nowSeconds: () => this.#nowSeconds(),
       table: (model) => this.#table(model),
-      changed: (model) => (isPersistedModel(model) ? this.#persist() : Promise.resolve()),
+      changed: (durable) => (durable ? this.#persist() : Promise.resolve()),
       grantSaved: (clientId) => this.#grantSaved(clientId),
+      clientSaved: (_clientId, entry) => {
+        if (entry.approvedAt === undefined) this.#dropOldestUnapproved();
+      },
     };
     this.#sweepTimer = setInterval(() => this.sweep(), options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS);
     // The sweep is housekeeping: it must never keep the process alive on its own.
@@ -78,8 +92,33 @@ export class AuthStore {
         const table = store.#table(model);
         for (const [key, entry] of state[model]) if (!isExpired(entry, now)) table.set(key, entry);
       }
+      // Written at once, so that a clear secret or a never-approved client does not stay on disk until the
+      // next change happens to rewrite the file.
+      if (store.#migrateLoaded()) await store.#persist();
     }
     return store;
+  }
+
+  /**
+   * Brings clients from files of earlier Ferry versions to today's rules; true when the file must be
+   * rewritten. Clear client secrets are hashed; a client with a grant but no `approvedAt` (written before it
+   * was recorded) is approved as of its oldest grant; a never-approved one stays, in memory only.
+   */
+  #migrateLoaded(): boolean {
+    let rewrite = false;
+    const grants = this.#table('Grant');
+    for (const [clientId, entry] of this.#table('Client').entries()) {
+      const secret = entry.payload.client_secret;
+      if (typeof secret === 'string' && !isHashedClientSecret(secret)) {
+        entry.payload.client_secret = hashClientSecret(secret);
+        rewrite = true;
+      }
+      if (entry.approvedAt !== undefined) continue;
+      const grantTimes = grants.keysByClient(clientId).map((id) => grants.peek(id)?.createdAt ?? Infinity);
+      if (grantTimes.length > 0) entry.approvedAt = Math.min(...grantTimes);
+      rewrite = true;
+    }
+    return rewrite;
   }
 
   /** The adapter oidc-provider asks for, one per model name. */
@@ -128,6 +167,7 @@ export class AuthStore {
       const { client_name: clientName, redirect_uris: redirectUris } = entry.payload;
       const summary: ClientSummary = {
         clientId,
+        state: isDurable('Client', entry) ? 'approved' : 'registered',
         redirectUris: Array.isArray(redirectUris)
           ? redirectUris.filter((uri): uri is string => typeof uri === 'string')
           : [],
@@ -150,7 +190,7 @@ export class AuthStore {
       if (typeof clientId !== 'string' || listed.has(clientId) || isExpired(grant, now)) continue;
       let summary = grantOnly.get(clientId);
       if (!summary) {
-        summary = { clientId, redirectUris: [], createdAt: grant.createdAt, grants: [] };
+        summary = { clientId, state: 'approved', redirectUris: [], createdAt: grant.createdAt, grants: [] };
         const lastUsed = this.#grantOnlyLastUsed.get(clientId);
         if (lastUsed !== undefined) summary.lastUsedAt = lastUsed;
         grantOnly.set(clientId, summary);
@@ -175,7 +215,7 @@ export class AuthStore {
     if (entry === undefined || this.#closed) return;
     if (entry.lastUsedAt !== undefined && at - entry.lastUsedAt < TOUCH_RESOLUTION_SECONDS) return;
     entry.lastUsedAt = at;
-    this.#persistInBackground();
+    if (isDurable('Client', entry)) this.#persistInBackground();
   }
 
   /**
@@ -184,15 +224,15 @@ export class AuthStore {
    * when there was nothing to remove (see `hasClient` to tell an unknown client apart).
    */
   async deleteClient(clientId: string): Promise<string[]> {
-    const { removed, grantIds } = this.#removeClient(clientId);
-    if (removed) await this.#persist();
+    const { durable, grantIds } = this.#removeClient(clientId);
+    if (durable) await this.#persist();
     return grantIds;
   }
 
   /**
    * Removes dynamically registered clients older than `maxAgeSeconds` that never had a Grant: claude.ai
-   * registers a new client on each fresh connection attempt, and abandoned ones would pile up forever.
-   * Returns the ids removed.
+   * registers a new client on each fresh connection attempt, and abandoned ones would pile up in memory
+   * (never on disk: only approved clients are written). Returns the ids removed.
    */
   async sweepUnapprovedClients(maxAgeSeconds: number): Promise<string[]> {
     const cutoff = this.#nowSeconds() - maxAgeSeconds;
@@ -206,8 +246,9 @@ export class AuthStore {
       )
         stale.push(clientId);
     }
-    for (const clientId of stale) this.#removeClient(clientId);
-    if (stale.length > 0) await this.#persist();
+    let durable = false;
+    for (const clientId of stale) if (this.#removeClient(clientId).durable) durable = true;
+    if (durable) await this.#persist();
     return stale;
   }
 
@@ -253,23 +294,35 @@ export class AuthStore {
     if (client !== undefined && client.approvedAt === undefined) client.approvedAt = this.#nowSeconds();
   }
 
-  #removeClient(clientId: string): { removed: boolean; grantIds: string[] } {
+  /** Keeps at most `maxUnapprovedClients` never-approved clients, dropping the oldest registrations. */
+  #dropOldestUnapproved(): void {
+    const unapproved: string[] = [];
+    // O(clients) per registration, which the registration rate limit keeps rare.
+    for (const [clientId, entry] of this.#table('Client').entries())
+      if (entry.approvedAt === undefined) unapproved.push(clientId);
+    for (const clientId of unapproved.slice(0, Math.max(0, unapproved.length - this.#maxUnapproved)))
+      this.#removeClient(clientId);
+  }
+
+  /** `durable`: something that is in the state file went, so the file must be rewritten. */
+  #removeClient(clientId: string): { durable: boolean; grantIds: string[] } {
     const grantIds = new Set<string>();
     this.#grantOnlyLastUsed.delete(clientId);
-    let removed = this.#table('Client').delete(clientId) !== undefined;
+    const client = this.#table('Client').delete(clientId);
+    let durable = client !== undefined && isDurable('Client', client);
     for (const [model, table] of this.#tables) {
       for (const key of table.keysByClient(clientId)) {
         const entry = table.delete(key);
         if (entry === undefined) continue;
-        removed = true;
+        if (isDurable(model, entry)) durable = true;
         if (model === 'Grant') grantIds.add(key);
         else if (typeof entry.payload.grantId === 'string') grantIds.add(entry.payload.grantId);
       }
     }
     // A token may name a grant stored under another client id only if something wrote it that way; its
     // grant goes too, so no access outlives the client.
-    for (const grantId of grantIds) this.#table('Grant').delete(grantId);
-    return { removed, grantIds: [...grantIds] };
+    for (const grantId of grantIds) if (this.#table('Grant').delete(grantId) !== undefined) durable = true;
+    return { durable, grantIds: [...grantIds] };
   }
 
   #persist(): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { authStateCorruptError, authStateIoError, AuthStoreError } from './errors.js';
 import { isExpired } from './modelTable.js';
-import { PERSISTED_MODELS, type PersistedModel, type StoredEntry } from './types.js';
+import { isDurable, PERSISTED_MODELS, type PersistedModel, type StoredEntry } from './types.js';
 
 /** Layout of the state file; docs/oauth-storage.md describes it. Bump `version` on any incompatible change. */
 export const STATE_VERSION = 1;
@@ -77,14 +77,19 @@ function parseEntry(value: unknown): StoredEntry | undefined {
   return entry;
 }
 
-/** The file's text for the live entries of each persisted model; expired ones are left out. */
+/**
+ * The file's text for the live entries of each persisted model; expired ones, and clients nobody approved
+ * yet (`isDurable`), are left out.
+ */
 export function serializeState(
   entriesOf: (model: PersistedModel) => Iterable<[string, StoredEntry]>,
   now: number,
 ): string {
   const models = Object.fromEntries(
     PERSISTED_MODELS.map((name) => {
-      const live = [...entriesOf(name)].filter(([, entry]) => !isExpired(entry, now));
+      const live = [...entriesOf(name)].filter(
+        ([, entry]) => !isExpired(entry, now) && isDurable(name, entry),
+      );
       // fromEntries defines own properties, so an id such as "__proto__" survives as a key.
       return [name, Object.fromEntries(live.map(([key, entry]) => [key, orderFields(entry)]))];
     }),

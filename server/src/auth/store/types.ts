@@ -42,6 +42,15 @@ export function isPersistedModel(model: string): model is PersistedModel {
   return (PERSISTED_MODELS as readonly string[]).includes(model);
 }
 
+/**
+ * Whether `entry` belongs in the state file. A Client is written only once approved (its first Grant): claude.ai
+ * registers a client on every connection attempt, and a registration alone must not grow the file. Until then
+ * it lives in memory, where oidc-provider still finds it.
+ */
+export function isDurable(model: string, entry: StoredEntry): boolean {
+  return isPersistedModel(model) && (model !== 'Client' || entry.approvedAt !== undefined);
+}
+
 /** Models whose ids are bearer credentials: keyed by their hash so the raw value is never stored. */
 export function isHashedModel(model: string): boolean {
   return model === 'RefreshToken';
@@ -71,6 +80,11 @@ export interface AuthStoreOptions {
   /** Size cap for each in-memory model (least recently used evicted first); default 10,000. */
   maxEntriesPerModel?: number;
   /**
+   * How many registered, never-approved clients are kept (in memory); registering one more drops the oldest.
+   * Default `MAX_UNAPPROVED_CLIENTS` (1,000).
+   */
+  maxUnapprovedClients?: number;
+  /**
    * A background write (one no caller awaits: `touchClient`, a sweep) failed. The change stays in memory and
    * is retried with the next write. Without it such failures only surface from the next `flush()`.
    */
@@ -89,6 +103,11 @@ export interface GrantSummary {
 
 export interface ClientSummary {
   clientId: string;
+  /**
+   * `registered`: a registration nobody approved yet, kept in memory only (forgotten on restart, swept after a
+   * day). `approved`: it has (or had) a grant; kept in the state file.
+   */
+  state: 'registered' | 'approved';
   clientName?: string;
   redirectUris: string[];
   createdAt: number;
