@@ -89,6 +89,15 @@ export function rssBytes(pid) {
   }
 }
 
+/** Open file descriptors of a process (sockets, pipes, files), or undefined if it is gone. */
+export function fdCount(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
+}
+
 /** User + system CPU time a process has used so far, in ms (USER_HZ is 100 on Linux). */
 export function cpuMs(pid) {
   try {
