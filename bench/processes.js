@@ -110,6 +110,11 @@ export function cpuMs(pid) {
   }
 }
 
+/** CPU ms used so far by all descendants of a process (the bridge's children), not the process itself. */
+export function childrenCpuMs(pid) {
+  return descendantsOf(pid).reduce((sum, child) => sum + (cpuMs(child) ?? 0), 0);
+}
+
 /** VmRSS of a process plus all its descendants, in bytes. */
 export function treeRssBytes(pid) {
   let total = rssBytes(pid) ?? 0;

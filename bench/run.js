@@ -34,6 +34,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { AUTH_TARGETS, benchAuth } from './auth.js';
 import { HttpSession, StatelessClient, keepAliveAgent } from './client.js';
 import {
+  childrenCpuMs,
   cpuMs,
   fdCount,
   freePort,
@@ -696,6 +697,7 @@ async function benchHttp(name, startBridge, options = { cold: true, extras: true
     await throughput(sessions, SETTINGS.phaseWarmupMs, counters, `${name}-warm`);
     result.throughput = {};
     const cpu0 = cpuMs(bridge.pid);
+    const childCpu0 = childrenCpuMs(bridge.pid);
     for (const n of SETTINGS.concurrency) {
       let tree;
       const probe = setTimeout(() => (tree = treeRssBytes(bridge.pid)), SETTINGS.phaseMs / 2);
@@ -710,6 +712,7 @@ async function benchHttp(name, startBridge, options = { cold: true, extras: true
       log(`${name}: ${n} sessions ${result.throughput[n].perSecond.toFixed(0)} calls/s`);
     }
     result.cpuPerCall = perCall(cpu0, cpuMs(bridge.pid), result.throughput);
+    result.childCpuPerCall = perCall(childCpu0, childrenCpuMs(bridge.pid), result.throughput);
     result.loadRss = load.stop();
     log(`${name}: latency after load`);
     result.warmLatency = await latency(
@@ -810,6 +813,13 @@ function statelessTables(ferry, st) {
       verdict(st.throughput[32].perSecond >= ferry.throughput[32].perSecond),
     ],
     ['Bridge CPU per echo call (µs)', rate(ferry.cpuPerCall), rate(st.cpuPerCall), '', ''],
+    [
+      'Child (echo server) CPU per echo call (µs)',
+      rate(ferry.childCpuPerCall),
+      rate(st.childCpuPerCall),
+      '',
+      '',
+    ],
     [
       `Heap after GC, growth over the 2nd ${SETTINGS.memoryBurstCalls} calls (MB)`,
       signedMb(growth(ferry, 'heapUsed')),
@@ -976,10 +986,19 @@ function render(results, info, startedAt, elapsedS) {
     ],
     [
       'Bridge CPU per echo call, 1/8/32-session runs (µs)',
-      `n/a (child: ${rate(direct.childCpuPerCall)})`,
+      'n/a',
       rate(ferry.cpuPerCall),
       rate(st.cpuPerCall),
       rate(sg.cpuPerCall),
+      '',
+      '',
+    ],
+    [
+      'Children CPU per echo call, same runs (µs)',
+      rate(direct.childCpuPerCall),
+      rate(ferry.childCpuPerCall),
+      rate(st.childCpuPerCall),
+      rate(sg.childCpuPerCall),
       '',
       '',
     ],
