@@ -1,7 +1,9 @@
 // The lean MCP Streamable HTTP client the benchmark uses for every HTTP target, so the client's own
 // cost is identical for Ferry and supergateway: Node `http` with a keep-alive Agent, one JSON-RPC
 // message per POST, `Accept: application/json, text/event-stream`, and either kind of answer
-// (a JSON body, or an SSE stream whose `data:` lines carry the response).
+// (a JSON body, or an SSE stream whose `data:` lines carry the response). The same POST serves both
+// wires: `HttpSession` (2025-11-25, stateful: initialize, then `Mcp-Session-Id`) and `StatelessClient`
+// (2026-07-28: no session, every request carries its own `_meta` and the headers that mirror it).
 //
 // Node globals are imported explicitly: the repo's ESLint config declares no Node globals for JS.
 import { Buffer } from 'node:buffer';
@@ -9,6 +11,7 @@ import http from 'node:http';
 import { URL } from 'node:url';
 
 export const PROTOCOL_VERSION = '2025-11-25';
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
 
 /** Longest any single HTTP exchange may take; a stuck call fails instead of hanging the run. */
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -89,6 +92,28 @@ function messagesOf(response) {
 
 export class RpcError extends Error {}
 
+/** The JSON-RPC result answering request `id` of one exchange; anything else throws. */
+function answerOf(response, method, id) {
+  if (response.status !== 200) {
+    throw new RpcError(`${method}: HTTP ${response.status} ${response.body.toString('utf8').slice(0, 200)}`);
+  }
+  const answer = messagesOf(response).find((m) => m.id === id && !('method' in m));
+  if (!answer) throw new RpcError(`${method}: no response with id ${id} in the answer`);
+  if (answer.error) throw new RpcError(`${method}: ${answer.error.code} ${answer.error.message}`);
+  return { result: answer.result, headers: response.headers };
+}
+
+/** The one text content of a `tools/call` result. */
+function textOf(name, result) {
+  if (result.isError)
+    throw new RpcError(`tools/call ${name}: isError ${JSON.stringify(result).slice(0, 200)}`);
+  const first = result.content?.[0];
+  if (!first || first.type !== 'text' || typeof first.text !== 'string') {
+    throw new RpcError(`tools/call ${name}: no text content`);
+  }
+  return first.text;
+}
+
 /** One MCP session over Streamable HTTP: initialize + notifications/initialized, then requests. */
 export class HttpSession {
   #agent;
@@ -117,15 +142,7 @@ export class HttpSession {
       JSON.stringify({ jsonrpc: '2.0', id, method, params }),
       this.#headers(),
     );
-    if (response.status !== 200) {
-      throw new RpcError(
-        `${method}: HTTP ${response.status} ${response.body.toString('utf8').slice(0, 200)}`,
-      );
-    }
-    const answer = messagesOf(response).find((m) => m.id === id && !('method' in m));
-    if (!answer) throw new RpcError(`${method}: no response with id ${id} in the answer`);
-    if (answer.error) throw new RpcError(`${method}: ${answer.error.code} ${answer.error.message}`);
-    return { result: answer.result, headers: response.headers };
+    return answerOf(response, method, id);
   }
 
   async notify(method, params) {
@@ -163,12 +180,60 @@ export class HttpSession {
   /** Calls a tool that answers with one text content; resolves with that text. */
   async callText(name, args) {
     const { result } = await this.request('tools/call', { name, arguments: args });
-    if (result.isError)
-      throw new RpcError(`tools/call ${name}: isError ${JSON.stringify(result).slice(0, 200)}`);
-    const first = result.content?.[0];
-    if (!first || first.type !== 'text' || typeof first.text !== 'string') {
-      throw new RpcError(`tools/call ${name}: no text content`);
-    }
-    return first.text;
+    return textOf(name, result);
+  }
+}
+
+/**
+ * A caller on the MCP 2026-07-28 stateless wire: nothing to open or close, each POST stands alone with
+ * `params._meta` (protocol version, client capabilities) and the `MCP-Protocol-Version`, `Mcp-Method`
+ * and (for tools/call) `Mcp-Name` headers. A reply that carries a session id or lacks `resultType` is
+ * an error: the benchmark only counts answers of the wire it means to measure.
+ */
+export class StatelessClient {
+  #agent;
+  #url;
+  #nextId = 1;
+
+  constructor(url, agent) {
+    this.#url = new URL(url);
+    this.#agent = agent;
+  }
+
+  async request(method, params, name) {
+    const id = this.#nextId++;
+    const body = {
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+    };
+    const headers = { 'MCP-Protocol-Version': MODERN_PROTOCOL_VERSION, 'Mcp-Method': method };
+    if (name !== undefined) headers['Mcp-Name'] = name;
+    const response = await post(this.#agent, this.#url, JSON.stringify(body), headers);
+    const answer = answerOf(response, method, id);
+    if (response.headers['mcp-session-id'] !== undefined)
+      throw new RpcError(`${method}: the stateless answer carries Mcp-Session-Id`);
+    if (answer.result?.resultType !== 'complete')
+      throw new RpcError(
+        `${method}: resultType ${JSON.stringify(answer.result?.resultType)}, not "complete"`,
+      );
+    return answer;
+  }
+
+  async toolNames() {
+    const { result } = await this.request('tools/list', {});
+    return (result.tools ?? []).map((tool) => tool.name);
+  }
+
+  async callText(name, args) {
+    const { result } = await this.request('tools/call', { name, arguments: args }, name);
+    return textOf(name, result);
   }
 }

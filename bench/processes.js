@@ -89,6 +89,15 @@ export function rssBytes(pid) {
   }
 }
 
+/** Open file descriptors of a process (sockets, pipes, files), or undefined if it is gone. */
+export function fdCount(pid) {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
+}
+
 /** User + system CPU time a process has used so far, in ms (USER_HZ is 100 on Linux). */
 export function cpuMs(pid) {
   try {
@@ -99,6 +108,11 @@ export function cpuMs(pid) {
   } catch {
     return undefined;
   }
+}
+
+/** CPU ms used so far by all descendants of a process (the bridge's children), not the process itself. */
+export function childrenCpuMs(pid) {
+  return descendantsOf(pid).reduce((sum, child) => sum + (cpuMs(child) ?? 0), 0);
 }
 
 /** VmRSS of a process plus all its descendants, in bytes. */

@@ -1,34 +1,42 @@
 #!/usr/bin/env node
-// Ferry benchmark: one run, three ways to reach the same stdio echo server
+// Ferry benchmark: one run, four ways to reach the same stdio echo server
 // (server/test/fixtures/echo-server.ts), side by side:
 //
-//   direct stdio   the SDK Client + StdioClientTransport straight to the child (the floor)
-//   Ferry          `node server/dist/cli.js serve …` as a separate process, `/mcp/echo`
-//   supergateway   `supergateway --stdio … --outputTransport streamableHttp --stateful`, `/mcp`
+//   direct stdio     the SDK Client + StdioClientTransport straight to the child (the floor)
+//   Ferry            `node server/dist/cli.js serve …` as a separate process, `/mcp/echo`, stateful
+//                    (MCP 2025-11-25: initialize, Mcp-Session-Id)
+//   Ferry stateless  the same command in a fresh process, same URL, MCP 2026-07-28 (no session; each
+//                    POST carries its own `_meta` and the MCP-Protocol-Version/Mcp-Method/Mcp-Name headers)
+//   supergateway     `supergateway --stdio … --outputTransport streamableHttp --stateful`, `/mcp`
 //
-// Both HTTP targets are driven by the same lean client (bench/client.js), so the client's own cost is
-// the same for both. Run with `npm run bench` (builds first; needs Node >= 22.18, which npm puts first
+// Every HTTP target is driven by the same lean client (bench/client.js), so the client's own cost is
+// the same for all of them. Both Ferry processes also carry bench/ferry-probe.js, which reports memory
+// after a forced GC, for the memory rows. Run with `npm run bench` (builds first; needs Node >= 22.18, which npm puts first
 // on PATH from the `node` devDependency, because the echo fixture is TypeScript run by type stripping).
 // Prints a Markdown table and writes it to bench/results/latest.md. See docs/benchmarks.md.
 //
 // Node globals are imported explicitly: the repo's ESLint config declares no Node globals for JS.
+import { Buffer } from 'node:buffer';
 import { spawnSync } from 'node:child_process';
 import console from 'node:console';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { URL, fileURLToPath } from 'node:url';
+import { URL, fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AUTH_TARGETS, benchAuth } from './auth.js';
-import { HttpSession, keepAliveAgent } from './client.js';
+import { HttpSession, StatelessClient, keepAliveAgent } from './client.js';
 import {
+  childrenCpuMs,
   cpuMs,
+  fdCount,
   freePort,
   rssBytes,
   start,
@@ -43,6 +51,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const ECHO_SERVER = join(ROOT, 'server', 'test', 'fixtures', 'echo-server.ts');
 const FERRY_CLI = join(ROOT, 'server', 'dist', 'cli.js');
 const SUPERGATEWAY = join(ROOT, 'node_modules', 'supergateway', 'dist', 'index.js');
+const PROBE = join(ROOT, 'bench', 'ferry-probe.js');
 const RESULTS = join(ROOT, 'bench', 'results', 'latest.md');
 const NODE = process.execPath;
 
@@ -67,8 +76,20 @@ const SETTINGS = {
   sdkCalls: 1000,
   aggregateWarmupCalls: 300,
   aggregateCalls: 1000,
+  /**
+   * Memory rows (both Ferry columns): two bursts of this many echo calls from the 32 callers after the
+   * timed runs, each bounded in time too; memory is read before and after each, after a forced GC.
+   * Two bursts so that what the first 10,000 leave behind (JIT code, lazily built structures) is told
+   * apart from growth that goes on per request (a leak): the second burst should add nothing.
+   */
+  memoryBurstCalls: 10_000,
+  memoryBurstMaxMs: 30_000,
+  /** Pause after a burst before reading memory: lets sessions closed at the end of a request go. */
+  memorySettleMs: 500,
+  /** Longest the probe (a forced GC in Ferry) may take to answer. */
+  probeTimeoutMs: 10_000,
   /** The whole run is abandoned (everything stopped) after this long. */
-  watchdogMs: 5 * 60_000,
+  watchdogMs: 8 * 60_000,
 };
 
 /** Ferry's targets on a 2-core machine. */
@@ -78,6 +99,8 @@ const TARGETS = {
   coldStart: 400,
   idleRssMb: 70,
   blobMs: 15,
+  /** Issue #13: what the second 10,000 stateless calls may add to the heap after a GC (100 B a call). */
+  flatHeapBytes: 1024 * 1024,
 };
 
 const SALT = Math.random().toString(36).slice(2, 8);
@@ -133,7 +156,12 @@ async function latency(session, calls, maxMs, counters, tag) {
     const ok = await echoChecked(session, `${tag}-l${i}-${SALT}`, counters);
     if (ok) times.push(performance.now() - t0);
   }
-  return { p50: percentile(times, 50), p99: percentile(times, 99), n: times.length };
+  return {
+    p50: percentile(times, 50),
+    p90: percentile(times, 90),
+    p99: percentile(times, 99),
+    n: times.length,
+  };
 }
 
 /** Each session calls sequentially until the deadline; all sessions run at once. Calls/s of correct answers. */
@@ -293,18 +321,50 @@ function ferryExtraFlags() {
 
 let ferryFlags = [];
 
-async function startFerry() {
+/** One GET of the admin API with the per-launch token runtime.json names; resolves with the JSON body. */
+function adminGet(runtime, path) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      `${runtime.adminUrl}/api${path}`,
+      { headers: { Authorization: `Bearer ${runtime.adminToken}` }, agent: false, timeout: 10_000 },
+      (res) => {
+        const chunks = [];
+        res.on('data', (chunk) => chunks.push(chunk));
+        res.on('end', () => {
+          try {
+            if (res.statusCode !== 200) throw new Error(`admin ${path}: HTTP ${res.statusCode}`);
+            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+          } catch (error) {
+            reject(error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`admin ${path}: no answer in 10 s`)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Starts Ferry the way a user does. `probe`: with `--expose-gc` and bench/ferry-probe.js preloaded, so
+ * `probe()` can read memory after a forced GC (off for the cold starts, which measure the plain start).
+ * `stateless`: the returned session speaks MCP 2026-07-28 instead of initializing a stateful one.
+ */
+async function startFerry({ probe = false, stateless = false } = {}) {
   const dir = mkdtempSync(join(os.tmpdir(), 'ferry-bench-'));
   const dataDir = join(dir, 'data');
   const configPath = join(dir, 'config.json');
+  const probePath = join(dir, 'probe.json');
   writeFileSync(configPath, JSON.stringify({ mcpServers: { echo: { command: NODE, args: [ECHO_SERVER] } } }));
   const runtimePath = join(dataDir, 'runtime.json');
   const t0 = performance.now();
   const deadline = t0 + SETTINGS.startTimeoutMs;
   const proc = start(
-    'ferry',
+    stateless ? 'ferry (stateless)' : 'ferry',
     NODE,
     [
+      ...(probe ? ['--expose-gc', '--import', pathToFileURL(PROBE).href] : []),
       FERRY_CLI,
       'serve',
       '--config',
@@ -317,7 +377,10 @@ async function startFerry() {
       '0',
       ...ferryFlags,
     ],
-    { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } },
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...(probe ? { FERRY_BENCH_PROBE_OUT: probePath } : {}) },
+    },
   );
   const agent = keepAliveAgent();
   const pid = proc.child.pid;
@@ -343,11 +406,39 @@ async function startFerry() {
     // Stopped (SIGTERM) by the pid runtime.json names, which must be the process started here.
     if (runtime.pid !== pid) throw new Error(`runtime.json names pid ${runtime.pid}, started ${pid}`);
     const url = `${runtime.mcpUrl}/echo`;
-    const session = new HttpSession(url, agent);
-    await session.initialize();
+    const session = stateless ? new StatelessClient(url, agent) : new HttpSession(url, agent);
+    if (!stateless) await session.initialize();
     await waitForTool(session, 'echo', deadline);
     const coldMs = performance.now() - t0;
-    return { pid, url, mcpUrl: runtime.mcpUrl, agent, session, coldMs, runtimeMs, close };
+    const readProbe = async () => {
+      rmSync(probePath, { force: true });
+      process.kill(pid, 'SIGUSR2');
+      const until = performance.now() + SETTINGS.probeTimeoutMs;
+      while (!existsSync(probePath)) {
+        if (performance.now() > until) throw new Error(`no probe answer in ${SETTINGS.probeTimeoutMs} ms`);
+        await sleep(10);
+      }
+      return JSON.parse(readFileSync(probePath, 'utf8'));
+    };
+    return {
+      pid,
+      url,
+      mcpUrl: runtime.mcpUrl,
+      agent,
+      session,
+      coldMs,
+      runtimeMs,
+      close,
+      stateless,
+      newSession: async () => {
+        if (stateless) return new StatelessClient(url, agent);
+        const s = new HttpSession(url, agent);
+        await s.initialize();
+        return s;
+      },
+      ...(probe ? { probe: readProbe } : {}),
+      hubSessions: async () => (await adminGet(runtime, '/status')).sessions,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -480,27 +571,98 @@ async function benchDirect() {
   return result;
 }
 
-async function benchHttp(name, startBridge) {
+/** A bounded burst: `calls` echo calls shared by `sessions` calling at once, or until `maxMs` is over. */
+async function burst(sessions, calls, maxMs, counters, tag) {
+  const deadline = performance.now() + maxMs;
+  let next = 0;
+  let ok = 0;
+  await Promise.all(
+    sessions.map(async (session, k) => {
+      while (next < calls && performance.now() < deadline && !tooManyFailures(counters)) {
+        const i = next++;
+        if (await echoChecked(session, `${tag}-m${k}-${i}-${SALT}`, counters)) ok++;
+      }
+    }),
+  );
+  return { ok, sent: next };
+}
+
+/** Memory of the bridge right now: RSS as it stands, then after a forced GC, sessions and handles. */
+async function memorySnapshot(bridge, label) {
+  await sleep(SETTINGS.memorySettleMs);
+  const rss = rssBytes(bridge.pid);
+  const probe = await bridge.probe();
+  return {
+    label,
+    rss,
+    gcRss: probe.memory.rss,
+    heapUsed: probe.memory.heapUsed,
+    external: probe.memory.external,
+    resources: probe.resources,
+    handles: Object.values(probe.resources).reduce((sum, n) => sum + n, 0),
+    fds: fdCount(bridge.pid),
+    hubSessions: await bridge.hubSessions(),
+  };
+}
+
+/**
+ * The memory rows: a snapshot, then two bursts of `memoryBurstCalls` echo calls, a snapshot after each.
+ * Flat memory means the second burst adds (close to) nothing after GC and leaves no session behind.
+ */
+async function memoryRun(name, bridge, sessions, counters) {
+  const points = [await memorySnapshot(bridge, 'before')];
+  for (const round of [1, 2]) {
+    const done = await burst(
+      sessions,
+      SETTINGS.memoryBurstCalls,
+      SETTINGS.memoryBurstMaxMs,
+      counters,
+      `${name}-${round}`,
+    );
+    const point = await memorySnapshot(
+      bridge,
+      `+${(round * SETTINGS.memoryBurstCalls).toLocaleString('en')}`,
+    );
+    point.sent = done.sent;
+    points.push(point);
+    log(
+      `${name}: memory after burst ${round} (${done.sent} calls): RSS ${mb(point.rss)} MB, ` +
+        `after GC ${mb(point.gcRss)} MB, heap ${mb(point.heapUsed)} MB, ${point.hubSessions} hub sessions, ` +
+        `${point.fds} fds`,
+    );
+  }
+  return points;
+}
+
+/**
+ * One HTTP target. `options.cold`: measure cold starts (off for Ferry's stateless column: the same
+ * command as the stateful one). `options.extras`: the rows only Ferry's stateful wire has (aggregated
+ * endpoint) and the SDK client row (the SDK 1.x client cannot speak 2026-07-28).
+ */
+async function benchHttp(name, startBridge, options = { cold: true, extras: true }) {
   const result = { counters: newCounters() };
   const counters = result.counters;
-  result.cold = await coldStarts(name, async () => {
-    const bridge = await startBridge();
-    if (bridge.runtimeMs !== undefined) (result.runtimeMs ??= []).push(bridge.runtimeMs);
-    await bridge.close();
-    return bridge.coldMs;
-  });
+  if (options.cold) {
+    result.cold = await coldStarts(name, async () => {
+      const bridge = await startBridge({ probe: false });
+      if (bridge.runtimeMs !== undefined) (result.runtimeMs ??= []).push(bridge.runtimeMs);
+      await bridge.close();
+      return bridge.coldMs;
+    });
+  }
 
-  const bridge = await startBridge();
+  const bridge = await startBridge({ probe: true });
   try {
     await sleep(SETTINGS.idleSettleMs);
     result.idleRss = rssBytes(bridge.pid);
+    if (bridge.probe) result.idleMemory = await memorySnapshot(bridge, 'idle');
     const session = httpSession(bridge.session);
     log(`${name}: warm-up`);
     await warmup(session, SETTINGS.warmupCalls, counters, name);
     log(`${name}: latency`);
     result.latency = await latency(session, SETTINGS.latencyCalls, SETTINGS.latencyMaxMs, counters, name);
 
-    if (bridge.mcpUrl) {
+    if (options.extras && bridge.mcpUrl) {
       // Ferry only: the aggregated endpoint, tools named <server>__<tool>.
       log(`${name}: aggregated /mcp`);
       const aggregated = new HttpSession(bridge.mcpUrl, bridge.agent);
@@ -517,12 +679,15 @@ async function benchHttp(name, startBridge) {
       );
     }
 
-    log(`${name}: SDK client`);
-    result.sdk = await sdkHttpLatency(bridge.url, counters, name);
+    if (options.extras) {
+      log(`${name}: SDK client`);
+      result.sdk = await sdkHttpLatency(bridge.url, counters, name);
+    }
 
-    // 32 sessions, opened before anything is timed (supergateway spawns a child for each).
+    // 32 sessions (stateless: 32 callers), opened before anything is timed (supergateway spawns a child for each).
     log(`${name}: opening 32 sessions`);
     const extra = await mapLimit(Array.from({ length: 31 }), 4, async () => {
+      if (bridge.newSession) return httpSession(await bridge.newSession());
       const s = new HttpSession(bridge.url, bridge.agent);
       await s.initialize();
       return httpSession(s);
@@ -532,6 +697,7 @@ async function benchHttp(name, startBridge) {
     await throughput(sessions, SETTINGS.phaseWarmupMs, counters, `${name}-warm`);
     result.throughput = {};
     const cpu0 = cpuMs(bridge.pid);
+    const childCpu0 = childrenCpuMs(bridge.pid);
     for (const n of SETTINGS.concurrency) {
       let tree;
       const probe = setTimeout(() => (tree = treeRssBytes(bridge.pid)), SETTINGS.phaseMs / 2);
@@ -546,6 +712,7 @@ async function benchHttp(name, startBridge) {
       log(`${name}: ${n} sessions ${result.throughput[n].perSecond.toFixed(0)} calls/s`);
     }
     result.cpuPerCall = perCall(cpu0, cpuMs(bridge.pid), result.throughput);
+    result.childCpuPerCall = perCall(childCpu0, childrenCpuMs(bridge.pid), result.throughput);
     result.loadRss = load.stop();
     log(`${name}: latency after load`);
     result.warmLatency = await latency(
@@ -555,6 +722,13 @@ async function benchHttp(name, startBridge) {
       counters,
       `${name}-hot`,
     );
+
+    // Before the 1 MB calls: those leave RSS high (freed heap is not handed back at once), which would
+    // hide what the echo calls themselves keep.
+    if (bridge.probe) {
+      log(`${name}: memory (2 × ${SETTINGS.memoryBurstCalls} calls from 32 callers)`);
+      result.memory = await memoryRun(name, bridge, sessions, counters);
+    }
 
     log(`${name}: 1 MB responses`);
     const blobRss = rssSampler(bridge.pid);
@@ -597,22 +771,152 @@ function machine() {
   };
 }
 
+function markdownTable(rows) {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.slice(1).map(line)];
+}
+
+const signedMb = (bytes) => (bytes === undefined ? 'n/a' : `${bytes >= 0 ? '+' : ''}${mb(bytes)}`);
+
+/** Issue #13: the stateless wire against the stateful one, and memory over 2 × 10,000 calls. */
+function statelessTables(ferry, st) {
+  const growth = (result, key) => {
+    const [, first, second] = result.memory ?? [];
+    return first && second ? second[key] - first[key] : undefined;
+  };
+  const last = (result) => result.memory?.at(-1);
+  const before = (result) => result.memory?.[0];
+  const sessionsFlat = (result) =>
+    last(result) !== undefined && last(result).hubSessions === before(result).hubSessions;
+  const comparison = markdownTable([
+    ['Stateless against stateful (issue #13)', 'Ferry stateful', 'Ferry stateless', 'Target', 'Stateless'],
+    [
+      'Latency p50, echo, sequential (ms)',
+      ms(ferry.latency.p50),
+      ms(st.latency.p50),
+      '≤ stateful',
+      verdict(st.latency.p50 <= ferry.latency.p50),
+    ],
+    [
+      'Latency p50, echo, again after the load runs (ms)',
+      ms(ferry.warmLatency.p50),
+      ms(st.warmLatency.p50),
+      '≤ stateful',
+      verdict(st.warmLatency.p50 <= ferry.warmLatency.p50),
+    ],
+    [
+      'Throughput, 32 callers (calls/s)',
+      rate(ferry.throughput[32].perSecond),
+      rate(st.throughput[32].perSecond),
+      '≥ stateful',
+      verdict(st.throughput[32].perSecond >= ferry.throughput[32].perSecond),
+    ],
+    ['Bridge CPU per echo call (µs)', rate(ferry.cpuPerCall), rate(st.cpuPerCall), '', ''],
+    [
+      'Child (echo server) CPU per echo call (µs)',
+      rate(ferry.childCpuPerCall),
+      rate(st.childCpuPerCall),
+      '',
+      '',
+    ],
+    [
+      `Heap after GC, growth over the 2nd ${SETTINGS.memoryBurstCalls} calls (MB)`,
+      signedMb(growth(ferry, 'heapUsed')),
+      signedMb(growth(st, 'heapUsed')),
+      `≤ ${mb(TARGETS.flatHeapBytes)}`,
+      verdict(growth(st, 'heapUsed') <= TARGETS.flatHeapBytes),
+    ],
+    [
+      `Hub sessions after ${2 * SETTINGS.memoryBurstCalls} calls (before)`,
+      `${last(ferry)?.hubSessions} (${before(ferry)?.hubSessions})`,
+      `${last(st)?.hubSessions} (${before(st)?.hubSessions})`,
+      'unchanged',
+      verdict(sessionsFlat(st)),
+    ],
+  ]);
+  const points = ['idle', 'before', ...(st.memory ?? []).slice(1).map((p) => p.label)];
+  const series = (result) => [result.idleMemory, ...(result.memory ?? [])];
+  const memoryRows = [
+    [
+      `Ferry memory, ${SETTINGS.memoryBurstCalls}-call bursts from 32 callers`,
+      ...points,
+      `2nd ${SETTINGS.memoryBurstCalls} adds`,
+    ],
+  ];
+  for (const [wire, result] of [
+    ['stateful', ferry],
+    ['stateless', st],
+  ]) {
+    const at = series(result);
+    const row = (what, key, format, delta) => [
+      `${wire}: ${what}`,
+      ...at.map((p) => (p ? format(p[key]) : 'n/a')),
+      delta(growth(result, key)),
+    ];
+    const count = (value) => (value === undefined ? 'n/a' : String(value));
+    const signed = (value) => (value === undefined ? 'n/a' : `${value >= 0 ? '+' : ''}${value}`);
+    memoryRows.push(
+      row('RSS (MB)', 'rss', mb, signedMb),
+      row('RSS after forced GC (MB)', 'gcRss', mb, signedMb),
+      row('heap used after forced GC (MB)', 'heapUsed', mb, signedMb),
+      row('hub sessions', 'hubSessions', count, signed),
+      row('open fds', 'fds', count, signed),
+      row('libuv handles and requests', 'handles', count, signed),
+    );
+  }
+  const kinds = (result) =>
+    Object.entries(last(result)?.resources ?? {})
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+  const bursts = (result) => (result.memory ?? []).slice(1).map((p) => p.sent);
+  return [
+    ...comparison,
+    '',
+    ...markdownTable(memoryRows),
+    '',
+    `"before" is after the timed runs (${ferry.counters.calls} and ${st.counters.calls} calls in all on the two ` +
+      `wires by the end of the run); calls sent per burst: stateful ${bursts(ferry).join(', ')}, stateless ` +
+      `${bursts(st).join(', ')}. Open fds and handles include the 32 keep-alive sockets of the bench's callers. ` +
+      `Resources after the last burst: stateful ${kinds(ferry)}; stateless ${kinds(st)}.`,
+  ];
+}
+
 function render(results, info, startedAt, elapsedS) {
-  const { direct, ferry, supergateway: sg } = results;
+  const { direct, ferry, ferryStateless: st, supergateway: sg } = results;
   const rows = [
-    ['Metric', 'direct stdio (floor)', 'Ferry `/mcp/echo`', 'supergateway', 'Ferry target', 'Ferry'],
+    [
+      'Metric',
+      'direct stdio (floor)',
+      'Ferry `/mcp/echo`',
+      'Ferry stateless (2026-07-28)',
+      'supergateway',
+      'Ferry target',
+      'Ferry',
+    ],
     [
       'Latency p50, echo, sequential (ms)',
       ms(direct.latency.p50),
       ms(ferry.latency.p50),
+      ms(st.latency.p50),
       ms(sg.latency.p50),
       `≤ ${TARGETS.p50}`,
       verdict(ferry.latency.p50 <= TARGETS.p50),
     ],
     [
+      'Latency p90, echo, sequential (ms)',
+      ms(direct.latency.p90),
+      ms(ferry.latency.p90),
+      ms(st.latency.p90),
+      ms(sg.latency.p90),
+      '',
+      '',
+    ],
+    [
       'Latency p99, echo, sequential (ms)',
       ms(direct.latency.p99),
       ms(ferry.latency.p99),
+      ms(st.latency.p99),
       ms(sg.latency.p99),
       '',
       '',
@@ -621,7 +925,17 @@ function render(results, info, startedAt, elapsedS) {
       'Latency p50, echo, again after the load runs (ms)',
       ms(direct.warmLatency.p50),
       ms(ferry.warmLatency.p50),
+      ms(st.warmLatency.p50),
       ms(sg.warmLatency.p50),
+      '',
+      '',
+    ],
+    [
+      'Latency p99, echo, again after the load runs (ms)',
+      ms(direct.warmLatency.p99),
+      ms(ferry.warmLatency.p99),
+      ms(st.warmLatency.p99),
+      ms(sg.warmLatency.p99),
       '',
       '',
     ],
@@ -629,6 +943,7 @@ function render(results, info, startedAt, elapsedS) {
       `Throughput, ${n} session${n === 1 ? '' : 's'} (calls/s)`,
       rate(direct.throughput[n].perSecond),
       rate(ferry.throughput[n].perSecond),
+      rate(st.throughput[n].perSecond),
       rate(sg.throughput[n].perSecond),
       n === 32 ? `≥ ${TARGETS.calls32}` : '',
       n === 32 ? verdict(ferry.throughput[n].perSecond >= TARGETS.calls32) : '',
@@ -637,6 +952,7 @@ function render(results, info, startedAt, elapsedS) {
       'Wrong or failed echoes (all calls)',
       wrongText(direct.counters),
       wrongText(ferry.counters),
+      wrongText(st.counters),
       wrongText(sg.counters),
       '0',
       verdict(ferry.counters.wrong + ferry.counters.failed === 0),
@@ -645,6 +961,7 @@ function render(results, info, startedAt, elapsedS) {
       '1 MB response (`blob`), p50 (ms)',
       ms(direct.blob.p50),
       ms(ferry.blob.p50),
+      ms(st.blob.p50),
       ms(sg.blob.p50),
       `≤ ${TARGETS.blobMs}`,
       verdict(ferry.blob.p50 <= TARGETS.blobMs),
@@ -653,6 +970,7 @@ function render(results, info, startedAt, elapsedS) {
       `Cold start to first tools/list, median of ${SETTINGS.coldRuns} (ms)`,
       ms(direct.cold.median),
       ms(ferry.cold.median),
+      'same process',
       ms(sg.cold.median),
       `≤ ${TARGETS.coldStart}`,
       verdict(ferry.cold.median <= TARGETS.coldStart),
@@ -661,38 +979,76 @@ function render(results, info, startedAt, elapsedS) {
       'Bridge RSS, idle (MB)',
       'n/a',
       mb(ferry.idleRss),
+      mb(st.idleRss),
       mb(sg.idleRss),
       `≤ ${TARGETS.idleRssMb}`,
       verdict(ferry.idleRss / 1024 / 1024 <= TARGETS.idleRssMb),
     ],
     [
       'Bridge CPU per echo call, 1/8/32-session runs (µs)',
-      `n/a (child: ${rate(direct.childCpuPerCall)})`,
+      'n/a',
       rate(ferry.cpuPerCall),
+      rate(st.cpuPerCall),
       rate(sg.cpuPerCall),
       '',
       '',
     ],
-    ['Bridge RSS, peak under 1/8/32-session load (MB)', 'n/a', mb(ferry.loadRss), mb(sg.loadRss), '', ''],
-    ['Bridge RSS, peak during 1 MB calls (MB)', 'n/a', mb(ferry.blobRss), mb(sg.blobRss), '', ''],
-    ['RSS incl. children, 32 sessions (MB)', mb(direct.treeRss), mb(ferry.treeRss), mb(sg.treeRss), '', ''],
+    [
+      'Children CPU per echo call, same runs (µs)',
+      rate(direct.childCpuPerCall),
+      rate(ferry.childCpuPerCall),
+      rate(st.childCpuPerCall),
+      rate(sg.childCpuPerCall),
+      '',
+      '',
+    ],
+    [
+      'Bridge RSS, peak under 1/8/32-session load (MB)',
+      'n/a',
+      mb(ferry.loadRss),
+      mb(st.loadRss),
+      mb(sg.loadRss),
+      '',
+      '',
+    ],
+    [
+      'Bridge RSS, peak during 1 MB calls (MB)',
+      'n/a',
+      mb(ferry.blobRss),
+      mb(st.blobRss),
+      mb(sg.blobRss),
+      '',
+      '',
+    ],
+    [
+      'RSS incl. children, 32 sessions (MB)',
+      mb(direct.treeRss),
+      mb(ferry.treeRss),
+      mb(st.treeRss),
+      mb(sg.treeRss),
+      '',
+      '',
+    ],
     [
       'Latency p50, SDK client instead of lean client (ms)',
       ms(direct.latency.p50),
       ms(ferry.sdk.p50),
+      'n/a',
       ms(sg.sdk.p50),
       '',
       '',
     ],
-    ['Latency p50, aggregated `/mcp` (`echo__echo`) (ms)', 'n/a', ms(ferry.aggregate?.p50), 'n/a', '', ''],
+    [
+      'Latency p50, aggregated `/mcp` (`echo__echo`) (ms)',
+      'n/a',
+      ms(ferry.aggregate?.p50),
+      'n/a',
+      'n/a',
+      '',
+      '',
+    ],
   ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r) => `| ${r.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`;
-  const table = [
-    line(rows[0]),
-    `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`,
-    ...rows.slice(1).map(line),
-  ];
+  const table = markdownTable(rows);
   const ferryStart = ferry.runtimeMs
     ? ` (spawn → runtime.json: ${ferry.runtimeMs.map((v) => v.toFixed(0)).join(', ')})`
     : '';
@@ -700,7 +1056,9 @@ function render(results, info, startedAt, elapsedS) {
     `Ferry benchmark, ${startedAt.toISOString()}, ${elapsedS.toFixed(0)} s`,
     '',
     `Machine: ${info.nproc} CPUs (${info.model}), ${info.memory}, ${info.kernel}; Node ${info.node}; commit ${info.commit}`,
-    `Ferry: \`${info.ferryCommand}\`; supergateway 4 with \`--stateful --logLevel none\`.`,
+    `Ferry: \`${info.ferryCommand}\` (the measured processes with \`node --expose-gc --import bench/ferry-probe.js\`, ` +
+      'the cold starts without); the stateless column is a second, fresh Ferry process; ' +
+      'supergateway 4 with `--stateful --logLevel none`.',
     `Load average (1/5/15 min): ${load(info.loadBefore)} before, ${load(info.loadAfter)} after ` +
       '(the run itself adds about 2)' +
       (info.loadBefore[0] > info.nproc / 2
@@ -712,7 +1070,9 @@ function render(results, info, startedAt, elapsedS) {
     `Cold-start runs (ms): direct ${direct.cold.runs.map((v) => v.toFixed(0)).join(', ')}; ` +
       `Ferry ${ferry.cold.runs.map((v) => v.toFixed(0)).join(', ')}${ferryStart}; ` +
       `supergateway ${sg.cold.runs.map((v) => v.toFixed(0)).join(', ')}.`,
-    `Stop after SIGTERM (ms): Ferry ${ferry.stopMs}, supergateway ${sg.stopMs}.`,
+    `Stop after SIGTERM (ms): Ferry ${ferry.stopMs}, Ferry stateless ${st.stopMs}, supergateway ${sg.stopMs}.`,
+    '',
+    ...statelessTables(ferry, st),
     '',
     '| OAuth (Ferry, in-process)                                  | Figure | Target | Ferry |',
     '| ---------------------------------------------------------- | ------ | ------ | ----- |',
@@ -720,7 +1080,7 @@ function render(results, info, startedAt, elapsedS) {
     `| Bearer check per MCP request, mean of ${results.auth.bearer.count} (ms)          | ${results.auth.bearer.meanMs.toFixed(4)} | | |`,
     `| Full Claude handshake, 401 to authorized initialize, median (ms) | ${results.auth.handshake.medianMs.toFixed(1)} | | |`,
     `Handshake runs (ms, consent approved instantly): ${results.auth.handshake.runs.map((v) => v.toFixed(0)).join(', ')}.`,
-    ...['direct', 'ferry', 'supergateway']
+    ...['direct', 'ferry', 'ferryStateless', 'supergateway']
       .filter((k) => results[k].counters.lastError)
       .map((k) => `Last error (${k}): ${results[k].counters.lastError}`),
     '',
@@ -757,6 +1117,11 @@ async function main() {
   ferryFlags = ferryExtraFlags();
   info.ferryCommand = `node server/dist/cli.js serve --config <tmp> --data-dir <tmp> --port 0 --admin-port 0${ferryFlags.map((f) => ` ${f}`).join('')}`;
   results.ferry = await benchHttp('ferry', startFerry);
+  results.ferryStateless = await benchHttp(
+    'ferry-stateless',
+    (options) => startFerry({ ...options, stateless: true }),
+    { cold: false, extras: false },
+  );
   results.supergateway = await benchHttp('supergateway', startSupergateway);
   log('OAuth: bearer check and full handshake');
   results.auth = await benchAuth({ root: ROOT, echoServer: ECHO_SERVER, node: NODE });
