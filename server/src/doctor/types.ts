@@ -10,7 +10,6 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'skip';
 export type CheckId =
   | 'reachability'
   | 'no-modern-protocol'
-   
   | 'tls'
   | 'connector-path'
   | 'challenge-post'

@@ -17,11 +17,21 @@ export class SessionPeer extends Protocol<Request, Notification, Result> {
 
 const looseParams = z.looseObject({}).optional();
 
+const schemaFor = (method: string) => z.looseObject({ method: z.literal(method), params: looseParams });
+type MethodSchema<M extends string> = z.ZodObject<
+  { method: z.ZodLiteral<M>; params: typeof looseParams },
+  z.core.$loose
+>;
+
+// Built once per method, not once per session: a stateless request opens a session of its own, and
+// building a dozen zod schemas each time was most of its cost.
+const schemas = new Map<string, ReturnType<typeof schemaFor>>();
+
 /** Minimal schema for a method: the peer only needs the method literal; params pass through as given. */
-export function requestSchema<M extends string>(method: M) {
-  return z.looseObject({ method: z.literal(method), params: looseParams });
+export function requestSchema<M extends string>(method: M): MethodSchema<M> {
+  let schema = schemas.get(method);
+  if (!schema) schemas.set(method, (schema = schemaFor(method)));
+  return schema as unknown as MethodSchema<M>;
 }
 
-export function notificationSchema<M extends string>(method: M) {
-  return z.looseObject({ method: z.literal(method), params: looseParams });
-}
+export const notificationSchema = requestSchema;

@@ -267,7 +267,9 @@ export class StatelessWire implements ModernCallHost {
       clearTimeout(parked.timer);
       this.#parked.delete(call.id);
     }
-    void this.#options.hub.closeSession(call.session.id, 'stateless request done');
+    // After the SDK has finished the request it just answered: closed any earlier, the session would
+    // abort that request and the child would be sent a cancellation for a call that already ended.
+    setImmediate(() => void this.#options.hub.closeSession(call.session.id, 'stateless request done'));
   }
 
   async closeAll(): Promise<void> {

@@ -455,14 +455,21 @@ describe('fault-server flags', () => {
     expect(textOf(await client.callTool({ name: 'slow', arguments: { ms: 0 } }))).toBe('slept 0ms');
   });
 
-  it('--huge-line: answers with one line of that size, beyond the SDK reader’s default limit', async () => {
-    const { client } = await start(FAULT_SERVER, ['--huge-line', '11'], { maxBufferSize: 32 * MIB });
-    expect(textOf(await client.callTool({ name: 'huge', arguments: {} }))).toHaveLength(11 * MIB);
+  // Two 11 MiB lines parsed by two processes: on a loaded 2-core machine this takes more than the default 30 s.
+  it(
+    '--huge-line: answers with one line of that size, beyond the SDK reader’s default limit',
+    { timeout: 90_000 },
+    async () => {
+      const { client } = await start(FAULT_SERVER, ['--huge-line', '11'], { maxBufferSize: 32 * MIB });
+      expect(textOf(await client.callTool({ name: 'huge', arguments: {} }))).toHaveLength(11 * MIB);
 
-    const small = await start(FAULT_SERVER, ['--huge-line', '11']);
-    await expect(small.client.callTool({ name: 'huge', arguments: {} })).rejects.toThrow();
-    expect(small.errors.map((error) => error.message).join('\n')).toMatch(/ReadBuffer exceeded maximum size/);
-  });
+      const small = await start(FAULT_SERVER, ['--huge-line', '11']);
+      await expect(small.client.callTool({ name: 'huge', arguments: {} })).rejects.toThrow();
+      expect(small.errors.map((error) => error.message).join('\n')).toMatch(
+        /ReadBuffer exceeded maximum size/,
+      );
+    },
+  );
 
   it('--ignore-sigterm: survives SIGTERM and keeps serving until SIGKILL', async () => {
     const { client, stderr, pid, closed } = await start(FAULT_SERVER, ['--ignore-sigterm']);
