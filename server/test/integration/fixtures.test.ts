@@ -16,7 +16,9 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
   ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -24,6 +26,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
 const ECHO_SERVER = path.join(FIXTURES, 'echo-server.ts');
 const FAULT_SERVER = path.join(FIXTURES, 'fault-server.ts');
+const CONFORMANCE_SERVER = path.join(FIXTURES, 'conformance-server.ts');
 const MIB = 1024 * 1024;
 const WAIT_MS = 10_000;
 
@@ -532,5 +535,292 @@ describe('fault-server flags', () => {
     expect(isRunning(grandchild)).toBe(true);
     process.kill(grandchild, 'SIGKILL');
     await waitUntil(() => !isRunning(grandchild), 'the grandchild died');
+  });
+});
+
+/** What the conformance fixture asked the client during one call, and what the client answers. */
+class InputRecorder {
+  asked: { method: string; key: unknown; callId: unknown }[] = [];
+  /** Requests are held until this many arrived, which proves they were in flight together. */
+  holdUntil = 0;
+  declineElicitation = false;
+  refuseSampling = false;
+  private readonly release = new Set<() => void>();
+
+  reset(): void {
+    this.asked = [];
+    this.holdUntil = 0;
+    this.declineElicitation = false;
+    this.refuseSampling = false;
+  }
+
+  async record(method: string, meta: Record<string, unknown> | undefined): Promise<void> {
+    this.asked.push({ method, key: meta?.['dev.ferry/inputKey'], callId: meta?.['dev.ferry/callId'] });
+    if (this.asked.length >= this.holdUntil) {
+      for (const wake of this.release) wake();
+      return;
+    }
+    const arrived = this.asked.length;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.release.delete(wake);
+        reject(new Error(`only ${arrived} of ${this.holdUntil} requests were in flight together`));
+      }, WAIT_MS);
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.release.delete(wake);
+        resolve();
+      };
+      this.release.add(wake);
+    });
+  }
+
+  keys(): unknown[] {
+    return this.asked.map((a) => `${a.method} ${String(a.key)}`);
+  }
+}
+
+/** Elicitation answers by requested field, like the conformance suite's own canned answers. */
+const ELICITED: Record<string, string | boolean> = {
+  name: 'Alice',
+  color: 'blue',
+  ok: true,
+  context: 'test context',
+  input: 'typed',
+};
+
+async function startConformance(recorder: InputRecorder, notes: string[] = []): Promise<Session> {
+  return start(CONFORMANCE_SERVER, [], {
+    clientOptions: { capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} } },
+    prepare: (c) => {
+      c.setRequestHandler(ElicitRequestSchema, async (request) => {
+        await recorder.record(request.method, request.params._meta);
+        if (recorder.declineElicitation) return { action: 'decline' };
+        const fields = 'requestedSchema' in request.params ? request.params.requestedSchema.properties : {};
+        return {
+          action: 'accept',
+          content: Object.fromEntries(Object.keys(fields).map((field) => [field, ELICITED[field] ?? 'x'])),
+        };
+      });
+      c.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        await recorder.record(request.method, request.params._meta);
+        if (recorder.refuseSampling) throw new Error('sampling refused by the test');
+        return {
+          role: 'assistant',
+          content: { type: 'text', text: 'Paris' },
+          model: 'test-model',
+          stopReason: 'endTurn',
+        };
+      });
+      c.setRequestHandler(ListRootsRequestSchema, async (request) => {
+        await recorder.record(request.method, request.params?._meta);
+        return { roots: [{ uri: 'file:///test/root', name: 'Test Root' }] };
+      });
+      c.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+        notes.push(`log ${n.params.level} ${String(n.params.data)}`);
+      });
+      c.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+        notes.push('tools/list_changed');
+      });
+      c.setNotificationHandler(PromptListChangedNotificationSchema, () => {
+        notes.push('prompts/list_changed');
+      });
+    },
+  });
+}
+
+describe('conformance-server, 2026-07-28 tools', () => {
+  const MODERN_TOOLS = [
+    'test_missing_capability',
+    'test_streaming_elicitation',
+    'test_logging_tool',
+    'test_trigger_tool_change',
+    'test_trigger_prompt_change',
+    'test_input_required_result_elicitation',
+    'test_input_required_result_sampling',
+    'test_input_required_result_list_roots',
+    'test_input_required_result_request_state',
+    'test_input_required_result_multiple_inputs',
+    'test_input_required_result_multi_round',
+    'test_input_required_result_tampered_state',
+    'test_input_required_result_capabilities',
+  ];
+
+  it('declares listChanged and lists every new tool and the prompt, described, with object schemas', async () => {
+    const { client } = await startConformance(new InputRecorder());
+    expect(client.getServerCapabilities()).toMatchObject({
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+    });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(MODERN_TOOLS));
+    expect(tools.map((tool) => tool.name)).toContain('test_simple_text');
+    for (const tool of tools) {
+      expect(tool.description, tool.name).toBeTruthy();
+      expect(tool.inputSchema.type, tool.name).toBe('object');
+      expect(tool.name, tool.name).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
+    }
+    const { prompts } = await client.listPrompts();
+    expect(
+      prompts.find((prompt) => prompt.name === 'test_input_required_result_prompt')?.description,
+    ).toBeTruthy();
+  });
+
+  it('names every input request with its key and finishes with the answers', async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    const cases: [string, string[], string][] = [
+      ['test_input_required_result_elicitation', ['elicitation/create user_name'], 'Hello, Alice!'],
+      [
+        'test_input_required_result_sampling',
+        ['sampling/createMessage capital_question'],
+        'Sampling result: Paris',
+      ],
+      ['test_input_required_result_list_roots', ['roots/list client_roots'], 'Found 1 root(s)'],
+      [
+        'test_input_required_result_request_state',
+        ['elicitation/create confirm'],
+        'state-ok: confirmed=true',
+      ],
+      [
+        'test_input_required_result_multi_round',
+        ['elicitation/create step1', 'elicitation/create step2'],
+        'Multi-round complete for Alice who likes blue',
+      ],
+      ['test_input_required_result_tampered_state', ['elicitation/create confirm'], 'integrity-ok'],
+      ['test_missing_capability', ['sampling/createMessage capability_probe'], 'Success: Paris'],
+      [
+        'test_streaming_elicitation',
+        ['elicitation/create streaming_check'],
+        'Streaming elicitation answered: accept',
+      ],
+    ];
+    for (const [name, keys, expected] of cases) {
+      recorder.reset();
+      expect(textOf(await client.callTool({ name, arguments: {} })), name).toBe(expected);
+      expect(recorder.keys(), name).toEqual(keys);
+      expect(
+        recorder.asked.map((a) => a.callId),
+        name,
+      ).toEqual(keys.map(() => undefined));
+    }
+  });
+
+  it('sends the three requests of multiple_inputs together, so they make one round', async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    recorder.holdUntil = 3;
+    const result = await client.callTool({
+      name: 'test_input_required_result_multiple_inputs',
+      arguments: {},
+    });
+    expect(textOf(result)).toBe('Name: Alice; Greeting: Paris; Roots: 1');
+    expect(recorder.keys().sort()).toEqual([
+      'elicitation/create user_name',
+      'roots/list client_roots',
+      'sampling/createMessage greeting',
+    ]);
+  });
+
+  it("asks only for what the request's own client capabilities allow, preferring Ferry's forwarded set", async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    const call = async (meta?: Record<string, unknown>): Promise<string> =>
+      textOf(
+        await client.callTool({
+          name: 'test_input_required_result_capabilities',
+          arguments: {},
+          ...(meta ? { _meta: meta } : {}),
+        }),
+      );
+
+    recorder.reset();
+    expect(await call({ 'dev.ferry/clientCapabilities': { sampling: {} } })).toBe(
+      'capabilities-ok: sampling=Paris',
+    );
+    expect(recorder.keys()).toEqual(['sampling/createMessage sample_input']);
+
+    recorder.reset();
+    expect(await call({ 'io.modelcontextprotocol/clientCapabilities': { elicitation: {} } })).toBe(
+      'capabilities-ok: elicitation=typed',
+    );
+    expect(recorder.keys()).toEqual(['elicitation/create elicit_input']);
+
+    recorder.reset();
+    expect(
+      await call({
+        'dev.ferry/clientCapabilities': {},
+        'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, sampling: {} },
+      }),
+    ).toBe('capabilities-ok: nothing asked (no elicitation or sampling declared)');
+    expect(recorder.keys()).toEqual([]);
+
+    // No per-request set: the session's initialize capabilities (both) apply, asked together.
+    recorder.reset();
+    recorder.holdUntil = 2;
+    expect(await call()).toBe('capabilities-ok: elicitation=typed; sampling=Paris');
+    expect(recorder.keys().sort()).toEqual([
+      'elicitation/create elicit_input',
+      'sampling/createMessage sample_input',
+    ]);
+  });
+
+  it('echoes the call id Ferry puts on a forwarded call into its input requests', async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    const result = await client.callTool({
+      name: 'test_input_required_result_elicitation',
+      arguments: {},
+      _meta: { 'dev.ferry/callId': 'call-7' },
+    });
+    expect(textOf(result)).toBe('Hello, Alice!');
+    expect(recorder.asked).toEqual([{ method: 'elicitation/create', key: 'user_name', callId: 'call-7' }]);
+  });
+
+  it('reports a declined elicitation as text and a refused request as a tool error', async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    recorder.declineElicitation = true;
+    expect(
+      textOf(await client.callTool({ name: 'test_input_required_result_elicitation', arguments: {} })),
+    ).toBe('No name given (decline)');
+    recorder.reset();
+    recorder.refuseSampling = true;
+    const refused = await client.callTool({ name: 'test_input_required_result_sampling', arguments: {} });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^Input request failed: .*sampling refused by the test/);
+  });
+
+  it('the input-required prompt elicits user_context and uses the answer', async () => {
+    const recorder = new InputRecorder();
+    const { client } = await startConformance(recorder);
+    const prompt = await client.getPrompt({ name: 'test_input_required_result_prompt' });
+    expect(prompt.messages).toEqual([
+      { role: 'user', content: { type: 'text', text: 'Prompt with context: test context' } },
+    ]);
+    expect(recorder.keys()).toEqual(['elicitation/create user_context']);
+  });
+
+  it('test_logging_tool logs three times; the triggers announce tools and prompts list changes', async () => {
+    const notes: string[] = [];
+    const { client } = await startConformance(new InputRecorder(), notes);
+    expect(textOf(await client.callTool({ name: 'test_logging_tool', arguments: {} }))).toBe(
+      'Logging evaluated',
+    );
+    await waitUntil(() => notes.length >= 3, 'three log notifications arrived');
+    expect(notes).toEqual([
+      'log info Logging tool started',
+      'log info Logging tool working',
+      'log info Logging tool done',
+    ]);
+    notes.length = 0;
+    expect(textOf(await client.callTool({ name: 'test_trigger_tool_change', arguments: {} }))).toBe(
+      'Mutation triggered',
+    );
+    expect(textOf(await client.callTool({ name: 'test_trigger_prompt_change', arguments: {} }))).toBe(
+      'Mutation triggered',
+    );
+    await waitUntil(() => notes.length >= 2, 'both list_changed notifications arrived');
+    expect(notes).toEqual(['tools/list_changed', 'prompts/list_changed']);
   });
 });
