@@ -92,7 +92,7 @@ export class ModernCall implements Transport {
     private readonly host: ModernCallHost,
     private readonly gatherMs: number,
   ) {
-    session.inputHandler = (request, signal) => this.#input(request, signal);
+    session.inputHandler = (request, signal, childMeta) => this.#input(request, signal, childMeta);
   }
 
   get done(): boolean {

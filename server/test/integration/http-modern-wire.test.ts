@@ -238,6 +238,39 @@ describe('MCP 2026-07-28 stateless wire', () => {
     expect(JSON.stringify(retry.body?.result)).toContain('ada');
   });
 
+  it('names each input request by the child’s own key and gathers concurrent ones into one answer', async () => {
+    const params = { name: 'test_input_required_result_multiple_inputs', arguments: {} };
+    const first = await post('tools/call', { _meta: meta(), ...params });
+    const result = first.body?.result as {
+      resultType: string;
+      inputRequests: Record<string, { method: string }>;
+      requestState: string;
+    };
+    expect(result.resultType).toBe('input_required');
+    expect(Object.fromEntries(Object.entries(result.inputRequests).map(([k, v]) => [k, v.method]))).toEqual({
+      user_name: 'elicitation/create',
+      greeting: 'sampling/createMessage',
+      client_roots: 'roots/list',
+    });
+    const retry = await post('tools/call', {
+      _meta: meta(),
+      ...params,
+      requestState: result.requestState,
+      inputResponses: {
+        user_name: { action: 'accept', content: { name: 'Ada' } },
+        greeting: {
+          role: 'assistant',
+          content: { type: 'text', text: 'Hi!' },
+          model: 'm',
+          stopReason: 'endTurn',
+        },
+        client_roots: { roots: [{ uri: 'file:///r', name: 'r' }] },
+      },
+    });
+    expect(retry.body?.result).toMatchObject({ resultType: 'complete' });
+    expect(JSON.stringify(retry.body?.result)).toContain('Ada');
+  });
+
   it('refuses a tampered requestState and one replayed on other arguments', async () => {
     const params = { name: 'test_elicitation', arguments: { message: 'Again?' } };
     const first = await post('tools/call', { _meta: meta(), ...params });
