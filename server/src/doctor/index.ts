@@ -15,6 +15,7 @@ import { reachability, tls } from './checks/reach.js';
 import {
   closeSession,
   discover,
+  modernWire,
   initialize,
   initializedNotification,
   keepalive,
@@ -58,6 +59,7 @@ export const CHECKS: readonly CheckSpec[] = [
   initialize,
   initializedNotification,
   discover,
+  modernWire,
   toolsList,
   toolCall,
   sseFlush,

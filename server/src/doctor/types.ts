@@ -27,6 +27,7 @@ export type CheckId =
   | 'initialize'
   | 'initialized-notification'
   | 'discover'
+  | 'modern-wire'
   | 'tools-list'
   | 'tool-call'
   | 'sse-flush'

@@ -36,8 +36,9 @@ describe('the doctor on deliberately broken servers', () => {
     const notPassed = report.checks.filter((c) => c.verdict !== 'pass').map((c) => `${c.id} ${c.verdict}`);
     // Plain http on loopback: no TLS to check. The fixture speaks MCP up to 2025-11-25 only: the
     // 2026-07-28 discovery Claude opens with since August 2026 is a warning (cause 8).
-    expect(notPassed).toEqual(['reachability warn', 'tls skip', 'discover warn']);
+    expect(notPassed).toEqual(['reachability warn', 'tls skip', 'discover warn', 'modern-wire warn']);
     expect(check(report, 'discover')?.cause).toBe('no-modern-protocol');
+    expect(check(report, 'modern-wire')?.cause).toBe('no-modern-protocol');
     expect(report.verdict).toBe('warn');
     expect(report.testClientId).toBe('fixture-client-1');
   });
@@ -236,7 +237,7 @@ describe('ferry doctor (the CLI)', () => {
     expect(text).toMatch(/\n {2}✓ tools\/list: 2 tools: echo, slow \(\d+ ms\)/);
     expect(text).toMatch(/\n {2}- Keep-alives on a long call: skipped: no slow tool named/);
     expect(text).toMatch(
-      /\n\nSummary: Most likely cause: The authorization server does not advertise PKCE S256.*\n\d+ passed, 2 warned, 1 failed, 3 skipped in [\d.]+ s\.\nThe registration check created the OAuth client fixture-client-1; it was never approved\.$/,
+      /\n\nSummary: Most likely cause: The authorization server does not advertise PKCE S256.*\n\d+ passed, 3 warned, 1 failed, 3 skipped in [\d.]+ s\.\nThe registration check created the OAuth client fixture-client-1; it was never approved\.$/,
     );
     expect(text).not.toContain(server.token);
     console.info(`ferry doctor output (no-s256):\n${text}`);

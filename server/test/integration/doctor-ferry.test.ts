@@ -102,6 +102,7 @@ describe('the doctor on Ferry', () => {
       'initialize',
       'initialized-notification',
       'discover',
+      'modern-wire',
       'tools-list',
       'tool-call',
       'sse-flush',

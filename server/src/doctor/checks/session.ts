@@ -302,6 +302,64 @@ export const discover: CheckSpec = {
   },
 };
 
+export const modernWire: CheckSpec = {
+  id: 'modern-wire',
+  title: 'A stateless call at MCP 2026-07-28',
+  need: 'tools/list without a session, with per-request _meta at 2026-07-28, answered with resultType; the same request without _meta refused with -32602 (HTTP 400).',
+  needsToken: true,
+  skipIf: needsSession,
+  async run(ctx) {
+    const modernHeaders = { 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'tools/list' };
+    const { exchange, answer } = await rpc(
+      ctx,
+      'tools/list',
+      {
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+          'io.modelcontextprotocol/clientCapabilities': {},
+        },
+      },
+      { session: false, headers: modernHeaders },
+    );
+    const error = rpcError(answer);
+    const result = answer?.result as { resultType?: unknown; tools?: unknown } | undefined;
+    if (exchange.status !== 200 || error || !result || !Array.isArray(result.tools)) {
+      if (exchange.status === 401 || exchange.status === 403) return refused(ctx, exchange, 'tools/list');
+      return problem(
+        'warn',
+        'no-modern-protocol',
+        `a stateless tools/list at 2026-07-28 got HTTP ${exchange.status}${error ? ` (${error.message})` : ''}`,
+        CAUSES['no-modern-protocol'].remedy,
+        exchange.evidence,
+      );
+    }
+    if (result.resultType !== 'complete') {
+      return problem(
+        'warn',
+        'no-modern-protocol',
+        'a stateless tools/list answered without resultType: "complete" (every 2026-07-28 result carries it)',
+        CAUSES['no-modern-protocol'].remedy,
+        exchange.evidence,
+      );
+    }
+    const bare = await rpc(ctx, 'tools/list', {}, { session: false, headers: modernHeaders });
+    const bareError = rpcError(bare.answer);
+    if (bare.exchange.status !== 400 || bareError?.code !== -32602) {
+      return problem(
+        'warn',
+        'no-modern-protocol',
+        `a 2026-07-28 request without _meta got HTTP ${bare.exchange.status}${bareError ? ` and ${bareError.code}` : ''}, not 400 with -32602`,
+        'Refuse a 2026-07-28 request whose _meta lacks protocolVersion or clientCapabilities with -32602 and HTTP 400.',
+        bare.exchange.evidence,
+      );
+    }
+    return pass(
+      `answered (${result.tools.length} tools, resultType complete); no _meta refused with -32602`,
+      exchange.evidence,
+    );
+  },
+};
+
 export const toolsList: CheckSpec = {
   id: 'tools-list',
   title: 'tools/list',
