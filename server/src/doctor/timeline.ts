@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/bus.js';
 import type { CoreEvent, Stamped } from '../events/types.js';
+import { MODERN_PROTOCOL_VERSION } from '../wire/protocol.js';
 import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
 import { CAUSES } from './causes.js';
 import type { CauseId } from './types.js';
@@ -225,7 +226,10 @@ export class ConnectionTimeline {
       pushCapped(attempt.authorized, { at, status, userAgent });
       attempt.lastAt = at;
       if (status >= 200 && status < 300) {
-        this.#mark(attempt, 'mcp', at, `${line} (${userAgent || 'no user agent'})`);
+        const revision = event.protocol
+          ? ` · MCP ${event.protocol}${event.protocol === MODERN_PROTOCOL_VERSION ? ' (stateless)' : ''}`
+          : '';
+        this.#mark(attempt, 'mcp', at, `${line} (${userAgent || 'no user agent'})${revision}`);
       } else {
         if (status === 406) attempt.notAcceptable++;
         if (status === 400) attempt.badSession++;

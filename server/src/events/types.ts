@@ -23,6 +23,8 @@ export interface CallStartEvent {
   /** Tool, prompt or resource the call targets, with the server's original name. */
   target: string;
   argsPreview: string;
+  /** The MCP revision the client spoke (2026-07-28: the stateless wire). */
+  protocol?: string;
 }
 
 export interface CallEndEvent {
@@ -117,6 +119,8 @@ export interface PublicRequestEvent {
   /** Whether an Authorization header came with it (never its value). */
   authorized: boolean;
   durationMs: number;
+  /** The MCP revision the request was answered in (2026-07-28 is the stateless wire), for MCP requests. */
+  protocol?: string;
 }
 
 export type TunnelMode = 'quick' | 'named' | 'off';

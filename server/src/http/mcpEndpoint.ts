@@ -18,6 +18,7 @@ import {
 } from './jsonRpcHttp.js';
 import { SessionTransport } from './sessionTransport.js';
 import { StatelessWire } from '../wire/statelessWire.js';
+import { markRevision } from '../wire/marker.js';
 
 export interface McpEndpointOptions {
   hub: Hub;
@@ -129,6 +130,7 @@ export class McpEndpoint {
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
       }
       live.session.lastActivity = Date.now();
+      markRevision(res, live.session.protocolVersion);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
     if (!messages.some(isRequest)) {

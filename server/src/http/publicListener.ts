@@ -14,6 +14,7 @@ import { McpEndpoint } from './mcpEndpoint.js';
 import type { SecretStore } from '../secrets/types.js';
 import { RequestStateSealer } from '../wire/requestState.js';
 import { StatelessWire } from '../wire/statelessWire.js';
+import { revisionOf } from '../wire/marker.js';
 import { OriginPolicy } from './originPolicy.js';
 import { serverHostTarget } from './serverHostRoute.js';
 
@@ -231,6 +232,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         userAgent: String(req.headers['user-agent'] ?? ''),
         authorized: req.headers.authorization !== undefined,
         durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...protocolOf(req, res),
       });
     });
     route(req, res).catch((error: unknown) => {
@@ -300,4 +302,12 @@ function applyCors(req: IncomingMessage, res: ServerResponse): void {
     'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
   );
   res.setHeader('Access-Control-Expose-Headers', 'Mcp-Session-Id, WWW-Authenticate');
+}
+
+/** The revision a response was answered in: as the wire decided it, else as the client's header said. */
+function protocolOf(req: IncomingMessage, res: ServerResponse): { protocol?: string } {
+  const decided = revisionOf(res);
+  if (decided) return { protocol: decided };
+  const header = req.headers['mcp-protocol-version'];
+  return typeof header === 'string' && /^[\x21-\x7e]{1,32}$/.test(header) ? { protocol: header } : {};
 }

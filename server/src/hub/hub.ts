@@ -435,6 +435,7 @@ export class Hub {
       type: 'call.start',
       ...base,
       argsPreview: preview(method === 'tools/call' ? params.arguments : params),
+      protocol: session.protocolVersion,
     });
     return {
       end: (outcome, result, error) => {

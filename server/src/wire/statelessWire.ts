@@ -17,6 +17,7 @@ import {
 import { ModernWireError, readRequestContext, type RequestContext } from './requestContext.js';
 import type { RequestBinding, RequestStateSealer } from './requestState.js';
 import { ListenStreams } from './listen.js';
+import { markRevision } from './marker.js';
 
 /**
  * Every bound of the stateless wire, in one place. A parked call holds a child's request (and the
@@ -130,6 +131,7 @@ export class StatelessWire implements ModernCallHost {
       if (!(error instanceof ModernWireError)) throw error;
       return sendError(res, id, error.code, error.message, error.status, error.data);
     }
+    markRevision(res, context.protocolVersion);
     if (REMOVED_METHODS.has(method)) {
       return sendError(
         res,

@@ -192,12 +192,19 @@ describe('MCP 2026-07-28 stateless wire', () => {
 
   it('calls a tool: resultType complete, no session id, nothing left behind', async () => {
     const before = ferry.core.hub.sessions.size;
+    const since = ferry.bus.lastSeq;
     const reply = await post('tools/call', { _meta: meta(), name: 'test_simple_text', arguments: {} });
     expect(reply.status).toBe(200);
     expect(reply.headers.get('mcp-session-id')).toBeNull();
     expect(reply.body?.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text' }] });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(ferry.core.hub.sessions.size).toBe(before);
+    // The request log, the timeline and Activity know which revision the client spoke.
+    const events = ferry.bus.since(since);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'call.start', protocol: MODERN }));
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'http.request', path: '/mcp/conformance', protocol: MODERN }),
+    );
   });
 
   it('lists with ttlMs and cacheScope', async () => {

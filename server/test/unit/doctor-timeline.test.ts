@@ -88,6 +88,21 @@ describe('ConnectionTimeline', () => {
     expect(mcp?.detail).toBe('POST /mcp 200 (Claude-User\\x9b2J\\u202e)');
   });
 
+  it('names the MCP revision the client spoke on the authorized request', () => {
+    const t = setup();
+    t.signIn();
+    t.at(9);
+    t.request('POST', '/mcp', 200, { authorized: true, userAgent: 'Claude-User', protocol: '2026-07-28' });
+    expect(t.timeline.snapshot().steps.find((s) => s.id === 'mcp')?.detail).toBe(
+      'POST /mcp 200 (Claude-User) · MCP 2026-07-28 (stateless)',
+    );
+    t.at(10);
+    t.request('POST', '/mcp', 200, { authorized: true, userAgent: 'Claude-User', protocol: '2025-11-25' });
+    expect(t.timeline.snapshot().steps.find((s) => s.id === 'mcp')?.detail).toBe(
+      'POST /mcp 200 (Claude-User) · MCP 2025-11-25',
+    );
+  });
+
   it('maps a complete connection onto the expected steps with their times, connected and undiagnosed', () => {
     const t = setup();
     t.signIn();
