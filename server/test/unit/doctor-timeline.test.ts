@@ -98,8 +98,9 @@ describe('ConnectionTimeline', () => {
     );
     t.at(10);
     t.request('POST', '/mcp', 200, { authorized: true, userAgent: 'Claude-User', protocol: '2025-11-25' });
+    // The step lists each distinct request line it saw.
     expect(t.timeline.snapshot().steps.find((s) => s.id === 'mcp')?.detail).toBe(
-      'POST /mcp 200 (Claude-User) · MCP 2025-11-25',
+      'POST /mcp 200 (Claude-User) · MCP 2026-07-28 (stateless), POST /mcp 200 (Claude-User) · MCP 2025-11-25',
     );
   });
 
