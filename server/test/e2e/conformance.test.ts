@@ -80,7 +80,8 @@ describe('official MCP conformance suite through ferry serve', () => {
     const server = { command: node, args: [fixture('conformance-server.ts')] };
     ferry = await startServeProcess({
       mcpServers: { conformance: server, isolated: server },
-      ferry: { servers: { isolated: { sessionMode: 'per-session' } } },
+      // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
+      ferry: { servers: { isolated: { sessionMode: 'per-session' } }, toolPolicy: { default: 'allow' } },
     });
   }, 30_000);
   afterAll(async () => {
