@@ -67,6 +67,7 @@ describe('per-tool policy: deny', () => {
     const changed = new Promise<void>((resolve) =>
       one.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
     );
+    const pid = ferry.core.admin.server('policy').pid;
     const patch = await api('PATCH', '/tools/policy/plain', { policy: 'deny' });
     expect(patch).toMatchObject({ status: 200, body: { policy: 'deny', policySource: 'tool' } });
     await changed;
@@ -90,6 +91,8 @@ describe('per-tool policy: deny', () => {
 
     await api('PATCH', '/tools/policy/plain', { policy: null });
     expect(await names(one)).toContain('plain');
+    // A policy edit is not a server edit: the child was never restarted for it.
+    expect(ferry.core.admin.server('policy')).toMatchObject({ state: 'ready', pid });
   });
 
   it('refuses a bad policy value with a clear admin error', async () => {
