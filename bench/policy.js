@@ -37,7 +37,13 @@ export async function benchPolicy({ root }) {
     const pins = new PinStore(join(dir, 'tool-pins.json'), () => undefined);
     const audit = new AuditLog(join(dir, 'audit'), () => undefined);
     await audit.load();
-    const gate = new ToolGate({ bus, settings: () => config.ferry, pins, audit, listsChanged: () => undefined });
+    const gate = new ToolGate({
+      bus,
+      settings: () => config.ferry,
+      pins,
+      audit,
+      listsChanged: () => undefined,
+    });
     const tool = {
       name: 'echo',
       description: 'Returns the given text unchanged.',

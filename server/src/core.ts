@@ -177,13 +177,13 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   const warnPolicy = (message: string) => bus.log('warn', 'policy', message);
   const pins = new PinStore(path.join(dataDir, 'tool-pins.json'), warnPolicy);
   const audit = new AuditLog(path.join(dataDir, 'audit'), warnPolicy);
-  let hubRef: Hub | undefined;
   const gate = new ToolGate({
     bus,
     settings: () => config.ferry,
     pins,
     audit,
-    listsChanged: () => hubRef?.listsChanged(),
+    // Called only after construction, once `hub` below exists.
+    listsChanged: () => hub.listsChanged(),
   });
 
   const hub = new Hub({
@@ -198,8 +198,6 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       return resolveEnv(env, await secretStore(), server);
     },
   });
-
-  hubRef = hub;
 
   const tunnel = new TunnelManager({
     bus,

@@ -21,7 +21,9 @@ export class ToolApprovalPrompter {
     const tool = safe(`${approval.server}/${approval.tool}`, DISPLAY_LIMITS.host);
     const seconds = Math.round((approval.expiresAt - approval.createdAt) / 1000);
     console.log('');
-    console.log(`${yellow(bold('Tool call waiting for approval'))}: ${bold(client)} wants to run ${cyan(tool)}`);
+    console.log(
+      `${yellow(bold('Tool call waiting for approval'))}: ${bold(client)} wants to run ${cyan(tool)}`,
+    );
     console.log(`  arguments  ${safe(approval.argsPreview, DISPLAY_LIMITS.uri)}`);
     console.log(dim(`  unanswered in ${seconds} s, the call fails with a tool error`));
     if (runtime?.adminUrl) {
@@ -30,18 +32,22 @@ export class ToolApprovalPrompter {
       console.log(dim(`  deny:      ${base}/deny`));
     }
     if (!process.stdin.isTTY) return;
-    this.questions.ask(approval.id, `Run ${cyan(tool)} for ${cyan(client)}? [y/N/a=always allow this tool] `, (answer) => {
-      const choice = answer.trim().toLowerCase();
-      const approve = choice === 'y' || choice === 'yes' || choice === 'a';
-      const decision = approve
-        ? this.core.admin.approveToolCall(approval.id, choice === 'a' ? 'always' : 'once')
-        : Promise.resolve(this.core.admin.denyToolCall(approval.id));
-      decision.then(
-        () => console.log(approve ? green('approved') : red('denied')),
-        (error: unknown) =>
-          console.log(red(`could not ${approve ? 'approve' : 'deny'}: ${(error as Error).message}`)),
-      );
-    });
+    this.questions.ask(
+      approval.id,
+      `Run ${cyan(tool)} for ${cyan(client)}? [y/N/a=always allow this tool] `,
+      (answer) => {
+        const choice = answer.trim().toLowerCase();
+        const approve = choice === 'y' || choice === 'yes' || choice === 'a';
+        const decision = approve
+          ? this.core.admin.approveToolCall(approval.id, choice === 'a' ? 'always' : 'once')
+          : Promise.resolve(this.core.admin.denyToolCall(approval.id));
+        decision.then(
+          () => console.log(approve ? green('approved') : red('denied')),
+          (error: unknown) =>
+            console.log(red(`could not ${approve ? 'approve' : 'deny'}: ${(error as Error).message}`)),
+        );
+      },
+    );
   }
 
   /** Decided elsewhere (admin API, window), timed out or cancelled: stop asking here. */

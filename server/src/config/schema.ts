@@ -72,7 +72,9 @@ export const serverOptionsSchema = z
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;
 
 /** The options that shape a running child: a change to any other option (tool policy) never restarts it. */
-export function childOptions(options: ServerOptions): Pick<ServerOptions, 'sessionMode' | 'requestTimeoutSeconds'> {
+export function childOptions(
+  options: ServerOptions,
+): Pick<ServerOptions, 'sessionMode' | 'requestTimeoutSeconds'> {
   return { sessionMode: options.sessionMode, requestTimeoutSeconds: options.requestTimeoutSeconds };
 }
 

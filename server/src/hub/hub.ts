@@ -297,7 +297,8 @@ export class Hub {
         `child of session ${owner.id} crashed: ${upstream.reason}`,
       );
     }
-    if (upstream.state === 'ready' && upstream.catalog) this.gate?.observe(upstream.name, upstream.catalog.tools);
+    if (upstream.state === 'ready' && upstream.catalog)
+      this.gate?.observe(upstream.name, upstream.catalog.tools);
     if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
       this.#changed(upstream);
     }

@@ -52,7 +52,12 @@ export class ApprovalManager {
       return Promise.resolve('busy');
     const now = Date.now();
     const timeout = this.timeoutMs();
-    const approval: PendingApproval = { ...input, id: randomUUID(), createdAt: now, expiresAt: now + timeout };
+    const approval: PendingApproval = {
+      ...input,
+      id: randomUUID(),
+      createdAt: now,
+      expiresAt: now + timeout,
+    };
     return new Promise((resolve) => {
       const timer = setTimeout(() => settle('timeout'), timeout);
       const onAbort = () => settle('cancelled');

@@ -122,7 +122,10 @@ export class AuditLog {
     if (line.length * 3 <= this.#bounds.lineBytes || Buffer.byteLength(line) <= this.#bounds.lineBytes)
       return [line, record];
     const { arguments: _dropped, ...rest } = record;
-    const slim: AuditRecord = { ...rest, ...(record.arguments !== undefined ? { argumentsDropped: true } : {}) };
+    const slim: AuditRecord = {
+      ...rest,
+      ...(record.arguments !== undefined ? { argumentsDropped: true } : {}),
+    };
     line = JSON.stringify(slim);
     if (Buffer.byteLength(line) <= this.#bounds.lineBytes) return [line, slim];
     // Only the error text (a child's message) is unbounded among the remaining fields.

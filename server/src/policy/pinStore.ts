@@ -30,8 +30,10 @@ export class PinStore {
     private readonly warn: (message: string) => void,
     delayMs = 50,
   ) {
-    this.#writer = new WriteBehind(() => this.#write(), delayMs, (error) =>
-      this.warn(`could not save tool pins to ${file}: ${(error as Error).message}`),
+    this.#writer = new WriteBehind(
+      () => this.#write(),
+      delayMs,
+      (error) => this.warn(`could not save tool pins to ${file}: ${(error as Error).message}`),
     );
   }
 
@@ -78,7 +80,7 @@ export class PinStore {
   pin(server: string, tool: string, digest: string, definition: PinnedDefinition): boolean {
     let tools = this.#pins.get(server);
     if (!tools?.has(tool) && this.full) return false;
-    if (!tools) this.#pins.set(server, (tools = new Map()));
+    if (!tools) this.#pins.set(server, (tools = new Map<string, Pin>()));
     if (!tools.has(tool)) this.#count++;
     const size = Buffer.byteLength(JSON.stringify(definition));
     tools.set(tool, {

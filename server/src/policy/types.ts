@@ -14,10 +14,7 @@ export type PinState = 'pinned' | 'changed' | 'new';
 
 /** Markers of instructions hidden in a definition's text (see hiddenInstructions.ts). */
 export type HiddenInstructionFlag =
-  | 'invisible-unicode'
-  | 'ignore-instructions'
-  | 'instruction-tag'
-  | 'conceal-from-user';
+  'invisible-unicode' | 'ignore-instructions' | 'instruction-tag' | 'conceal-from-user';
 
 /** What Ferry decided about one call. `busy`: too many calls were already waiting for the user. */
 export type AuditDecision =

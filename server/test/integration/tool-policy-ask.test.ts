@@ -55,7 +55,10 @@ describe('per-tool policy: ask', () => {
 
   it('holds an unannotated or destructive call until the user approves it through the admin API', async () => {
     const seq = ferry.bus.lastSeq;
-    const call = all.callTool({ name: 'policy__write_note', arguments: { text: 'hi', token: 'sk-secretsecretsecret12' } });
+    const call = all.callTool({
+      name: 'policy__write_note',
+      arguments: { text: 'hi', token: 'sk-secretsecretsecret12' },
+    });
     const approval = await nextApproval(seq);
     const pending = await api<PendingApproval[]>('GET', '/approvals');
     expect(pending.body).toEqual([
@@ -96,7 +99,10 @@ describe('per-tool policy: ask', () => {
 
   it('fails with a tool error saying the user did not answer once the approval times out', async () => {
     const started = Date.now();
-    const result = (await all.callTool({ name: 'policy__plain', arguments: { text: 'late' } })) as CallToolResult;
+    const result = (await all.callTool({
+      name: 'policy__plain',
+      arguments: { text: 'late' },
+    })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/The user did not answer within 5 s/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
@@ -187,7 +193,10 @@ describe('per-tool policy: ask', () => {
     while (ferry.core.admin.approvals().length < TOOL_POLICY_LIMITS.pendingPerClient) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const over = (await all.callTool({ name: 'policy__plain', arguments: { text: 'over' } })) as CallToolResult;
+    const over = (await all.callTool({
+      name: 'policy__plain',
+      arguments: { text: 'over' },
+    })) as CallToolResult;
     expect(over.isError).toBe(true);
     expect(text(over)).toMatch(/too many calls are already waiting/);
     for (const approval of (await api<PendingApproval[]>('GET', '/approvals')).body) {

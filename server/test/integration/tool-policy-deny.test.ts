@@ -73,7 +73,10 @@ describe('per-tool policy: deny', () => {
     await changed;
     expect(await names(one)).not.toContain('plain');
     expect(await names(all)).not.toContain('policy__plain');
-    const refused = (await all.callTool({ name: 'policy__plain', arguments: { text: 'x' } })) as CallToolResult;
+    const refused = (await all.callTool({
+      name: 'policy__plain',
+      arguments: { text: 'x' },
+    })) as CallToolResult;
     expect(refused.isError).toBe(true);
     const saved = JSON.parse(await readFile(ferry.configPath, 'utf8')) as {
       ferry: { servers: { policy: { tools: Record<string, string> } } };

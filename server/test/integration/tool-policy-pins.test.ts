@@ -89,7 +89,11 @@ describe('per-tool control: pinned definitions', () => {
       ['held', 'refused'],
       ['allowed', 'ok'],
     ]);
-    expect(audit.body.at(-1)).toMatchObject({ server: 'policy', clientName: 'ferry-test', clientId: expect.any(String) });
+    expect(audit.body.at(-1)).toMatchObject({
+      server: 'policy',
+      clientName: 'ferry-test',
+      clientId: expect.any(String),
+    });
   });
 
   it('holds a tool whose definition changes while running (tools/list_changed)', async () => {
@@ -113,7 +117,12 @@ describe('per-tool control: pinned definitions', () => {
     const refused = (await all.callTool({ name: 'policy__poisoned', arguments: {} })) as CallToolResult;
     expect(refused.isError).toBe(true);
     const view = (await api<ToolView[]>('GET', '/tools')).body.find((t) => t.name === 'poisoned');
-    expect(view).toMatchObject({ pin: 'new', held: true, flags: ['instruction-tag'], review: { pinned: null } });
+    expect(view).toMatchObject({
+      pin: 'new',
+      held: true,
+      flags: ['instruction-tag'],
+      review: { pinned: null },
+    });
     await api('POST', '/tools/policy/poisoned/accept');
     expect(text(await all.callTool({ name: 'policy__poisoned', arguments: {} }))).toBe('poisoned ok');
   });

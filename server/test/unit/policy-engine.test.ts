@@ -8,7 +8,11 @@ describe('tool policy engine', () => {
   it.each([
     ['read-only', { readOnlyHint: true }, 'allow'],
     ['read-only and not destructive', { readOnlyHint: true, destructiveHint: false }, 'allow'],
-    ['read-only yet destructive (contradictory: the riskier claim wins)', { readOnlyHint: true, destructiveHint: true }, 'ask'],
+    [
+      'read-only yet destructive (contradictory: the riskier claim wins)',
+      { readOnlyHint: true, destructiveHint: true },
+      'ask',
+    ],
     ['destructive', { readOnlyHint: false, destructiveHint: true }, 'ask'],
     ['writing but not destructive', { readOnlyHint: false, destructiveHint: false }, 'ask'],
     ['annotated without hints', {}, 'ask'],
@@ -24,7 +28,10 @@ describe('tool policy engine', () => {
   it('takes the tool entry over the server default over the global default over the annotations', () => {
     const readOnly = annotations({ readOnlyHint: true });
     const server = { defaultToolPolicy: 'deny' as const, tools: { t: 'ask' as const } };
-    expect(effectivePolicy('t', readOnly, server, { default: 'allow' })).toEqual({ policy: 'ask', source: 'tool' });
+    expect(effectivePolicy('t', readOnly, server, { default: 'allow' })).toEqual({
+      policy: 'ask',
+      source: 'tool',
+    });
     expect(effectivePolicy('other', readOnly, server, { default: 'allow' })).toEqual({
       policy: 'deny',
       source: 'server',
@@ -50,7 +57,10 @@ describe('tool policy engine', () => {
       mcpServers: { files: { command: 'x' } },
       ferry: { servers: { files: { defaultToolPolicy: 'ask', tools: { read_file: 'allow' } } } },
     });
-    expect(config.ferry.servers.files).toMatchObject({ defaultToolPolicy: 'ask', tools: { read_file: 'allow' } });
+    expect(config.ferry.servers.files).toMatchObject({
+      defaultToolPolicy: 'ask',
+      tools: { read_file: 'allow' },
+    });
     expect(config.ferry.toolPolicy).toEqual({
       default: 'annotations',
       approvalTimeoutSeconds: 120,
@@ -78,6 +88,8 @@ describe('tool policy engine', () => {
     }).ferry;
     expect(policySignature(same)).not.toBe(policySignature(changed));
     expect(policySignature(base)).not.toBe(policySignature(changed));
-    expect(policySignature(base)).toBe(policySignature(configSchema.parse({ mcpServers: { a: { command: 'x' } } }).ferry));
+    expect(policySignature(base)).toBe(
+      policySignature(configSchema.parse({ mcpServers: { a: { command: 'x' } } }).ferry),
+    );
   });
 });

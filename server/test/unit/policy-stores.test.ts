@@ -69,7 +69,8 @@ describe('audit log', () => {
   it('appends JSON Lines (mode 0600), answers newest first with filters, and survives a restart', async () => {
     const log = new AuditLog(dir, warn);
     await log.load();
-    for (let i = 0; i < 10; i++) log.append(record(i, i === 4 ? { decision: 'denied', outcome: 'refused' } : {}));
+    for (let i = 0; i < 10; i++)
+      log.append(record(i, i === 4 ? { decision: 'denied', outcome: 'refused' } : {}));
     await log.flush();
     if (posix) expect((await stat(log.file)).mode & 0o777).toBe(0o600);
     const lines = (await readFile(log.file, 'utf8')).trim().split('\n');
