@@ -73,6 +73,20 @@ describe('per-tool policy: ask', () => {
     // The preview shown to the user never carries a secret.
     expect(pending.body[0]?.argsPreview).toContain('"hi"');
     expect(pending.body[0]?.argsPreview).not.toContain('sk-secret');
+    // The window and tray learn of it from the admin event stream.
+    const stream = await fetch(`${ferry.runtime.adminUrl as string}/api/events?since=${seq}`, {
+      headers: { authorization: `Bearer ${ferry.runtime.adminToken as string}` },
+    });
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    let events = '';
+    while (!events.includes(approval.id)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      events += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    expect(events).toContain('event: approval.requested');
+    expect(events).toContain(approval.id);
     const approved = await api('POST', `/approvals/${approval.id}/approve`, { remember: 'once' });
     expect(approved.status).toBe(200);
     expect(text(await call)).toBe('wrote hi');
