@@ -32,6 +32,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { AUTH_TARGETS, benchAuth } from './auth.js';
+import { POLICY_TARGETS, benchPolicy } from './policy.js';
 import { HttpSession, StatelessClient, keepAliveAgent } from './client.js';
 import {
   childrenCpuMs,
@@ -1080,6 +1081,12 @@ function render(results, info, startedAt, elapsedS) {
     `| Bearer check per MCP request, mean of ${results.auth.bearer.count} (ms)          | ${results.auth.bearer.meanMs.toFixed(4)} | | |`,
     `| Full Claude handshake, 401 to authorized initialize, median (ms) | ${results.auth.handshake.medianMs.toFixed(1)} | | |`,
     `Handshake runs (ms, consent approved instantly): ${results.auth.handshake.runs.map((v) => v.toFixed(0)).join(', ')}.`,
+    '',
+    '| Per-tool control (Ferry, in-process)                       | Figure | Target | Ferry |',
+    '| ---------------------------------------------------------- | ------ | ------ | ----- |',
+    `| Policy check per allowed call (policy + pin), p50 (ms)     | ${results.policy.checkMs.toFixed(5)} | ≤ ${POLICY_TARGETS.checkMs} | ${verdict(results.policy.checkMs <= POLICY_TARGETS.checkMs)} |`,
+    `| Policy check and audit line per call, p50 (ms)             | ${results.policy.checkAndAuditMs.toFixed(5)} | | |`,
+    `Per-tool control: ${results.policy.calls} calls in batches of 1000 (figures include building each call and awaiting the check). The echo calls of the tables above went through the same check and audit trail.`,
     ...['direct', 'ferry', 'ferryStateless', 'supergateway']
       .filter((k) => results[k].counters.lastError)
       .map((k) => `Last error (${k}): ${results[k].counters.lastError}`),
@@ -1125,6 +1132,7 @@ async function main() {
   results.supergateway = await benchHttp('supergateway', startSupergateway);
   log('OAuth: bearer check and full handshake');
   results.auth = await benchAuth({ root: ROOT, echoServer: ECHO_SERVER, node: NODE });
+  results.policy = await benchPolicy({ root: ROOT });
   info.loadAfter = os.loadavg();
   const report = render(results, info, startedAt, (performance.now() - t0) / 1000);
   console.log(`\n${report}`);

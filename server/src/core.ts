@@ -24,6 +24,10 @@ import { resolveEnv } from './secrets/resolve.js';
 import { MemorySecretStore } from './secrets/memory.js';
 import { SecretStoreError, type SecretStore } from './secrets/types.js';
 import { FERRY_VERSION } from './version.js';
+import { AuditLog } from './policy/auditLog.js';
+import { policySignature } from './policy/engine.js';
+import { ToolGate } from './policy/gate.js';
+import { PinStore } from './policy/pinStore.js';
 
 export interface CoreOptions {
   /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
@@ -170,8 +174,21 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     }
   };
 
+  const warnPolicy = (message: string) => bus.log('warn', 'policy', message);
+  const pins = new PinStore(path.join(dataDir, 'tool-pins.json'), warnPolicy);
+  const audit = new AuditLog(path.join(dataDir, 'audit'), warnPolicy);
+  const gate = new ToolGate({
+    bus,
+    settings: () => config.ferry,
+    pins,
+    audit,
+    // Called only after construction, once `hub` below exists.
+    listsChanged: () => hub.listsChanged(),
+  });
+
   const hub = new Hub({
     bus,
+    gate,
     version: FERRY_VERSION,
     policy: () => config.ferry.restart,
     maxMessageBytes: () => config.ferry.maxMessageBytes,
@@ -227,13 +244,17 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       demo = false;
       bus.log('info', 'ferry', 'first server added: the demo server is replaced');
     }
+    const policyBefore = policySignature(config.ferry);
     config = next;
     await hub.applyConfig(demo ? demoConfig(options.demoRuntime) : next);
+    // A policy edit changes what every open session lists: rebuild and announce now, on both wires.
+    if (policySignature(next.ferry) !== policyBefore) hub.listsChanged();
   };
 
   const admin = new AdminApi({
     hub,
     bus,
+    gate,
     configFile,
     apply,
     secrets: secretStore,
@@ -303,6 +324,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       }
       const loaded = await configFile.load();
       config = loaded.config;
+      // Pins before any child starts: a definition that changed while Ferry was stopped is held from the start.
+      await Promise.all([pins.load(), audit.load()]);
       demo = !loaded.exists;
       if (demo)
         bus.log(
@@ -387,7 +410,9 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       if (options.writeRuntimeFile !== false && runtime) await rm(runtimePath, { force: true });
       await tunnel.stop();
       await Promise.allSettled([listener?.close(), adminListener?.close()]);
+      gate.close();
       await hub.stop();
+      await Promise.allSettled([pins.flush(), audit.flush()]);
       await auth?.close();
       auth = undefined;
       timeline?.close();

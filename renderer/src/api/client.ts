@@ -1,6 +1,12 @@
 import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
 import type {
+  AuditDecision,
+  AuditRecord,
   CallEndEvent,
+  PendingApproval,
+  ToolPolicy,
+  ToolPolicyResult,
+  ToolView,
   ClientSummary,
   DoctorReport,
   LogEvent,
@@ -84,6 +90,43 @@ export class AdminClient {
 
   forgetRememberedApproval(id: string): Promise<{ forgotten: true }> {
     return this.transport.request('DELETE', `/remembered/${seg(id)}`);
+  }
+
+  /** Every tool of every running server: policy, pin state (pinned|changed|new), flags, review diff when held. */
+  tools(): Promise<ToolView[]> {
+    return this.transport.request('GET', '/tools');
+  }
+
+  /** Sets one tool's own policy (original tool name); `null` removes it so the server's default applies. */
+  setToolPolicy(server: string, tool: string, policy: ToolPolicy | null): Promise<ToolPolicyResult> {
+    return this.transport.request('PATCH', `/tools/${seg(server)}/${seg(tool)}`, { policy });
+  }
+
+  /** Accepts the changed (or flagged new) definition of a held tool. */
+  acceptTool(server: string, tool: string): Promise<ToolView> {
+    return this.transport.request('POST', `/tools/${seg(server)}/${seg(tool)}/accept`, {});
+  }
+
+  approvals(): Promise<PendingApproval[]> {
+    return this.transport.request('GET', '/approvals');
+  }
+
+  approveToolCall(id: string, remember: 'once' | 'always' = 'once'): Promise<PendingApproval> {
+    return this.transport.request('POST', `/approvals/${seg(id)}/approve`, { remember });
+  }
+
+  denyToolCall(id: string): Promise<PendingApproval> {
+    return this.transport.request('POST', `/approvals/${seg(id)}/deny`, {});
+  }
+
+  /** The audit trail, newest first, optionally filtered. */
+  audit(
+    limit = 500,
+    filter: { server?: string; tool?: string; decision?: AuditDecision; client?: string } = {},
+  ): Promise<AuditRecord[]> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, value);
+    return this.transport.request('GET', `/audit?${query.toString()}`);
   }
 
   calls(limit = 500): Promise<Stamped<CallEndEvent>[]> {

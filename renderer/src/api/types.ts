@@ -2,7 +2,24 @@
  * The admin contract's types, imported type-only from the core so the window never bundles server code
  * (the imports vanish at build time; `tsc -b` checks them against server/ through a project reference).
  */
-export type { StatusSnapshot, TunnelStatus, ServerInput } from '../../../server/src/admin/api.js';
+export type {
+  StatusSnapshot,
+  TunnelStatus,
+  ServerInput,
+  ToolPolicyResult,
+} from '../../../server/src/admin/api.js';
+export type {
+  AuditDecision,
+  AuditOutcome,
+  AuditRecord,
+  HiddenInstructionFlag,
+  PendingApproval,
+  PinnedDefinition,
+  PinState,
+  PolicySource,
+  ToolPolicy,
+  ToolView,
+} from '../../../server/src/policy/types.js';
 export type { AdminErrorCode } from '../../../server/src/admin/errors.js';
 export type { ConfigIssue } from '../../../server/src/config/errors.js';
 export type {
@@ -22,6 +39,9 @@ export type {
   LogEvent,
   LogLevel,
   PendingConsent,
+  ApprovalRequestedEvent,
+  ApprovalResolvedEvent,
+  ToolHeldEvent,
   Stamped,
   TunnelMode,
   TunnelState,

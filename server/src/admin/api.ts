@@ -17,6 +17,19 @@ import type { PendingConsent } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
+import type { ToolGate } from '../policy/gate.js';
+import { ToolGateError } from '../policy/gate.js';
+import { ApprovalError } from '../policy/approvals.js';
+import type { AuditFilter } from '../policy/auditLog.js';
+import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
+
+/** What `PATCH /api/tools/<server>/<tool>` answers: the tool's policy now in force and where it comes from. */
+export interface ToolPolicyResult {
+  server: string;
+  tool: string;
+  policy: ToolPolicy;
+  policySource: PolicySource;
+}
 
 export interface StatusSnapshot {
   version: string;
@@ -58,6 +71,7 @@ export interface ServerInput {
 export interface AdminContext {
   hub: Hub;
   bus: EventBus;
+  gate: ToolGate;
   configFile: ConfigFile;
   status: () => Omit<StatusSnapshot, 'servers' | 'tunnel'>;
   /** The OAuth server, when it runs. */
@@ -345,6 +359,85 @@ export class AdminApi {
     return this.ctx.timeline?.()?.snapshot();
   }
 
+  /** Every tool of every running server with its policy, pin state and hidden-instruction flags. */
+  tools(): ToolView[] {
+    return this.ctx.gate.list(this.ctx.hub.toolCatalogs());
+  }
+
+  /**
+   * Sets (or with `null` removes) one tool's own policy in the config; every open session's lists follow at
+   * once. A tool not listed yet can be given a policy too (a `deny` before a server grows that tool).
+   */
+  async setToolPolicy(server: string, tool: string, policy: ToolPolicy | null): Promise<ToolPolicyResult> {
+    this.server(server);
+    if (tool.length === 0 || tool.length > 128)
+      throw new AdminError('invalid_input', 'a tool name has 1 to 128 characters');
+    await this.#edit((file) =>
+      file.update((document) => {
+        const ferry = ownObject(document, 'ferry');
+        const servers = ownObject(ferry, 'servers');
+        const options = ownObject(servers, server);
+        const tools = ownObject(options, 'tools');
+        if (policy === null) delete tools[tool];
+        else defineOwn(tools, tool, policy);
+        if (Object.keys(tools).length === 0) delete options.tools;
+        if (Object.keys(options).length === 0) delete servers[server];
+      }),
+    );
+    const found = this.ctx.hub
+      .toolCatalogs()
+      .find((c) => c.server === server)
+      ?.tools.find((t) => t.name === tool);
+    const effective = this.ctx.gate.policyOf(server, tool, found);
+    return { server, tool, policy: effective.policy, policySource: effective.source };
+  }
+
+  /** Accepts the definition a held tool now presents (after the user reviewed the diff in `review`). */
+  acceptTool(server: string, tool: string): ToolView {
+    try {
+      this.ctx.gate.accept(server, tool);
+    } catch (error) {
+      if (error instanceof ToolGateError)
+        throw new AdminError(error.code === 'tool_not_found' ? 'not_found' : 'conflict', error.message);
+      throw error;
+    }
+    const view = this.tools().find((t) => t.server === server && t.name === tool);
+    if (!view) throw new AdminError('not_found', `the tool "${tool}" of "${server}" is not listed any more`);
+    return view;
+  }
+
+  approvals(): PendingApproval[] {
+    return this.ctx.gate.approvals.pending();
+  }
+
+  /**
+   * Lets a waiting call run. `always` also sets the tool's policy to `allow` in the config, so its later
+   * calls (and the ones waiting now) run without asking.
+   */
+  async approveToolCall(id: string, remember: 'once' | 'always' = 'once'): Promise<PendingApproval> {
+    let approval: PendingApproval;
+    try {
+      approval = this.ctx.gate.approvals.approve(id, remember === 'always');
+    } catch (error) {
+      throw approvalError(error);
+    }
+    if (remember === 'always') await this.setToolPolicy(approval.server, approval.tool, 'allow');
+    return approval;
+  }
+
+  denyToolCall(id: string): PendingApproval {
+    try {
+      return this.ctx.gate.approvals.deny(id);
+    } catch (error) {
+      throw approvalError(error);
+    }
+  }
+
+  /** The audit trail, newest first. */
+  audit(limit = 100, filter: AuditFilter = {}): AuditRecord[] {
+    return this.ctx.gate.auditTrail(clampLimit(limit), filter);
+  }
+
   calls(limit = 100): Stamped<Extract<CoreEvent, { type: 'call.end' }>>[] {
     return this.ctx.bus.calls.toArray(clampLimit(limit));
   }
@@ -379,6 +472,25 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 
 function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit), 5000)) : 100;
+}
+
+function approvalError(error: unknown): unknown {
+  if (error instanceof ApprovalError) return new AdminError('not_found', error.message);
+  return error;
+}
+
+/** `target[key]` as a plain object of its own, created (as an own property, `__proto__` included) if absent. */
+function ownObject(target: Record<string, unknown>, key: string): Record<string, unknown> {
+  const existing = Object.hasOwn(target, key) ? target[key] : undefined;
+  if (existing && typeof existing === 'object' && !Array.isArray(existing))
+    return existing as Record<string, unknown>;
+  const created: Record<string, unknown> = {};
+  defineOwn(target, key, created);
+  return created;
+}
+
+function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function consentError(error: unknown): unknown {

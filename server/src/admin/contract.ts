@@ -39,6 +39,14 @@ export const doctorBody = z
   })
   .default({});
 
+/** `null` removes the tool's own entry, so its server's default (or the annotations) applies again. */
+export const toolPolicyBody = z.object({ policy: z.enum(['allow', 'ask', 'deny']).nullable() });
+
+/** `always`: the tool's policy becomes `allow` in the config, and every waiting call of it is approved. */
+export const approveToolCallBody = z
+  .object({ remember: z.enum(['once', 'always']).default('once') })
+  .default({ remember: 'once' });
+
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 
 export type AddServerBody = z.infer<typeof addServerBody>;
@@ -57,3 +65,13 @@ export type { StatusSnapshot, TunnelStatus, ServerInput } from './api.js';
 export type { ServerStatus } from '../hub/hub.js';
 export type { PendingConsent, CoreEvent, Stamped } from '../events/types.js';
 export type { ClientSummary } from '../auth/store/index.js';
+export type {
+  ToolView,
+  PendingApproval,
+  AuditRecord,
+  AuditDecision,
+  AuditOutcome,
+  PinState,
+  ToolPolicy,
+  HiddenInstructionFlag,
+} from '../policy/types.js';

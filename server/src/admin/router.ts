@@ -3,11 +3,13 @@ import type { AdminApi } from './api.js';
 import {
   addServerBody,
   approveConsentBody,
+  approveToolCallBody,
   bodyIssues,
   doctorBody,
   namedTunnelBody,
   patchServerBody,
   startTunnelBody,
+  toolPolicyBody,
 } from './contract.js';
 import { AdminError } from './errors.js';
 
@@ -26,6 +28,7 @@ export const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT'
 
 export function createAdminRouter(api: AdminApi): AdminDispatch {
   const name = (m: RegExpExecArray) => decodeURIComponent(m[1] as string);
+  const second = (m: RegExpExecArray) => decodeURIComponent(m[2] as string);
   const routes: [AdminMethod, RegExp, Handler][] = [
     ['GET', /^\/status$/, () => api.status()],
     ['GET', /^\/servers$/, () => api.servers()],
@@ -66,6 +69,31 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['POST', /^\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
     ['POST', /^\/tunnel\/stop$/, () => api.stopTunnel()],
     ['PUT', /^\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
+    ['GET', /^\/tools$/, () => api.tools()],
+    [
+      'PATCH',
+      /^\/tools\/([^/]+)\/([^/]+)$/,
+      (m, body) => api.setToolPolicy(name(m), second(m), parse(toolPolicyBody, body).policy),
+    ],
+    ['POST', /^\/tools\/([^/]+)\/([^/]+)\/accept$/, (m) => api.acceptTool(name(m), second(m))],
+    ['GET', /^\/approvals$/, () => api.approvals()],
+    [
+      'POST',
+      /^\/approvals\/([^/]+)\/approve$/,
+      (m, body) => api.approveToolCall(name(m), parse(approveToolCallBody, body).remember),
+    ],
+    ['POST', /^\/approvals\/([^/]+)\/deny$/, (m) => api.denyToolCall(name(m))],
+    [
+      'GET',
+      /^\/audit$/,
+      (_m, _b, query) =>
+        api.audit(Number(query.get('limit') ?? 100), {
+          ...(query.get('server') !== null ? { server: query.get('server') as string } : {}),
+          ...(query.get('tool') !== null ? { tool: query.get('tool') as string } : {}),
+          ...(query.get('decision') !== null ? { decision: query.get('decision') as string } : {}),
+          ...(query.get('client') !== null ? { clientId: query.get('client') as string } : {}),
+        }),
+    ],
     ['GET', /^\/calls$/, (_m, _b, query) => api.calls(Number(query.get('limit') ?? 100))],
     ['GET', /^\/logs$/, (_m, _b, query) => api.logs(Number(query.get('limit') ?? 200))],
   ];

@@ -1,19 +1,18 @@
-import { createInterface, type Interface } from 'node:readline';
 import type { Core, RuntimeInfo } from '../core.js';
 import type { PendingConsent } from '../events/types.js';
 import { DISPLAY_LIMITS } from '../util/displayText.js';
 import { bold, cyan, dim, green, red, safe, yellow } from './render.js';
+import type { TerminalQuestions } from './terminalQuestions.js';
 
 /**
  * Headless consent: every request is printed with its match code and the admin call that approves it;
- * on an interactive terminal Ferry also asks y/n, one request at a time.
+ * on an interactive terminal Ferry also asks y/n, one question at a time.
  */
 export class ConsentPrompter {
-  readonly #queue: PendingConsent[] = [];
-  #asking: PendingConsent | undefined;
-  #rl: Interface | undefined;
-
-  constructor(private readonly core: Core) {}
+  constructor(
+    private readonly core: Core,
+    private readonly questions: TerminalQuestions,
+  ) {}
 
   ask(consent: PendingConsent, runtime: RuntimeInfo | undefined): void {
     // The consent was escaped when it was built; escaping again is a no-op that keeps this printer safe
@@ -34,53 +33,26 @@ export class ConsentPrompter {
       );
     }
     if (!process.stdin.isTTY) return;
-    this.#queue.push(consent);
-    this.#next();
-  }
-
-  resolved(id: string): void {
-    const index = this.#queue.findIndex((c) => c.id === id);
-    if (index !== -1) this.#queue.splice(index, 1);
-    if (this.#asking?.id === id) {
-      // Decided elsewhere (admin API, window): stop asking here.
-      this.#asking = undefined;
-      this.#rl?.close();
-      this.#rl = undefined;
-      this.#next();
-    }
-  }
-
-  close(): void {
-    this.#queue.length = 0;
-    this.#rl?.close();
-  }
-
-  #next(): void {
-    if (this.#asking) return;
-    const consent = this.#queue.shift();
-    if (!consent) return;
-    this.#asking = consent;
-    this.#rl = createInterface({ input: process.stdin, output: process.stdout });
-    this.#rl.question(
-      `Allow ${cyan(safe(consent.clientName, DISPLAY_LIMITS.clientName))} [${consent.matchCode}]? [y/N/r=yes and remember] `,
+    this.questions.ask(
+      consent.id,
+      `Allow ${cyan(name)} [${consent.matchCode}]? [y/N/r=yes and remember] `,
       (answer) => {
-        const asked = this.#asking;
-        this.#asking = undefined;
-        this.#rl?.close();
-        this.#rl = undefined;
-        if (!asked) return this.#next();
         const choice = answer.trim().toLowerCase();
         const approve = choice === 'y' || choice === 'yes' || choice === 'r';
         const decision = approve
-          ? this.core.admin.approveConsent(asked.id, { remember: choice === 'r' })
-          : Promise.resolve(this.core.admin.denyConsent(asked.id));
+          ? this.core.admin.approveConsent(consent.id, { remember: choice === 'r' })
+          : Promise.resolve(this.core.admin.denyConsent(consent.id));
         decision.then(
           () => console.log(approve ? green('approved') : red('denied')),
           (error: unknown) =>
             console.log(red(`could not ${approve ? 'approve' : 'deny'}: ${(error as Error).message}`)),
         );
-        this.#next();
       },
     );
+  }
+
+  /** Decided elsewhere (admin API, window): stop asking here. */
+  resolved(id: string): void {
+    this.questions.cancel(id);
   }
 }

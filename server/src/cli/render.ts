@@ -63,6 +63,10 @@ export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string
       )
         return undefined;
       return `${time(event.at)} ${event.kind === 'request.rejected' || event.kind === 'token.rejected' ? yellow(event.kind) : dim(event.kind)} ${safe(event.detail)}`;
+    case 'approval.resolved':
+      return `${time(event.at)} tool call ${cyan(safe(`${event.server}/${event.tool}`))} ${event.outcome === 'approved' ? green(event.outcome) : red(event.outcome)}`;
+    case 'tool.held':
+      return `${time(event.at)} ${yellow('held')} ${cyan(safe(`${event.server}/${event.tool}`))} ${dim(event.pin === 'changed' ? 'its definition changed: review and accept it (POST /api/tools/<server>/<tool>/accept)' : `new, with hidden-instruction markers (${event.flags.join(', ')}): review and accept it`)}`;
     case 'session.closed':
       return verbose ? `${time(event.at)} session closed (${safe(event.reason ?? 'ended')})` : undefined;
     default:

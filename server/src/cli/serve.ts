@@ -1,5 +1,7 @@
 import { createCore, type RuntimeInfo } from '../core.js';
 import { ConsentPrompter } from './consentPrompt.js';
+import { TerminalQuestions } from './terminalQuestions.js';
+import { ToolApprovalPrompter } from './toolApprovalPrompt.js';
 import { RECOMMENDED_NOTE } from '../util/connectorUrls.js';
 import { ConfigError } from '../config/errors.js';
 import type { ServeArgs } from './args.js';
@@ -36,12 +38,16 @@ export async function serve(args: ServeArgs): Promise<number> {
     auth: !args.noAuth,
     tunnel: args.tunnel,
   });
-  const prompter = new ConsentPrompter(core);
+  const questions = new TerminalQuestions();
+  const prompter = new ConsentPrompter(core, questions);
+  const toolPrompter = new ToolApprovalPrompter(core, questions);
   core.events.subscribe((event) => {
     const line = renderEvent(event, args.verbose);
     if (line) console.log(line);
     if (event.type === 'consent.requested') prompter.ask(event.consent, runtimeInfo);
     if (event.type === 'consent.resolved') prompter.resolved(event.id);
+    if (event.type === 'approval.requested') toolPrompter.ask(event.approval, runtimeInfo);
+    if (event.type === 'approval.resolved') toolPrompter.resolved(event.id);
     if (event.type === 'tunnel.state' && event.state === 'connected' && event.publicUrl)
       announce(event.publicUrl);
     if (event.type === 'tunnel.url-changed') console.log(yellow(safe(event.message)));
@@ -96,7 +102,7 @@ export async function serve(args: ServeArgs): Promise<number> {
         process.exit(130);
       }
       stoppingSince = Date.now();
-      prompter.close();
+      questions.close();
       console.log(dim(`${signal}: stopping servers…`));
       core.stop().then(
         () => resolve(0),

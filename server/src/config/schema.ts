@@ -7,6 +7,11 @@ export const SERVER_NAME_PATTERN = /^(?!__proto__$)[a-zA-Z0-9_-]{1,48}$/;
 /** An env value of this form is looked up in the SecretStore at spawn time instead of read literally. */
 export const SECRET_REF_PATTERN = /^\$\{secret:([A-Za-z0-9._/-]{1,200})\}$/;
 
+/** What may happen when a client calls a tool: run it, ask the user first, or refuse it (and hide it). */
+export const toolPolicySchema = z.enum(['allow', 'ask', 'deny']);
+/** MCP caps tool names at 128 characters. */
+const TOOL_NAME_MAX = 128;
+
 /** One entry of `mcpServers`, exactly as Claude Desktop writes it. */
 export const serverSpecSchema = z
   .object({
@@ -54,10 +59,47 @@ export const serverOptionsSchema = z
     sessionMode: z.enum(['shared', 'per-session']).default('shared'),
     /** Longest a single request to this server may run, in seconds. Claude gives up at 300. */
     requestTimeoutSeconds: z.number().int().min(1).max(3600).default(300),
+    /**
+     * Policy of this server's tools that `tools` does not name. Default: none, so `ferry.toolPolicy.default`
+     * applies, which by default follows each tool's annotations (read-only: allow; anything else: ask).
+     */
+    defaultToolPolicy: toolPolicySchema.optional(),
+    /** Policy per tool, by the server's original tool name (not the `<server>__` name of `/mcp`). */
+    tools: z.record(z.string().min(1).max(TOOL_NAME_MAX), toolPolicySchema).optional(),
   })
   .strict();
 
 export type ServerOptions = z.infer<typeof serverOptionsSchema>;
+
+/** The options that shape a running child: a change to any other option (tool policy) never restarts it. */
+export function childOptions(
+  options: ServerOptions,
+): Pick<ServerOptions, 'sessionMode' | 'requestTimeoutSeconds'> {
+  return { sessionMode: options.sessionMode, requestTimeoutSeconds: options.requestTimeoutSeconds };
+}
+
+/** Ferry-wide settings of per-tool control (docs/security.md, "Per-tool control"). */
+export const toolPolicySettingsSchema = z
+  .object({
+    /**
+     * Policy of a tool that neither its own entry nor its server's `defaultToolPolicy` sets. `annotations`:
+     * read-only tools (`readOnlyHint: true`, not `destructiveHint: true`) are allowed, every other tool asks.
+     */
+    default: z.enum(['annotations', 'allow', 'ask', 'deny']).default('annotations'),
+    /**
+     * How long an `ask` call waits for the user before it fails with a tool error, in seconds. Claude gives up
+     * on a call at 300 s: the ceiling leaves room for the call itself to run once approved.
+     */
+    approvalTimeoutSeconds: z.number().int().min(5).max(240).default(120),
+    /**
+     * Keep each call's full arguments in the audit trail (secrets included, as sent). Off: only a digest of
+     * the arguments is kept.
+     */
+    recordArguments: z.boolean().default(false),
+  })
+  .strict();
+
+export type ToolPolicySettings = z.infer<typeof toolPolicySettingsSchema>;
 
 export const restartPolicySchema = z
   .object({
@@ -146,6 +188,7 @@ export const ferrySettingsSchema = z
       .default({ serverHostnames: {} }),
     restart: restartPolicySchema.default(restartPolicySchema.parse({})),
     servers: z.record(z.string(), serverOptionsSchema).default({}),
+    toolPolicy: toolPolicySettingsSchema.default(toolPolicySettingsSchema.parse({})),
   })
   .strict();
 

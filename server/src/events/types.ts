@@ -1,3 +1,5 @@
+import type { HiddenInstructionFlag, PendingApproval } from '../policy/types.js';
+
 /** Every event the core emits. Consumers (CLI, tray, window, admin stream) switch on `type`. */
 export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'crashed' | 'stopped' | 'disabled';
 
@@ -143,6 +145,30 @@ export interface TunnelUrlChangedEvent {
   message: string;
 }
 
+/** A tool call waits for the user's yes or no (policy "ask"). */
+export interface ApprovalRequestedEvent {
+  type: 'approval.requested';
+  approval: PendingApproval;
+}
+
+export interface ApprovalResolvedEvent {
+  type: 'approval.resolved';
+  id: string;
+  server: string;
+  tool: string;
+  outcome: 'approved' | 'denied' | 'timeout' | 'cancelled';
+}
+
+/** A tool is hidden and refused until the user reviews and accepts its definition. */
+export interface ToolHeldEvent {
+  type: 'tool.held';
+  server: string;
+  tool: string;
+  /** `changed`: differs from the pinned definition; `new`: first seen with hidden-instruction markers. */
+  pin: 'changed' | 'new';
+  flags: HiddenInstructionFlag[];
+}
+
 export type CoreEvent =
   | ServerStatusEvent
   | CallStartEvent
@@ -155,7 +181,10 @@ export type CoreEvent =
   | AuthEvent
   | TunnelStateEvent
   | TunnelUrlChangedEvent
-  | PublicRequestEvent;
+  | PublicRequestEvent
+  | ApprovalRequestedEvent
+  | ApprovalResolvedEvent
+  | ToolHeldEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

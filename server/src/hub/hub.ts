@@ -10,7 +10,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js';
-import { serverOptions } from '../config/schema.js';
+import { childOptions, serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { preview } from '../events/redact.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
@@ -24,6 +24,8 @@ import { Admission } from './admission.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
 import { HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
+import type { ToolGate } from '../policy/gate.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 const LOG_SEVERITY: LoggingLevel[] = [
   'debug',
@@ -49,6 +51,8 @@ export interface HubOptions {
   maxMessageBytes?: () => number;
   /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
   limits?: Partial<ClientLimits>;
+  /** Per-tool control (policy, pins, approvals, audit). Without it every tool is listed and callable. */
+  gate?: ToolGate;
 }
 
 interface ServerEntry {
@@ -93,6 +97,7 @@ export interface CallHandle {
  */
 export class Hub {
   readonly version: string;
+  readonly gate: ToolGate | undefined;
   readonly #bus: EventBus;
   readonly #options: HubOptions;
   readonly #entries = new Map<string, ServerEntry>();
@@ -112,6 +117,7 @@ export class Hub {
     this.#options = options;
     this.#bus = options.bus;
     this.version = options.version;
+    this.gate = options.gate;
     this.limits = Object.freeze({ ...CLIENT_LIMITS, ...options.limits });
     this.#admission = new Admission(
       {
@@ -160,8 +166,14 @@ export class Hub {
       const options = serverOptions(config, name);
       const entry = this.#entries.get(name);
       if (!entry) this.#addEntry(name, spec, options);
-      else if (!isDeepStrictEqual(entry.spec, spec) || !isDeepStrictEqual(entry.options, options)) {
+      else if (
+        !isDeepStrictEqual(entry.spec, spec) ||
+        !isDeepStrictEqual(childOptions(entry.options), childOptions(options))
+      ) {
         work.push(this.#replaceEntry(entry, spec, options));
+      } else {
+        // Tool policy is read from the config on every call: it never needs the child restarted.
+        entry.options = options;
       }
     }
     await Promise.all(work);
@@ -285,10 +297,36 @@ export class Hub {
         `child of session ${owner.id} crashed: ${upstream.reason}`,
       );
     }
+    if (upstream.state === 'ready' && upstream.catalog)
+      this.gate?.observe(upstream.name, upstream.catalog.tools);
     if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
       this.#changed(upstream);
     }
     if (upstream.state === 'ready') this.applyLogLevels([upstream]);
+  }
+
+  /** Tool policy or a pin changed: every session's lists are rebuilt and announced. */
+  listsChanged(): void {
+    this.#changed();
+  }
+
+  /**
+   * The tools of every configured server as Ferry knows them now: the shared child's catalog, or for a
+   * per-session server the catalog of one of its running children.
+   */
+  toolCatalogs(): { server: string; tools: readonly Tool[] }[] {
+    const out: { server: string; tools: readonly Tool[] }[] = [];
+    for (const entry of this.#entries.values()) {
+      let catalog = entry.shared?.catalog;
+      if (!catalog) {
+        for (const session of this.#sessions.values()) {
+          catalog = session.own.get(entry.name)?.catalog;
+          if (catalog) break;
+        }
+      }
+      if (catalog) out.push({ server: entry.name, tools: catalog.tools });
+    }
+    return out;
   }
 
   /** Catalogs or readiness changed: every affected session hears list_changed for each list. */
@@ -306,6 +344,8 @@ export class Hub {
   #routeChildNotification(upstream: Upstream, notification: Notification): void {
     const method = notification.method;
     if (method.endsWith('/list_changed')) {
+      if (method === 'notifications/tools/list_changed' && upstream.catalog)
+        this.gate?.observe(upstream.name, upstream.catalog.tools);
       this.generation++;
       for (const session of this.#sessions.values()) {
         if (!session.includes(upstream)) continue;

@@ -28,6 +28,7 @@ import { SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
 import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
+import type { GateCall } from '../policy/gate.js';
 
 export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
 
@@ -271,10 +272,14 @@ export class HubSession {
     for (const upstream of this.upstreamsInScope()) {
       const catalog = upstream.catalog;
       if (!catalog || !upstream.isReady) continue;
+      const gate = this.hub.gate;
       for (const tool of catalog.tools) {
+        // A denied or held tool stays in the index, so a call of it is refused by name with a tool error
+        // that says why, but it is left out of every list.
         const name = aggregate ? catalogs.tools.add(upstream.name, tool.name, tool) : tool.name;
         if (!aggregate) catalogs.tools.add(upstream.name, tool.name, tool);
-        if (name) catalogs.toolList.push(aggregate ? { ...tool, name } : tool);
+        if (!name || (gate && !gate.visible(upstream.name, tool))) continue;
+        catalogs.toolList.push(aggregate ? { ...tool, name } : tool);
       }
       for (const prompt of catalog.prompts) {
         const name = aggregate ? catalogs.prompts.add(upstream.name, prompt.name, prompt) : prompt.name;
@@ -303,7 +308,10 @@ export class HubSession {
    * Exposed name -> (child, original name). A name not found while some server is still starting (Ferry
    * just restarted and Claude calls a cached tool at once) is looked up again once those servers settle.
    */
-  async #resolve(kind: 'tools' | 'prompts', name: unknown): Promise<{ upstream: Upstream; name: string }> {
+  async #resolve(
+    kind: 'tools' | 'prompts',
+    name: unknown,
+  ): Promise<{ upstream: Upstream; name: string; item?: Tool | Prompt }> {
     const what = kind === 'tools' ? 'tool' : 'prompt';
     if (typeof name !== 'string') throw invalidParams(`a ${what} "name" string is required`);
     if (this.scope.kind === 'server') {
@@ -314,11 +322,23 @@ export class HubSession {
     const lookup = () => {
       const target = this.#catalogsNow()[kind].get(name);
       const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
-      return target && upstream ? { upstream, name: target.original } : undefined;
+      return target && upstream ? { upstream, name: target.original, item: target.item } : undefined;
     };
     const found = lookup() ?? ((await this.#settleStarting(30_000)) ? lookup() : undefined);
     if (!found) throw invalidParams(`Unknown ${what}: ${name}`);
     return found;
+  }
+
+  /**
+   * The definition a child lists for `name` on `/mcp/<server>` (where names are not looked up in the
+   * index). A child still starting is waited for, bounded, so a call right after a restart is judged by
+   * the definition the child presents now, not let through undefined.
+   */
+  async #toolDefinition(upstream: Upstream, name: string): Promise<Tool | undefined> {
+    const gate = this.hub.gate;
+    const find = () => (upstream.catalog && gate ? gate.findTool(upstream.catalog.tools, name) : undefined);
+    if (upstream.state === 'starting' || upstream.state === 'restarting') await this.#settleStarting(30_000);
+    return find();
   }
 
   /** Waits (bounded) for servers in scope that are starting or restarting; true if there were any. */
@@ -478,13 +498,36 @@ export class HubSession {
     });
     on('tools/call', async (params, extra) => {
       const target = await this.#resolve('tools', params.name);
-      return this.#forward(
-        target.upstream,
-        'tools/call',
-        { ...params, name: target.name },
-        extra,
-        target.name,
-      );
+      const forward = () =>
+        this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
+      const gate = this.hub.gate;
+      if (!gate) return forward();
+      const startedAt = performance.now();
+      const call: GateCall = {
+        server: target.upstream.name,
+        name: target.name,
+        tool: (target.item as Tool | undefined) ?? (await this.#toolDefinition(target.upstream, target.name)),
+        exposedName: String(params.name),
+        clientId: this.client,
+        clientName: this.clientInfo?.name,
+        args: params.arguments,
+        signal: extra.signal,
+      };
+      const admission = await gate.admit(call);
+      if (!admission.ok) {
+        gate.record(call, admission.decision, 'refused', startedAt, admission.message);
+        // A tool error, not a protocol error: the model reads it and can tell the user what to do.
+        return { content: [{ type: 'text', text: admission.message }], isError: true };
+      }
+      try {
+        const result = await forward();
+        gate.record(call, admission.decision, result.isError === true ? 'tool-error' : 'ok', startedAt);
+        return result;
+      } catch (error) {
+        const outcome = extra.signal.aborted ? 'cancelled' : 'error';
+        gate.record(call, admission.decision, outcome, startedAt, (error as Error).message);
+        throw error;
+      }
     });
     on('prompts/list', async () => {
       await this.#settleOwn();

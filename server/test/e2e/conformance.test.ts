@@ -158,7 +158,11 @@ describe('official MCP conformance suite, requirements 2025-11-25, through ferry
     let ferry: ServeProcess;
 
     beforeAll(async () => {
-      ferry = await startServeProcess({ mcpServers: { conformance: fixtureServer } });
+      ferry = await startServeProcess({
+        mcpServers: { conformance: fixtureServer },
+        // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
+        ferry: { toolPolicy: { default: 'allow' } },
+      });
     }, 30_000);
     afterAll(async () => {
       expect(await ferry.stop()).toBe(0);
@@ -191,7 +195,7 @@ describe('official MCP conformance suite, requirements 2025-11-25, through ferry
     beforeAll(async () => {
       ferry = await startServeProcess({
         mcpServers: { isolated: fixtureServer },
-        ferry: { servers: { isolated: { sessionMode: 'per-session' } } },
+        ferry: { servers: { isolated: { sessionMode: 'per-session' } }, toolPolicy: { default: 'allow' } },
       });
     }, 30_000);
     afterAll(async () => {
@@ -218,7 +222,11 @@ describe('official MCP conformance suite, requirements 2026-07-28, through ferry
   let ferry: ServeProcess;
 
   beforeAll(async () => {
-    ferry = await startServeProcess({ mcpServers: { conformance: fixtureServer } });
+    ferry = await startServeProcess({
+      mcpServers: { conformance: fixtureServer },
+      // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
+      ferry: { toolPolicy: { default: 'allow' } },
+    });
   }, 30_000);
   afterAll(async () => {
     expect(await ferry.stop()).toBe(0);

@@ -56,6 +56,9 @@ export async function startFerry(
       mcpServers: servers,
       ferry: {
         restart: { initialBackoffMs: 50, maxBackoffMs: 400, killGraceMs: 500, ...options.restart },
+        // Most fixtures' tools carry no annotations, so the real default ("ask") would park every call of
+        // tests about something else; tests of per-tool control set `ferry.toolPolicy` themselves.
+        toolPolicy: { default: 'allow' },
         ...options.ferry,
       },
     };

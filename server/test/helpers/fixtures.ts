@@ -24,3 +24,7 @@ export const filesystemServer = (...dirs: string[]) => ({
   command: node,
   args: [path.join(repoRoot, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js'), ...dirs],
 });
+export const policyServer = (...flags: string[]) => ({
+  command: node,
+  args: [fixture('policy-server.ts'), ...flags],
+});

@@ -1,0 +1,167 @@
+import { appendFile, chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { RingBuffer } from '../events/ringBuffer.js';
+import { TOOL_POLICY_LIMITS } from './limits.js';
+import type { AuditRecord } from './types.js';
+
+export interface AuditBounds {
+  fileBytes: number;
+  files: number;
+  lineBytes: number;
+  memory: number;
+}
+
+export interface AuditFilter {
+  server?: string;
+  tool?: string;
+  decision?: string;
+  clientId?: string;
+}
+
+/**
+ * The audit trail of tool calls: JSON Lines under `<dir>` (`audit.jsonl`, then `audit.1.jsonl` …, oldest
+ * last), mode 0600, rotated by size. Lines are gathered and appended in batches after the calls that made
+ * them (one write per burst); the newest `memory` records also stay in memory for `GET /api/audit`, and
+ * are read back from the files on start, so the trail survives restarts.
+ */
+export class AuditLog {
+  readonly file: string;
+  readonly #recent: RingBuffer<AuditRecord>;
+  readonly #bounds: AuditBounds;
+  #queued: string[] = [];
+  #scheduled = false;
+  #size = 0;
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly dir: string,
+    private readonly warn: (message: string) => void,
+    bounds: Partial<AuditBounds> = {},
+  ) {
+    this.#bounds = {
+      fileBytes: TOOL_POLICY_LIMITS.auditFileBytes,
+      files: TOOL_POLICY_LIMITS.auditFiles,
+      lineBytes: TOOL_POLICY_LIMITS.auditLineBytes,
+      memory: TOOL_POLICY_LIMITS.auditMemory,
+      ...bounds,
+    };
+    this.file = path.join(dir, 'audit.jsonl');
+    this.#recent = new RingBuffer(this.#bounds.memory);
+  }
+
+  /** The newest records of the files, oldest file first, into memory. Unparseable lines are skipped. */
+  async load(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const batches: AuditRecord[][] = [];
+    let count = 0;
+    for (let i = 0; i < this.#bounds.files && count < this.#bounds.memory; i++) {
+      let text: string;
+      try {
+        text = await readFile(this.#nth(i), 'utf8');
+      } catch {
+        continue;
+      }
+      if (i === 0) this.#size = Buffer.byteLength(text);
+      const records: AuditRecord[] = [];
+      for (const line of text.split('\n')) {
+        if (!line) continue;
+        try {
+          records.push(JSON.parse(line) as AuditRecord);
+        } catch {
+          // A line cut by a crash mid-append: the rest of the trail is still good.
+        }
+      }
+      batches.unshift(records);
+      count += records.length;
+    }
+    for (const record of batches.flat().slice(-this.#bounds.memory)) this.#recent.push(record);
+  }
+
+  append(record: AuditRecord): void {
+    const [line, kept] = this.#line(record);
+    this.#recent.push(kept);
+    this.#queued.push(line);
+    if (this.#queued.length >= TOOL_POLICY_LIMITS.auditBatchLines) void this.flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+  }
+
+  /** Newest first, at most `limit`, matching every field of `filter` that is set. */
+  recent(limit: number, filter: AuditFilter = {}): AuditRecord[] {
+    const out: AuditRecord[] = [];
+    const all = this.#recent.toArray();
+    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+      const r = all[i] as AuditRecord;
+      if (filter.server !== undefined && r.server !== filter.server) continue;
+      if (filter.tool !== undefined && r.tool !== filter.tool) continue;
+      if (filter.decision !== undefined && r.decision !== filter.decision) continue;
+      if (filter.clientId !== undefined && r.clientId !== filter.clientId) continue;
+      out.push(r);
+    }
+    return out;
+  }
+
+  /** Appends what is queued, after any append in progress. */
+  flush(): Promise<void> {
+    this.#scheduled = false;
+    const lines = this.#queued.splice(0);
+    if (lines.length === 0) return this.#chain;
+    const run = this.#chain.then(() => this.#write(`${lines.join('\n')}\n`));
+    this.#chain = run.catch((error: unknown) =>
+      this.warn(`could not write the audit trail ${this.file}: ${(error as Error).message}`),
+    );
+    return this.#chain;
+  }
+
+  /** One JSON line of at most `lineBytes`: the arguments go first, then the error text is cut. */
+  #line(record: AuditRecord): [string, AuditRecord] {
+    let line = JSON.stringify(record);
+    // Most lines are far below the bound: the cheap length test (UTF-8 is at most 3 bytes per UTF-16 unit) skips the byte count.
+    if (line.length * 3 <= this.#bounds.lineBytes || Buffer.byteLength(line) <= this.#bounds.lineBytes)
+      return [line, record];
+    const { arguments: _dropped, ...rest } = record;
+    const slim: AuditRecord = {
+      ...rest,
+      ...(record.arguments !== undefined ? { argumentsDropped: true } : {}),
+    };
+    line = JSON.stringify(slim);
+    if (Buffer.byteLength(line) <= this.#bounds.lineBytes) return [line, slim];
+    // Only the error text (a child's message) is unbounded among the remaining fields.
+    const over = Buffer.byteLength(line) - this.#bounds.lineBytes;
+    const error = slim.error ?? '';
+    const cut = { ...slim, error: `${error.slice(0, Math.max(0, error.length - over - 16))}…` };
+    return [JSON.stringify(cut), cut];
+  }
+
+  async #write(data: string): Promise<void> {
+    const bytes = Buffer.byteLength(data);
+    if (this.#size > 0 && this.#size + bytes > this.#bounds.fileBytes) await this.#rotate();
+    const created = this.#size === 0;
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    await appendFile(this.file, data, { mode: 0o600 });
+    // The mode given at creation is filtered through the umask; the trail can hold arguments.
+    if (created) await chmod(this.file, 0o600);
+    this.#size += bytes;
+  }
+
+  async #rotate(): Promise<void> {
+    await rm(this.#nth(this.#bounds.files - 1), { force: true });
+    for (let i = this.#bounds.files - 2; i >= 0; i--) {
+      await rename(this.#nth(i), this.#nth(i + 1)).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      });
+    }
+    this.#size = 0;
+  }
+
+  #nth(index: number): string {
+    return index === 0 ? this.file : path.join(this.dir, `audit.${index}.jsonl`);
+  }
+
+  /** Bytes in the current file (tests and status). */
+  async currentSize(): Promise<number> {
+    return (await stat(this.file).catch(() => ({ size: 0 }))).size;
+  }
+}

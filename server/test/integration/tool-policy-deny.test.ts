@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { adminApi } from '../helpers/admin.js';
+import { policyServer } from '../helpers/fixtures.js';
+import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import type { AuditRecord, ToolView } from '../../src/policy/types.js';
+
+const MODERN = '2026-07-28';
+const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
+const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
+
+/**
+ * Policy "deny": the tool is absent from every list (aggregated and per-server, both wires) and a call
+ * is refused with a tool error naming the policy; a policy edit through the admin API applies at once
+ * to sessions already open.
+ */
+describe('per-tool policy: deny', () => {
+  let ferry: TestFerry;
+  let api: ReturnType<typeof adminApi>;
+  let all: Client;
+  let one: Client;
+
+  beforeAll(async () => {
+    ferry = await startFerry(
+      { policy: policyServer() },
+      {
+        ferry: {
+          toolPolicy: { default: 'annotations' },
+          servers: { policy: { tools: { write_note: 'deny' } } },
+        },
+      },
+    );
+    await serverState(ferry, 'policy', 'ready');
+    api = adminApi(ferry);
+    all = await ferry.connect();
+    one = await ferry.connect('policy');
+  });
+  afterAll(() => ferry.stop());
+
+  it('leaves a denied tool out of /mcp and /mcp/<server> lists', async () => {
+    expect(await names(all)).toEqual([
+      'policy__change_description',
+      'policy__mutable',
+      'policy__plain',
+      'policy__read_note',
+    ]);
+    expect(await names(one)).toEqual(['change_description', 'mutable', 'plain', 'read_note']);
+  });
+
+  it('refuses a call of a denied tool with a tool error that names the policy, on both endpoints', async () => {
+    for (const [client, name] of [
+      [all, 'policy__write_note'],
+      [one, 'write_note'],
+    ] as const) {
+      const result = (await client.callTool({ name, arguments: { text: 'x' } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/blocked by the policy "deny" set for policy\/write_note/);
+    }
+    const audit = await api<AuditRecord[]>('GET', '/audit?limit=2&decision=denied');
+    expect(audit.body).toHaveLength(2);
+    expect(audit.body[0]).toMatchObject({ server: 'policy', tool: 'write_note', outcome: 'refused' });
+  });
+
+  it('applies a policy edit through the admin API to open sessions at once, then undoes it', async () => {
+    const changed = new Promise<void>((resolve) =>
+      one.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+    );
+    const pid = ferry.core.admin.server('policy').pid;
+    const patch = await api('PATCH', '/tools/policy/plain', { policy: 'deny' });
+    expect(patch).toMatchObject({ status: 200, body: { policy: 'deny', policySource: 'tool' } });
+    await changed;
+    expect(await names(one)).not.toContain('plain');
+    expect(await names(all)).not.toContain('policy__plain');
+    const refused = (await all.callTool({
+      name: 'policy__plain',
+      arguments: { text: 'x' },
+    })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    const saved = JSON.parse(await readFile(ferry.configPath, 'utf8')) as {
+      ferry: { servers: { policy: { tools: Record<string, string> } } };
+    };
+    expect(saved.ferry.servers.policy.tools).toEqual({ write_note: 'deny', plain: 'deny' });
+    const tools = await api<ToolView[]>('GET', '/tools');
+    expect(tools.body.find((t) => t.name === 'plain')).toMatchObject({
+      server: 'policy',
+      exposedName: 'policy__plain',
+      policy: 'deny',
+      pin: 'pinned',
+      held: false,
+      flags: [],
+    });
+
+    await api('PATCH', '/tools/policy/plain', { policy: null });
+    expect(await names(one)).toContain('plain');
+    // A policy edit is not a server edit: the child was never restarted for it.
+    expect(ferry.core.admin.server('policy')).toMatchObject({ state: 'ready', pid });
+  });
+
+  it('refuses a bad policy value with a clear admin error', async () => {
+    const bad = await api('PATCH', '/tools/policy/plain', { policy: 'maybe' });
+    expect(bad.status).toBe(400);
+    const unknownServer = await api('PATCH', '/tools/nope/plain', { policy: 'deny' });
+    expect(unknownServer.status).toBe(404);
+  });
+
+  it('applies the same policy on the stateless 2026-07-28 wire', async () => {
+    const post = async (method: string, params: Record<string, unknown>) => {
+      const res = await fetch(`${ferry.runtime.localUrl}/mcp`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': MODERN,
+          'mcp-method': method,
+          ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method,
+          params: {
+            ...params,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': MODERN,
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
+        }),
+      });
+      return (await res.json()) as { result: Record<string, unknown> };
+    };
+    const list = await post('tools/list', {});
+    const listed = (list.result.tools as { name: string }[]).map((t) => t.name);
+    expect(listed).toContain('policy__read_note');
+    expect(listed).not.toContain('policy__write_note');
+    const called = await post('tools/call', { name: 'policy__write_note', arguments: { text: 'x' } });
+    expect(called.result.isError).toBe(true);
+    expect(text(called.result)).toMatch(/policy "deny"/);
+  });
+});
