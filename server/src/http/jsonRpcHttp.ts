@@ -74,8 +74,7 @@ export function parseMessages(body: Buffer): { messages: JSONRPCMessage[]; batch
   for (const item of list) {
     const problem = jsonRpcProblem(item);
     if (problem) {
-      const id =
-        isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? item.id : null;
+      const id = isRecord(item) && isRequestId(item.id) ? item.id : null;
       throw new HttpError(400, ErrorCode.InvalidRequest, `Invalid Request: ${problem}`, {}, id);
     }
   }
@@ -86,12 +85,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * MCP's RequestId: a string or an integer. The SDK's schema drops a message whose id is a fraction (0.5,
+ * 1e-300) or an unsafe integer without a word, so such a request used to wait forever for an answer that never
+ * came (found by the fuzzer, server/test/fuzz/public-mcp.test.ts).
+ */
+function isRequestId(id: unknown): id is string | number {
+  return typeof id === 'string' || Number.isSafeInteger(id);
+}
+
 function jsonRpcProblem(item: unknown): string | undefined {
   if (!isRecord(item)) return 'each message must be a JSON object';
   if (item.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in item;
-  if (hasId && typeof item.id !== 'string' && typeof item.id !== 'number')
-    return '"id" must be a string or number';
+  if (hasId && !isRequestId(item.id)) return '"id" must be a string or an integer';
   if ('method' in item) {
     if (typeof item.method !== 'string' || item.method === '') return '"method" must be a non-empty string';
     if ('params' in item && item.params !== undefined && !isRecord(item.params))
