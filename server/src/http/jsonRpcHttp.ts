@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  JSONRPCErrorResponseSchema,
+  JSONRPCNotificationSchema,
+  JSONRPCRequestSchema,
+  JSONRPCResultResponseSchema,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { BodyError, readBody, type BodyBounds } from './body.js';
 import type { QuotaExceeded } from '../hub/admission.js';
 import { QUOTA_RETRY_AFTER_SECONDS } from '../hub/clientLimits.js';
@@ -94,7 +102,33 @@ function isRequestId(id: unknown): id is string | number {
   return typeof id === 'string' || Number.isSafeInteger(id);
 }
 
+/**
+ * Ferry's own checks name the common mistakes plainly; the SDK's schema then has the last word, because a
+ * message it rejects is dropped by its transports without an answer, and the HTTP request would hang (the
+ * fuzzer found extra members such as `result` on a request, and fractional progress tokens).
+ */
 function jsonRpcProblem(item: unknown): string | undefined {
+  const own = ownProblem(item);
+  if (own) return own;
+  // ownProblem proved it is an object with either a method or an id; pick the one shape it claims to be,
+  // so the complaint names the offending member instead of "matches no member of the union".
+  const record = item as Record<string, unknown>;
+  const schema =
+    'method' in record
+      ? 'id' in record
+        ? JSONRPCRequestSchema
+        : JSONRPCNotificationSchema
+      : 'error' in record
+        ? JSONRPCErrorResponseSchema
+        : JSONRPCResultResponseSchema;
+  const sdk = schema.safeParse(item);
+  if (sdk.success) return undefined;
+  const issue = sdk.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `"${issue.path.join('.')}": ` : '';
+  return `${where}${issue?.message ?? 'not an MCP JSON-RPC message'}`;
+}
+
+function ownProblem(item: unknown): string | undefined {
   if (!isRecord(item)) return 'each message must be a JSON object';
   if (item.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in item;

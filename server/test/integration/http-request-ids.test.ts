@@ -12,7 +12,7 @@ const ANSWER_TIMEOUT_MS = 10_000;
  * by the SDK's schema (RequestId is a string or an integer), so the HTTP request hung until the client gave
  * up, on both wires. It is now refused with -32600 and HTTP 400, id null (the id could not be read).
  */
-describe('JSON-RPC ids that are not a string or an integer', () => {
+describe('JSON-RPC messages the SDK would drop: refused, never left hanging', () => {
   let ferry: TestFerry;
   beforeAll(async () => {
     ferry = await startFerry({ echo: echoServer() });
@@ -70,6 +70,22 @@ describe('JSON-RPC ids that are not a string or an integer', () => {
     expect(
       await post(modernList(id), { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' }),
     ).toMatchObject(refused);
+  });
+
+  // The same class, found next by the fuzzer: members the SDK's strict schemas reject.
+  it.each([
+    ['a request that also carries result and error', { ...initialize('r'), result: 5, error: 3 }, {}],
+    ['a fractional progress token', modernList('p'), { progress: 1.5 }],
+    ['an unsafe progress token', modernList('q'), { progress: -5e166 }],
+  ])('refuses %s with -32600 instead of hanging', async (_label, base, variant) => {
+    const message = structuredClone(base) as { params: { _meta: Record<string, unknown> } };
+    if ('progress' in variant) message.params._meta.progressToken = variant.progress;
+    const modern = 'progress' in variant;
+    const answer = await post(
+      message,
+      modern ? { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' } : {},
+    );
+    expect(answer).toMatchObject({ status: 400, body: { error: { code: -32600 } } });
   });
 
   it('integer and string ids still work on both wires', async () => {
