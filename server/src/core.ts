@@ -8,7 +8,7 @@ import { secureDataDir } from './config/dataDirMode.js';
 import { ConfigFile } from './config/save.js';
 import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
-import { writeFileAtomic } from './config/atomicWrite.js';
+import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
 import type { Auth } from './auth/index.js';
 import { ConnectionTimeline } from './doctor/timeline.js';
@@ -322,6 +322,13 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         if (dirCheck.outcome === 'open' && !warnings.includes(dirCheck.warning))
           warnings.push(dirCheck.warning);
       }
+      // A Ferry killed mid-write leaves a temp file beside the (intact) target; nothing else ever removes it.
+      const leftovers = [
+        ...(await removeStaleTempFiles(dataDir)),
+        ...(await removeStaleTempFilesOf(configFile.path)),
+      ];
+      if (leftovers.length > 0)
+        bus.log('info', 'ferry', `removed ${leftovers.length} temp file(s) left by an interrupted write`);
       const loaded = await configFile.load();
       config = loaded.config;
       // Pins before any child starts: a definition that changed while Ferry was stopped is held from the start.

@@ -258,13 +258,6 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
 
   const handleAuthorize = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     // Claude sends "claudeai", " offline_access" or "read write": normalize, never invalid_scope.
-    if (req.method === 'POST') {
-      const raw = await readOAuthBody(req, res);
-      if (!raw) return;
-      const form = new URLSearchParams(raw.toString('utf8'));
-      normalizeAuthorizationQuery(form, SUPPORTED_SCOPES, MCP_SCOPE);
-      return toProvider(withBody(req, form.toString()), res);
-    }
     normalizeAuthorizationQuery(url.searchParams, SUPPORTED_SCOPES, MCP_SCOPE);
     req.url = `${url.pathname}?${url.searchParams.toString()}`;
     return toProvider(req, res);
@@ -442,6 +435,18 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         await toProvider(req, res);
         return true;
       }
+      const allowed = oauthEndpointMethods(route);
+      if (allowed && method !== 'OPTIONS' && !allowed.includes(method)) {
+        // oidc-provider answers a method it does not route with a bare text/plain 404.
+        req.resume();
+        json(
+          res,
+          405,
+          { error: 'invalid_request', error_description: `${route} takes ${allowed.join(' or ')} only` },
+          { Allow: allowed.join(', ') },
+        );
+        return true;
+      }
       if (route === '/register' && method === 'POST') {
         await handleRegistration(req, res);
         return true;
@@ -450,7 +455,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
         await handleToken(req, res);
         return true;
       }
-      if (route === '/authorize' && (method === 'GET' || method === 'POST')) {
+      if (route === '/authorize' && method === 'GET') {
         await handleAuthorize(req, res, url);
         return true;
       }
@@ -584,4 +589,17 @@ function observe(provider: Provider, bus: EventBus): void {
   provider.on('registration_create.error', (_ctx, error) => {
     bus.emit({ type: 'auth', kind: 'request.rejected', detail: `registration failed: ${error.message}` });
   });
+}
+
+/**
+ * The methods oidc-provider serves on each OAuth endpoint (CORS preflights aside). The authorization
+ * endpoint is GET only: RFC 6749 3.1 requires GET and leaves POST optional, and oidc-provider's POST form
+ * (`enableHttpPostMethods`) would need SameSite=None cookies. Found by the fuzzer
+ * (server/test/fuzz/public-oauth.test.ts): a POST to /authorize used to get a bare text/plain 404.
+ */
+function oauthEndpointMethods(route: string): string[] | undefined {
+  if (route === '/authorize' || route === '/jwks' || /^\/authorize\/[A-Za-z0-9_-]+$/.test(route))
+    return ['GET', 'HEAD'];
+  if (route === '/token' || route === '/register' || route === '/revoke') return ['POST'];
+  return undefined;
 }

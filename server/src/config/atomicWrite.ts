@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -22,10 +22,7 @@ export async function writeFileAtomic(
   const target = await resolveTarget(file);
   const dir = path.dirname(target);
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temp = path.join(
-    dir,
-    `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
-  );
+  const temp = path.join(dir, tempName(path.basename(target), process.pid, randomBytes(6).toString('hex')));
   let handle: FileHandle | undefined;
   try {
     handle = await open(temp, 'wx', mode);
@@ -42,6 +39,53 @@ export async function writeFileAtomic(
     throw error;
   }
   await syncDirectory(dir);
+}
+
+/** `.<target>.<pid>.<12 hex>.tmp`: the writer's pid lets a later start tell a dead writer's leftover from a live write. */
+function tempName(base: string, pid: number, nonce: string): string {
+  return `.${base}.${pid}.${nonce}.tmp`;
+}
+
+const TEMP_PATTERN = /^\.(.+)\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/**
+ * Removes the temp files that writers killed mid-write (SIGKILL, power loss) left next to their targets in
+ * `dir`; the targets themselves are whole, old or new. Only files of this module's naming whose writer's pid is
+ * no longer alive go, so a write in progress in a live process (another Ferry on the same directory) is left
+ * alone. `targets` limits the sweep to those file names (a config file that lives in a shared directory).
+ * Best effort: Ferry starts whatever this finds; returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string, targets?: readonly string[]): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_PATTERN.exec(name);
+    if (!match || (targets && !targets.includes(match[1] as string))) continue;
+    if (writerAlive(Number(match[2]))) continue;
+    const ok = await rm(path.join(dir, name), { force: true }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) removed.push(name);
+  }
+  return removed;
+}
+
+/** The same for one file's leftovers only, wherever it lives (through a symlink, beside the real file). */
+export async function removeStaleTempFilesOf(file: string): Promise<string[]> {
+  const target = await resolveTarget(file);
+  return removeStaleTempFiles(path.dirname(target), [path.basename(target)]);
+}
+
+function writerAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that pid; it is alive, and its file is not ours to judge.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Writing through a symlink (dotfile setups) must replace the file it points to, not the link itself. */

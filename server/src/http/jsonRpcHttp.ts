@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  JSONRPCErrorResponseSchema,
+  JSONRPCNotificationSchema,
+  JSONRPCRequestSchema,
+  JSONRPCResultResponseSchema,
+  type JSONRPCMessage,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 import { BodyError, readBody, type BodyBounds } from './body.js';
 import type { QuotaExceeded } from '../hub/admission.js';
 import { QUOTA_RETRY_AFTER_SECONDS } from '../hub/clientLimits.js';
@@ -74,8 +82,7 @@ export function parseMessages(body: Buffer): { messages: JSONRPCMessage[]; batch
   for (const item of list) {
     const problem = jsonRpcProblem(item);
     if (problem) {
-      const id =
-        isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? item.id : null;
+      const id = isRecord(item) && isRequestId(item.id) ? item.id : null;
       throw new HttpError(400, ErrorCode.InvalidRequest, `Invalid Request: ${problem}`, {}, id);
     }
   }
@@ -86,12 +93,46 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * MCP's RequestId: a string or an integer. The SDK's schema drops a message whose id is a fraction (0.5,
+ * 1e-300) or an unsafe integer without a word, so such a request used to wait forever for an answer that never
+ * came (found by the fuzzer, server/test/fuzz/public-mcp.test.ts).
+ */
+function isRequestId(id: unknown): id is string | number {
+  return typeof id === 'string' || Number.isSafeInteger(id);
+}
+
+/**
+ * Ferry's own checks name the common mistakes plainly; the SDK's schema then has the last word, because a
+ * message it rejects is dropped by its transports without an answer, and the HTTP request would hang (the
+ * fuzzer found extra members such as `result` on a request, and fractional progress tokens).
+ */
 function jsonRpcProblem(item: unknown): string | undefined {
+  const own = ownProblem(item);
+  if (own) return own;
+  // ownProblem proved it is an object with either a method or an id; pick the one shape it claims to be,
+  // so the complaint names the offending member instead of "matches no member of the union".
+  const record = item as Record<string, unknown>;
+  const schema =
+    'method' in record
+      ? 'id' in record
+        ? JSONRPCRequestSchema
+        : JSONRPCNotificationSchema
+      : 'error' in record
+        ? JSONRPCErrorResponseSchema
+        : JSONRPCResultResponseSchema;
+  const sdk = schema.safeParse(item);
+  if (sdk.success) return undefined;
+  const issue = sdk.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `"${issue.path.join('.')}": ` : '';
+  return `${where}${issue?.message ?? 'not an MCP JSON-RPC message'}`;
+}
+
+function ownProblem(item: unknown): string | undefined {
   if (!isRecord(item)) return 'each message must be a JSON object';
   if (item.jsonrpc !== '2.0') return '"jsonrpc" must be "2.0"';
   const hasId = 'id' in item;
-  if (hasId && typeof item.id !== 'string' && typeof item.id !== 'number')
-    return '"id" must be a string or number';
+  if (hasId && !isRequestId(item.id)) return '"id" must be a string or an integer';
   if ('method' in item) {
     if (typeof item.method !== 'string' || item.method === '') return '"method" must be a non-empty string';
     if ('params' in item && item.params !== undefined && !isRecord(item.params))
