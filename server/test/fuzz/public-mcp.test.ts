@@ -372,7 +372,9 @@ describe('public listener fuzz: MCP bodies and headers', () => {
           fc.constantFrom('Bearer', 'Bearer ', 'Basic abc', 'bearer x.y.z', `Bearer ${'a'.repeat(9000)}`),
           headerText(80).map((t) => `Bearer ${t}`),
           headerText(80),
-          fc.constant(`Bearer ${connection.accessToken.slice(0, -2)}xx`),
+          // A signature with a different byte in the middle: changing its last characters may only touch
+          // base64url padding bits and leave the same signature (and so a valid token).
+          fc.constant(`Bearer ${tamperSignature(connection.accessToken)}`),
         ),
         { nil: undefined },
       );
@@ -433,3 +435,11 @@ describe('public listener fuzz: MCP bodies and headers', () => {
     fuzzTimeout(HTTP_RUNS, PER_RUN_MS),
   );
 });
+
+/** The token with one signature byte changed (its middle character swapped for another). */
+function tamperSignature(token: string): string {
+  const [header, payload, signature = ''] = token.split('.');
+  const middle = Math.floor(signature.length / 2);
+  const swapped = signature[middle] === 'A' ? 'B' : 'A';
+  return `${header}.${payload}.${signature.slice(0, middle)}${swapped}${signature.slice(middle + 1)}`;
+}
