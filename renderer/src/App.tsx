@@ -9,6 +9,7 @@ import { StatusScreen } from './features/status/StatusScreen.js';
 import { useFerry, useStore } from './state/context.js';
 import type { FerryState } from './state/store.js';
 import { ThemeToggle } from './theme.js';
+import { useConsentNotifications } from './util/notify.js';
 
 export const SCREENS = [
   { id: 'status', title: 'Status', render: () => <StatusScreen /> },
@@ -43,14 +44,22 @@ export function App() {
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
   const headingRef = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
+  const waiting = state.consents.state === 'ready' ? state.consents.value.length : 0;
   useEffect(() => {
-    document.title = `${current.title} · Ferry`;
+    // The count first: a background tab shows it in its title, so a waiting request is noticed headless too.
+    document.title = `${waiting > 0 ? `(${waiting}) ` : ''}${current.title} · Ferry`;
+  }, [current, waiting]);
+  useEffect(() => {
     // Moving focus to the new screen's heading tells screen-reader users where they are; not on first load.
     if (first.current) first.current = false;
     else headingRef.current?.focus();
   }, [current]);
+  useConsentNotifications(state);
+  const stopped = state.stream.state === 'retrying';
   return (
-    <div className="app">
+    <>
+    {stopped && <StoppedBanner state={state} />}
+    <div className={stopped ? 'app app-stopped' : 'app'} inert={stopped}>
       <a
         className="skip"
         href="#main"
@@ -104,6 +113,30 @@ export function App() {
         {current.render()}
       </main>
       <Announcer state={state} />
+    </div>
+    </>
+  );
+}
+
+/**
+ * The whole window greys out while the core is unreachable (Ferry stopped or restarting): nothing on it
+ * can be acted on, and it comes back by itself when Ferry does (the stream keeps retrying).
+ */
+function StoppedBanner({ state }: { state: FerryState }) {
+  const store = useStore();
+  if (state.stream.state !== 'retrying') return null;
+  return (
+    <div className="stopped" role="alert">
+      <div className="stopped-box">
+        <h2>Ferry stopped</h2>
+        <p>
+          The window lost Ferry at {store.client.transport.description}. Claude cannot reach your servers
+          while it is stopped.
+        </p>
+        <p className="muted">
+          Start it again (<code>ferry serve</code> or the Ferry app): this window reconnects by itself.
+        </p>
+      </div>
     </div>
   );
 }

@@ -101,7 +101,17 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     browser = await launchChromium();
     context = await isolatedContext(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
+    await context.grantPermissions(['notifications'], { origin: ferry.runtime.adminUrl });
     page = await context.newPage();
+    // Records notifications instead of showing them (headless Chromium has no notification center).
+    await page.addInitScript(`
+      window.__notifications = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission() { return Promise.resolve('granted'); }
+        constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+      };
+    `);
     errors = watchErrors(page);
   }, 60_000);
 
@@ -112,22 +122,26 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
 
   it('opens with the token from the fragment, drops it from the address bar, and shows the connector URL', async () => {
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    const url = page.getByLabel('Connector URL');
+    const url = page.locator('#connector-url');
     await url.waitFor();
     expect(await url.inputValue()).toBe(ferry.runtime.mcpUrl);
     expect(page.url()).not.toContain(ferry.runtime.adminToken);
     expect(page.url()).toBe(`${ferry.runtime.adminUrl}/#/status`);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    // The local URL cannot serve claude.ai: the screen says so and offers the tunnel.
+    // The local URL cannot serve claude.ai: the headline says so, with the one button that fixes it.
+    const headline = page.getByTestId('headline');
+    expect(await headline.textContent()).toContain('Claude cannot reach Ferry yet');
+    await headline.getByRole('button', { name: 'Start quick tunnel' }).waitFor();
     await page.getByText('This address only works on this computer').waitFor();
-    await page.getByRole('button', { name: 'Start quick tunnel' }).waitFor();
-    await page.getByRole('button', { name: 'Copy' }).click();
-    await page.getByText('Copied the connector URL').waitFor();
+    // The loopback URL is never handed out as the connector URL without saying so.
+    expect(await page.getByRole('button', { name: /^Copy$/ }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Copy local URL' }).click();
+    await page.getByText('Copied the local URL (it works only on this computer)').waitFor();
     // (Strings: the test project has no DOM types.)
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(ferry.runtime.mcpUrl);
     // A reload keeps working: the token was kept for this tab only.
     await page.reload();
-    await page.getByLabel('Connector URL').waitFor();
+    await page.locator('#connector-url').waitFor();
     // Each card says each thing once: a stopped tunnel is "off", not "off (off)".
     expect(await page.getByTestId('tunnel-state').textContent()).toBe('off');
     expect(
@@ -153,7 +167,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await stale.getByRole('heading', { name: 'The admin token was refused' }).waitFor();
       // Opening the right link in the same tab (only the fragment changes) takes the new token at once.
       await stale.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-      await stale.getByLabel('Connector URL').waitFor();
+      await stale.locator('#connector-url').waitFor();
     } finally {
       await bare.close();
       await stale.close();
@@ -240,6 +254,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       expect(await card.textContent()).toContain('claude.ai');
       expect(await card.textContent()).toContain('claudeai');
       await page.getByRole('link', { name: /Consents.*1 waiting/ }).waitFor();
+      // Noticed headless too: the tab title carries the count, and a notification announced it.
+      expect(await page.title()).toBe('(1) Consents · Ferry');
+      expect(await page.evaluate('window.__notifications')).toEqual([
+        expect.objectContaining({ title: 'Ferry: a connection is waiting for you' }),
+      ]);
+      expect(JSON.stringify(await page.evaluate('window.__notifications'))).toContain(matchCode);
       await screenshot(page, 'consents');
 
       // The page polls, then follows Ferry's redirect to the client's callback (which resolves to nothing here:
@@ -253,6 +273,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       const code = back.searchParams.get('code');
       expect(code).toBeTruthy();
       await page.getByText('No one is waiting.').waitFor();
+      expect(await page.title()).toBe('Consents · Ferry');
 
       const token = (await (
         await fetch(`${origin}/token`, {
@@ -320,6 +341,14 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await page.getByLabel('Server').selectOption('');
       await page.getByText(/^12 of 12 calls/).waitFor();
       await screenshot(page, 'activity');
+      // Status now says who is connected and when the last call came.
+      await open('Status');
+      await expect
+        .poll(() => page.getByTestId('headline').textContent())
+        .toMatch(
+          /^Running on this computer at http:\/\/127\.0\.0\.1:\d+ · claudeai connected · last call (just now|\d+ s ago)/,
+        );
+      await open('Activity');
     } finally {
       await client.close();
     }
@@ -425,6 +454,61 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await card.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   });
+
+  it('works on every screen from 360 px up: no blank band, nothing cut off, tables as cards', async () => {
+    const screens = ['Status', 'Servers', 'Consents', 'Clients', 'Activity', 'Logs', 'Doctor'];
+    try {
+      for (const width of [1280, 600, 360]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const screen of screens) {
+          await open(screen);
+          if (screen === 'Clients') await page.getByRole('button', { name: 'Revoke' }).first().waitFor();
+          // (A string: the test project has no DOM types.)
+          const layout = (await page.evaluate(`(() => {
+            const nav = document.querySelector('nav.nav').getBoundingClientRect();
+            const main = document.querySelector('main.main').getBoundingClientRect();
+            const cut = [...document.querySelectorAll('main button, main a, main input, main select, main td, main th, main h2')]
+              .filter((el) => el.getClientRects().length > 0)
+              .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; })
+              .map((el) => el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40));
+            return { gap: main.top - nav.bottom, beside: main.left - nav.right, overflow: document.documentElement.scrollWidth - innerWidth, cut };
+          })()`)) as { gap: number; beside: number; overflow: number; cut: string[] };
+          expect({ width, screen, cut: layout.cut, overflow: layout.overflow > 0 }).toEqual({
+            width,
+            screen,
+            cut: [],
+            overflow: false,
+          });
+          // Narrow: the content starts right under the nav; wide: beside it.
+          if (width < 760) expect(Math.abs(layout.gap), `${screen} at ${width}px`).toBeLessThan(2);
+          else expect(layout.beside, `${screen} at ${width}px`).toBeGreaterThanOrEqual(-1);
+        }
+        if (width === 360) {
+          // A table row is a card: its column names are shown next to each value.
+          await open('Clients');
+          const row = page.getByRole('row').filter({ hasText: 'claudeai' });
+          expect(
+            await row
+              .locator('td[data-label="Last used"]')
+              .evaluate('(el) => getComputedStyle(el, "::before").content'),
+          ).toBe('"Last used"');
+          expect(await row.getByRole('button', { name: 'Revoke' }).isVisible()).toBe(true);
+        }
+      }
+      await page.setViewportSize({ width: 420, height: 860 });
+      for (const [screen, name] of [
+        ['Status', 'status-narrow'],
+        ['Clients', 'clients-narrow'],
+        ['Activity', 'activity-narrow'],
+      ] as const) {
+        await open(screen);
+        await screenshot(page, name);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    expect(errors).toEqual([]);
+  }, 90_000);
 
   it('revokes a client in Clients, after which its next call fails with 401', async () => {
     expect((await mcpPost(accessToken)).status).toBe(200);
@@ -574,21 +658,39 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(await background()).not.toBe(light);
     await screenshot(page, 'status-dark');
     await page.reload();
-    await page.getByLabel('Connector URL').waitFor();
+    await page.locator('#connector-url').waitFor();
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     while (!((await toggle.getAttribute('aria-label')) ?? '').startsWith('Theme: light'))
       await toggle.click();
     expect(errors).toEqual([]);
   });
 
-  it('says when the admin API is gone', async () => {
-    await ferry.stop();
-    await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+  it('greys out with "Ferry stopped" while Ferry is gone, and reconnects on the same link when it is back', async () => {
+    const { adminUrl, adminToken } = ferry.runtime;
+    const dataDir = ferry.dataDir;
+    await ferry.stop({ keepDataDir: true });
+    const stopped = page.getByRole('alert').filter({ hasText: 'Ferry stopped' });
+    await stopped.waitFor({ timeout: 15_000 });
+    expect(await stopped.textContent()).toContain(adminUrl as string);
+    // Nothing under the grey can be used meanwhile.
+    expect(await page.locator('.app').getAttribute('inert')).not.toBeNull();
     await page
       .locator('.connection')
-      .filter({ hasText: `Cannot reach the Ferry admin API at ${ferry.runtime.adminUrl}` })
+      .filter({ hasText: `Cannot reach the Ferry admin API at ${adminUrl}` })
       .waitFor({ timeout: 15_000 });
-  });
+    await screenshot(page, 'stopped');
+    // Headless Ferry keeps its admin port and token across the restart: the same tab comes back by itself.
+    ferry = await startServeProcess(
+      { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
+      ['--tunnel', 'off'],
+      { dataDir },
+    );
+    expect(ferry.runtime.adminUrl).toBe(adminUrl);
+    expect(ferry.runtime.adminToken).toBe(adminToken);
+    await stopped.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    expect(await page.locator('.app').getAttribute('inert')).toBeNull();
+  }, 60_000);
 });
 
 /**
@@ -630,12 +732,17 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
     const tunnel = page.getByRole('region', { name: 'Tunnel' });
     await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });
-    const url = page.getByLabel('Connector URL');
+    const url = page.locator('#connector-url');
     await until('the tunnel URL', async () =>
       /^https:\/\/[a-z-]+\.trycloudflare\.com\/mcp$/.test(await url.inputValue()),
     );
     const first = await url.inputValue();
     expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('connected (quick)');
+    const headline = page.getByTestId('headline');
+    expect(await headline.textContent()).toContain(
+      `Online at ${first.replace(/\/mcp$/, '')} · no client connected yet`,
+    );
+    await headline.getByRole('button', { name: 'Copy connector URL' }).waitFor();
     expect(await repeatedFacts(page)).toEqual([]);
 
     await tunnel.getByRole('button', { name: 'Stop tunnel' }).click();
@@ -663,6 +770,33 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
     await screenshot(page, 'status-tunnel');
     await warning.getByRole('button', { name: 'Dismiss' }).click();
     await warning.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  });
+});
+
+/** `ferry serve --no-auth`: the window must not send the user to approve consents that never come. */
+describe.skipIf(!haveChromium)('the window without OAuth', () => {
+  let ferry: ServeProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ferry = await startServeProcess({ mcpServers: { echo: echoServer() } });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+  });
+
+  it('says OAuth is off, offers the local URL as such, and never asks to approve anything', async () => {
+    const page = await (await isolatedContext(browser)).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
+    const headline = page.getByTestId('headline');
+    await headline.getByRole('button', { name: 'Copy local URL' }).waitFor();
+    expect(await headline.textContent()).toContain('OAuth is off (--no-auth)');
+    expect(await page.locator('main').textContent()).not.toMatch(/\bapprove\b/i);
     expect(errors).toEqual([]);
   });
 });

@@ -5,8 +5,9 @@ import { CopyButton } from '../../components/CopyButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import type { FerryState } from '../../state/store.js';
-import { ago, copyText, isLoopbackUrl, plural } from '../../util/format.js';
+import { ago, copyText, isLoopbackUrl } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
+import { headline } from './headline.js';
 import { NamedTunnelForm } from './NamedTunnelForm.js';
 import { serversReady, tunnelKind } from './words.js';
 
@@ -40,11 +41,12 @@ export function StatusScreen() {
   const local = isLoopbackUrl(url);
   return (
     <>
+      <Headline state={state} status={status} url={url} />
       <Warnings state={state} status={status} />
       <section className="card connect" aria-labelledby="connect-title">
         <h2 id="connect-title">Connect Claude</h2>
         <div className="url-row">
-          <label htmlFor="connector-url">Connector URL</label>
+          <label htmlFor="connector-url">{local ? 'Local URL' : 'Connector URL'}</label>
           <input
             id="connector-url"
             className="mono url"
@@ -52,14 +54,27 @@ export function StatusScreen() {
             value={url}
             onFocus={(e) => e.currentTarget.select()}
           />
-          <CopyButton text={url} what="the connector URL" />
+          <CopyButton
+            text={url}
+            label={local ? 'Copy local URL' : 'Copy'}
+            what={local ? 'the local URL (it works only on this computer)' : 'the connector URL'}
+          />
         </div>
-        {local && (
+        {local && status.auth && (
           <p className="note note-info">
             This address only works on this computer. claude.ai reaches Ferry through a tunnel: start one
             below, then use the URL shown here.
           </p>
         )}
+        {!status.auth ? (
+          <ol className="steps">
+            <li>
+              OAuth is off (<code>--no-auth</code>): MCP clients on this computer connect to the URL above
+              without signing in, and nothing asks for approval.
+            </li>
+            <li>claude.ai cannot use this Ferry: restart it without --no-auth to connect Claude.</li>
+          </ol>
+        ) : (
         <ol className="steps">
           <li>
             In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
@@ -73,6 +88,7 @@ export function StatusScreen() {
             <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
           </li>
         </ol>
+        )}
       </section>
       <div className="grid">
         <TunnelCard status={status} />
@@ -116,6 +132,84 @@ export function StatusScreen() {
         </section>
       </div>
     </>
+  );
+}
+
+/** The whole state in one line, with the one main button that fixes what is missing. */
+function Headline({ state, status, url }: { state: FerryState; status: StatusSnapshot; url: string }) {
+  const store = useStore();
+  const now = useNow(5000);
+  const act = useAction(async (what: () => Promise<unknown>, done: string) => {
+    await what();
+    store.announce(done);
+    void store.reload('status');
+  });
+  const line = headline({
+    status,
+    connectorUrl: url,
+    consentsWaiting: state.consents.state === 'ready' ? state.consents.value.length : 0,
+    clients: state.clients.state === 'ready' ? state.clients.value : undefined,
+    calls: state.calls,
+    now,
+  });
+  const { action } = line;
+  const local = isLoopbackUrl(url);
+  return (
+    <section className={`card headline headline-${line.tone}`} aria-label="Ferry status" data-testid="headline">
+      <p className="headline-text">
+        <strong>{line.title}</strong>
+        {line.detail && <span className="muted">{line.detail}</span>}
+      </p>
+      {action.kind === 'review-consents' && (
+        <a className="button-link primary" href="#/consents">
+          Review the request
+        </a>
+      )}
+      {action.kind === 'start-tunnel' && (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() =>
+            void act.run(() => store.client.startTunnel(action.mode), `Starting the ${action.mode} tunnel`)
+          }
+        >
+          {action.label}
+        </button>
+      )}
+      {action.kind === 'restart' && (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() =>
+            void act.run(() => store.client.restartServer(action.server), `Restarting ${action.server}`)
+          }
+        >
+          Restart {action.server}
+        </button>
+      )}
+      {action.kind === 'copy-url' && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            void copyText(url).then(
+              () =>
+                store.announce(
+                  local
+                    ? 'Copied the local URL (it works only on this computer)'
+                    : 'Copied the connector URL',
+                ),
+              (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+            )
+          }
+        >
+          {action.label}
+        </button>
+      )}
+      {act.error && <ErrorNote error={act.error} onDismiss={act.clear} />}
+    </section>
   );
 }
 
@@ -261,15 +355,6 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
         },
       ],
       link: { href: '#/servers', label: 'See its stderr' },
-    });
-  }
-  if (state.consents.state === 'ready' && state.consents.value.length > 0) {
-    const n = state.consents.value.length;
-    warnings.push({
-      key: 'consents',
-      text: `${plural(n, 'connection request')} waiting for your approval.`,
-      actions: [],
-      link: { href: '#/consents', label: 'Review' },
     });
   }
   if (warnings.length === 0) return null;
