@@ -58,62 +58,62 @@ export function App() {
   const stopped = state.stream.state === 'retrying';
   return (
     <>
-    {stopped && <StoppedBanner state={state} />}
-    <div className={stopped ? 'app app-stopped' : 'app'} inert={stopped}>
-      <a
-        className="skip"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          headingRef.current?.focus();
-        }}
-      >
-        Skip to content
-      </a>
-      <header className="topbar">
-        <p className="brand">
-          <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M4 14h16l-2.5 4.5h-11z" fill="currentColor" />
-            <path
-              d="M7 14V9h8l2 5"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-              strokeLinejoin="round"
-            />
-            <path d="M10 9V6h3v3" fill="none" stroke="currentColor" strokeWidth="1.8" />
-            <path
-              d="M2 21c2 0 2-1 4-1s2 1 4 1 2-1 4-1 2 1 4 1 2-1 4-1"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.5"
-            />
-          </svg>
-          Ferry
-        </p>
-        <Connection state={state} />
-        <ThemeToggle />
-      </header>
-      <nav className="nav" aria-label="Screens">
-        <ul>
-          {SCREENS.map((s) => (
-            <li key={s.id}>
-              <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined}>
-                {s.title}
-                <NavCount id={s.id} state={state} />
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main id="main" className="main">
-        <h1 ref={headingRef} tabIndex={-1}>
-          {current.title}
-        </h1>
-        {current.render()}
-      </main>
-      <Announcer state={state} />
-    </div>
+      {stopped && <StoppedBanner state={state} />}
+      <div className={stopped ? 'app app-stopped' : 'app'} inert={stopped}>
+        <a
+          className="skip"
+          href="#main"
+          onClick={(e) => {
+            e.preventDefault();
+            headingRef.current?.focus();
+          }}
+        >
+          Skip to content
+        </a>
+        <header className="topbar">
+          <p className="brand">
+            <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M4 14h16l-2.5 4.5h-11z" fill="currentColor" />
+              <path
+                d="M7 14V9h8l2 5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.8"
+                strokeLinejoin="round"
+              />
+              <path d="M10 9V6h3v3" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <path
+                d="M2 21c2 0 2-1 4-1s2 1 4 1 2-1 4-1 2 1 4 1 2-1 4-1"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.5"
+              />
+            </svg>
+            Ferry
+          </p>
+          <Connection state={state} />
+          <ThemeToggle />
+        </header>
+        <nav className="nav" aria-label="Screens">
+          <ul>
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined}>
+                  {s.title}
+                  <NavCount id={s.id} state={state} />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="main">
+          <h1 ref={headingRef} tabIndex={-1}>
+            {current.title}
+          </h1>
+          {current.render()}
+        </main>
+        <Announcer state={state} />
+      </div>
     </>
   );
 }

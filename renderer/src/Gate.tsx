@@ -31,10 +31,9 @@ export function Unauthorized() {
     <main className="gate" role="alert">
       <h1>The admin token was refused</h1>
       <p>
-        Ferry keeps its admin token across restarts unless it was started with{' '}
-        <code>--new-admin-token</code> (the Ferry app makes a new one each launch), so this link is from an
-        older token. Open the link again with the <code>adminToken</code> from the current{' '}
-        <code>runtime.json</code>.
+        Ferry keeps its admin token across restarts unless it was started with <code>--new-admin-token</code>{' '}
+        (the Ferry app makes a new one each launch), so this link is from an older token. Open the link again
+        with the <code>adminToken</code> from the current <code>runtime.json</code>.
       </p>
       <p className="actions">
         <button

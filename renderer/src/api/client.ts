@@ -1,12 +1,16 @@
 import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
 import type {
   CallEndEvent,
+  CallToolResult,
   ClientSummary,
+  ConsentExposure,
+  ConsentResolvedEvent,
   DoctorReport,
   LogEvent,
   PendingConsent,
   RememberedApproval,
   ServerInput,
+  ServerCatalogView,
   ServerOptionsInput,
   ServerSpecPatch,
   ServerStatus,
@@ -56,6 +60,24 @@ export class AdminClient {
 
   restartServer(name: string): Promise<ServerStatus> {
     return this.transport.request('POST', `/servers/${seg(name)}/restart`);
+  }
+
+  /** The server's tools, resources and prompts as clients see them. */
+  catalog(name: string): Promise<ServerCatalogView> {
+    return this.transport.request('GET', `/servers/${seg(name)}/catalog`);
+  }
+
+  /** Calls one tool (by the child's own name) from the window; Activity shows it as "Ferry window". */
+  callTool(name: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    return this.transport.request('POST', `/servers/${seg(name)}/call`, { tool, arguments: args });
+  }
+
+  consentHistory(): Promise<Stamped<ConsentResolvedEvent>[]> {
+    return this.transport.request('GET', '/consents/history');
+  }
+
+  consentExposure(id: string): Promise<ConsentExposure> {
+    return this.transport.request('GET', `/consents/${seg(id)}/exposure`);
   }
 
   consents(): Promise<PendingConsent[]> {

@@ -2,7 +2,14 @@
  * The admin contract's types, imported type-only from the core so the window never bundles server code
  * (the imports vanish at build time; `tsc -b` checks them against server/ through a project reference).
  */
-export type { StatusSnapshot, TunnelStatus, ServerInput } from '../../../server/src/admin/api.js';
+export type {
+  StatusSnapshot,
+  TunnelStatus,
+  ServerInput,
+  ConsentExposure,
+} from '../../../server/src/admin/api.js';
+export type { ExposedTool, ServerCatalogView } from '../../../server/src/admin/catalog.js';
+export type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 export type { AdminErrorCode } from '../../../server/src/admin/errors.js';
 export type { ConfigIssue } from '../../../server/src/config/errors.js';
 export type {
@@ -19,6 +26,7 @@ export type {
   CallStartEvent,
   CoreEvent,
   CoreEventType,
+  ConsentResolvedEvent,
   LogEvent,
   LogLevel,
   PendingConsent,

@@ -25,7 +25,7 @@ export function errorHint(error: AdminApiError): string | undefined {
     case 'network':
       return 'Check that ferry serve is still running; the window reconnects on its own.';
     case 'unauthorized':
-      return 'The admin token changes every time Ferry starts: open the link from the new runtime.json.';
+      return 'The admin token was changed (--new-admin-token, or a new app launch): open the link from the current runtime.json.';
     case 'unavailable':
       return undefined;
     case 'config_broken':

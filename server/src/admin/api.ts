@@ -17,6 +17,24 @@ import type { PendingConsent } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
+import { exposedCatalog, type ServerCatalogView } from './catalog.js';
+import type { ConsentResolvedEvent } from '../events/types.js';
+import type { Result } from '@modelcontextprotocol/sdk/types.js';
+
+/** Past consent decisions the Consents screen lists: the last 100 since Ferry started (older ones are in the log). */
+export const CONSENT_HISTORY = 100;
+
+/** What a consent would expose: every server (`/mcp`) or one (`/mcp/<name>`), with tools counted. */
+export interface ConsentExposure {
+  scope: 'all' | 'server';
+  servers: {
+    name: string;
+    /** undefined while the server's tools are not known (starting, crashed, per-session). */
+    tools: number | undefined;
+    /** Tools the server marks destructive (destructiveHint), by exposed name. */
+    destructive: string[];
+  }[];
+}
 
 export interface StatusSnapshot {
   version: string;
@@ -76,7 +94,74 @@ export interface AdminContext {
  * these. Config changes go to the file first (validated, atomic) and only then to the running servers.
  */
 export class AdminApi {
-  constructor(private readonly ctx: AdminContext) {}
+  readonly #decisions: Stamped<ConsentResolvedEvent>[] = [];
+
+  constructor(private readonly ctx: AdminContext) {
+    ctx.bus.on('consent.resolved', (event) => {
+      this.#decisions.push(event);
+      if (this.#decisions.length > CONSENT_HISTORY) this.#decisions.shift();
+    });
+  }
+
+  /** A server's tools, resources and prompts as clients see them, for the window's tools list. */
+  catalog(name: string): ServerCatalogView {
+    this.server(name);
+    return exposedCatalog(this.ctx.hub, name);
+  }
+
+  /** Calls one tool of a server from the window; Activity records it as coming from "Ferry window". */
+  async callTool(name: string, input: { tool: string; arguments: Record<string, unknown> }): Promise<Result> {
+    const server = this.server(name);
+    if (server.state !== 'ready' || this.ctx.hub.isPerSession(name)) {
+      throw new AdminError(
+        'conflict',
+        this.ctx.hub.isPerSession(name)
+          ? `"${name}" runs one process per client session, so the window cannot call it on its own`
+          : `"${name}" is ${server.state}: start it before calling its tools`,
+      );
+    }
+    if (!exposedCatalog(this.ctx.hub, name).tools.some((t) => t.name === input.tool))
+      throw new AdminError('not_found', `"${name}" has no tool named "${input.tool}"`);
+    try {
+      return await this.ctx.hub.callFromWindow(name, input.tool, input.arguments);
+    } catch (error) {
+      throw new AdminError('conflict', (error as Error).message);
+    }
+  }
+
+  /** Newest first: approved, denied, expired, remembered and replaced requests since Ferry started. */
+  consentHistory(): Stamped<ConsentResolvedEvent>[] {
+    return [...this.#decisions].reverse();
+  }
+
+  /** What approving this consent gives the client: which servers, how many tools, which destructive. */
+  consentExposure(id: string): ConsentExposure {
+    const consent = this.consents().find((c) => c.id === id);
+    if (!consent) throw new AdminError('not_found', `no waiting consent ${id}`);
+    let path = '/mcp';
+    try {
+      path = new URL(consent.resource).pathname.replace(/\/+$/, '');
+    } catch {
+      // an unparsable resource cannot have been accepted; treat it as the aggregate endpoint
+    }
+    const one = /^\/mcp\/([^/]+)$/.exec(path);
+    const names = one ? [decodeURIComponent(one[1] as string)] : this.ctx.hub.serverNames();
+    return {
+      scope: one ? 'server' : 'all',
+      servers: names
+        .filter((n) => this.ctx.hub.hasServer(n))
+        .map((n) => {
+          const view = exposedCatalog(this.ctx.hub, n);
+          return {
+            name: n,
+            tools: view.known ? view.tools.length : undefined,
+            destructive: view.tools
+              .filter((t) => t.annotations.destructiveHint === true && t.annotations.readOnlyHint !== true)
+              .map((t) => (one ? t.name : (t.exposedName ?? t.name))),
+          };
+        }),
+    };
+  }
 
   status(): StatusSnapshot {
     return { ...this.ctx.status(), servers: this.ctx.hub.statuses(), tunnel: this.tunnelStatus() };

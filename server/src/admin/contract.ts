@@ -39,6 +39,12 @@ export const doctorBody = z
   })
   .default({});
 
+export const callToolBody = z.object({
+  /** The child's own tool name. */
+  tool: z.string().min(1).max(256),
+  arguments: z.record(z.string(), z.unknown()).default({}),
+});
+
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 
 export type AddServerBody = z.infer<typeof addServerBody>;

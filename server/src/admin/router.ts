@@ -4,6 +4,7 @@ import {
   addServerBody,
   approveConsentBody,
   bodyIssues,
+  callToolBody,
   doctorBody,
   namedTunnelBody,
   patchServerBody,
@@ -50,6 +51,10 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       },
     ],
     ['POST', /^\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(name(m))],
+    ['GET', /^\/servers\/([^/]+)\/catalog$/, (m) => api.catalog(name(m))],
+    ['POST', /^\/servers\/([^/]+)\/call$/, (m, body) => api.callTool(name(m), parse(callToolBody, body))],
+    ['GET', /^\/consents\/history$/, () => api.consentHistory()],
+    ['GET', /^\/consents\/([^/]+)\/exposure$/, (m) => api.consentExposure(name(m))],
     ['GET', /^\/consents$/, () => api.consents()],
     [
       'POST',

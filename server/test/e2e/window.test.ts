@@ -340,7 +340,56 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await page.getByText(/^6 of 12 calls/).waitFor();
       await page.getByLabel('Server').selectOption('');
       await page.getByText(/^12 of 12 calls/).waitFor();
+
+      // Whole calls: the client by its name (not a session id), the arguments pretty-printed and copyable.
+      const echoRow = page.locator('tbody tr[data-call]').filter({ hasText: 'hello from the window test' });
+      expect(await echoRow.locator('td[data-label="Client"]').textContent()).toBe('window-test');
+      await echoRow.getByRole('button', { name: 'Details' }).click();
+      const detail = page.locator('.call-full');
+      expect(await detail.locator('pre').first().textContent()).toBe(
+        '{\n  "text": "hello from the window test"\n}',
+      );
+      expect(await detail.locator('pre').nth(1).textContent()).toContain(
+        '"text": "hello from the window test"',
+      );
+      await detail.getByRole('button', { name: 'Copy arguments' }).click();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(
+        '{\n  "text": "hello from the window test"\n}',
+      );
+      await page.getByLabel('Search').fill('HELLO from the');
+      await page.getByText(/^1 of 12 calls/).waitFor();
+      await page.getByLabel('Search').fill('');
+      await page.getByLabel('Time').selectOption({ label: 'Last 5 minutes' });
+      await page.getByText(/^12 of 12 calls/).waitFor();
+      await page.getByLabel('Time').selectOption({ label: 'Any time' });
+
+      // A call refused before it reached any child still shows, with why.
+      await client
+        .callTool({ name: 'nope__missing', arguments: { x: 1 } }, undefined, REQ)
+        .catch(() => undefined);
+      await page.getByText(/^12 of 13 calls|^13 of 13 calls/).waitFor();
+      await page.getByLabel('Outcome').selectOption('refused');
+      const refused = page.locator('tbody tr[data-call]').filter({ hasText: 'nope__missing' });
+      await refused.getByText('refused').waitFor();
+      await page.getByLabel('Outcome').selectOption('');
+
+      // Each bar of the chart opens its call's row.
+      await page.locator('figure.chart rect.bar').first().click();
+      await expect.poll(() => page.locator('button.call-toggle[aria-expanded="true"]').count()).toBe(1);
       await screenshot(page, 'activity');
+
+      // Replay from the window: a new call, from "Ferry window".
+      await echoRow.getByRole('button', { name: /Details|Hide/ }).click();
+      if ((await page.locator('.call-full').count()) === 0)
+        await echoRow.getByRole('button', { name: 'Details' }).click();
+      await page.locator('.call-full').getByRole('button', { name: 'Replay this call' }).click();
+      await page
+        .locator('tbody tr[data-call]')
+        .filter({ hasText: 'Ferry window' })
+        .filter({ hasText: 'ok' })
+        .first()
+        .waitFor();
+      await page.getByText(/^14 of 14 calls/).waitFor();
       // Status now says who is connected and when the last call came.
       await open('Status');
       await expect
@@ -383,6 +432,58 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
 
     await page.getByLabel('Search').fill('');
     await screenshot(page, 'logs');
+    expect(errors).toEqual([]);
+  });
+
+  it('lists what a server exposes, as clients see it, and calls a tool from the window', async () => {
+    await open('Servers');
+    const card = page.locator('#server-notes');
+    await card.getByText('What clients see').click();
+    const echoTool = card.locator('li.tool[data-tool="echo"]');
+    await echoTool.waitFor();
+    // The exposed name on /mcp, the description, the annotations.
+    expect(await echoTool.locator('.tool-name').textContent()).toBe('notes__echo');
+    expect(await echoTool.textContent()).toContain('Returns the given text unchanged.');
+    await echoTool.getByText('read-only', { exact: true }).waitFor();
+    expect(await echoTool.getByText('destructive').count()).toBe(0);
+    // A test call from a form built from the input schema.
+    await echoTool.getByRole('button', { name: 'Try it' }).click();
+    await echoTool.getByRole('button', { name: 'Call echo' }).click();
+    await echoTool.getByText('text is required').waitFor();
+    await echoTool.getByLabel('text (required)').fill('from the tools list');
+    await echoTool.getByRole('button', { name: 'Call echo' }).click();
+    await echoTool.locator('.try-result pre').filter({ hasText: '"text": "from the tools list"' }).waitFor();
+    await screenshot(page, 'servers-tools');
+    await open('Activity');
+    const row = page.locator('tbody tr[data-call]').filter({ hasText: 'from the tools list' });
+    expect(await row.locator('td[data-label="Client"]').textContent()).toBe('Ferry window');
+
+    // A per-session server never reads "0 tools"; a slow one says how long it has been starting.
+    await open('Servers');
+    const slow = `setTimeout(() => import(${JSON.stringify(fixture('echo-server.ts'))}), 2500)`;
+    for (const [name, spec, options] of [
+      ['solo', echoServer(), { sessionMode: 'per-session' }],
+      ['slow', { command: node, args: ['-e', slow] }, undefined],
+    ] as const) {
+      const added = await admin('/servers', {
+        method: 'POST',
+        body: JSON.stringify({ name, spec, ...(options ? { options } : {}) }),
+      });
+      expect(added.status, await added.clone().text()).toBe(200);
+    }
+    const slowCard = page.locator('#server-slow');
+    await slowCard.getByText(/Starting for \d+ s/).waitFor();
+    expect(await slowCard.locator('.counts').textContent()).toMatch(/^— tools— resources— prompts/);
+    await slowCard
+      .getByText('1 tool', { exact: false })
+      .or(slowCard.getByText('2 tools'))
+      .first()
+      .waitFor({ timeout: 15_000 });
+    const solo = page.locator('#server-solo');
+    await solo.getByText('listed per session').waitFor();
+    expect(await solo.locator('.counts').textContent()).not.toMatch(/\b0 tools/);
+    for (const name of ['solo', 'slow'])
+      expect((await admin(`/servers/${name}`, { method: 'DELETE' })).status).toBe(200);
     expect(errors).toEqual([]);
   });
 
@@ -447,11 +548,31 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await open('Servers');
     const card = page.locator('#server-flaky');
     await card.getByText('crashed', { exact: true }).waitFor();
+    // A program that ran and exited: the first action is to run it in a terminal; the reason is a sentence.
+    await card.getByRole('button', { name: 'Copy the command to run it in a terminal' }).click();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toContain(node);
+    expect(await card.locator('.reason').textContent()).toMatch(/^[A-Z]/);
     await card.getByText(/Last stderr lines/).click();
     await card.locator('.stderr pre').filter({ hasText: 'flaky cannot find its database' }).waitFor();
     await card.getByRole('button', { name: 'Remove' }).click();
     await card.getByRole('button', { name: 'Remove flaky' }).click();
     await card.waitFor({ state: 'detached' });
+
+    // A program that does not exist: the first action is to edit the command.
+    const ghostAdded = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'ghost', spec: { command: '/nonexistent/ferry-ghost-program' } }),
+    });
+    expect(ghostAdded.status).toBe(200);
+    const ghost = page.locator('#server-ghost');
+    await ghost.getByText('crashed', { exact: true }).waitFor({ timeout: 15_000 });
+    expect(await ghost.locator('.reason').textContent()).toMatch(
+      /^Cannot run "\/nonexistent\/ferry-ghost-program": no such program/,
+    );
+    await ghost.getByRole('button', { name: 'Edit command' }).click();
+    await page.locator('#edit-ghost-command').or(page.getByLabel('Command')).first().waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await admin('/servers/ghost', { method: 'DELETE' })).status).toBe(200);
     expect(errors).toEqual([]);
   });
 
@@ -464,7 +585,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
           await open(screen);
           if (screen === 'Clients') await page.getByRole('button', { name: 'Revoke' }).first().waitFor();
           // (A string: the test project has no DOM types.)
-          const layout = (await page.evaluate(`(() => {
+          const layout: { gap: number; beside: number; overflow: number; cut: string[] } =
+            await page.evaluate(`(() => {
             const nav = document.querySelector('nav.nav').getBoundingClientRect();
             const main = document.querySelector('main.main').getBoundingClientRect();
             const cut = [...document.querySelectorAll('main button, main a, main input, main select, main td, main th, main h2')]
@@ -472,7 +594,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
               .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; })
               .map((el) => el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40));
             return { gap: main.top - nav.bottom, beside: main.left - nav.right, overflow: document.documentElement.scrollWidth - innerWidth, cut };
-          })()`)) as { gap: number; beside: number; overflow: number; cut: string[] };
+          })()`);
           expect({ width, screen, cut: layout.cut, overflow: layout.overflow > 0 }).toEqual({
             width,
             screen,
@@ -488,9 +610,9 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
           await open('Clients');
           const row = page.getByRole('row').filter({ hasText: 'claudeai' });
           expect(
-            await row
-              .locator('td[data-label="Last used"]')
-              .evaluate('(el) => getComputedStyle(el, "::before").content'),
+            await page.evaluate(
+              `getComputedStyle(document.querySelector('td[data-label="Last used"]'), '::before').content`,
+            ),
           ).toBe('"Last used"');
           expect(await row.getByRole('button', { name: 'Revoke' }).isVisible()).toBe(true);
         }

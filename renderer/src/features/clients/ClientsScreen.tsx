@@ -98,7 +98,9 @@ function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
           ', ',
         ) || '—'}
       </td>
-      <td data-label="Created" title={dateTime(ms(client.createdAt))}>{ago(ms(client.createdAt), now)}</td>
+      <td data-label="Created" title={dateTime(ms(client.createdAt))}>
+        {ago(ms(client.createdAt), now)}
+      </td>
       <td data-label="Last used" title={client.lastUsedAt ? dateTime(ms(client.lastUsedAt)) : undefined}>
         {client.lastUsedAt ? ago(ms(client.lastUsedAt), now) : 'never'}
       </td>

@@ -75,19 +75,19 @@ export function StatusScreen() {
             <li>claude.ai cannot use this Ferry: restart it without --no-auth to connect Claude.</li>
           </ol>
         ) : (
-        <ol className="steps">
-          <li>
-            In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
-            <strong>Add custom connector</strong>.
-          </li>
-          <li>
-            Paste the URL above, save, then click <strong>Connect</strong>.
-          </li>
-          <li>
-            Your browser shows a match code. Approve the request with the same code under{' '}
-            <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
-          </li>
-        </ol>
+          <ol className="steps">
+            <li>
+              In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
+              <strong>Add custom connector</strong>.
+            </li>
+            <li>
+              Paste the URL above, save, then click <strong>Connect</strong>.
+            </li>
+            <li>
+              Your browser shows a match code. Approve the request with the same code under{' '}
+              <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
+            </li>
+          </ol>
         )}
       </section>
       <div className="grid">
@@ -155,7 +155,11 @@ function Headline({ state, status, url }: { state: FerryState; status: StatusSna
   const { action } = line;
   const local = isLoopbackUrl(url);
   return (
-    <section className={`card headline headline-${line.tone}`} aria-label="Ferry status" data-testid="headline">
+    <section
+      className={`card headline headline-${line.tone}`}
+      aria-label="Ferry status"
+      data-testid="headline"
+    >
       <p className="headline-text">
         <strong>{line.title}</strong>
         {line.detail && <span className="muted">{line.detail}</span>}

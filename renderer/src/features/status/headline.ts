@@ -70,7 +70,8 @@ export function headline(input: HeadlineInput): Headline {
       return {
         tone: 'busy',
         title: 'Starting the tunnel…',
-        detail: 'claude.ai can reach Ferry once the tunnel is connected; the connector URL then appears here.',
+        detail:
+          'claude.ai can reach Ferry once the tunnel is connected; the connector URL then appears here.',
         action: { kind: 'none' },
       };
     }
@@ -125,5 +126,10 @@ export function headline(input: HeadlineInput): Headline {
       action: { kind: 'copy-url', label: 'Copy connector URL' },
     };
   }
-  return { tone: 'good', title, detail: undefined, action: { kind: 'copy-url', label: 'Copy connector URL' } };
+  return {
+    tone: 'good',
+    title,
+    detail: undefined,
+    action: { kind: 'copy-url', label: 'Copy connector URL' },
+  };
 }
