@@ -9,6 +9,7 @@ import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
 import { writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
+import { mirrorEventsToLog } from './events/eventLog.js';
 import type { Auth } from './auth/index.js';
 import { ConnectionTimeline } from './doctor/timeline.js';
 import { findCloudflared } from './tunnel/binary.js';
@@ -122,6 +123,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
   const configFile = new ConfigFile(options.configPath ?? defaultConfigPath(dataDir));
   const bus = deps.bus ?? new EventBus();
+  mirrorEventsToLog(bus);
   const runtimePath = path.join(dataDir, 'runtime.json');
   const startedAt = Date.now();
   let config: FerryConfig = configSchema.parse({});

@@ -399,6 +399,8 @@ export class AdminApi {
     const { runDoctor } = await import('../doctor/index.js');
     const url = input.url ?? this.ctx.status().mcpUrl;
     if (!url) throw new AdminError('unavailable', 'Ferry has no public URL yet');
+    const timeline = this.ctx.timeline?.();
+    const saved = timeline?.checkpoint();
     const report = await runDoctor({
       url,
       ...(input.token ? { token: input.token } : {}),
@@ -409,8 +411,8 @@ export class AdminApi {
     if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
       await auth.store.deleteClient(report.testClientId);
     }
-    // The doctor's own requests are not a connection attempt: the live timeline starts over after it.
-    if (url === this.ctx.status().mcpUrl) this.ctx.timeline?.()?.reset();
+    // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
+    if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
     return report;
   }
 

@@ -241,6 +241,17 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       scope: 'claudeai',
       resource: ferry.runtime.mcpUrl,
     });
+    // A server with a destructive tool: the consent names it.
+    const danger = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'danger',
+        spec: { command: node, args: [fixture('annotated-server.ts')] },
+      }),
+    });
+    expect(danger.status).toBe(200);
+    await open('Servers');
+    await page.locator('#server-danger').getByText('2 tools').waitFor({ timeout: 15_000 });
     await open('Consents');
     await page.getByText('No one is waiting.').waitFor();
     const waiting = await context.newPage();
@@ -253,6 +264,10 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await card.waitFor();
       expect(await card.textContent()).toContain('claude.ai');
       expect(await card.textContent()).toContain('claudeai');
+      // What the client will get: every server (/mcp), tools counted, the destructive one named.
+      await expect
+        .poll(() => card.getByTestId('consent-exposure').textContent())
+        .toBe('All servers (/mcp): 3 servers, 6 tools, 1 destructive: danger__wipe');
       await page.getByRole('link', { name: /Consents.*1 waiting/ }).waitFor();
       // Noticed headless too: the tab title carries the count, and a notification announced it.
       expect(await page.title()).toBe('(1) Consents · Ferry');
@@ -274,6 +289,11 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       expect(code).toBeTruthy();
       await page.getByText('No one is waiting.').waitFor();
       expect(await page.title()).toBe('Consents · Ferry');
+      // The decision is kept in the history.
+      const history = page.getByRole('region', { name: 'Past decisions' });
+      await history.getByText('approved', { exact: true }).waitFor();
+      expect(await history.textContent()).toContain('claudeai');
+      expect((await admin('/servers/danger', { method: 'DELETE' })).status).toBe(200);
 
       const token = (await (
         await fetch(`${origin}/token`, {
@@ -431,6 +451,22 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     );
 
     await page.getByLabel('Search').fill('');
+    // Ferry's own events are in the log too: the child's start, the consent decision, the token issued.
+    const events = page.locator('.log-line').filter({ hasText: 'ferry:events' });
+    await events.filter({ hasText: 'server "chatty" is ready' }).first().waitFor();
+    await events.filter({ hasText: 'consent for claudeai approved' }).first().waitFor();
+    await events
+      .filter({ hasText: /token issued/ })
+      .first()
+      .waitFor();
+    // Wrap can be turned off; Export saves what is shown.
+    await page.getByRole('button', { name: 'Wrap lines' }).click();
+    expect(await page.locator('ol.log').getAttribute('class')).toContain('log-nowrap');
+    await page.getByRole('button', { name: 'Wrap lines' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    expect(await readFile(file, 'utf8')).toMatch(/INFO \[server:chatty\] chatty says hello from pid/);
     await screenshot(page, 'logs');
     expect(errors).toEqual([]);
   });
@@ -544,6 +580,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await warning.getByRole('button', { name: 'Restart flaky' }).click();
     await page.getByText('Restarting flaky').waitFor();
     await until('the restarted child to run again', async () => (await restarts()) > before);
+    // "See its stderr" opens that server's lines in Logs.
+    await warning.getByRole('link', { name: 'See its stderr' }).click({ timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor();
+    expect(await page.getByLabel('Source').inputValue()).toBe('server:flaky');
+    await page.locator('.log-line').filter({ hasText: 'flaky cannot find its database' }).first().waitFor();
+    expect(await page.locator('.log-line').filter({ hasNotText: 'server:flaky' }).count()).toBe(0);
 
     await open('Servers');
     const card = page.locator('#server-flaky');
@@ -588,12 +630,13 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
           const layout: { gap: number; beside: number; overflow: number; cut: string[] } =
             await page.evaluate(`(() => {
             const nav = document.querySelector('nav.nav').getBoundingClientRect();
+            const links = document.querySelector('nav.nav ul').getBoundingClientRect();
             const main = document.querySelector('main.main').getBoundingClientRect();
             const cut = [...document.querySelectorAll('main button, main a, main input, main select, main td, main th, main h2')]
               .filter((el) => el.getClientRects().length > 0)
               .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; })
               .map((el) => el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40));
-            return { gap: main.top - nav.bottom, beside: main.left - nav.right, overflow: document.documentElement.scrollWidth - innerWidth, cut };
+            return { gap: main.top - links.bottom, beside: main.left - nav.right, overflow: document.documentElement.scrollWidth - innerWidth, cut };
           })()`);
           expect({ width, screen, cut: layout.cut, overflow: layout.overflow > 0 }).toEqual({
             width,
@@ -601,8 +644,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
             cut: [],
             overflow: false,
           });
-          // Narrow: the content starts right under the nav; wide: beside it.
-          if (width < 760) expect(Math.abs(layout.gap), `${screen} at ${width}px`).toBeLessThan(2);
+          // Narrow: the content starts right under the nav's links (only its padding between); wide: beside it.
+          if (width < 760) expect(Math.abs(layout.gap), `${screen} at ${width}px`).toBeLessThan(16);
           else expect(layout.beside, `${screen} at ${width}px`).toBeGreaterThanOrEqual(-1);
         }
         if (width === 360) {
@@ -708,6 +751,14 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await held;
       await route.continue();
     });
+    // The record of the real clients' attempt (earlier tests' OAuth round trips), which the run must keep.
+    const seen = (): Promise<string[]> =>
+      page.evaluate(`[...document.querySelectorAll('li.live-step-seen')].map((item) => item.dataset.step)`);
+    await expect.poll(async () => (await seen()).length).toBeGreaterThan(0);
+    const seenBefore = await seen();
+    // The timeline sits above the form, where it is seen.
+    const liveTop = (await live.boundingBox())?.y ?? Infinity;
+    expect(liveTop).toBeLessThan((await result.boundingBox())?.y ?? 0);
     const run = page.getByRole('button', { name: 'Run doctor' });
     await run.click();
     // While it runs: the button is disabled and the live region says what is going on.
@@ -753,9 +804,10 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(await exchange.textContent()).toMatch(/POST.*\/mcp.*401/s);
     expect(await exchange.textContent()).toMatch(/www-authenticate: Bearer/i);
 
-    // The doctor's own requests are not a connection attempt (the timeline starts over after a run); a
-    // client's first request then shows up live (refreshed every 2 s): 8 steps, the first seen.
+    // The doctor's own requests (which look like Claude's) do not wipe the real attempt; a client's next
+    // first request then shows up live (refreshed every 2 s): 8 steps, the first seen.
     expect(await live.locator('li.live-step').count()).toBe(8);
+    await expect.poll(seen, { timeout: 10_000 }).toEqual(seenBefore);
     await fetch(ferry.runtime.mcpUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -358,7 +358,7 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
           run: () => void act.run(() => store.client.restartServer(server.name), `Restarting ${server.name}`),
         },
       ],
-      link: { href: '#/servers', label: 'See its stderr' },
+      link: { href: `#/logs?source=${encodeURIComponent(`server:${server.name}`)}`, label: 'See its stderr' },
     });
   }
   if (warnings.length === 0) return null;
