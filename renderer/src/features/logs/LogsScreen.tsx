@@ -2,7 +2,8 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEvent, LogLevel, Stamped } from '../../api/types.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
-import { clock, copyText } from '../../util/format.js';
+import { clock } from '../../util/format.js';
+import { copyText } from '../../util/clipboard.js';
 import { displayText } from '../../util/displayText.js';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
