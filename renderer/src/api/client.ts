@@ -5,6 +5,7 @@ import type {
   ClientSummary,
   ConsentExposure,
   ConsentResolvedEvent,
+  ImportReport,
   DoctorReport,
   LogEvent,
   PendingConsent,
@@ -60,6 +61,16 @@ export class AdminClient {
 
   restartServer(name: string): Promise<ServerStatus> {
     return this.transport.request('POST', `/servers/${seg(name)}/restart`);
+  }
+
+  /**
+   * Adds every server of a snippet (or of Claude Desktop's config) at once, secrets to the secret store,
+   * as `ferry import` does.
+   */
+  importServers(
+    from: { servers: Record<string, unknown> } | { fromClaudeDesktop: true },
+  ): Promise<ImportReport> {
+    return this.transport.request('POST', '/servers/import', from);
   }
 
   /** The server's tools, resources and prompts as clients see them. */

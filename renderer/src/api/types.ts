@@ -9,6 +9,7 @@ export type {
   ConsentExposure,
 } from '../../../server/src/admin/api.js';
 export type { ExposedTool, ServerCatalogView } from '../../../server/src/admin/catalog.js';
+export type { ImportReport } from '../../../server/src/config/import.js';
 export type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 export type { AdminErrorCode } from '../../../server/src/admin/errors.js';
 export type { ConfigIssue } from '../../../server/src/config/errors.js';

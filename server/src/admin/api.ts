@@ -17,6 +17,8 @@ import type { PendingConsent } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
+import { importServers, readSourceServers, type ImportReport } from '../config/import.js';
+import { claudeDesktopConfigPath } from '../config/paths.js';
 import { exposedCatalog, type ServerCatalogView } from './catalog.js';
 import type { ConsentResolvedEvent } from '../events/types.js';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
@@ -285,6 +287,53 @@ export class AdminApi {
     this.server(name);
     await this.#edit((file) => file.setDisabled(name, disabled));
     return this.server(name);
+  }
+
+  /**
+   * Adds every server of a pasted Claude Desktop snippet (or of Claude Desktop's own config) at once, as
+   * `ferry import` does: secret-looking env values go to the secret store and the config holds only
+   * `${secret:…}` references; what cannot be imported is listed with the reason.
+   */
+  async importServers(input: {
+    servers?: Record<string, unknown>;
+    fromClaudeDesktop?: boolean;
+    overwrite?: boolean;
+  }): Promise<ImportReport> {
+    let entries = input.servers;
+    let source = 'the pasted snippet';
+    if (input.fromClaudeDesktop) {
+      source = claudeDesktopConfigPath();
+      entries = await readSourceServers(source).catch((error: unknown) => {
+        throw error instanceof ConfigError
+          ? new AdminError(error.code === 'config_not_found' ? 'not_found' : 'invalid_input', error.message)
+          : error;
+      });
+    }
+    if (!entries || Object.keys(entries).length === 0)
+      throw new AdminError('invalid_input', 'there is no server to import');
+    let store: SecretStore;
+    try {
+      store = await this.ctx.secrets();
+    } catch (error) {
+      throw new AdminError(
+        'unavailable',
+        `the secret store cannot be opened, so secrets would end up in the config: ${(error as Error).message}`,
+      );
+    }
+    let result;
+    try {
+      result = await importServers(entries, source, {
+        target: this.ctx.configFile,
+        secrets: store,
+        moveSecrets: 'detected',
+        overwrite: input.overwrite === true,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) throw new AdminError('config_broken', error.message, error.issues);
+      throw error;
+    }
+    if (result.report.imported.length > 0 && result.config) await this.ctx.apply(result.config);
+    return result.report;
   }
 
   /** Removes the server from the config and forgets the secrets only it referenced. */

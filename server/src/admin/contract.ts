@@ -45,6 +45,18 @@ export const callToolBody = z.object({
   arguments: z.record(z.string(), z.unknown()).default({}),
 });
 
+export const importServersBody = z
+  .object({
+    /** Server entries by name, as in `mcpServers`. */
+    servers: z.record(z.string(), z.unknown()).optional(),
+    /** Read Claude Desktop's own config on this computer instead. */
+    fromClaudeDesktop: z.boolean().optional(),
+    overwrite: z.boolean().optional(),
+  })
+  .refine((body) => (body.servers !== undefined) !== (body.fromClaudeDesktop === true), {
+    message: 'send either servers or fromClaudeDesktop: true',
+  });
+
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 
 export type AddServerBody = z.infer<typeof addServerBody>;

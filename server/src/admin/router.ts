@@ -5,6 +5,7 @@ import {
   approveConsentBody,
   bodyIssues,
   callToolBody,
+  importServersBody,
   doctorBody,
   namedTunnelBody,
   patchServerBody,
@@ -31,6 +32,7 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['GET', /^\/status$/, () => api.status()],
     ['GET', /^\/servers$/, () => api.servers()],
     ['POST', /^\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
+    ['POST', /^\/servers\/import$/, (_m, body) => api.importServers(parse(importServersBody, body))],
     ['GET', /^\/servers\/([^/]+)$/, (m) => api.server(name(m))],
     [
       'PATCH',

@@ -96,7 +96,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // maxExits 1: a child that exits once is marked crashed at once (the Status warning test needs one).
     ferry = await startServeProcess(
       { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
-      ['--tunnel', 'off'],
+      // A file secret store: this machine may have no keychain, and imports must not fall back to plain text.
+      ['--tunnel', 'off', '--secret-store', 'file'],
     );
     browser = await launchChromium();
     context = await isolatedContext(browser);
@@ -218,8 +219,42 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       env: { GREETING: 'hi' },
     });
     await screenshot(page, 'servers');
+
+    // A whole snippet imports every server in it at once; a secret-looking value goes to the secret store.
+    const secret = 'sk-ferrytest0123456789abcdefXYZ';
+    await page.getByRole('button', { name: 'Add server' }).click();
+    await page.getByText('Paste from a Claude Desktop config').click();
+    await page.getByLabel('JSON snippet').fill(
+      JSON.stringify({
+        mcpServers: {
+          first: { command: echo.command, args: echo.args, env: { OPENAI_API_KEY: secret } },
+          second: { command: echo.command, args: echo.args },
+          remote: { url: 'https://mcp.example.com/sse' },
+        },
+      }),
+    );
+    await page.getByRole('button', { name: 'Import every server in it' }).click();
+    await page
+      .getByText(
+        /Added first \(OPENAI_API_KEY moved to the secret store\), second\. Skipped remote: remote server/,
+      )
+      .waitFor();
+    await page.locator('#server-first').getByText('2 tools').waitFor({ timeout: 15_000 });
+    await page.locator('#server-second').getByText('2 tools').waitFor({ timeout: 15_000 });
+    const imported = await readFile(configPath, 'utf8');
+    expect(imported).not.toContain(secret);
+    expect(
+      (JSON.parse(imported) as { mcpServers: Record<string, { env?: Record<string, string> }> }).mcpServers
+        .first?.env?.OPENAI_API_KEY,
+    ).toMatch(/^\$\{secret:[^}]+\}$/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    for (const name of ['first', 'second'])
+      expect((await admin(`/servers/${name}`, { method: 'DELETE' })).status).toBe(200);
+    // Claude Desktop's own config: none on this machine, and the window says so plainly.
+    await page.getByRole('button', { name: 'Import from Claude Desktop' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Claude Desktop config not found' }).waitFor();
     expect(errors).toEqual([]);
-  });
+  }, 60_000);
 
   it('shows a consent raised by a real /authorize, approves it, and the waiting page lands on its redirect', async () => {
     const origin = ferry.runtime.localUrl;
@@ -858,7 +893,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // Headless Ferry keeps its admin port and token across the restart: the same tab comes back by itself.
     ferry = await startServeProcess(
       { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
-      ['--tunnel', 'off'],
+      // A file secret store: this machine may have no keychain, and imports must not fall back to plain text.
+      ['--tunnel', 'off', '--secret-store', 'file'],
       { dataDir },
     );
     expect(ferry.runtime.adminUrl).toBe(adminUrl);

@@ -86,6 +86,45 @@ export function ServerForm({
     }
   };
 
+  /** Every named server of the snippet in one request, secrets moved to the secret store by the core. */
+  const importAll = async () => {
+    const result = parseSnippet(snippet);
+    if (!result.ok) {
+      setSnippetMessage(result.message);
+      return;
+    }
+    if (Object.keys(result.entries).length === 0) {
+      setSnippetMessage('This server has no name yet: fill the form from it, name it, then save.');
+      return;
+    }
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      const report = await store.client.importServers({ servers: result.entries });
+      const added = report.imported.map((s) =>
+        s.movedSecrets.length > 0
+          ? `${s.name} (${s.movedSecrets.join(', ')} moved to the secret store)`
+          : s.name,
+      );
+      const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`);
+      setSnippetMessage(
+        [
+          added.length > 0 ? `Added ${added.join(', ')}.` : 'Added nothing.',
+          ...(skipped.length > 0 ? [`Skipped ${skipped.join('; ')}.`] : []),
+        ].join(' '),
+      );
+      void store.reload('status');
+      if (report.imported.length > 0) {
+        store.announce(`Imported ${report.imported.length} server(s)`);
+        if (skipped.length === 0) onDone(report.imported[0]?.name as string);
+      }
+    } catch (caught) {
+      setFailure(AdminApiError.from(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setFailure(undefined);
@@ -157,9 +196,16 @@ export function ServerForm({
             />
           </div>
           <p className="actions">
+            <button type="button" className="primary" disabled={busy} onClick={() => void importAll()}>
+              Import every server in it
+            </button>
             <button type="button" onClick={readSnippet}>
               Fill the form from it
             </button>
+          </p>
+          <p className="field-hint">
+            Importing moves values that look like secrets (API keys, tokens) to the secret store; the config
+            only keeps a reference.
           </p>
           <div aria-live="polite">
             {snippetMessage && <p className="muted">{snippetMessage}</p>}

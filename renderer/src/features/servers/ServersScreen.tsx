@@ -36,6 +36,7 @@ export function ServersScreen() {
           {plural(servers.length, 'server')} from{' '}
           <span className="mono">{state.status.value.configPath}</span>
         </p>
+        {!adding && <ImportDesktopButton />}
         {!adding && (
           <button type="button" className="primary" onClick={() => setAdding(true)}>
             Add server
@@ -88,6 +89,32 @@ export function ServersScreen() {
             ),
           )}
         </ul>
+      )}
+    </>
+  );
+}
+
+/** Imports Claude Desktop's own servers from its config on this computer, as `ferry import` does. */
+function ImportDesktopButton() {
+  const store = useStore();
+  const run = useAction(async () => {
+    const report = await store.client.importServers({ fromClaudeDesktop: true });
+    const skipped =
+      report.skipped.length > 0 ? `; skipped ${report.skipped.map((s) => s.name).join(', ')}` : '';
+    store.announce(
+      report.imported.length > 0
+        ? `Imported ${report.imported.map((s) => s.name).join(', ')} from Claude Desktop${skipped}`
+        : `Nothing new to import from Claude Desktop${skipped}`,
+    );
+    void store.reload('status');
+  });
+  return (
+    <>
+      <button type="button" disabled={run.busy} onClick={() => void run.run()}>
+        Import from Claude Desktop
+      </button>
+      {run.error && (
+        <ErrorNote title="Could not import from Claude Desktop." error={run.error} onDismiss={run.clear} />
       )}
     </>
   );
