@@ -152,6 +152,10 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
         .textContent(),
     ).toBe('1 of 1 ready');
     expect(await repeatedFacts(page)).toEqual([]);
+    // The named-tunnel form names the secret store in use (a file here), not "the OS keychain".
+    await page.getByRole('button', { name: 'Named tunnel…' }).click();
+    expect(await page.getByTestId('named-secret-store').textContent()).toMatch(/^Ferry’s secrets file/);
+    await page.getByRole('button', { name: 'Named tunnel…' }).click();
     await screenshot(page, 'status');
     expect(errors).toEqual([]);
   });

@@ -4,6 +4,7 @@ import { chartTop } from '../../../renderer/src/features/activity/scale.js';
 import { argumentsFrom, pretty, schemaFields } from '../../../renderer/src/features/servers/schemaForm.js';
 import { headline } from '../../../renderer/src/features/status/headline.js';
 import type { CallRow } from '../../../renderer/src/state/store.js';
+import { secretStoreWords, splitLinks } from '../../../renderer/src/util/links.js';
 
 /** The window's pure logic: the Status headline, the latency chart's scale, the test-call form. */
 
@@ -144,5 +145,25 @@ describe('the test-call form', () => {
   it('pretty-prints JSON and leaves a cut payload as it came', () => {
     expect(pretty('{"a":[1]}')).toBe('{\n  "a": [\n    1\n  ]\n}');
     expect(pretty('{"a":"cut…')).toBe('{"a":"cut…');
+  });
+});
+
+describe('messages in the user’s words', () => {
+  it('turns web addresses into links, leaving the sentence’s punctuation outside', () => {
+    expect(splitLinks('See https://developers.cloudflare.com/tunnel/ (docs). Then retry.')).toEqual([
+      { text: 'See ' },
+      {
+        text: 'https://developers.cloudflare.com/tunnel/',
+        href: 'https://developers.cloudflare.com/tunnel/',
+      },
+      { text: ' (docs). Then retry.' },
+    ]);
+    expect(splitLinks('no address here')).toEqual([{ text: 'no address here' }]);
+  });
+
+  it('names the secret store in use', () => {
+    expect(secretStoreWords('keychain')).toBe('the OS keychain');
+    expect(secretStoreWords('file')).toMatch(/^Ferry’s secrets file/);
+    expect(secretStoreWords('memory (OS keychain unavailable)')).toMatch(/^memory only/);
   });
 });

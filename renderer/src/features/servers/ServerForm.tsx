@@ -229,8 +229,9 @@ export function ServerForm({
           {other.length > 0 && (
             <ul>
               {other.map((issue, i) => (
+                // The message and its fix in the user's words; the config path (mcpServers.x.env…) stays out.
                 <li key={i}>
-                  <code>{issue.path}</code>: {issue.message}. Fix: {issue.fix}
+                  {sentence(issue.message)}. {sentence(issue.fix)}.
                 </li>
               ))}
             </ul>

@@ -293,7 +293,13 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
         <ErrorNote title="The tunnel did not start." error={start.error} onDismiss={start.clear} />
       )}
       {stop.error && <ErrorNote title="The tunnel did not stop." error={stop.error} onDismiss={stop.clear} />}
-      {showNamed && <NamedTunnelForm disabled={!status.auth} onStart={() => void start.run('named')} />}
+      {showNamed && (
+        <NamedTunnelForm
+          disabled={!status.auth}
+          secretStore={status.secretStore}
+          onStart={() => void start.run('named')}
+        />
+      )}
     </section>
   );
 }
