@@ -872,6 +872,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     expect(await background()).not.toBe(light);
     await screenshot(page, 'status-dark');
+    await page.setViewportSize({ width: 420, height: 860 });
+    await screenshot(page, 'status-narrow-dark');
+    await open('Activity');
+    await screenshot(page, 'activity-narrow-dark');
+    await open('Status');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.reload();
     await page.locator('#connector-url').waitFor();
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');

@@ -180,14 +180,17 @@ function CallLine({ call, open, onToggle }: { call: CallRow; open: boolean; onTo
           {call.client ? displayText(call.client, 60) : <span className="muted">unnamed client</span>}
         </td>
         <td data-label="Tool" className="call-tool">
-          {/* The tool name as the child server chose it (refused calls: as the client asked for it). */}
-          {call.server ? <span className="muted">{call.server} › </span> : null}
-          <span className="mono">{displayText(call.target, 120)}</span>
-          {call.method !== 'tools/call' && <span className="muted small"> {call.method}</span>}
-          <span className="preview-line mono muted small">
-            {displayText(call.argsPreview ?? '', 160)}
-            {result !== undefined ? ` → ${displayText(result, 160)}` : ''}
-          </span>
+          {/* One wrapper: on narrow screens the cell is a two-column grid (its label, then this). */}
+          <div>
+            {/* The tool name as the child server chose it (refused calls: as the client asked for it). */}
+            {call.server ? <span className="muted">{call.server} › </span> : null}
+            <span className="mono">{displayText(call.target, 120)}</span>
+            {call.method !== 'tools/call' && <span className="muted small"> {call.method}</span>}
+            <span className="preview-line mono muted small">
+              {displayText(call.argsPreview ?? '', 160)}
+              {result !== undefined ? ` → ${displayText(result, 160)}` : ''}
+            </span>
+          </div>
         </td>
         <td className="num nowrap" data-label="Duration">
           {duration(call.durationMs)}
