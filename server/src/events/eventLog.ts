@@ -11,7 +11,10 @@ export const EVENT_LOG_SOURCE = 'ferry:events';
 export function mirrorEventsToLog(bus: EventBus): () => void {
   return bus.subscribe((event) => {
     const line = describe(event);
-    if (line) bus.log(line[0], EVENT_LOG_SOURCE, line[1]);
+    // After the event has reached every listener: logging inside emit would hand later listeners the
+    // line (seq n+1) before the event (seq n), and streams that drop what is older than the last seen
+    // would lose the event.
+    if (line) queueMicrotask(() => bus.log(line[0], EVENT_LOG_SOURCE, line[1]));
   });
 }
 
