@@ -547,7 +547,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       expect(added.status, await added.clone().text()).toBe(200);
     }
     const slowCard = page.locator('#server-slow');
-    await slowCard.getByText(/Starting for \d+ s/).waitFor();
+    await slowCard.getByText(/Starting for \d+ s\. Waiting for it to answer MCP initialize\./).waitFor();
     expect(await slowCard.locator('.counts').textContent()).toMatch(/^— tools— resources— prompts/);
     await slowCard
       .getByText('1 tool', { exact: false })

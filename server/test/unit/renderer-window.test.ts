@@ -3,6 +3,7 @@ import type { ClientSummary, StatusSnapshot } from '../../../renderer/src/api/ty
 import { chartTop } from '../../../renderer/src/features/activity/scale.js';
 import { argumentsFrom, pretty, schemaFields } from '../../../renderer/src/features/servers/schemaForm.js';
 import { headline } from '../../../renderer/src/features/status/headline.js';
+import { startingHint } from '../../../renderer/src/features/servers/starting.js';
 import type { CallRow } from '../../../renderer/src/state/store.js';
 import { secretStoreWords, splitLinks } from '../../../renderer/src/util/links.js';
 
@@ -165,5 +166,16 @@ describe('messages in the user’s words', () => {
     expect(secretStoreWords('keychain')).toBe('the OS keychain');
     expect(secretStoreWords('file')).toMatch(/^Ferry’s secrets file/);
     expect(secretStoreWords('memory (OS keychain unavailable)')).toMatch(/^memory only/);
+  });
+});
+
+describe('a slow start, explained', () => {
+  it('says npx (or uvx…) may be downloading the package, and otherwise what Ferry waits for', () => {
+    expect(startingHint('npx')).toBe(
+      'npx may be downloading the package on its first run; this can take a minute.',
+    );
+    expect(startingHint('C:\\Program Files\\nodejs\\npx.cmd')).toMatch(/^npx may be downloading/);
+    expect(startingHint('/usr/local/bin/uvx')).toMatch(/^uvx may be downloading/);
+    expect(startingHint('/usr/bin/node')).toBe('Waiting for it to answer MCP initialize.');
   });
 });

@@ -9,6 +9,7 @@ import { plural, sentence } from '../../util/format.js';
 import { copyText } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ServerForm } from './ServerForm.js';
+import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
 
 export function ServersScreen() {
@@ -239,16 +240,13 @@ function Starting({ server }: { server: ServerStatus }) {
   const now = useNow(1000);
   const seconds =
     server.since === undefined ? undefined : Math.max(0, Math.round((now - server.since) / 1000));
-  const downloader = /(^|[/\\])(npx|uvx|bunx|pnpm|yarn|pipx)(\.cmd|\.exe)?$/i.test(server.command);
   return (
     <p className="reason starting" role="status">
       <span className="spinner" aria-hidden="true" />{' '}
       {server.state === 'restarting' ? 'Restarting' : 'Starting'}
       {seconds !== undefined && ` for ${seconds} s`}
       {server.state === 'restarting' && server.reason ? ` (${displayText(server.reason)})` : ''}.{' '}
-      {downloader
-        ? `${server.command.split(/[/\\]/).pop() ?? server.command} may be downloading the package on its first run; this can take a minute.`
-        : 'Waiting for it to answer MCP initialize.'}
+      {startingHint(server.command)}
     </p>
   );
 }
