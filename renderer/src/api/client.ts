@@ -46,7 +46,12 @@ export class AdminClient {
   /** Changes the server's `mcpServers` entry (`spec`: keys to set) and/or its Ferry options (replaced whole). */
   updateServer(
     name: string,
-    change: { spec?: ServerSpecPatch; options?: ServerOptionsInput },
+    change: {
+      spec?: ServerSpecPatch;
+      options?: ServerOptionsInput;
+      /** Per-variable env edits; values not named stay as the config has them. */
+      envChanges?: { set: Record<string, string>; remove: string[] };
+    },
   ): Promise<ServerStatus> {
     return this.transport.request('PATCH', `/servers/${seg(name)}`, change);
   }

@@ -14,7 +14,9 @@ import { ConsentError } from '../auth/consent.js';
 import type { RememberedApproval } from '../auth/rememberedApprovals.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
-import { secretRefs } from '../secrets/resolve.js';
+import { parseSecretRef, secretRef, secretRefs } from '../secrets/resolve.js';
+import { shouldMoveSecret } from '../secrets/detect.js';
+import { secretKeyFor } from '../secrets/keys.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
 import { importServers, readSourceServers, type ImportReport } from '../config/import.js';
@@ -239,6 +241,7 @@ export class AdminApi {
     name: string,
     patch: ServerSpecPatch,
     options?: ServerOptionsInput,
+    envChanges?: { set: Record<string, string>; remove: string[] },
   ): Promise<ServerStatus> {
     this.server(name);
     const { config } = await this.ctx.configFile.load().catch((error: unknown) => {
@@ -255,6 +258,7 @@ export class AdminApi {
       if (value === undefined) delete spec[key];
       else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
     }
+    if (envChanges) spec.env = await this.#changedEnv(name, current.env, envChanges);
     const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
     const issues = validateServerInput(name, spec, mergedOptions);
     if (issues.length > 0)
@@ -334,6 +338,40 @@ export class AdminApi {
     }
     if (result.report.imported.length > 0 && result.config) await this.ctx.apply(result.config);
     return result.report;
+  }
+
+  /**
+   * The env after per-variable edits: removed names go, set names get their new value, the rest stay as
+   * the config has them (the window never sees values). A secret-looking value goes to the secret store and
+   * the config gets its `${secret:…}` reference; without a usable store the edit is refused, never saved
+   * in plain text.
+   */
+  async #changedEnv(
+    server: string,
+    current: Record<string, string> | undefined,
+    changes: { set: Record<string, string>; remove: string[] },
+  ): Promise<Record<string, string>> {
+    const env = new Map(Object.entries(current ?? {}));
+    for (const key of changes.remove) env.delete(key);
+    for (const [key, value] of Object.entries(changes.set)) {
+      if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
+        env.set(key, value);
+        continue;
+      }
+      let store: SecretStore;
+      try {
+        store = await this.ctx.secrets();
+      } catch (error) {
+        throw new AdminError(
+          'unavailable',
+          `${key} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
+        );
+      }
+      const ref = secretKeyFor(server, key);
+      await store.set(ref, value);
+      env.set(key, secretRef(ref));
+    }
+    return Object.fromEntries(env);
   }
 
   /** Removes the server from the config and forgets the secrets only it referenced. */

@@ -17,10 +17,25 @@ export const patchServerBody = z
     spec: z.record(z.string(), z.unknown()).optional(),
     options: z.record(z.string(), z.unknown()).optional(),
     disabled: z.boolean().optional(),
+    /**
+     * Per-variable env edits (the window's masked fields): values the window never saw stay as they are.
+     * Secret-looking values go to the secret store, as `ferry import` does.
+     */
+    envChanges: z
+      .object({
+        set: z.record(z.string(), z.string()).default({}),
+        remove: z.array(z.string()).default([]),
+      })
+      .optional(),
   })
-  .refine((body) => body.spec !== undefined || body.options !== undefined || body.disabled !== undefined, {
-    message: 'send spec, options or disabled',
-  });
+  .refine(
+    (body) =>
+      body.spec !== undefined ||
+      body.options !== undefined ||
+      body.disabled !== undefined ||
+      body.envChanges !== undefined,
+    { message: 'send spec, options, disabled or envChanges' },
+  );
 
 export const approveConsentBody = z.object({ remember: z.boolean().optional() }).default({});
 

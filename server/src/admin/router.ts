@@ -39,9 +39,9 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       /^\/servers\/([^/]+)$/,
       (m, body) => {
         const input = parse(patchServerBody, body);
-        if (input.disabled !== undefined && !input.spec && !input.options)
+        if (input.disabled !== undefined && !input.spec && !input.options && !input.envChanges)
           return api.setDisabled(name(m), input.disabled);
-        return api.updateServer(name(m), input.spec ?? {}, input.options);
+        return api.updateServer(name(m), input.spec ?? {}, input.options, input.envChanges);
       },
     ],
     [

@@ -565,6 +565,24 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
   it('edits a server (refused whole on a bad field), disables, enables and removes it after confirming', async () => {
     const configPath = path.join(ferry.dataDir, 'config.json');
     await open('Servers');
+    // Env values are edited one masked field at a time: the others stay, a secret goes to the secret store.
+    const notes = page.locator('#server-notes');
+    await notes.getByRole('button', { name: 'Edit' }).click();
+    const greeting = page.getByLabel('GREETING', { exact: true });
+    expect(await greeting.getAttribute('type')).toBe('password');
+    expect(await greeting.inputValue()).toBe('');
+    await page.getByLabel('Add variables').fill('GITHUB_TOKEN=ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await until('the edit to reach the file', async () =>
+      (await readFile(configPath, 'utf8')).includes('GITHUB_TOKEN'),
+    );
+    const edited = await readFile(configPath, 'utf8');
+    expect(edited).not.toContain('ghp_ferrytest');
+    const notesEnv = (JSON.parse(edited) as { mcpServers: Record<string, { env?: Record<string, string> }> })
+      .mcpServers.notes?.env;
+    expect(notesEnv?.GREETING).toBe('hi');
+    expect(notesEnv?.GITHUB_TOKEN).toMatch(/^\$\{secret:[^}]+\}$/);
+    await notes.getByText('ready', { exact: true }).waitFor({ timeout: 15_000 });
     const card = page.locator('#server-chatty');
     await card.getByRole('button', { name: 'Edit' }).click();
     const command = page.getByLabel('Command');

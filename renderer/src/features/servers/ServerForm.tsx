@@ -137,11 +137,11 @@ export function ServerForm({
     setBusy(true);
     try {
       if (editing) {
-        const { spec, options } = (local as ReturnType<typeof toPatch>).change;
+        const { spec, options, envChanges } = (local as ReturnType<typeof toPatch>).change;
         // The core applies `options` before it validates `spec` (two writes), so a bad spec sent with a new
         // session mode would leave the mode saved. Spec first: if it is refused, nothing was written; the
         // options (a choice of two valid values) follow only once it is in.
-        await store.client.updateServer(editing.name, { spec });
+        await store.client.updateServer(editing.name, { spec, ...(envChanges ? { envChanges } : {}) });
         if (options) await store.client.updateServer(editing.name, { options });
         store.announce(`Saved ${editing.name}; it restarts with the new settings`);
         onDone(editing.name);
@@ -285,12 +285,58 @@ export function ServerForm({
             />
           )}
         </Field>
+        {editing && editing.envNames.length > 0 && (
+          <fieldset className="env-vars">
+            <legend>Environment variables</legend>
+            <p className="field-hint">
+              Values are never shown. Type a new value to replace one; secret-looking values go to the secret
+              store.
+            </p>
+            {editing.envNames.map((envName) => {
+              const removed = draft.envRemove.includes(envName);
+              return (
+                <div className="env-var" key={envName}>
+                  <label htmlFor={`${idPrefix}-env-${envName}`} className="mono">
+                    {envName}
+                  </label>
+                  <input
+                    id={`${idPrefix}-env-${envName}`}
+                    type="password"
+                    autoComplete="off"
+                    placeholder={removed ? 'removed on save' : 'unchanged'}
+                    disabled={removed}
+                    value={draft.envSet[envName] ?? ''}
+                    onChange={(e) =>
+                      setDraft((d) => ({ ...d, envSet: { ...d.envSet, [envName]: e.target.value } }))
+                    }
+                  />
+                  <button
+                    type="button"
+                    className="quiet"
+                    aria-pressed={removed}
+                    aria-label={`${removed ? 'Keep' : 'Remove'} ${envName}`}
+                    onClick={() =>
+                      setDraft((d) => ({
+                        ...d,
+                        envRemove: removed
+                          ? d.envRemove.filter((n) => n !== envName)
+                          : [...d.envRemove, envName],
+                      }))
+                    }
+                  >
+                    {removed ? 'Keep' : 'Remove'}
+                  </button>
+                </div>
+              );
+            })}
+          </fieldset>
+        )}
         <Field
           id={id('env')}
-          label="Environment"
+          label={editing ? 'Add variables' : 'Environment'}
           hint={
             editing
-              ? 'One KEY=VALUE per line. Leave empty to keep the current variables; anything typed replaces them all.'
+              ? 'One KEY=VALUE per line: added, or replacing a variable of the same name; the others are kept.'
               : 'One KEY=VALUE per line. ${secret:name} reads a value from the OS keychain.'
           }
           issues={fields.env}
