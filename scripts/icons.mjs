@@ -60,6 +60,8 @@ function mark(colour, style) {
     thin: `<path d="${ARC}" ${stroke} stroke-width="1.2"/>`,
     dashed: `<path d="${ARC}" ${stroke} stroke-width="1.7" stroke-dasharray="1.4 2.1"/>`,
     solid: `<path d="${ARC}" ${stroke} stroke-width="1.9"/>`,
+    // Error: the bridge broken in the middle, so the state shows in the shape, not only the colour.
+    broken: `<path d="${ARC}" ${stroke} stroke-width="1.9" stroke-dasharray="6.3 3.6 30"/>`,
   }[style];
   const r = style === 'thin' ? 1.3 : 1.75;
   return (
@@ -93,6 +95,24 @@ function badged(body, colour, exclaim = false, glyph = null) {
   <circle cx="${cx}" cy="${cy}" r="${r}" fill="${colour}" mask="url(#glyph)"/>${exclaim && glyph ? bang(glyph) : ''}`;
 }
 
+/**
+ * Error's badge: a tall exclamation mark instead of attention's round dot, cut out of the mark by a
+ * transparent outline. At 16 px a dot and a bar differ in a dozen pixels; an "!" knocked out of a dot
+ * differed in two, which is why error and attention looked alike in a tinted menu bar.
+ */
+function exclaimed(body, colour) {
+  const bar = (fill, grow = 0) =>
+    `<rect x="${12.1 - grow}" y="${0.2 - grow}" width="${2.2 + 2 * grow}" height="${4.6 + 2 * grow}" rx="${1.1 + grow}" fill="${fill}"/>` +
+    `<circle cx="13.2" cy="6.6" r="${1.2 + grow}" fill="${fill}"/>`;
+  return `
+  <defs>
+    <mask id="bang" maskUnits="userSpaceOnUse" x="0" y="0" width="16" height="16">
+      <rect width="16" height="16" fill="#fff"/>${bar('#000', 1)}
+    </mask>
+  </defs>
+  <g mask="url(#bang)">${body}</g>${bar(colour)}`;
+}
+
 const COLOURS = {
   off: '#8E939B',
   connecting: '#F0A020',
@@ -107,7 +127,7 @@ const COLOURED = {
   connecting: mark(COLOURS.connecting, 'dashed'),
   online: mark(COLOURS.online, 'solid'),
   attention: badged(mark(COLOURS.online, 'solid'), COLOURS.attention),
-  error: badged(mark(COLOURS.error, 'solid'), COLOURS.error, true, '#fff'),
+  error: exclaimed(mark(COLOURS.error, 'broken'), COLOURS.error),
 };
 
 /** macOS template images: black and alpha only; the menu bar tints them, so shape carries the state. */
@@ -116,7 +136,7 @@ const TEMPLATE = {
   connecting: mark('#000', 'dashed'),
   online: mark('#000', 'solid'),
   attention: badged(mark('#000', 'solid'), '#000'),
-  error: badged(mark('#000', 'solid'), '#000', true),
+  error: exclaimed(mark('#000', 'broken'), '#000'),
 };
 
 function traySvg(body) {

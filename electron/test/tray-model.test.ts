@@ -351,6 +351,20 @@ describe('trayView menu', () => {
     });
   });
 
+  describe('activity', () => {
+    it('says who is connected and when the last call came, under the headline', () => {
+      const now = 1_800_000_000_000;
+      const menu = trayView(
+        input({
+          tunnel: tunnel('connected'),
+          activity: { client: 'claudeai', lastCallAt: now - 20_000, now },
+        }),
+      ).menu;
+      expect(menu[1]).toEqual({ kind: 'label', label: 'claudeai connected · last call 20 s ago' });
+      expect(labels(trayView(input()).menu).some((label) => label.includes('connected ·'))).toBe(false);
+    });
+  });
+
   describe('consents', () => {
     it('has no approval section without consents', () => {
       const menu = trayView(input()).menu;
@@ -378,6 +392,19 @@ describe('trayView menu', () => {
         expect(findAction(items, 'Deny').action).toEqual({ type: 'deny', id });
         expect(findAction(items, 'Show in Ferry…').action).toEqual({ type: 'open', route: 'consents' });
       }
+    });
+
+    it('puts Approve one step away, at the top of the menu, with the match code', () => {
+      const consents = [consent('c-1', 'Claude', 'K7Q-4MX'), consent('c-2', 'A'.repeat(70), 'ABC-DEF')];
+      const menu = trayView(input({ consents })).menu;
+      expect(findAction(menu, 'Approve Claude · K7Q-4MX').action).toEqual({ type: 'approve', id: 'c-1' });
+      const long = menu.find(
+        (entry): entry is ActionEntry => entry.kind === 'action' && entry.label.endsWith('· ABC-DEF'),
+      );
+      expect(long?.action).toEqual({ type: 'approve', id: 'c-2' });
+      expect(long?.label.length).toBeLessThanOrEqual(64);
+      // Before the approval section's submenus: first thing after the headline.
+      expect(menu.indexOf(findAction(menu, 'Approve Claude · K7Q-4MX'))).toBe(1);
     });
 
     it('keeps the match code in a consent label when the client name is long', () => {
@@ -560,6 +587,7 @@ describe('trayView menu', () => {
     ).menu;
     expect(labels(menu)).toEqual([
       'Online · quiet-river.trycloudflare.com',
+      'Approve Claude · K7Q-4MX',
       'Stop exposing',
       'Copy connector URL (/mcp, recommended)',
       '---',

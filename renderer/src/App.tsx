@@ -9,6 +9,7 @@ import { StatusScreen } from './features/status/StatusScreen.js';
 import { useFerry, useStore } from './state/context.js';
 import type { FerryState } from './state/store.js';
 import { ThemeToggle } from './theme.js';
+import { useConsentNotifications } from './util/notify.js';
 
 export const SCREENS = [
   { id: 'status', title: 'Status', render: () => <StatusScreen /> },
@@ -43,67 +44,99 @@ export function App() {
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
   const headingRef = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);
+  const waiting = state.consents.state === 'ready' ? state.consents.value.length : 0;
   useEffect(() => {
-    document.title = `${current.title} · Ferry`;
+    // The count first: a background tab shows it in its title, so a waiting request is noticed headless too.
+    document.title = `${waiting > 0 ? `(${waiting}) ` : ''}${current.title} · Ferry`;
+  }, [current, waiting]);
+  useEffect(() => {
     // Moving focus to the new screen's heading tells screen-reader users where they are; not on first load.
     if (first.current) first.current = false;
     else headingRef.current?.focus();
   }, [current]);
+  useConsentNotifications(state);
+  const stopped = state.stream.state === 'retrying';
   return (
-    <div className="app">
-      <a
-        className="skip"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          headingRef.current?.focus();
-        }}
-      >
-        Skip to content
-      </a>
-      <header className="topbar">
-        <p className="brand">
-          <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
-            <path d="M4 14h16l-2.5 4.5h-11z" fill="currentColor" />
-            <path
-              d="M7 14V9h8l2 5"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.8"
-              strokeLinejoin="round"
-            />
-            <path d="M10 9V6h3v3" fill="none" stroke="currentColor" strokeWidth="1.8" />
-            <path
-              d="M2 21c2 0 2-1 4-1s2 1 4 1 2-1 4-1 2 1 4 1 2-1 4-1"
-              fill="none"
-              stroke="currentColor"
-              strokeWidth="1.5"
-            />
-          </svg>
-          Ferry
+    <>
+      {stopped && <StoppedBanner state={state} />}
+      <div className={stopped ? 'app app-stopped' : 'app'} inert={stopped}>
+        <a
+          className="skip"
+          href="#main"
+          onClick={(e) => {
+            e.preventDefault();
+            headingRef.current?.focus();
+          }}
+        >
+          Skip to content
+        </a>
+        <header className="topbar">
+          <p className="brand">
+            <svg className="brand-mark" viewBox="0 0 24 24" aria-hidden="true">
+              <path d="M4 14h16l-2.5 4.5h-11z" fill="currentColor" />
+              <path
+                d="M7 14V9h8l2 5"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.8"
+                strokeLinejoin="round"
+              />
+              <path d="M10 9V6h3v3" fill="none" stroke="currentColor" strokeWidth="1.8" />
+              <path
+                d="M2 21c2 0 2-1 4-1s2 1 4 1 2-1 4-1 2 1 4 1 2-1 4-1"
+                fill="none"
+                stroke="currentColor"
+                strokeWidth="1.5"
+              />
+            </svg>
+            Ferry
+          </p>
+          <Connection state={state} />
+          <ThemeToggle />
+        </header>
+        <nav className="nav" aria-label="Screens">
+          <ul>
+            {SCREENS.map((s) => (
+              <li key={s.id}>
+                <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined}>
+                  {s.title}
+                  <NavCount id={s.id} state={state} />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main id="main" className="main">
+          <h1 ref={headingRef} tabIndex={-1}>
+            {current.title}
+          </h1>
+          {current.render()}
+        </main>
+        <Announcer state={state} />
+      </div>
+    </>
+  );
+}
+
+/**
+ * The whole window greys out while the core is unreachable (Ferry stopped or restarting): nothing on it
+ * can be acted on, and it comes back by itself when Ferry does (the stream keeps retrying).
+ */
+function StoppedBanner({ state }: { state: FerryState }) {
+  const store = useStore();
+  if (state.stream.state !== 'retrying') return null;
+  return (
+    <div className="stopped" role="alert">
+      <div className="stopped-box">
+        <h2>Ferry stopped</h2>
+        <p>
+          The window lost Ferry at {store.client.transport.description}. Claude cannot reach your servers
+          while it is stopped.
         </p>
-        <Connection state={state} />
-        <ThemeToggle />
-      </header>
-      <nav className="nav" aria-label="Screens">
-        <ul>
-          {SCREENS.map((s) => (
-            <li key={s.id}>
-              <a href={`#/${s.id}`} aria-current={s.id === screen ? 'page' : undefined}>
-                {s.title}
-                <NavCount id={s.id} state={state} />
-              </a>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <main id="main" className="main">
-        <h1 ref={headingRef} tabIndex={-1}>
-          {current.title}
-        </h1>
-        {current.render()}
-      </main>
-      <Announcer state={state} />
+        <p className="muted">
+          Start it again (<code>ferry serve</code> or the Ferry app): this window reconnects by itself.
+        </p>
+      </div>
     </div>
   );
 }

@@ -6,7 +6,7 @@ export function NoToken({ reason }: { reason: string }) {
     <main className="gate">
       <h1>Ferry needs its admin link</h1>
       <p>{reason}</p>
-      <p>The admin page only opens with the per-launch token that Ferry writes when it starts:</p>
+      <p>The admin page only opens with the admin token that Ferry writes when it starts:</p>
       <ol className="steps">
         <li>
           Find <code>runtime.json</code> in Ferry’s data directory (the one given with <code>--data-dir</code>
@@ -31,8 +31,9 @@ export function Unauthorized() {
     <main className="gate" role="alert">
       <h1>The admin token was refused</h1>
       <p>
-        Ferry makes a new admin token each time it starts, so a link from an earlier run stops working. Open
-        the link again with the <code>adminToken</code> from the current <code>runtime.json</code>.
+        Ferry keeps its admin token across restarts unless it was started with <code>--new-admin-token</code>{' '}
+        (the Ferry app makes a new one each launch), so this link is from an older token. Open the link again
+        with the <code>adminToken</code> from the current <code>runtime.json</code>.
       </p>
       <p className="actions">
         <button

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AdminApi } from './admin/api.js';
+import { loadAdminIdentity, newAdminToken, saveAdminIdentity } from './admin/identity.js';
 import { startAdminListener, type AdminListener } from './admin/listener.js';
 import { secureDataDir } from './config/dataDirMode.js';
 import { ConfigFile } from './config/save.js';
@@ -10,6 +10,7 @@ import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
 import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './config/atomicWrite.js';
 import { EventBus } from './events/bus.js';
+import { mirrorEventsToLog } from './events/eventLog.js';
 import type { Auth } from './auth/index.js';
 import { ConnectionTimeline } from './doctor/timeline.js';
 import { findCloudflared } from './tunnel/binary.js';
@@ -42,6 +43,11 @@ export interface CoreOptions {
   adminPort?: number | false;
   /** The built window the admin listener serves at `/` (default: renderer/dist). */
   adminUiDir?: string;
+  /**
+   * Keep the admin port and token across restarts (`<dataDir>/admin.json`): `ferry serve` does, so an open
+   * window reconnects after a restart. `rotate` mints a new token (`--new-admin-token`). Default off.
+   */
+  stableAdmin?: { rotate?: boolean };
   /** The externally visible origin, e.g. a reverse proxy's; default the local origin. */
   publicUrl?: string;
   /** Write `<dataDir>/runtime.json` while running. Default true. */
@@ -123,6 +129,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
   const configFile = new ConfigFile(options.configPath ?? defaultConfigPath(dataDir));
   const bus = deps.bus ?? new EventBus();
+  mirrorEventsToLog(bus);
   const runtimePath = path.join(dataDir, 'runtime.json');
   const startedAt = Date.now();
   let config: FerryConfig = configSchema.parse({});
@@ -387,16 +394,32 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
       let adminToken: string | undefined;
       if (options.adminPort !== false) {
-        adminToken = randomBytes(32).toString('base64url');
-        adminListener = await startAdminListener({
-          api: admin,
-          bus,
-          host: '127.0.0.1',
-          port: options.adminPort ?? 0,
-          token: adminToken,
-          ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
-          ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
-        });
+        const saved = options.stableAdmin ? await loadAdminIdentity(dataDir) : undefined;
+        const token = (adminToken = options.stableAdmin?.rotate
+          ? newAdminToken()
+          : (saved?.token ?? newAdminToken()));
+        const asked = options.adminPort ?? 0;
+        const start = (port: number) =>
+          startAdminListener({
+            api: admin,
+            bus,
+            host: '127.0.0.1',
+            port,
+            token,
+            ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
+            ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
+          });
+        // An explicit --admin-port wins; otherwise the last run's port, or any free one if it is taken now.
+        const preferred = asked === 0 && saved ? saved.port : asked;
+        try {
+          adminListener = await start(preferred);
+        } catch (error) {
+          if (preferred === asked || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+          bus.log('warn', 'ferry', `admin port ${preferred} is taken now; the window moved to a new port`);
+          adminListener = await start(0);
+        }
+        if (options.stableAdmin)
+          await saveAdminIdentity(dataDir, { port: Number(adminListener.url.port), token });
         bus.emit({ type: 'listener.ready', surface: 'admin', url: adminListener.url.origin });
       }
       runtime = {

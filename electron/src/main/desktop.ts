@@ -149,7 +149,25 @@ export class Desktop {
       consents: this.#consents(),
       openAtLogin: this.#openAtLogin,
       loginItemSupported: this.loginItem.supported,
+      activity: this.#activity(),
     };
+  }
+
+  /** The most recently used authorized client and the last call's time, for the tray's activity line. */
+  #activity(): TrayInput['activity'] {
+    let client: string | undefined;
+    try {
+      const seconds = (t: number) => (t < 1e11 ? t * 1000 : t);
+      const latest = this.core.admin
+        .clients()
+        .filter((c) => c.grants.length > 0)
+        .sort((a, b) => seconds(b.lastUsedAt ?? b.createdAt) - seconds(a.lastUsedAt ?? a.createdAt))[0];
+      client = latest ? (latest.clientName ?? latest.clientId) : undefined;
+    } catch {
+      // OAuth off or not started: nobody to name
+    }
+    const last = this.core.admin.calls(1).at(-1);
+    return { client, lastCallAt: last ? last.at - last.durationMs : undefined, now: Date.now() };
   }
 
   #consents(): TrayInput['consents'] {

@@ -7,12 +7,17 @@ import type {
   ToolPolicy,
   ToolPolicyResult,
   ToolView,
+  CallToolResult,
   ClientSummary,
+  ConsentExposure,
+  ConsentResolvedEvent,
+  ImportReport,
   DoctorReport,
   LogEvent,
   PendingConsent,
   RememberedApproval,
   ServerInput,
+  ServerCatalogView,
   ServerOptionsInput,
   ServerSpecPatch,
   ServerStatus,
@@ -47,7 +52,12 @@ export class AdminClient {
   /** Changes the server's `mcpServers` entry (`spec`: keys to set) and/or its Ferry options (replaced whole). */
   updateServer(
     name: string,
-    change: { spec?: ServerSpecPatch; options?: ServerOptionsInput },
+    change: {
+      spec?: ServerSpecPatch;
+      options?: ServerOptionsInput;
+      /** Per-variable env edits; values not named stay as the config has them. */
+      envChanges?: { set: Record<string, string>; remove: string[] };
+    },
   ): Promise<ServerStatus> {
     return this.transport.request('PATCH', `/servers/${seg(name)}`, change);
   }
@@ -62,6 +72,34 @@ export class AdminClient {
 
   restartServer(name: string): Promise<ServerStatus> {
     return this.transport.request('POST', `/servers/${seg(name)}/restart`);
+  }
+
+  /**
+   * Adds every server of a snippet (or of Claude Desktop's config) at once, secrets to the secret store,
+   * as `ferry import` does.
+   */
+  importServers(
+    from: { servers: Record<string, unknown> } | { fromClaudeDesktop: true },
+  ): Promise<ImportReport> {
+    return this.transport.request('POST', '/servers/import', from);
+  }
+
+  /** The server's tools, resources and prompts as clients see them. */
+  catalog(name: string): Promise<ServerCatalogView> {
+    return this.transport.request('GET', `/servers/${seg(name)}/catalog`);
+  }
+
+  /** Calls one tool (by the child's own name) from the window; Activity shows it as "Ferry window". */
+  callTool(name: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    return this.transport.request('POST', `/servers/${seg(name)}/call`, { tool, arguments: args });
+  }
+
+  consentHistory(): Promise<Stamped<ConsentResolvedEvent>[]> {
+    return this.transport.request('GET', '/consents/history');
+  }
+
+  consentExposure(id: string): Promise<ConsentExposure> {
+    return this.transport.request('GET', `/consents/${seg(id)}/exposure`);
   }
 
   consents(): Promise<PendingConsent[]> {

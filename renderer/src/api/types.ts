@@ -7,6 +7,7 @@ export type {
   TunnelStatus,
   ServerInput,
   ToolPolicyResult,
+  ConsentExposure,
 } from '../../../server/src/admin/api.js';
 export type {
   AuditDecision,
@@ -20,6 +21,9 @@ export type {
   ToolPolicy,
   ToolView,
 } from '../../../server/src/policy/types.js';
+export type { ExposedTool, ServerCatalogView } from '../../../server/src/admin/catalog.js';
+export type { ImportReport } from '../../../server/src/config/import.js';
+export type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 export type { AdminErrorCode } from '../../../server/src/admin/errors.js';
 export type { ConfigIssue } from '../../../server/src/config/errors.js';
 export type {
@@ -36,6 +40,7 @@ export type {
   CallStartEvent,
   CoreEvent,
   CoreEventType,
+  ConsentResolvedEvent,
   LogEvent,
   LogLevel,
   PendingConsent,

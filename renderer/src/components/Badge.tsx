@@ -41,6 +41,7 @@ const OUTCOME_TONES: Record<string, Tone> = {
   'tool-error': 'bad',
   error: 'bad',
   cancelled: 'off',
+  refused: 'bad',
 };
 
 export function outcomeTone(outcome: string): Tone {

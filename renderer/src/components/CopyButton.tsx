@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useStore } from '../state/context.js';
-import { copyText } from '../util/format.js';
+import { copyText } from '../util/clipboard.js';
 
 export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; what: string }) {
   const store = useStore();

@@ -1,6 +1,24 @@
 import type { ReactNode } from 'react';
 import type { AdminApiError } from '../api/errors.js';
 import { sentence } from '../util/format.js';
+import { splitLinks } from '../util/links.js';
+
+/** A message with its web addresses as real links. */
+export function Linked({ text }: { text: string }) {
+  return (
+    <>
+      {splitLinks(text).map((piece, i) =>
+        piece.href ? (
+          <a key={i} href={piece.href} target="_blank" rel="noreferrer">
+            {piece.text}
+          </a>
+        ) : (
+          piece.text
+        ),
+      )}
+    </>
+  );
+}
 
 export function Loading({ what }: { what: string }) {
   return (
@@ -25,7 +43,7 @@ export function errorHint(error: AdminApiError): string | undefined {
     case 'network':
       return 'Check that ferry serve is still running; the window reconnects on its own.';
     case 'unauthorized':
-      return 'The admin token changes every time Ferry starts: open the link from the new runtime.json.';
+      return 'The admin token was changed (--new-admin-token, or a new app launch): open the link from the current runtime.json.';
     case 'unavailable':
       return undefined;
     case 'config_broken':
@@ -52,7 +70,7 @@ export function ErrorNote({
   return (
     <div className="note note-error" role="alert">
       <p>
-        <strong>{title ?? 'That did not work.'}</strong> {sentence(error.message)}
+        <strong>{title ?? 'That did not work.'}</strong> <Linked text={sentence(error.message)} />
       </p>
       {hint && <p className="note-hint">{hint}</p>}
       {(retry ?? onDismiss) && (

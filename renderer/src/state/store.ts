@@ -25,6 +25,11 @@ export interface CallRow {
   method: string;
   target: string;
   argsPreview: string | undefined;
+  /** The arguments and result whole (redacted and bounded by the core), JSON as sent. */
+  args: string | undefined;
+  result: string | undefined;
+  /** The MCP client's own name ("claude-ai", "Ferry window"); undefined if it gave none. */
+  client: string | undefined;
   /** When it started (epoch ms), or when it ended minus its duration if the start was not seen. */
   startedAt: number;
   durationMs: number | undefined;
@@ -291,6 +296,9 @@ export class FerryStore {
       method: event.method,
       target: event.target,
       argsPreview: event.argsPreview,
+      args: event.args,
+      result: undefined,
+      client: event.client,
       startedAt: event.at,
       durationMs: undefined,
       outcome: 'running',
@@ -310,7 +318,10 @@ export class FerryStore {
       server: event.server,
       method: event.method,
       target: event.target,
-      argsPreview: row?.argsPreview ?? (event as { argsPreview?: string }).argsPreview,
+      argsPreview: row?.argsPreview ?? event.argsPreview,
+      args: row?.args ?? event.args,
+      result: event.result,
+      client: row?.client ?? event.client,
       startedAt: row?.startedAt ?? event.at - event.durationMs,
       durationMs: event.durationMs,
       outcome: event.outcome,

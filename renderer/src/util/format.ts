@@ -72,25 +72,6 @@ export function percentile(values: readonly number[], p: number): number | undef
   return sorted[rank];
 }
 
-/** Copies text; falls back to a hidden textarea where the async clipboard is not allowed. */
-export async function copyText(text: string): Promise<void> {
-  try {
-    await navigator.clipboard.writeText(text);
-    return;
-  } catch {
-    // fall through
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'offscreen';
-  document.body.append(area);
-  area.select();
-  const ok = document.execCommand('copy');
-  area.remove();
-  if (!ok) throw new Error('the browser refused to copy');
-}
-
 /** "The server definition has problems" from the API's lower-case "the server definition has problems". */
 export function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);

@@ -14,7 +14,9 @@ import { ConsentError } from '../auth/consent.js';
 import type { RememberedApproval } from '../auth/rememberedApprovals.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
-import { secretRefs } from '../secrets/resolve.js';
+import { parseSecretRef, secretRef, secretRefs } from '../secrets/resolve.js';
+import { shouldMoveSecret } from '../secrets/detect.js';
+import { secretKeyFor } from '../secrets/keys.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
 import type { ToolGate } from '../policy/gate.js';
@@ -23,12 +25,33 @@ import { ApprovalError } from '../policy/approvals.js';
 import type { AuditFilter } from '../policy/auditLog.js';
 import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
 
+import { importServers, readSourceServers, type ImportReport } from '../config/import.js';
+import { claudeDesktopConfigPath } from '../config/paths.js';
+import { exposedCatalog, type ServerCatalogView } from './catalog.js';
+import type { ConsentResolvedEvent } from '../events/types.js';
+import type { Result } from '@modelcontextprotocol/sdk/types.js';
+
 /** What `PATCH /api/tools/<server>/<tool>` answers: the tool's policy now in force and where it comes from. */
 export interface ToolPolicyResult {
   server: string;
   tool: string;
   policy: ToolPolicy;
   policySource: PolicySource;
+}
+
+/** Past consent decisions the Consents screen lists: the last 100 since Ferry started (older ones are in the log). */
+export const CONSENT_HISTORY = 100;
+
+/** What a consent would expose: every server (`/mcp`) or one (`/mcp/<name>`), with tools counted. */
+export interface ConsentExposure {
+  scope: 'all' | 'server';
+  servers: {
+    name: string;
+    /** undefined while the server's tools are not known (starting, crashed, per-session). */
+    tools: number | undefined;
+    /** Tools the server marks destructive (destructiveHint), by exposed name. */
+    destructive: string[];
+  }[];
 }
 
 export interface StatusSnapshot {
@@ -95,7 +118,74 @@ export interface AdminContext {
  * these. Config changes go to the file first (validated, atomic) and only then to the running servers.
  */
 export class AdminApi {
-  constructor(private readonly ctx: AdminContext) {}
+  readonly #decisions: Stamped<ConsentResolvedEvent>[] = [];
+
+  constructor(private readonly ctx: AdminContext) {
+    ctx.bus.on('consent.resolved', (event) => {
+      this.#decisions.push(event);
+      if (this.#decisions.length > CONSENT_HISTORY) this.#decisions.shift();
+    });
+  }
+
+  /** A server's tools, resources and prompts as clients see them, for the window's tools list. */
+  catalog(name: string): ServerCatalogView {
+    this.server(name);
+    return exposedCatalog(this.ctx.hub, name);
+  }
+
+  /** Calls one tool of a server from the window; Activity records it as coming from "Ferry window". */
+  async callTool(name: string, input: { tool: string; arguments: Record<string, unknown> }): Promise<Result> {
+    const server = this.server(name);
+    if (server.state !== 'ready' || this.ctx.hub.isPerSession(name)) {
+      throw new AdminError(
+        'conflict',
+        this.ctx.hub.isPerSession(name)
+          ? `"${name}" runs one process per client session, so the window cannot call it on its own`
+          : `"${name}" is ${server.state}: start it before calling its tools`,
+      );
+    }
+    if (!exposedCatalog(this.ctx.hub, name).tools.some((t) => t.name === input.tool))
+      throw new AdminError('not_found', `"${name}" has no tool named "${input.tool}"`);
+    try {
+      return await this.ctx.hub.callFromWindow(name, input.tool, input.arguments);
+    } catch (error) {
+      throw new AdminError('conflict', (error as Error).message);
+    }
+  }
+
+  /** Newest first: approved, denied, expired, remembered and replaced requests since Ferry started. */
+  consentHistory(): Stamped<ConsentResolvedEvent>[] {
+    return [...this.#decisions].reverse();
+  }
+
+  /** What approving this consent gives the client: which servers, how many tools, which destructive. */
+  consentExposure(id: string): ConsentExposure {
+    const consent = this.consents().find((c) => c.id === id);
+    if (!consent) throw new AdminError('not_found', `no waiting consent ${id}`);
+    let path = '/mcp';
+    try {
+      path = new URL(consent.resource).pathname.replace(/\/+$/, '');
+    } catch {
+      // an unparsable resource cannot have been accepted; treat it as the aggregate endpoint
+    }
+    const one = /^\/mcp\/([^/]+)$/.exec(path);
+    const names = one ? [decodeURIComponent(one[1] as string)] : this.ctx.hub.serverNames();
+    return {
+      scope: one ? 'server' : 'all',
+      servers: names
+        .filter((n) => this.ctx.hub.hasServer(n))
+        .map((n) => {
+          const view = exposedCatalog(this.ctx.hub, n);
+          return {
+            name: n,
+            tools: view.known ? view.tools.length : undefined,
+            destructive: view.tools
+              .filter((t) => t.annotations.destructiveHint === true && t.annotations.readOnlyHint !== true)
+              .map((t) => (one ? t.name : (t.exposedName ?? t.name))),
+          };
+        }),
+    };
+  }
 
   status(): StatusSnapshot {
     return { ...this.ctx.status(), servers: this.ctx.hub.statuses(), tunnel: this.tunnelStatus() };
@@ -177,6 +267,7 @@ export class AdminApi {
     name: string,
     patch: ServerSpecPatch,
     options?: ServerOptionsInput,
+    envChanges?: { set: Record<string, string>; remove: string[] },
   ): Promise<ServerStatus> {
     this.server(name);
     const { config } = await this.ctx.configFile.load().catch((error: unknown) => {
@@ -193,6 +284,7 @@ export class AdminApi {
       if (value === undefined) delete spec[key];
       else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
     }
+    if (envChanges) spec.env = await this.#changedEnv(name, current.env, envChanges);
     const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
     const issues = validateServerInput(name, spec, mergedOptions);
     if (issues.length > 0)
@@ -225,6 +317,87 @@ export class AdminApi {
     this.server(name);
     await this.#edit((file) => file.setDisabled(name, disabled));
     return this.server(name);
+  }
+
+  /**
+   * Adds every server of a pasted Claude Desktop snippet (or of Claude Desktop's own config) at once, as
+   * `ferry import` does: secret-looking env values go to the secret store and the config holds only
+   * `${secret:…}` references; what cannot be imported is listed with the reason.
+   */
+  async importServers(input: {
+    servers?: Record<string, unknown>;
+    fromClaudeDesktop?: boolean;
+    overwrite?: boolean;
+  }): Promise<ImportReport> {
+    let entries = input.servers;
+    let source = 'the pasted snippet';
+    if (input.fromClaudeDesktop) {
+      source = claudeDesktopConfigPath();
+      entries = await readSourceServers(source).catch((error: unknown) => {
+        throw error instanceof ConfigError
+          ? new AdminError(error.code === 'config_not_found' ? 'not_found' : 'invalid_input', error.message)
+          : error;
+      });
+    }
+    if (!entries || Object.keys(entries).length === 0)
+      throw new AdminError('invalid_input', 'there is no server to import');
+    let store: SecretStore;
+    try {
+      store = await this.ctx.secrets();
+    } catch (error) {
+      throw new AdminError(
+        'unavailable',
+        `the secret store cannot be opened, so secrets would end up in the config: ${(error as Error).message}`,
+      );
+    }
+    let result;
+    try {
+      result = await importServers(entries, source, {
+        target: this.ctx.configFile,
+        secrets: store,
+        moveSecrets: 'detected',
+        overwrite: input.overwrite === true,
+      });
+    } catch (error) {
+      if (error instanceof ConfigError) throw new AdminError('config_broken', error.message, error.issues);
+      throw error;
+    }
+    if (result.report.imported.length > 0 && result.config) await this.ctx.apply(result.config);
+    return result.report;
+  }
+
+  /**
+   * The env after per-variable edits: removed names go, set names get their new value, the rest stay as
+   * the config has them (the window never sees values). A secret-looking value goes to the secret store and
+   * the config gets its `${secret:…}` reference; without a usable store the edit is refused, never saved
+   * in plain text.
+   */
+  async #changedEnv(
+    server: string,
+    current: Record<string, string> | undefined,
+    changes: { set: Record<string, string>; remove: string[] },
+  ): Promise<Record<string, string>> {
+    const env = new Map(Object.entries(current ?? {}));
+    for (const key of changes.remove) env.delete(key);
+    for (const [key, value] of Object.entries(changes.set)) {
+      if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
+        env.set(key, value);
+        continue;
+      }
+      let store: SecretStore;
+      try {
+        store = await this.ctx.secrets();
+      } catch (error) {
+        throw new AdminError(
+          'unavailable',
+          `${key} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
+        );
+      }
+      const ref = secretKeyFor(server, key);
+      await store.set(ref, value);
+      env.set(key, secretRef(ref));
+    }
+    return Object.fromEntries(env);
   }
 
   /** Removes the server from the config and forgets the secrets only it referenced. */
@@ -339,6 +512,8 @@ export class AdminApi {
     const { runDoctor } = await import('../doctor/index.js');
     const url = input.url ?? this.ctx.status().mcpUrl;
     if (!url) throw new AdminError('unavailable', 'Ferry has no public URL yet');
+    const timeline = this.ctx.timeline?.();
+    const saved = timeline?.checkpoint();
     const report = await runDoctor({
       url,
       ...(input.token ? { token: input.token } : {}),
@@ -349,8 +524,8 @@ export class AdminApi {
     if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
       await auth.store.deleteClient(report.testClientId);
     }
-    // The doctor's own requests are not a connection attempt: the live timeline starts over after it.
-    if (url === this.ctx.status().mcpUrl) this.ctx.timeline?.()?.reset();
+    // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
+    if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
     return report;
   }
 

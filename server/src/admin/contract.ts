@@ -17,10 +17,25 @@ export const patchServerBody = z
     spec: z.record(z.string(), z.unknown()).optional(),
     options: z.record(z.string(), z.unknown()).optional(),
     disabled: z.boolean().optional(),
+    /**
+     * Per-variable env edits (the window's masked fields): values the window never saw stay as they are.
+     * Secret-looking values go to the secret store, as `ferry import` does.
+     */
+    envChanges: z
+      .object({
+        set: z.record(z.string(), z.string()).default({}),
+        remove: z.array(z.string()).default([]),
+      })
+      .optional(),
   })
-  .refine((body) => body.spec !== undefined || body.options !== undefined || body.disabled !== undefined, {
-    message: 'send spec, options or disabled',
-  });
+  .refine(
+    (body) =>
+      body.spec !== undefined ||
+      body.options !== undefined ||
+      body.disabled !== undefined ||
+      body.envChanges !== undefined,
+    { message: 'send spec, options, disabled or envChanges' },
+  );
 
 export const approveConsentBody = z.object({ remember: z.boolean().optional() }).default({});
 
@@ -46,6 +61,23 @@ export const toolPolicyBody = z.object({ policy: z.enum(['allow', 'ask', 'deny']
 export const approveToolCallBody = z
   .object({ remember: z.enum(['once', 'always']).default('once') })
   .default({ remember: 'once' });
+export const callToolBody = z.object({
+  /** The child's own tool name. */
+  tool: z.string().min(1).max(256),
+  arguments: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const importServersBody = z
+  .object({
+    /** Server entries by name, as in `mcpServers`. */
+    servers: z.record(z.string(), z.unknown()).optional(),
+    /** Read Claude Desktop's own config on this computer instead. */
+    fromClaudeDesktop: z.boolean().optional(),
+    overwrite: z.boolean().optional(),
+  })
+  .refine((body) => (body.servers !== undefined) !== (body.fromClaudeDesktop === true), {
+    message: 'send either servers or fromClaudeDesktop: true',
+  });
 
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 

@@ -5,6 +5,8 @@ import {
   approveConsentBody,
   approveToolCallBody,
   bodyIssues,
+  callToolBody,
+  importServersBody,
   doctorBody,
   namedTunnelBody,
   patchServerBody,
@@ -33,15 +35,16 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['GET', /^\/status$/, () => api.status()],
     ['GET', /^\/servers$/, () => api.servers()],
     ['POST', /^\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
+    ['POST', /^\/servers\/import$/, (_m, body) => api.importServers(parse(importServersBody, body))],
     ['GET', /^\/servers\/([^/]+)$/, (m) => api.server(name(m))],
     [
       'PATCH',
       /^\/servers\/([^/]+)$/,
       (m, body) => {
         const input = parse(patchServerBody, body);
-        if (input.disabled !== undefined && !input.spec && !input.options)
+        if (input.disabled !== undefined && !input.spec && !input.options && !input.envChanges)
           return api.setDisabled(name(m), input.disabled);
-        return api.updateServer(name(m), input.spec ?? {}, input.options);
+        return api.updateServer(name(m), input.spec ?? {}, input.options, input.envChanges);
       },
     ],
     [
@@ -53,6 +56,10 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       },
     ],
     ['POST', /^\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(name(m))],
+    ['GET', /^\/servers\/([^/]+)\/catalog$/, (m) => api.catalog(name(m))],
+    ['POST', /^\/servers\/([^/]+)\/call$/, (m, body) => api.callTool(name(m), parse(callToolBody, body))],
+    ['GET', /^\/consents\/history$/, () => api.consentHistory()],
+    ['GET', /^\/consents\/([^/]+)\/exposure$/, (m) => api.consentExposure(name(m))],
     ['GET', /^\/consents$/, () => api.consents()],
     [
       'POST',

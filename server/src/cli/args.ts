@@ -39,6 +39,8 @@ export interface ServeArgs {
   secretStore?: 'keychain' | 'file';
   /** OAuth off: loopback only, for local tools and tests. */
   noAuth: boolean;
+  /** Mint a new admin token instead of keeping the last run's (the admin link changes). */
+  newAdminToken: boolean;
   verbose: boolean;
 }
 
@@ -60,6 +62,7 @@ const SERVE_OPTIONS = {
   'public-url': { type: 'string' },
   'secret-store': { type: 'string' },
   'no-auth': { type: 'boolean', default: false },
+  'new-admin-token': { type: 'boolean', default: false },
   verbose: { type: 'boolean', short: 'v', default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
@@ -115,6 +118,7 @@ export function parseServeArgs(argv: string[]): ServeArgs {
     publicUrl: publicUrl?.replace(/\/$/, ''),
     secretStore,
     noAuth: values['no-auth'] ?? false,
+    newAdminToken: values['new-admin-token'] ?? false,
     verbose: values.verbose ?? false,
   };
 }

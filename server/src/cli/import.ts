@@ -1,7 +1,8 @@
+import { access, constants } from 'node:fs/promises';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import path from 'node:path';
 import { ConfigFile } from '../config/save.js';
-import { defaultConfigPath, defaultDataDir } from '../config/paths.js';
+import { claudeDesktopConfigPath, defaultConfigPath, defaultDataDir } from '../config/paths.js';
 import { formatImportReport, importClaudeDesktop } from '../config/import.js';
 import { openSecretStore } from '../secrets/open.js';
 import { throwIfHelp, UsageError } from './args.js';
@@ -35,10 +36,25 @@ export async function runImport(argv: string[]): Promise<number> {
     throw new UsageError('--secret-store must be keychain or file');
   const dataDir = path.resolve(values['data-dir'] ?? defaultDataDir());
   const target = new ConfigFile(values.config ?? defaultConfigPath(dataDir));
+  // The input first: a missing file must not be reported as a keychain problem (or ask for keychain access).
+  const source = path.resolve(positionals[0] ?? claudeDesktopConfigPath());
+  try {
+    await access(source, constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(
+      red(
+        code === 'ENOENT'
+          ? `${safe(source)}: file not found. Give the path of claude_desktop_config.json, or check that Claude Desktop is installed and has MCP servers configured.`
+          : `${safe(source)}: cannot read it (${code ?? 'error'}). Check the file's permissions.`,
+      ),
+    );
+    return 2;
+  }
   try {
     const secrets = moveSecrets === 'none' ? undefined : await openSecretStore({ kind: storeKind, dataDir });
     const report = await importClaudeDesktop({
-      sourcePath: positionals[0],
+      sourcePath: source,
       target,
       secrets,
       moveSecrets,

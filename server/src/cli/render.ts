@@ -1,5 +1,6 @@
 import type { Stamped, CoreEvent } from '../events/types.js';
 import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
+import { EVENT_LOG_SOURCE } from '../events/eventLog.js';
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -46,6 +47,8 @@ export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string
       return `${time(event.at)} ${cyan(safe(`${event.server}/${event.target}`))} ${color(event.outcome)} ${dim(`${event.durationMs.toFixed(1)} ms`)}${error}`;
     }
     case 'log': {
+      // Restatements of events this function prints itself (for the Logs screen).
+      if (event.source === EVENT_LOG_SOURCE) return undefined;
       if (event.level === 'debug' || (!verbose && event.level === 'info')) return undefined;
       const color = event.level === 'error' ? red : event.level === 'warn' ? yellow : dim;
       return `${time(event.at)} ${color(event.level)} ${dim(`[${safe(event.source)}]`)} ${safe(event.message)}`;

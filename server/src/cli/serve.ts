@@ -33,6 +33,7 @@ export async function serve(args: ServeArgs): Promise<number> {
     port: args.port,
     host: args.host,
     adminPort: args.adminPort ?? 0,
+    stableAdmin: { rotate: args.newAdminToken },
     publicUrl: args.publicUrl,
     secretStore: args.secretStore,
     auth: !args.noAuth,

@@ -10,7 +10,8 @@ const SERVE_OPTIONS = `serve options:
   --data-dir <dir>             where runtime.json and state live
   --port <n>                   public listener port (default 8790; 0 = any free port)
   --host <addr>                public listener address (default 127.0.0.1)
-  --admin-port <n>             admin listener port (default 0 = any free port)
+  --admin-port <n>             admin listener port (default: the last run's, else any free port)
+  --new-admin-token            mint a new admin token (the window link changes; default: keep it)
   --public-url <url>           origin clients use to reach Ferry (reverse proxy, tests)
   --tunnel quick|named|off     Cloudflare tunnel (default: quick when cloudflared is installed)
   --secret-store keychain|file where secrets live (default keychain)

@@ -9,6 +9,7 @@ import { isPlainObject } from './issues.js';
 import { parseJson } from './load.js';
 import { claudeDesktopConfigPath } from './paths.js';
 import type { ConfigDocument, ConfigFile } from './save.js';
+import type { FerryConfig } from './schema.js';
 import { validateServerInput } from './serverInput.js';
 
 export type MoveSecrets = 'detected' | 'all' | 'none';
@@ -49,11 +50,26 @@ export interface ImportReport {
  */
 export async function importClaudeDesktop(options: ImportOptions): Promise<ImportReport> {
   const source = path.resolve(options.sourcePath ?? claudeDesktopConfigPath());
-  const store = options.moveSecrets === 'none' ? undefined : options.secrets;
-  if (options.moveSecrets !== 'none' && store === undefined) {
+  if (options.moveSecrets !== 'none' && options.secrets === undefined) {
     throw new TypeError(`importClaudeDesktop: moveSecrets "${options.moveSecrets}" needs a secret store`);
   }
   const entries = await readSourceServers(source);
+  return (await importServers(entries, source, options)).report;
+}
+
+/**
+ * The same import for entries that come from elsewhere (a snippet pasted in the window): `source` names
+ * them in the report. Resolves with the report and the config as written.
+ */
+export async function importServers(
+  entries: Record<string, unknown>,
+  source: string,
+  options: Omit<ImportOptions, 'sourcePath'>,
+): Promise<{ report: ImportReport; config: FerryConfig | undefined }> {
+  const store = options.moveSecrets === 'none' ? undefined : options.secrets;
+  if (options.moveSecrets !== 'none' && store === undefined) {
+    throw new TypeError(`importServers: moveSecrets "${options.moveSecrets}" needs a secret store`);
+  }
   const report: ImportReport = {
     source,
     target: options.target.path,
@@ -62,8 +78,9 @@ export async function importClaudeDesktop(options: ImportOptions): Promise<Impor
     skipped: [],
   };
   const undo: { key: string; previous: string | undefined }[] = [];
+  let config: FerryConfig | undefined;
   try {
-    await options.target.update(async (document) => {
+    config = await options.target.update(async (document) => {
       const servers = serversOf(document);
       for (const [name, raw] of Object.entries(entries)) {
         const exists = Object.hasOwn(servers, name);
@@ -93,10 +110,11 @@ export async function importClaudeDesktop(options: ImportOptions): Promise<Impor
     await restore(store, undo);
     throw error;
   }
-  return report;
+  return { report, config };
 }
 
-async function readSourceServers(source: string): Promise<Record<string, unknown>> {
+/** The `mcpServers` of a Claude Desktop config file, with errors that name the file and the fix. */
+export async function readSourceServers(source: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(source, 'utf8');

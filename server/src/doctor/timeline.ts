@@ -105,7 +105,8 @@ type Listener = (snapshot: TimelineSnapshot) => void;
  * buffer. Only the latest attempt is kept: a new 401 after tokens (or after a stall) starts another.
  *
  * The diagnosis depends on time (a step that never comes), so a view should call `snapshot()` on a timer,
- * not only from `onChange`. The doctor's own requests to Ferry's URL show up here too; `reset()` after one.
+ * not only from `onChange`. The doctor's own requests to Ferry's URL look like Claude's: `checkpoint()`
+ * before a run and `restore()` after it put a real client's attempt back.
  */
 export class ConnectionTimeline {
   readonly #now: () => number;
@@ -133,9 +134,24 @@ export class ConnectionTimeline {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Forgets the current attempt (e.g. after the doctor ran against Ferry's own URL). */
+  /** Forgets the current attempt. */
   reset(): void {
     this.#attempt = undefined;
+  }
+
+  /** The current attempt, to be put back by `restore` once the doctor's own requests have passed. */
+  checkpoint(): { attempt: Attempt | undefined } {
+    return { attempt: this.#attempt };
+  }
+
+  /**
+   * Puts back the attempt of `checkpoint`: the doctor's run against Ferry's own URL does not wipe the
+   * record of a real client's attempt (requests a real client makes during the run are dropped with it).
+   */
+  restore(saved: { attempt: Attempt | undefined }): void {
+    this.#attempt = saved.attempt;
+    const snapshot = this.snapshot();
+    for (const listener of this.#listeners) listener(snapshot);
   }
 
   close(): void {

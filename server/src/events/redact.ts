@@ -54,6 +54,18 @@ export function preview(value: unknown, maxLength = 240): string {
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
 
+/**
+ * How much of a call's arguments and of its result the events carry whole (Activity's detail, replay):
+ * 16 Ki characters each. The bus keeps 500 ended calls and 1000 recent events, so this bounds their memory
+ * at about 50 MB in the worst case, while ordinary tool payloads fit entirely.
+ */
+export const FULL_PAYLOAD_CHARS = 16 * 1024;
+
+/** The whole payload, secrets hidden, cut at `FULL_PAYLOAD_CHARS`. */
+export function fullPayload(value: unknown): string {
+  return preview(value, FULL_PAYLOAD_CHARS);
+}
+
 export function redactText(text: string): string {
   return text.replace(BEARER, '$1[redacted]').replace(SECRET_VALUE, '[redacted]');
 }

@@ -5,7 +5,8 @@ export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'crashed' | 's
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-export type CallOutcome = 'ok' | 'tool-error' | 'error' | 'cancelled';
+/** `refused`: Ferry answered the call itself, before any child saw it (unknown tool, later policy). */
+export type CallOutcome = 'ok' | 'tool-error' | 'error' | 'cancelled' | 'refused';
 
 export interface ServerStatusEvent {
   type: 'server.status';
@@ -27,6 +28,10 @@ export interface CallStartEvent {
   argsPreview: string;
   /** The MCP revision the client spoke (2026-07-28: the stateless wire). */
   protocol?: string;
+  /** The arguments whole (redacted, cut at `FULL_PAYLOAD_CHARS`), for Activity's detail and replay. */
+  args?: string;
+  /** Who made the call: the MCP client's own name (clientInfo), or "Ferry window" for the window's test calls. */
+  client?: string;
 }
 
 export interface CallEndEvent {
@@ -40,6 +45,11 @@ export interface CallEndEvent {
   outcome: CallOutcome;
   error?: string;
   resultPreview?: string;
+  /** The result whole (redacted, cut at `FULL_PAYLOAD_CHARS`). */
+  result?: string;
+  args?: string;
+  argsPreview?: string;
+  client?: string;
 }
 
 export interface LogEvent {

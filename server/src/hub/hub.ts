@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js';
 import { childOptions, serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
-import { preview } from '../events/redact.js';
+import { fullPayload, preview } from '../events/redact.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
 import {
   Upstream,
@@ -72,6 +72,8 @@ export interface ServerStatus {
   name: string;
   state: UpstreamState;
   reason: string | undefined;
+  /** When the shared child entered its state (epoch ms); undefined without a shared child. */
+  since: number | undefined;
   pid: number | undefined;
   sessionMode: ServerOptions['sessionMode'];
   command: string;
@@ -86,6 +88,9 @@ export interface ServerStatus {
   stderrTail: string[];
   children: number;
 }
+
+/** How calls made from Ferry's own window are named in Activity. */
+export const WINDOW_CLIENT = 'Ferry window';
 
 export interface CallHandle {
   end(outcome: CallOutcome, result?: Result, error?: string): void;
@@ -468,24 +473,95 @@ export class Hub {
     target: string,
     params: Record<string, unknown>,
   ): CallHandle {
+    return this.#recordCall(
+      { sessionId: session.id, client: session.clientInfo?.name, protocol: session.protocolVersion },
+      upstream.name,
+      method,
+      target,
+      params,
+    );
+  }
+
+  /** A call Ferry answered itself before any child saw it (unknown tool): Activity shows it as refused. */
+  callRefused(
+    session: HubSession,
+    method: string,
+    target: string,
+    params: Record<string, unknown>,
+    why: string,
+  ): void {
+    this.#recordCall(
+      { sessionId: session.id, client: session.clientInfo?.name, protocol: session.protocolVersion },
+      '',
+      method,
+      target,
+      params,
+    ).end('refused', undefined, why);
+  }
+
+  /**
+   * A tool call made from Ferry's own window (the tools list's test form, Activity's replay), on the
+   * server's shared child, recorded in Activity as coming from "Ferry window".
+   */
+  async callFromWindow(server: string, tool: string, args: Record<string, unknown>): Promise<Result> {
+    const upstream = this.sharedUpstream(server);
+    if (!upstream)
+      throw new Error(`"${server}" has no shared process to call (disabled, or one per session)`);
+    const params = { name: tool, arguments: args };
+    const call = this.#recordCall(
+      { sessionId: 'ferry-window', client: WINDOW_CLIENT },
+      server,
+      'tools/call',
+      tool,
+      params,
+    );
+    try {
+      const result = await upstream.request('tools/call', params);
+      call.end(result.isError === true ? 'tool-error' : 'ok', result);
+      return result;
+    } catch (error) {
+      call.end('error', undefined, (error as Error).message);
+      throw error;
+    }
+  }
+
+  #recordCall(
+    by: { sessionId: string; client: string | undefined; protocol?: string },
+    server: string,
+    method: string,
+    target: string,
+    params: Record<string, unknown>,
+  ): CallHandle {
     const callId = randomUUID();
     const started = performance.now();
-    const base = { callId, sessionId: session.id, server: upstream.name, method, target };
+    const payload = method === 'tools/call' ? params.arguments : params;
+    const args = { argsPreview: preview(payload), args: fullPayload(payload) };
+    const base = {
+      callId,
+      sessionId: by.sessionId,
+      server,
+      method,
+      target,
+      ...(by.client ? { client: by.client } : {}),
+    };
     this.#bus.emit({
       type: 'call.start',
       ...base,
-      argsPreview: preview(method === 'tools/call' ? params.arguments : params),
-      protocol: session.protocolVersion,
+      ...args,
+      ...(by.protocol ? { protocol: by.protocol } : {}),
     });
     return {
       end: (outcome, result, error) => {
         this.#bus.emit({
           type: 'call.end',
           ...base,
+          ...args,
           durationMs: Math.round((performance.now() - started) * 1000) / 1000,
           outcome,
           ...(error ? { error } : {}),
-          ...(result ? { resultPreview: preview(result.content ?? result) } : {}),
+          ...(result
+            ? { resultPreview: preview(result.content ?? result), result: fullPayload(result) }
+            : {}),
         });
       },
     };
@@ -632,6 +708,7 @@ export class Hub {
           ? 'disabled'
           : (upstream?.state ?? (entry.options.sessionMode === 'per-session' ? 'ready' : 'stopped')),
         reason: upstream?.reason,
+        since: upstream?.stateSince,
         pid: upstream?.pid,
         sessionMode: entry.options.sessionMode,
         command: entry.spec.command,

@@ -497,7 +497,11 @@ export class HubSession {
       return { tools: this.#catalogsNow().toolList };
     });
     on('tools/call', async (params, extra) => {
-      const target = await this.#resolve('tools', params.name);
+      const target = await this.#resolve('tools', params.name).catch((error: unknown) => {
+        // Refused before any child saw it: Activity still shows the attempt, and why.
+        this.hub.callRefused(this, 'tools/call', String(params.name), params, (error as Error).message);
+        throw error;
+      });
       const forward = () =>
         this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
       const gate = this.hub.gate;

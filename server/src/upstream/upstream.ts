@@ -113,6 +113,7 @@ export class Upstream {
   readonly options: ServerOptions;
   readonly #init: UpstreamInit;
   #state: UpstreamState = 'stopped';
+  #stateSince = Date.now();
   #reason: string | undefined;
   #catalog: UpstreamCatalog | undefined;
   #client: Client | undefined;
@@ -142,6 +143,10 @@ export class Upstream {
   }
   get reason(): string | undefined {
     return this.#reason;
+  }
+  /** When the current state began (epoch ms): the window shows how long a server has been starting. */
+  get stateSince(): number {
+    return this.#stateSince;
   }
   get pid(): number | undefined {
     return this.#pid;
@@ -264,6 +269,7 @@ export class Upstream {
 
   #setState(state: UpstreamState, reason?: string): void {
     const changed = state !== this.#state || reason !== this.#reason;
+    if (state !== this.#state) this.#stateSince = Date.now();
     this.#state = state;
     this.#reason = reason;
     if (!['starting', 'restarting'].includes(state)) {

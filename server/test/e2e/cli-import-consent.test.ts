@@ -53,6 +53,18 @@ describe('ferry import (the real CLI)', () => {
     ]);
     expect(missing.code).toBe(2);
     expect(missing.out).toContain('nope.json');
+    // Checked before the keychain: the default (--secrets detected, keychain) says "file not found" plainly.
+    const plain = await runCli([
+      'import',
+      path.join(dir, 'gone.json'),
+      '--config',
+      target,
+      '--data-dir',
+      dir,
+    ]);
+    expect(plain.code).toBe(2);
+    expect(plain.out).toContain(`${path.join(dir, 'gone.json')}: file not found.`);
+    expect(plain.out).not.toMatch(/keychain|secret/i);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -59,6 +59,43 @@ describe('ferry serve (the real CLI process)', () => {
     await rm(ferry.dataDir, { recursive: true, force: true });
   });
 
+  it('keeps the admin port and token across restarts, rotates the token on request, and moves off a taken port', async () => {
+    const config = { mcpServers: {} };
+    const first = await startServeProcess(config);
+    const dataDir = first.dataDir;
+    const { adminUrl, adminToken } = first.runtime;
+    expect((await stat(path.join(dataDir, 'admin.json'))).mode & 0o777).toBe(0o600);
+    await first.stop({ keepDataDir: true });
+    // Same data dir: the window's link (port and token) still works.
+    const second = await startServeProcess(config, ['--no-auth'], { dataDir });
+    expect(second.runtime.adminUrl).toBe(adminUrl);
+    expect(second.runtime.adminToken).toBe(adminToken);
+    await second.stop({ keepDataDir: true });
+    // --new-admin-token: a new token, the old one refused.
+    const third = await startServeProcess(config, ['--no-auth', '--new-admin-token'], { dataDir });
+    expect(third.runtime.adminToken).not.toBe(adminToken);
+    const refused = await fetch(`${third.runtime.adminUrl}/api/status`, {
+      headers: { authorization: `Bearer ${adminToken as string}` },
+    });
+    expect(refused.status).toBe(401);
+    // Another program on the kept port: Ferry takes a free one and keeps the token.
+    const kept = third.runtime.adminUrl;
+    await third.stop({ keepDataDir: true });
+    const blocker = await startServeProcess(config, [
+      '--no-auth',
+      '--admin-port',
+      new URL(kept as string).port,
+    ]);
+    try {
+      const moved = await startServeProcess(config, ['--no-auth'], { dataDir });
+      expect(moved.runtime.adminUrl).not.toBe(kept);
+      expect(moved.runtime.adminToken).toBe(third.runtime.adminToken);
+      await moved.stop();
+    } finally {
+      await blocker.stop();
+    }
+  });
+
   it('runs the built-in demo server when there is no config', async () => {
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
     // No --config: the default path inside the data dir does not exist, so Ferry serves its demo.

@@ -96,12 +96,23 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // maxExits 1: a child that exits once is marked crashed at once (the Status warning test needs one).
     ferry = await startServeProcess(
       { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
-      ['--tunnel', 'off'],
+      // A file secret store: this machine may have no keychain, and imports must not fall back to plain text.
+      ['--tunnel', 'off', '--secret-store', 'file'],
     );
     browser = await launchChromium();
     context = await isolatedContext(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
+    await context.grantPermissions(['notifications'], { origin: ferry.runtime.adminUrl });
     page = await context.newPage();
+    // Records notifications instead of showing them (headless Chromium has no notification center).
+    await page.addInitScript(`
+      window.__notifications = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission() { return Promise.resolve('granted'); }
+        constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+      };
+    `);
     errors = watchErrors(page);
   }, 60_000);
 
@@ -112,22 +123,26 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
 
   it('opens with the token from the fragment, drops it from the address bar, and shows the connector URL', async () => {
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    const url = page.getByLabel('Connector URL');
+    const url = page.locator('#connector-url');
     await url.waitFor();
     expect(await url.inputValue()).toBe(ferry.runtime.mcpUrl);
     expect(page.url()).not.toContain(ferry.runtime.adminToken);
     expect(page.url()).toBe(`${ferry.runtime.adminUrl}/#/status`);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    // The local URL cannot serve claude.ai: the screen says so and offers the tunnel.
+    // The local URL cannot serve claude.ai: the headline says so, with the one button that fixes it.
+    const headline = page.getByTestId('headline');
+    expect(await headline.textContent()).toContain('Claude cannot reach Ferry yet');
+    await headline.getByRole('button', { name: 'Start quick tunnel' }).waitFor();
     await page.getByText('This address only works on this computer').waitFor();
-    await page.getByRole('button', { name: 'Start quick tunnel' }).waitFor();
-    await page.getByRole('button', { name: 'Copy' }).click();
-    await page.getByText('Copied the connector URL').waitFor();
+    // The loopback URL is never handed out as the connector URL without saying so.
+    expect(await page.getByRole('button', { name: /^Copy$/ }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Copy local URL' }).click();
+    await page.getByText('Copied the local URL (it works only on this computer)').waitFor();
     // (Strings: the test project has no DOM types.)
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(ferry.runtime.mcpUrl);
     // A reload keeps working: the token was kept for this tab only.
     await page.reload();
-    await page.getByLabel('Connector URL').waitFor();
+    await page.locator('#connector-url').waitFor();
     // Each card says each thing once: a stopped tunnel is "off", not "off (off)".
     expect(await page.getByTestId('tunnel-state').textContent()).toBe('off');
     expect(
@@ -137,6 +152,10 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
         .textContent(),
     ).toBe('1 of 1 ready');
     expect(await repeatedFacts(page)).toEqual([]);
+    // The named-tunnel form names the secret store in use (a file here), not "the OS keychain".
+    await page.getByRole('button', { name: 'Named tunnel…' }).click();
+    expect(await page.getByTestId('named-secret-store').textContent()).toMatch(/^Ferry’s secrets file/);
+    await page.getByRole('button', { name: 'Named tunnel…' }).click();
     await screenshot(page, 'status');
     expect(errors).toEqual([]);
   });
@@ -153,7 +172,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await stale.getByRole('heading', { name: 'The admin token was refused' }).waitFor();
       // Opening the right link in the same tab (only the fragment changes) takes the new token at once.
       await stale.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-      await stale.getByLabel('Connector URL').waitFor();
+      await stale.locator('#connector-url').waitFor();
     } finally {
       await bare.close();
       await stale.close();
@@ -204,8 +223,42 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       env: { GREETING: 'hi' },
     });
     await screenshot(page, 'servers');
+
+    // A whole snippet imports every server in it at once; a secret-looking value goes to the secret store.
+    const secret = 'sk-ferrytest0123456789abcdefXYZ';
+    await page.getByRole('button', { name: 'Add server' }).click();
+    await page.getByText('Paste from a Claude Desktop config').click();
+    await page.getByLabel('JSON snippet').fill(
+      JSON.stringify({
+        mcpServers: {
+          first: { command: echo.command, args: echo.args, env: { OPENAI_API_KEY: secret } },
+          second: { command: echo.command, args: echo.args },
+          remote: { url: 'https://mcp.example.com/sse' },
+        },
+      }),
+    );
+    await page.getByRole('button', { name: 'Import every server in it' }).click();
+    await page
+      .getByText(
+        /Added first \(OPENAI_API_KEY moved to the secret store\), second\. Skipped remote: remote server/,
+      )
+      .waitFor();
+    await page.locator('#server-first').getByText('2 tools').waitFor({ timeout: 15_000 });
+    await page.locator('#server-second').getByText('2 tools').waitFor({ timeout: 15_000 });
+    const imported = await readFile(configPath, 'utf8');
+    expect(imported).not.toContain(secret);
+    expect(
+      (JSON.parse(imported) as { mcpServers: Record<string, { env?: Record<string, string> }> }).mcpServers
+        .first?.env?.OPENAI_API_KEY,
+    ).toMatch(/^\$\{secret:[^}]+\}$/);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    for (const name of ['first', 'second'])
+      expect((await admin(`/servers/${name}`, { method: 'DELETE' })).status).toBe(200);
+    // Claude Desktop's own config: none on this machine, and the window says so plainly.
+    await page.getByRole('button', { name: 'Import from Claude Desktop' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Claude Desktop config not found' }).waitFor();
     expect(errors).toEqual([]);
-  });
+  }, 60_000);
 
   it('shows a consent raised by a real /authorize, approves it, and the waiting page lands on its redirect', async () => {
     const origin = ferry.runtime.localUrl;
@@ -227,6 +280,17 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       scope: 'claudeai',
       resource: ferry.runtime.mcpUrl,
     });
+    // A server with a destructive tool: the consent names it.
+    const danger = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'danger',
+        spec: { command: node, args: [fixture('annotated-server.ts')] },
+      }),
+    });
+    expect(danger.status).toBe(200);
+    await open('Servers');
+    await page.locator('#server-danger').getByText('2 tools').waitFor({ timeout: 15_000 });
     await open('Consents');
     await page.getByText('No one is waiting.').waitFor();
     const waiting = await context.newPage();
@@ -239,7 +303,17 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await card.waitFor();
       expect(await card.textContent()).toContain('claude.ai');
       expect(await card.textContent()).toContain('claudeai');
+      // What the client will get: every server (/mcp), tools counted, the destructive one named.
+      await expect
+        .poll(() => card.getByTestId('consent-exposure').textContent())
+        .toBe('All servers (/mcp): 3 servers, 6 tools, 1 destructive: danger__wipe');
       await page.getByRole('link', { name: /Consents.*1 waiting/ }).waitFor();
+      // Noticed headless too: the tab title carries the count, and a notification announced it.
+      expect(await page.title()).toBe('(1) Consents · Ferry');
+      expect(await page.evaluate('window.__notifications')).toEqual([
+        expect.objectContaining({ title: 'Ferry: a connection is waiting for you' }),
+      ]);
+      expect(JSON.stringify(await page.evaluate('window.__notifications'))).toContain(matchCode);
       await screenshot(page, 'consents');
 
       // The page polls, then follows Ferry's redirect to the client's callback (which resolves to nothing here:
@@ -253,6 +327,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       const code = back.searchParams.get('code');
       expect(code).toBeTruthy();
       await page.getByText('No one is waiting.').waitFor();
+      expect(await page.title()).toBe('Consents · Ferry');
+      // The decision is kept in the history.
+      const history = page.getByRole('region', { name: 'Past decisions' });
+      await history.getByText('approved', { exact: true }).waitFor();
+      expect(await history.textContent()).toContain('claudeai');
+      expect((await admin('/servers/danger', { method: 'DELETE' })).status).toBe(200);
 
       const token = (await (
         await fetch(`${origin}/token`, {
@@ -319,7 +399,64 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await page.getByText(/^6 of 12 calls/).waitFor();
       await page.getByLabel('Server').selectOption('');
       await page.getByText(/^12 of 12 calls/).waitFor();
+
+      // Whole calls: the client by its name (not a session id), the arguments pretty-printed and copyable.
+      const echoRow = page.locator('tbody tr[data-call]').filter({ hasText: 'hello from the window test' });
+      expect(await echoRow.locator('td[data-label="Client"]').textContent()).toBe('window-test');
+      await echoRow.getByRole('button', { name: 'Details' }).click();
+      const detail = page.locator('.call-full');
+      expect(await detail.locator('pre').first().textContent()).toBe(
+        '{\n  "text": "hello from the window test"\n}',
+      );
+      expect(await detail.locator('pre').nth(1).textContent()).toContain(
+        '"text": "hello from the window test"',
+      );
+      await detail.getByRole('button', { name: 'Copy arguments' }).click();
+      expect(await page.evaluate('navigator.clipboard.readText()')).toBe(
+        '{\n  "text": "hello from the window test"\n}',
+      );
+      await page.getByLabel('Search').fill('HELLO from the');
+      await page.getByText(/^1 of 12 calls/).waitFor();
+      await page.getByLabel('Search').fill('');
+      await page.getByLabel('Time').selectOption({ label: 'Last 5 minutes' });
+      await page.getByText(/^12 of 12 calls/).waitFor();
+      await page.getByLabel('Time').selectOption({ label: 'Any time' });
+
+      // A call refused before it reached any child still shows, with why.
+      await client
+        .callTool({ name: 'nope__missing', arguments: { x: 1 } }, undefined, REQ)
+        .catch(() => undefined);
+      await page.getByText(/^12 of 13 calls|^13 of 13 calls/).waitFor();
+      await page.getByLabel('Outcome').selectOption('refused');
+      const refused = page.locator('tbody tr[data-call]').filter({ hasText: 'nope__missing' });
+      await refused.getByText('refused').waitFor();
+      await page.getByLabel('Outcome').selectOption('');
+
+      // Each bar of the chart opens its call's row.
+      await page.locator('figure.chart rect.bar').first().click();
+      await expect.poll(() => page.locator('button.call-toggle[aria-expanded="true"]').count()).toBe(1);
       await screenshot(page, 'activity');
+
+      // Replay from the window: a new call, from "Ferry window".
+      await echoRow.getByRole('button', { name: /Details|Hide/ }).click();
+      if ((await page.locator('.call-full').count()) === 0)
+        await echoRow.getByRole('button', { name: 'Details' }).click();
+      await page.locator('.call-full').getByRole('button', { name: 'Replay this call' }).click();
+      await page
+        .locator('tbody tr[data-call]')
+        .filter({ hasText: 'Ferry window' })
+        .filter({ hasText: 'ok' })
+        .first()
+        .waitFor();
+      await page.getByText(/^14 of 14 calls/).waitFor();
+      // Status now says who is connected and when the last call came.
+      await open('Status');
+      await expect
+        .poll(() => page.getByTestId('headline').textContent())
+        .toMatch(
+          /^Running on this computer at http:\/\/127\.0\.0\.1:\d+ · claudeai connected · last call (just now|\d+ s ago)/,
+        );
+      await open('Activity');
     } finally {
       await client.close();
     }
@@ -353,13 +490,99 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     );
 
     await page.getByLabel('Search').fill('');
+    // Ferry's own events are in the log too: the child's start, the consent decision, the token issued.
+    const events = page.locator('.log-line').filter({ hasText: 'ferry:events' });
+    await events.filter({ hasText: 'server "chatty" is ready' }).first().waitFor();
+    await events.filter({ hasText: 'consent for claudeai approved' }).first().waitFor();
+    await events
+      .filter({ hasText: /token issued/ })
+      .first()
+      .waitFor();
+    // Wrap can be turned off; Export saves what is shown.
+    await page.getByRole('button', { name: 'Wrap lines' }).click();
+    expect(await page.locator('ol.log').getAttribute('class')).toContain('log-nowrap');
+    await page.getByRole('button', { name: 'Wrap lines' }).click();
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Export' }).click();
+    const file = await (await download).path();
+    expect(await readFile(file, 'utf8')).toMatch(/INFO \[server:chatty\] chatty says hello from pid/);
     await screenshot(page, 'logs');
+    expect(errors).toEqual([]);
+  });
+
+  it('lists what a server exposes, as clients see it, and calls a tool from the window', async () => {
+    await open('Servers');
+    const card = page.locator('#server-notes');
+    await card.getByText('What clients see').click();
+    const echoTool = card.locator('li.tool[data-tool="echo"]');
+    await echoTool.waitFor();
+    // The exposed name on /mcp, the description, the annotations.
+    expect(await echoTool.locator('.tool-name').textContent()).toBe('notes__echo');
+    expect(await echoTool.textContent()).toContain('Returns the given text unchanged.');
+    await echoTool.getByText('read-only', { exact: true }).waitFor();
+    expect(await echoTool.getByText('destructive').count()).toBe(0);
+    // A test call from a form built from the input schema.
+    await echoTool.getByRole('button', { name: 'Try it' }).click();
+    await echoTool.getByRole('button', { name: 'Call echo' }).click();
+    await echoTool.getByText('text is required').waitFor();
+    await echoTool.getByLabel('text (required)').fill('from the tools list');
+    await echoTool.getByRole('button', { name: 'Call echo' }).click();
+    await echoTool.locator('.try-result pre').filter({ hasText: '"text": "from the tools list"' }).waitFor();
+    await screenshot(page, 'servers-tools');
+    await open('Activity');
+    const row = page.locator('tbody tr[data-call]').filter({ hasText: 'from the tools list' });
+    expect(await row.locator('td[data-label="Client"]').textContent()).toBe('Ferry window');
+
+    // A per-session server never reads "0 tools"; a slow one says how long it has been starting.
+    await open('Servers');
+    const slow = `setTimeout(() => import(${JSON.stringify(fixture('echo-server.ts'))}), 2500)`;
+    for (const [name, spec, options] of [
+      ['solo', echoServer(), { sessionMode: 'per-session' }],
+      ['slow', { command: node, args: ['-e', slow] }, undefined],
+    ] as const) {
+      const added = await admin('/servers', {
+        method: 'POST',
+        body: JSON.stringify({ name, spec, ...(options ? { options } : {}) }),
+      });
+      expect(added.status, await added.clone().text()).toBe(200);
+    }
+    const slowCard = page.locator('#server-slow');
+    await slowCard.getByText(/Starting for \d+ s\. Waiting for it to answer MCP initialize\./).waitFor();
+    expect(await slowCard.locator('.counts').textContent()).toMatch(/^— tools— resources— prompts/);
+    await slowCard
+      .getByText('1 tool', { exact: false })
+      .or(slowCard.getByText('2 tools'))
+      .first()
+      .waitFor({ timeout: 15_000 });
+    const solo = page.locator('#server-solo');
+    await solo.getByText('listed per session').waitFor();
+    expect(await solo.locator('.counts').textContent()).not.toMatch(/\b0 tools/);
+    for (const name of ['solo', 'slow'])
+      expect((await admin(`/servers/${name}`, { method: 'DELETE' })).status).toBe(200);
     expect(errors).toEqual([]);
   });
 
   it('edits a server (refused whole on a bad field), disables, enables and removes it after confirming', async () => {
     const configPath = path.join(ferry.dataDir, 'config.json');
     await open('Servers');
+    // Env values are edited one masked field at a time: the others stay, a secret goes to the secret store.
+    const notes = page.locator('#server-notes');
+    await notes.getByRole('button', { name: 'Edit' }).click();
+    const greeting = page.getByLabel('GREETING', { exact: true });
+    expect(await greeting.getAttribute('type')).toBe('password');
+    expect(await greeting.inputValue()).toBe('');
+    await page.getByLabel('Add variables').fill('GITHUB_TOKEN=ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await until('the edit to reach the file', async () =>
+      (await readFile(configPath, 'utf8')).includes('GITHUB_TOKEN'),
+    );
+    const edited = await readFile(configPath, 'utf8');
+    expect(edited).not.toContain('ghp_ferrytest');
+    const notesEnv = (JSON.parse(edited) as { mcpServers: Record<string, { env?: Record<string, string> }> })
+      .mcpServers.notes?.env;
+    expect(notesEnv?.GREETING).toBe('hi');
+    expect(notesEnv?.GITHUB_TOKEN).toMatch(/^\$\{secret:[^}]+\}$/);
+    await notes.getByText('ready', { exact: true }).waitFor({ timeout: 15_000 });
     const card = page.locator('#server-chatty');
     await card.getByRole('button', { name: 'Edit' }).click();
     const command = page.getByLabel('Command');
@@ -414,17 +637,100 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await warning.getByRole('button', { name: 'Restart flaky' }).click();
     await page.getByText('Restarting flaky').waitFor();
     await until('the restarted child to run again', async () => (await restarts()) > before);
+    // "See its stderr" opens that server's lines in Logs.
+    await warning.getByRole('link', { name: 'See its stderr' }).click({ timeout: 15_000 });
+    await page.getByRole('heading', { level: 1, name: 'Logs' }).waitFor();
+    expect(await page.getByLabel('Source').inputValue()).toBe('server:flaky');
+    await page.locator('.log-line').filter({ hasText: 'flaky cannot find its database' }).first().waitFor();
+    expect(await page.locator('.log-line').filter({ hasNotText: 'server:flaky' }).count()).toBe(0);
 
     await open('Servers');
     const card = page.locator('#server-flaky');
     await card.getByText('crashed', { exact: true }).waitFor();
+    // A program that ran and exited: the first action is to run it in a terminal; the reason is a sentence.
+    await card.getByRole('button', { name: 'Copy the command to run it in a terminal' }).click();
+    expect(await page.evaluate('navigator.clipboard.readText()')).toContain(node);
+    expect(await card.locator('.reason').textContent()).toMatch(/^[A-Z]/);
     await card.getByText(/Last stderr lines/).click();
     await card.locator('.stderr pre').filter({ hasText: 'flaky cannot find its database' }).waitFor();
     await card.getByRole('button', { name: 'Remove' }).click();
     await card.getByRole('button', { name: 'Remove flaky' }).click();
     await card.waitFor({ state: 'detached' });
+
+    // A program that does not exist: the first action is to edit the command.
+    const ghostAdded = await admin('/servers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'ghost', spec: { command: '/nonexistent/ferry-ghost-program' } }),
+    });
+    expect(ghostAdded.status).toBe(200);
+    const ghost = page.locator('#server-ghost');
+    await ghost.getByText('crashed', { exact: true }).waitFor({ timeout: 15_000 });
+    expect(await ghost.locator('.reason').textContent()).toMatch(
+      /^Cannot run "\/nonexistent\/ferry-ghost-program": no such program/,
+    );
+    await ghost.getByRole('button', { name: 'Edit command' }).click();
+    await page.locator('#edit-ghost-command').or(page.getByLabel('Command')).first().waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await admin('/servers/ghost', { method: 'DELETE' })).status).toBe(200);
     expect(errors).toEqual([]);
   });
+
+  it('works on every screen from 360 px up: no blank band, nothing cut off, tables as cards', async () => {
+    const screens = ['Status', 'Servers', 'Consents', 'Clients', 'Activity', 'Logs', 'Doctor'];
+    try {
+      for (const width of [1280, 600, 360]) {
+        await page.setViewportSize({ width, height: 800 });
+        for (const screen of screens) {
+          await open(screen);
+          if (screen === 'Clients') await page.getByRole('button', { name: 'Revoke' }).first().waitFor();
+          // (A string: the test project has no DOM types.)
+          const layout: { gap: number; beside: number; overflow: number; cut: string[] } =
+            await page.evaluate(`(() => {
+            const nav = document.querySelector('nav.nav').getBoundingClientRect();
+            const links = document.querySelector('nav.nav ul').getBoundingClientRect();
+            const main = document.querySelector('main.main').getBoundingClientRect();
+            const cut = [...document.querySelectorAll('main button, main a, main input, main select, main td, main th, main h2')]
+              .filter((el) => el.getClientRects().length > 0)
+              .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; })
+              .map((el) => el.tagName + ' ' + (el.getAttribute('aria-label') || el.textContent || '').trim().slice(0, 40));
+            return { gap: main.top - links.bottom, beside: main.left - nav.right, overflow: document.documentElement.scrollWidth - innerWidth, cut };
+          })()`);
+          expect({ width, screen, cut: layout.cut, overflow: layout.overflow > 0 }).toEqual({
+            width,
+            screen,
+            cut: [],
+            overflow: false,
+          });
+          // Narrow: the content starts right under the nav's links (only its padding between); wide: beside it.
+          if (width < 760) expect(Math.abs(layout.gap), `${screen} at ${width}px`).toBeLessThan(16);
+          else expect(layout.beside, `${screen} at ${width}px`).toBeGreaterThanOrEqual(-1);
+        }
+        if (width === 360) {
+          // A table row is a card: its column names are shown next to each value.
+          await open('Clients');
+          const row = page.getByRole('row').filter({ hasText: 'claudeai' });
+          expect(
+            await page.evaluate(
+              `getComputedStyle(document.querySelector('td[data-label="Last used"]'), '::before').content`,
+            ),
+          ).toBe('"Last used"');
+          expect(await row.getByRole('button', { name: 'Revoke' }).isVisible()).toBe(true);
+        }
+      }
+      await page.setViewportSize({ width: 420, height: 860 });
+      for (const [screen, name] of [
+        ['Status', 'status-narrow'],
+        ['Clients', 'clients-narrow'],
+        ['Activity', 'activity-narrow'],
+      ] as const) {
+        await open(screen);
+        await screenshot(page, name);
+      }
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+    expect(errors).toEqual([]);
+  }, 90_000);
 
   it('revokes a client in Clients, after which its next call fails with 401', async () => {
     expect((await mcpPost(accessToken)).status).toBe(200);
@@ -505,6 +811,14 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       await held;
       await route.continue();
     });
+    // The record of the real clients' attempt (earlier tests' OAuth round trips), which the run must keep.
+    const seen = (): Promise<string[]> =>
+      page.evaluate(`[...document.querySelectorAll('li.live-step-seen')].map((item) => item.dataset.step)`);
+    await expect.poll(async () => (await seen()).length).toBeGreaterThan(0);
+    const seenBefore = await seen();
+    // The timeline sits above the form, where it is seen.
+    const liveTop = (await live.boundingBox())?.y ?? Infinity;
+    expect(liveTop).toBeLessThan((await result.boundingBox())?.y ?? 0);
     const run = page.getByRole('button', { name: 'Run doctor' });
     await run.click();
     // While it runs: the button is disabled and the live region says what is going on.
@@ -550,9 +864,12 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(await exchange.textContent()).toMatch(/POST.*\/mcp.*401/s);
     expect(await exchange.textContent()).toMatch(/www-authenticate: Bearer/i);
 
-    // The doctor's own requests are not a connection attempt (the timeline starts over after a run); a
-    // client's first request then shows up live (refreshed every 2 s): 8 steps, the first seen.
+    // The doctor's own requests (which look like Claude's) do not wipe the real attempt; a client's next
+    // first request then shows up live (refreshed every 2 s): 8 steps, the first seen.
     expect(await live.locator('li.live-step').count()).toBe(8);
+    // (Asked of the core itself: the view refreshes on a 2 s timer and could still show the old state.)
+    const timeline = (await (await admin('/timeline')).json()) as { steps: { id: string; at?: number }[] };
+    expect(timeline.steps.filter((step) => step.at !== undefined).map((step) => step.id)).toEqual(seenBefore);
     await fetch(ferry.runtime.mcpUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -576,22 +893,47 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     expect(await background()).not.toBe(light);
     await screenshot(page, 'status-dark');
+    await page.setViewportSize({ width: 420, height: 860 });
+    await screenshot(page, 'status-narrow-dark');
+    await open('Activity');
+    await screenshot(page, 'activity-narrow-dark');
+    await open('Status');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.reload();
-    await page.getByLabel('Connector URL').waitFor();
+    await page.locator('#connector-url').waitFor();
     expect(await page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
     while (!((await toggle.getAttribute('aria-label')) ?? '').startsWith('Theme: light'))
       await toggle.click();
     expect(errors).toEqual([]);
   });
 
-  it('says when the admin API is gone', async () => {
-    await ferry.stop();
-    await page.getByRole('status').filter({ hasText: 'Reconnecting' }).waitFor({ timeout: 15_000 });
+  it('greys out with "Ferry stopped" while Ferry is gone, and reconnects on the same link when it is back', async () => {
+    const { adminUrl, adminToken } = ferry.runtime;
+    const dataDir = ferry.dataDir;
+    await ferry.stop({ keepDataDir: true });
+    const stopped = page.getByRole('alert').filter({ hasText: 'Ferry stopped' });
+    await stopped.waitFor({ timeout: 15_000 });
+    expect(await stopped.textContent()).toContain(adminUrl as string);
+    // Nothing under the grey can be used meanwhile.
+    expect(await page.locator('.app').getAttribute('inert')).not.toBeNull();
     await page
       .locator('.connection')
-      .filter({ hasText: `Cannot reach the Ferry admin API at ${ferry.runtime.adminUrl}` })
+      .filter({ hasText: `Cannot reach the Ferry admin API at ${adminUrl}` })
       .waitFor({ timeout: 15_000 });
-  });
+    await screenshot(page, 'stopped');
+    // Headless Ferry keeps its admin port and token across the restart: the same tab comes back by itself.
+    ferry = await startServeProcess(
+      { mcpServers: { echo: echoServer() }, ferry: { restart: { maxExits: 1 } } },
+      // A file secret store: this machine may have no keychain, and imports must not fall back to plain text.
+      ['--tunnel', 'off', '--secret-store', 'file'],
+      { dataDir },
+    );
+    expect(ferry.runtime.adminUrl).toBe(adminUrl);
+    expect(ferry.runtime.adminToken).toBe(adminToken);
+    await stopped.waitFor({ state: 'detached', timeout: 30_000 });
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    expect(await page.locator('.app').getAttribute('inert')).toBeNull();
+  }, 60_000);
 });
 
 /**
@@ -633,12 +975,17 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
     const tunnel = page.getByRole('region', { name: 'Tunnel' });
     await tunnel.getByText('connected', { exact: true }).waitFor({ timeout: 20_000 });
-    const url = page.getByLabel('Connector URL');
+    const url = page.locator('#connector-url');
     await until('the tunnel URL', async () =>
       /^https:\/\/[a-z-]+\.trycloudflare\.com\/mcp$/.test(await url.inputValue()),
     );
     const first = await url.inputValue();
     expect(await tunnel.getByTestId('tunnel-state').textContent()).toBe('connected (quick)');
+    const headline = page.getByTestId('headline');
+    expect(await headline.textContent()).toContain(
+      `Online at ${first.replace(/\/mcp$/, '')} · no client connected yet`,
+    );
+    await headline.getByRole('button', { name: 'Copy connector URL' }).waitFor();
     expect(await repeatedFacts(page)).toEqual([]);
 
     await tunnel.getByRole('button', { name: 'Stop tunnel' }).click();
@@ -666,6 +1013,33 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
     await screenshot(page, 'status-tunnel');
     await warning.getByRole('button', { name: 'Dismiss' }).click();
     await warning.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  });
+});
+
+/** `ferry serve --no-auth`: the window must not send the user to approve consents that never come. */
+describe.skipIf(!haveChromium)('the window without OAuth', () => {
+  let ferry: ServeProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ferry = await startServeProcess({ mcpServers: { echo: echoServer() } });
+    browser = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await ferry?.stop();
+  });
+
+  it('says OAuth is off, offers the local URL as such, and never asks to approve anything', async () => {
+    const page = await (await isolatedContext(browser)).newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
+    const headline = page.getByTestId('headline');
+    await headline.getByRole('button', { name: 'Copy local URL' }).waitFor();
+    expect(await headline.textContent()).toContain('OAuth is off (--no-auth)');
+    expect(await page.locator('main').textContent()).not.toMatch(/\bapprove\b/i);
     expect(errors).toEqual([]);
   });
 });

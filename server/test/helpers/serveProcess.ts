@@ -10,7 +10,8 @@ export interface ServeProcess {
   runtime: RuntimeInfo;
   dataDir: string;
   output: () => string;
-  stop(): Promise<number | null>;
+  /** `keepDataDir`: leave the data dir for a second run (`startServeProcess(…, { dataDir })`). */
+  stop(options?: { keepDataDir?: boolean }): Promise<number | null>;
 }
 
 /**
@@ -24,8 +25,9 @@ export interface ServeProcess {
 export async function startServeProcess(
   config: unknown,
   extraArgs: string[] = ['--no-auth'],
+  reuse: { dataDir?: string } = {},
 ): Promise<ServeProcess> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-serve-'));
+  const dataDir = reuse.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ferry-serve-')));
   const configPath = path.join(dataDir, 'config.json');
   await writeFile(configPath, JSON.stringify(config));
   const child = spawn(
@@ -66,7 +68,8 @@ export async function startServeProcess(
     runtime,
     dataDir,
     output: () => output,
-    async stop() {
+    async stop({ keepDataDir = false } = {}) {
+      const cleanUp = () => (keepDataDir ? undefined : rm(dataDir, { recursive: true, force: true }));
       if (child.exitCode === null) {
         const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
         child.kill('SIGTERM');
@@ -75,10 +78,10 @@ export async function startServeProcess(
           new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000)),
         ]);
         if (child.exitCode === null) child.kill('SIGKILL');
-        await rm(dataDir, { recursive: true, force: true });
+        await cleanUp();
         return code;
       }
-      await rm(dataDir, { recursive: true, force: true });
+      await cleanUp();
       return child.exitCode;
     },
   };

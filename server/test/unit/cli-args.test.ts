@@ -36,6 +36,7 @@ describe('ferry serve arguments', () => {
       publicUrl: 'https://mcp.example.com',
       secretStore: 'file',
       noAuth: false,
+      newAdminToken: false,
       verbose: true,
     });
   });

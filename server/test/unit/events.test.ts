@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
 import { preview, redactText } from '../../src/events/redact.js';
 import { RingBuffer } from '../../src/events/ringBuffer.js';
+import { EVENT_LOG_SOURCE, mirrorEventsToLog } from '../../src/events/eventLog.js';
+import type { Stamped } from '../../src/events/types.js';
 
 describe('RingBuffer', () => {
   it('keeps the newest items in order and drops the oldest', () => {
@@ -96,5 +98,26 @@ describe('redaction', () => {
     const text = preview({ text: 'x'.repeat(1000) }, 50);
     expect(text).toHaveLength(50);
     expect(text.endsWith('…')).toBe(true);
+  });
+});
+
+describe('Ferry events in the log', () => {
+  it('adds a line for a crash after the event itself, so every listener sees sequence numbers in order', async () => {
+    const bus = new EventBus();
+    mirrorEventsToLog(bus);
+    const seen: Stamped[] = [];
+    bus.subscribe((event) => seen.push(event));
+    bus.emit({ type: 'server.status', server: 'flaky', state: 'crashed', reason: 'exited with code 3' });
+    await Promise.resolve();
+    expect(seen.map((e) => e.seq)).toEqual([1, 2]);
+    expect(seen[1]).toMatchObject({
+      type: 'log',
+      level: 'error',
+      source: EVENT_LOG_SOURCE,
+      message: 'server "flaky" crashed: exited with code 3',
+    });
+    // Log lines themselves are not restated (no loop).
+    await Promise.resolve();
+    expect(seen).toHaveLength(2);
   });
 });

@@ -196,6 +196,8 @@ describe('the server form', () => {
       env: 'A=1\n# comment\nB==x',
       cwd: '',
       sessionMode: 'shared' as const,
+      envSet: {},
+      envRemove: [],
     };
     expect(toInput(draft)).toEqual({
       input: { name: 'notes', spec: { command: 'node', args: ['a b', '--flag'], env: { A: '1', B: '=x' } } },

@@ -24,6 +24,8 @@ export interface TrayInput {
   openAtLogin: boolean;
   /** Whether this platform can start Ferry at login at all (hidden otherwise). */
   loginItemSupported: boolean;
+  /** Who is connected and when the last call came (the window's headline, in one menu line). */
+  activity?: { client: string | undefined; lastCallAt: number | undefined; now: number };
 }
 
 export type TrayAction =
@@ -60,6 +62,8 @@ export interface TrayView {
 /** Windows cuts tray tooltips at 127 characters; the rest keep them readable. */
 const TOOLTIP_LIMIT = 127;
 const LABEL_LIMIT = 64;
+/** The client name in a top-level "Approve <name> · <code>" item: short, so the code always shows. */
+const APPROVE_NAME_LIMIT = 24;
 
 const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
   'installing',
@@ -138,6 +142,17 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
   const running = input.phase === 'running';
   const exposed = EXPOSED.has(input.tunnel.state);
   const menu: MenuEntry[] = [{ kind: 'label', label: clip(headline(input, state), LABEL_LIMIT) }];
+  const activity = activityLine(input);
+  if (activity) menu.push({ kind: 'label', label: clip(activity, LABEL_LIMIT) });
+  // Approve in one step: each waiting request's Approve sits at the top, its match code in the label.
+  for (const consent of input.consents) {
+    menu.push({
+      kind: 'action',
+      label: `Approve ${displayText(consent.clientName, APPROVE_NAME_LIMIT)} · ${consent.matchCode}`,
+      action: { type: 'approve', id: consent.id },
+      enabled: running,
+    });
+  }
   if (input.phase === 'failed') menu.push({ kind: 'action', label: 'Try again', action: { type: 'retry' } });
   menu.push(
     exposed
@@ -202,6 +217,25 @@ function headline(input: TrayInput, state: TrayState): string {
   if (state === 'online' || input.tunnel.state === 'connected')
     return `Online · ${host(input.tunnel.publicUrl)}`;
   return capitalise(tunnelWords(input));
+}
+
+/** "Claude connected · last call 20 s ago", or undefined before any client is connected. */
+function activityLine(input: TrayInput): string | undefined {
+  const activity = input.activity;
+  if (!activity?.client) return undefined;
+  const name = displayText(activity.client, DISPLAY_LIMITS.clientName);
+  if (activity.lastCallAt === undefined) return `${name} connected · no calls yet`;
+  return `${name} connected · last call ${ago(activity.lastCallAt, activity.now)}`;
+}
+
+function ago(at: number, now: number): string {
+  const seconds = Math.max(0, Math.round((now - at) / 1000));
+  if (seconds < 5) return 'just now';
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} d ago`;
 }
 
 function serversLabel(input: TrayInput): string {

@@ -1,37 +1,57 @@
 import { useMemo, useState } from 'react';
 import { Badge, outcomeTone } from '../../components/Badge.js';
+import { CopyButton } from '../../components/CopyButton.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import type { CallRow } from '../../state/store.js';
 import { clock, duration } from '../../util/format.js';
+import { useAction, useNow } from '../../util/hooks.js';
 import { LatencyChart } from './LatencyChart.js';
 import { displayText } from '../../util/displayText.js';
+import { pretty } from '../servers/schemaForm.js';
 
-const OUTCOMES = ['ok', 'tool-error', 'error', 'cancelled', 'running'] as const;
+const OUTCOMES = ['ok', 'tool-error', 'error', 'cancelled', 'refused', 'running'] as const;
+/** Rows rendered at once: the store keeps 1000 calls, a DOM of 1000 detailed rows is sluggish. */
 const SHOWN = 200;
+const RANGES = [
+  ['', 'Any time'],
+  ['300000', 'Last 5 minutes'],
+  ['3600000', 'Last hour'],
+  ['86400000', 'Last 24 hours'],
+] as const;
 
 export function ActivityScreen() {
   const state = useFerry();
   const store = useStore();
+  const now = useNow(15_000);
   const [server, setServer] = useState('');
   const [outcome, setOutcome] = useState('');
+  const [range, setRange] = useState('');
+  const [search, setSearch] = useState('');
+  const [open, setOpen] = useState<string>();
   const servers = useMemo(() => {
-    const names = new Set(state.calls.map((c) => c.server));
+    const names = new Set(state.calls.map((c) => c.server).filter((n) => n !== ''));
     if (state.status.state === 'ready') for (const s of state.status.value.servers) names.add(s.name);
     return [...names].sort();
   }, [state.calls, state.status]);
-  const filtered = useMemo(
-    () =>
-      state.calls.filter(
-        (c) =>
-          (server === '' || c.server === server) &&
-          (outcome === '' ||
-            (outcome === 'failed'
-              ? c.outcome === 'error' || c.outcome === 'tool-error'
-              : c.outcome === outcome)),
-      ),
-    [state.calls, server, outcome],
-  );
+  const filtered = useMemo(() => {
+    const needle = search.trim().toLowerCase();
+    const since = range === '' ? 0 : now - Number(range);
+    return state.calls.filter(
+      (c) =>
+        (server === '' || c.server === server) &&
+        (outcome === '' ||
+          (outcome === 'failed'
+            ? c.outcome === 'error' || c.outcome === 'tool-error' || c.outcome === 'refused'
+            : c.outcome === outcome)) &&
+        c.startedAt >= since &&
+        (needle === '' ||
+          [c.target, c.server, c.client, c.args ?? c.argsPreview, c.result ?? c.resultPreview, c.error]
+            .join('\n')
+            .toLowerCase()
+            .includes(needle)),
+    );
+  }, [state.calls, server, outcome, range, search, now]);
   if (state.callsLoad.state === 'loading' && state.calls.length === 0) return <Loading what="tool calls" />;
   if (state.callsLoad.state === 'error' && state.calls.length === 0)
     return (
@@ -43,9 +63,27 @@ export function ActivityScreen() {
     );
   const newestFirst = filtered.slice(-SHOWN).reverse();
   const running = state.calls.filter((c) => c.outcome === 'running').length;
+  const select = (callId: string) => {
+    setOpen(callId);
+    setTimeout(() => {
+      const row = document.querySelector<HTMLElement>(`tr[data-call="${CSS.escape(callId)}"]`);
+      row?.scrollIntoView({ block: 'center' });
+      row?.querySelector<HTMLElement>('button.call-toggle')?.focus();
+    }, 30);
+  };
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Filters">
+        <div className="field inline grow">
+          <label htmlFor="activity-search">Search</label>
+          <input
+            id="activity-search"
+            type="search"
+            placeholder="Tool, client, arguments, result…"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+        </div>
         <div className="field inline">
           <label htmlFor="activity-server">Server</label>
           <select id="activity-server" value={server} onChange={(e) => setServer(e.target.value)}>
@@ -61,10 +99,20 @@ export function ActivityScreen() {
           <label htmlFor="activity-outcome">Outcome</label>
           <select id="activity-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
             <option value="">Any outcome</option>
-            <option value="failed">Failed (error or tool error)</option>
+            <option value="failed">Failed (error, tool error or refused)</option>
             {OUTCOMES.map((o) => (
               <option key={o} value={o}>
                 {o}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field inline">
+          <label htmlFor="activity-range">Time</label>
+          <select id="activity-range" value={range} onChange={(e) => setRange(e.target.value)}>
+            {RANGES.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
               </option>
             ))}
           </select>
@@ -83,25 +131,32 @@ export function ActivityScreen() {
         <Empty title="No call matches these filters." />
       ) : (
         <>
-          <LatencyChart calls={filtered} />
+          <LatencyChart calls={filtered} onSelect={select} />
           <div className="table-wrap">
             <table className="table calls">
               <caption className="offscreen">Tool calls, newest first</caption>
               <thead>
                 <tr>
                   <th scope="col">Time</th>
-                  <th scope="col">Server</th>
+                  <th scope="col">Client</th>
                   <th scope="col">Tool</th>
                   <th scope="col" className="num">
                     Duration
                   </th>
                   <th scope="col">Outcome</th>
-                  <th scope="col">Arguments → result</th>
+                  <th scope="col">
+                    <span className="offscreen">Details</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
                 {newestFirst.map((call) => (
-                  <CallLine key={call.callId} call={call} />
+                  <CallLine
+                    key={call.callId}
+                    call={call}
+                    open={open === call.callId}
+                    onToggle={() => setOpen(open === call.callId ? undefined : call.callId)}
+                  />
                 ))}
               </tbody>
             </table>
@@ -113,45 +168,98 @@ export function ActivityScreen() {
   );
 }
 
-function CallLine({ call }: { call: CallRow }) {
+function CallLine({ call, open, onToggle }: { call: CallRow; open: boolean; onToggle: () => void }) {
   const result = call.error ?? call.resultPreview;
   return (
-    <tr data-call={call.callId}>
-      <td className="nowrap">{clock(call.startedAt)}</td>
-      <td>{call.server}</td>
-      <td>
-        {/* The tool name as the child server chose it. */}
-        <span className="mono">{displayText(call.target)}</span>
-        {call.method !== 'tools/call' && <span className="muted small"> {call.method}</span>}
-      </td>
-      <td className="num nowrap">{duration(call.durationMs)}</td>
-      <td>
-        <Badge tone={outcomeTone(call.outcome)}>{call.outcome}</Badge>
-      </td>
-      <td className="previews">
-        {call.argsPreview || result ? (
-          <details>
-            <summary className="mono preview-line">
-              {displayText(call.argsPreview ?? '')}
-              {result !== undefined ? ` → ${displayText(result)}` : ''}
-            </summary>
-            <dl className="facts">
-              <dt>Arguments</dt>
-              <dd>
-                <pre className="mono">{call.argsPreview ?? '(not seen)'}</pre>
-              </dd>
-              <dt>{call.error ? 'Error' : 'Result'}</dt>
-              <dd>
-                <pre className="mono">{result ?? (call.outcome === 'running' ? '(running)' : '(none)')}</pre>
-              </dd>
-              <dt>Session</dt>
-              <dd className="mono small">{call.sessionId}</dd>
-            </dl>
-          </details>
-        ) : (
-          <span className="muted">—</span>
-        )}
-      </td>
-    </tr>
+    <>
+      <tr data-call={call.callId} className={open ? 'call-open' : undefined}>
+        <td className="nowrap" data-label="Time">
+          {clock(call.startedAt)}
+        </td>
+        <td data-label="Client" className="call-client">
+          {call.client ? displayText(call.client, 60) : <span className="muted">unnamed client</span>}
+        </td>
+        <td data-label="Tool" className="call-tool">
+          {/* One wrapper: on narrow screens the cell is a two-column grid (its label, then this). */}
+          <div>
+            {/* The tool name as the child server chose it (refused calls: as the client asked for it). */}
+            {call.server ? <span className="muted">{call.server} › </span> : null}
+            <span className="mono">{displayText(call.target, 120)}</span>
+            {call.method !== 'tools/call' && <span className="muted small"> {call.method}</span>}
+            <span className="preview-line mono muted small">
+              {displayText(call.argsPreview ?? '', 160)}
+              {result !== undefined ? ` → ${displayText(result, 160)}` : ''}
+            </span>
+          </div>
+        </td>
+        <td className="num nowrap" data-label="Duration">
+          {duration(call.durationMs)}
+        </td>
+        <td data-label="Outcome">
+          <Badge tone={outcomeTone(call.outcome)}>{call.outcome}</Badge>
+        </td>
+        <td className="cell-actions" data-label="">
+          <button type="button" className="call-toggle" aria-expanded={open} onClick={onToggle}>
+            {open ? 'Hide' : 'Details'}
+          </button>
+        </td>
+      </tr>
+      {open && (
+        <tr className="call-detail">
+          <td colSpan={6} data-label="">
+            <CallDetail call={call} />
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+/** The whole call: arguments and result pretty-printed and copyable, and a replay for tool calls. */
+function CallDetail({ call }: { call: CallRow }) {
+  const store = useStore();
+  const args = pretty(call.args ?? call.argsPreview);
+  const result = call.error ?? pretty(call.result ?? call.resultPreview);
+  let parsed: Record<string, unknown> | undefined;
+  try {
+    const value = JSON.parse(call.args ?? '') as unknown;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value))
+      parsed = value as Record<string, unknown>;
+  } catch {
+    // arguments cut at the core's bound (or none seen): no replay
+  }
+  const canReplay = call.method === 'tools/call' && call.server !== '' && parsed !== undefined;
+  const replay = useAction(async () => {
+    await store.client.callTool(call.server, call.target, parsed ?? {});
+    store.announce(`Replayed ${call.target}; the new call is at the top`);
+  });
+  return (
+    <div className="call-full">
+      <dl className="facts">
+        <dt>Client</dt>
+        <dd>{call.client ? displayText(call.client, 120) : 'unnamed'}</dd>
+        <dt>Session</dt>
+        <dd className="mono small break">{call.sessionId}</dd>
+      </dl>
+      <div className="payload-head">
+        <h3>Arguments</h3>
+        <CopyButton text={args} label="Copy arguments" what="the arguments" />
+      </div>
+      <pre className="mono payload">{args || '(none)'}</pre>
+      <div className="payload-head">
+        <h3>{call.error ? 'Error' : 'Result'}</h3>
+        {result && <CopyButton text={result} label="Copy result" what="the result" />}
+      </div>
+      <pre className="mono payload">{result || (call.outcome === 'running' ? '(running)' : '(none)')}</pre>
+      {canReplay && (
+        <p className="actions">
+          <button type="button" disabled={replay.busy} onClick={() => void replay.run()}>
+            Replay this call
+          </button>
+          <span className="muted small">Runs it again from the window (shown as “Ferry window”).</span>
+        </p>
+      )}
+      {replay.error && <ErrorNote title="The replay failed." error={replay.error} onDismiss={replay.clear} />}
+    </div>
   );
 }

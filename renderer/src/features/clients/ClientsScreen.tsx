@@ -124,16 +124,18 @@ function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
           {displayText(shortId(client.clientId), DISPLAY_LIMITS.host)}
         </span>
       </th>
-      <td>
+      <td data-label="Returns to">
         {[...new Set(client.redirectUris.map((uri) => displayText(hostOf(uri), DISPLAY_LIMITS.host)))].join(
           ', ',
         ) || '—'}
       </td>
-      <td title={dateTime(ms(client.createdAt))}>{ago(ms(client.createdAt), now)}</td>
-      <td title={client.lastUsedAt ? dateTime(ms(client.lastUsedAt)) : undefined}>
+      <td data-label="Created" title={dateTime(ms(client.createdAt))}>
+        {ago(ms(client.createdAt), now)}
+      </td>
+      <td data-label="Last used" title={client.lastUsedAt ? dateTime(ms(client.lastUsedAt)) : undefined}>
         {client.lastUsedAt ? ago(ms(client.lastUsedAt), now) : 'never'}
       </td>
-      <td>
+      <td data-label="Grants">
         {client.grants.length === 0 ? (
           <span className="muted">none</span>
         ) : (
@@ -144,7 +146,7 @@ function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
           </ul>
         )}
       </td>
-      <td className="cell-actions">
+      <td className="cell-actions" data-label="">
         <ConfirmButton
           label="Revoke"
           question={

@@ -1,9 +1,12 @@
-import type { PendingConsent } from '../../api/types.js';
+import { useEffect, useState } from 'react';
+import type { ConsentExposure, ConsentResolvedEvent, PendingConsent, Stamped } from '../../api/types.js';
+import { Badge, type Tone } from '../../components/Badge.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
-import { ago, hostOf, inTime } from '../../util/format.js';
+import { ago, dateTime, hostOf, inTime, plural } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
+import { useNotificationPermission } from '../../util/notify.js';
 
 export function ConsentsScreen() {
   const state = useFerry();
@@ -31,9 +34,12 @@ export function ConsentsScreen() {
   }
   return (
     <>
-      <p className="muted">
-        Approve only a request you just started yourself: its match code is the one your browser shows.
-      </p>
+      <div className="toolbar">
+        <p className="muted">
+          Approve only a request you just started yourself: its match code is the one your browser shows.
+        </p>
+        <NotifyButton />
+      </div>
       {consents.value.length === 0 ? (
         <Empty title="No one is waiting.">
           <p>
@@ -50,7 +56,101 @@ export function ConsentsScreen() {
           ))}
         </ul>
       )}
+      <History waiting={consents.value.length} now={now} />
     </>
+  );
+}
+
+/** Asks for notification permission, so a new request is announced while this tab is in the background. */
+function NotifyButton() {
+  const [permission, ask] = useNotificationPermission();
+  if (permission === 'unsupported' || permission === 'granted') return null;
+  if (permission === 'denied')
+    return <p className="muted small">Notifications are blocked for this page in the browser.</p>;
+  return (
+    <button type="button" onClick={ask}>
+      Notify me of new requests
+    </button>
+  );
+}
+
+const OUTCOME_TONES: Record<ConsentResolvedEvent['outcome'], Tone> = {
+  approved: 'good',
+  remembered: 'good',
+  denied: 'bad',
+  expired: 'off',
+  replaced: 'off',
+};
+
+/** Past decisions since Ferry started, newest first, refreshed whenever a request is decided. */
+function History({ waiting, now }: { waiting: number; now: number }) {
+  const store = useStore();
+  const [history, setHistory] = useState<Stamped<ConsentResolvedEvent>[]>();
+  useEffect(() => {
+    let live = true;
+    store.client.consentHistory().then(
+      (value) => live && setHistory(value),
+      () => live && setHistory([]),
+    );
+    return () => {
+      live = false;
+    };
+  }, [store, waiting]);
+  if (!history || history.length === 0) return null;
+  return (
+    <section className="card" aria-labelledby="consent-history-title">
+      <h2 id="consent-history-title">Past decisions</h2>
+      <ul className="plain history">
+        {history.map((entry) => (
+          <li key={entry.seq}>
+            <Badge tone={OUTCOME_TONES[entry.outcome]}>{entry.outcome}</Badge>{' '}
+            <span className="client-name">{displayText(entry.clientName, DISPLAY_LIMITS.clientName)}</span>{' '}
+            <span className="muted" title={dateTime(entry.at)}>
+              {ago(entry.at, now)}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/** "All servers (/mcp): 3 servers, 12 tools, 2 destructive (fs__delete, fs__move)". */
+function Exposure({ consent }: { consent: PendingConsent }) {
+  const store = useStore();
+  const [exposure, setExposure] = useState<ConsentExposure>();
+  useEffect(() => {
+    let live = true;
+    store.client.consentExposure(consent.id).then(
+      (value) => live && setExposure(value),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, [store, consent.id]);
+  if (!exposure) return <span className="muted">…</span>;
+  const known = exposure.servers.every((s) => s.tools !== undefined);
+  const tools = exposure.servers.reduce((sum, s) => sum + (s.tools ?? 0), 0);
+  const destructive = exposure.servers.flatMap((s) => s.destructive);
+  const where =
+    exposure.scope === 'all'
+      ? `All servers (/mcp): ${plural(exposure.servers.length, 'server')}`
+      : `One server only: ${exposure.servers[0]?.name ?? '?'}`;
+  return (
+    <span data-testid="consent-exposure">
+      {where}, {known ? plural(tools, 'tool') : `${tools}+ tools (some servers are not ready)`}
+      {destructive.length > 0 ? (
+        <>
+          {', '}
+          <strong className="bad-text">
+            {destructive.length} destructive: {destructive.join(', ')}
+          </strong>
+        </>
+      ) : (
+        ', none marked destructive'
+      )}
+    </span>
   );
 }
 
@@ -84,6 +184,10 @@ function ConsentCard({ consent, now }: { consent: PendingConsent; now: number })
         </p>
       </header>
       <dl className="facts">
+        <dt>Gets</dt>
+        <dd>
+          <Exposure consent={consent} />
+        </dd>
         <dt>Returns to</dt>
         <dd>
           <strong>{host}</strong>{' '}

@@ -46,6 +46,7 @@ export function DoctorScreen() {
         The doctor sends the requests Claude&rsquo;s connector backend sends, in the same order, and says at
         which step a connection would stop and what to change.
       </p>
+      <LiveTimeline />
       <section className="card" aria-labelledby="doctor-run-title">
         <h2 id="doctor-run-title">Check a connector URL</h2>
         <form onSubmit={submit} noValidate>
@@ -144,8 +145,6 @@ export function DoctorScreen() {
           </ol>
         )}
       </section>
-
-      <LiveTimeline />
     </>
   );
 }

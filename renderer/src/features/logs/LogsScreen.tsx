@@ -2,18 +2,31 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEvent, LogLevel, Stamped } from '../../api/types.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
-import { clock, copyText } from '../../util/format.js';
+import { clock } from '../../util/format.js';
+import { copyText } from '../../util/clipboard.js';
 import { displayText } from '../../util/displayText.js';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const SHOWN = 500;
 
+/** `#/logs?source=server:flaky` opens the screen on one source ("See its stderr"). */
+function sourceFromHash(): string {
+  const query = window.location.hash.split('?')[1] ?? '';
+  return new URLSearchParams(query).get('source') ?? '';
+}
+
 export function LogsScreen() {
   const state = useFerry();
   const store = useStore();
   const [level, setLevel] = useState<LogLevel>('info');
-  const [source, setSource] = useState('');
+  const [source, setSource] = useState(sourceFromHash);
+  const [wrap, setWrap] = useState(true);
+  useEffect(() => {
+    const onHash = () => setSource(sourceFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
   const [search, setSearch] = useState('');
   const [paused, setPaused] = useState<Stamped<LogEvent>[]>();
   const listRef = useRef<HTMLOListElement>(null);
@@ -53,10 +66,23 @@ export function LogsScreen() {
       />
     );
 
-  const copy = () => {
-    const text = visible
+  const asText = () =>
+    visible
       .map((l) => `${new Date(l.at).toISOString()} ${l.level.toUpperCase()} [${l.source}] ${l.message}`)
       .join('\n');
+  const exportFile = () => {
+    const url = URL.createObjectURL(new Blob([`${asText()}\n`], { type: 'text/plain' }));
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `ferry-logs-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    store.announce(`Exported ${visible.length} log lines`);
+  };
+  const copy = () => {
+    const text = asText();
     copyText(text).then(
       () => store.announce(`Copied ${visible.length} log lines`),
       (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
@@ -80,7 +106,7 @@ export function LogsScreen() {
           <label htmlFor="logs-source">Source</label>
           <select id="logs-source" value={source} onChange={(e) => setSource(e.target.value)}>
             <option value="">All sources</option>
-            {sources.map((s) => (
+            {[...new Set([...sources, ...(source ? [source] : [])])].map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -107,6 +133,12 @@ export function LogsScreen() {
         <button type="button" onClick={copy} disabled={visible.length === 0}>
           Copy
         </button>
+        <button type="button" onClick={exportFile} disabled={visible.length === 0}>
+          Export
+        </button>
+        <button type="button" aria-pressed={wrap} onClick={() => setWrap(!wrap)}>
+          Wrap lines
+        </button>
       </div>
       <p className="muted small">
         {paused
@@ -119,7 +151,7 @@ export function LogsScreen() {
         <Empty title="No line matches these filters." />
       ) : (
         <ol
-          className="log mono"
+          className={wrap ? 'log mono' : 'log mono log-nowrap'}
           ref={listRef}
           tabIndex={0}
           role="log"

@@ -86,6 +86,45 @@ export function ServerForm({
     }
   };
 
+  /** Every named server of the snippet in one request, secrets moved to the secret store by the core. */
+  const importAll = async () => {
+    const result = parseSnippet(snippet);
+    if (!result.ok) {
+      setSnippetMessage(result.message);
+      return;
+    }
+    if (Object.keys(result.entries).length === 0) {
+      setSnippetMessage('This server has no name yet: fill the form from it, name it, then save.');
+      return;
+    }
+    setBusy(true);
+    setFailure(undefined);
+    try {
+      const report = await store.client.importServers({ servers: result.entries });
+      const added = report.imported.map((s) =>
+        s.movedSecrets.length > 0
+          ? `${s.name} (${s.movedSecrets.join(', ')} moved to the secret store)`
+          : s.name,
+      );
+      const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`);
+      setSnippetMessage(
+        [
+          added.length > 0 ? `Added ${added.join(', ')}.` : 'Added nothing.',
+          ...(skipped.length > 0 ? [`Skipped ${skipped.join('; ')}.`] : []),
+        ].join(' '),
+      );
+      void store.reload('status');
+      if (report.imported.length > 0) {
+        store.announce(`Imported ${report.imported.length} server(s)`);
+        if (skipped.length === 0) onDone(report.imported[0]?.name as string);
+      }
+    } catch (caught) {
+      setFailure(AdminApiError.from(caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setFailure(undefined);
@@ -98,11 +137,11 @@ export function ServerForm({
     setBusy(true);
     try {
       if (editing) {
-        const { spec, options } = (local as ReturnType<typeof toPatch>).change;
+        const { spec, options, envChanges } = (local as ReturnType<typeof toPatch>).change;
         // The core applies `options` before it validates `spec` (two writes), so a bad spec sent with a new
         // session mode would leave the mode saved. Spec first: if it is refused, nothing was written; the
         // options (a choice of two valid values) follow only once it is in.
-        await store.client.updateServer(editing.name, { spec });
+        await store.client.updateServer(editing.name, { spec, ...(envChanges ? { envChanges } : {}) });
         if (options) await store.client.updateServer(editing.name, { options });
         store.announce(`Saved ${editing.name}; it restarts with the new settings`);
         onDone(editing.name);
@@ -157,9 +196,16 @@ export function ServerForm({
             />
           </div>
           <p className="actions">
+            <button type="button" className="primary" disabled={busy} onClick={() => void importAll()}>
+              Import every server in it
+            </button>
             <button type="button" onClick={readSnippet}>
               Fill the form from it
             </button>
+          </p>
+          <p className="field-hint">
+            Importing moves values that look like secrets (API keys, tokens) to the secret store; the config
+            only keeps a reference.
           </p>
           <div aria-live="polite">
             {snippetMessage && <p className="muted">{snippetMessage}</p>}
@@ -183,8 +229,9 @@ export function ServerForm({
           {other.length > 0 && (
             <ul>
               {other.map((issue, i) => (
+                // The message and its fix in the user's words; the config path (mcpServers.x.env…) stays out.
                 <li key={i}>
-                  <code>{issue.path}</code>: {issue.message}. Fix: {issue.fix}
+                  {sentence(issue.message)}. {sentence(issue.fix)}.
                 </li>
               ))}
             </ul>
@@ -238,12 +285,58 @@ export function ServerForm({
             />
           )}
         </Field>
+        {editing && editing.envNames.length > 0 && (
+          <fieldset className="env-vars">
+            <legend>Environment variables</legend>
+            <p className="field-hint">
+              Values are never shown. Type a new value to replace one; secret-looking values go to the secret
+              store.
+            </p>
+            {editing.envNames.map((envName) => {
+              const removed = draft.envRemove.includes(envName);
+              return (
+                <div className="env-var" key={envName}>
+                  <label htmlFor={`${idPrefix}-env-${envName}`} className="mono">
+                    {envName}
+                  </label>
+                  <input
+                    id={`${idPrefix}-env-${envName}`}
+                    type="password"
+                    autoComplete="off"
+                    placeholder={removed ? 'removed on save' : 'unchanged'}
+                    disabled={removed}
+                    value={draft.envSet[envName] ?? ''}
+                    onChange={(e) =>
+                      setDraft((d) => ({ ...d, envSet: { ...d.envSet, [envName]: e.target.value } }))
+                    }
+                  />
+                  <button
+                    type="button"
+                    className="quiet"
+                    aria-pressed={removed}
+                    aria-label={`${removed ? 'Keep' : 'Remove'} ${envName}`}
+                    onClick={() =>
+                      setDraft((d) => ({
+                        ...d,
+                        envRemove: removed
+                          ? d.envRemove.filter((n) => n !== envName)
+                          : [...d.envRemove, envName],
+                      }))
+                    }
+                  >
+                    {removed ? 'Keep' : 'Remove'}
+                  </button>
+                </div>
+              );
+            })}
+          </fieldset>
+        )}
         <Field
           id={id('env')}
-          label="Environment"
+          label={editing ? 'Add variables' : 'Environment'}
           hint={
             editing
-              ? 'One KEY=VALUE per line. Leave empty to keep the current variables; anything typed replaces them all.'
+              ? 'One KEY=VALUE per line: added, or replacing a variable of the same name; the others are kept.'
               : 'One KEY=VALUE per line. ${secret:name} reads a value from the OS keychain.'
           }
           issues={fields.env}

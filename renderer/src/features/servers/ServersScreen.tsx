@@ -5,10 +5,13 @@ import { ConfirmButton } from '../../components/Confirm.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { displayText } from '../../util/displayText.js';
-import { plural } from '../../util/format.js';
-import { useAction } from '../../util/hooks.js';
+import { plural, sentence } from '../../util/format.js';
+import { copyText } from '../../util/clipboard.js';
+import { useAction, useNow } from '../../util/hooks.js';
 import { ServerForm } from './ServerForm.js';
 import { ServerUrl } from './ServerUrl.js';
+import { startingHint } from './starting.js';
+import { ToolsPanel } from './ToolsPanel.js';
 
 export function ServersScreen() {
   const state = useFerry();
@@ -35,6 +38,7 @@ export function ServersScreen() {
           {plural(servers.length, 'server')} from{' '}
           <span className="mono">{state.status.value.configPath}</span>
         </p>
+        {!adding && <ImportDesktopButton />}
         {!adding && (
           <button type="button" className="primary" onClick={() => setAdding(true)}>
             Add server
@@ -92,6 +96,32 @@ export function ServersScreen() {
   );
 }
 
+/** Imports Claude Desktop's own servers from its config on this computer, as `ferry import` does. */
+function ImportDesktopButton() {
+  const store = useStore();
+  const run = useAction(async () => {
+    const report = await store.client.importServers({ fromClaudeDesktop: true });
+    const skipped =
+      report.skipped.length > 0 ? `; skipped ${report.skipped.map((s) => s.name).join(', ')}` : '';
+    store.announce(
+      report.imported.length > 0
+        ? `Imported ${report.imported.map((s) => s.name).join(', ')} from Claude Desktop${skipped}`
+        : `Nothing new to import from Claude Desktop${skipped}`,
+    );
+    void store.reload('status');
+  });
+  return (
+    <>
+      <button type="button" disabled={run.busy} onClick={() => void run.run()}>
+        Import from Claude Desktop
+      </button>
+      {run.error && (
+        <ErrorNote title="Could not import from Claude Desktop." error={run.error} onDismiss={run.clear} />
+      )}
+    </>
+  );
+}
+
 function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: boolean; onEdit: () => void }) {
   const store = useStore();
   const action = useAction(async (what: 'enable' | 'disable' | 'restart' | 'remove') => {
@@ -109,6 +139,7 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
     void store.reload('status');
   });
   const disabled = server.state === 'disabled';
+  const [showTools, setShowTools] = useState(false);
   const commandLine = [server.command, ...server.args.map(quoteArg)].join(' ');
   return (
     <article
@@ -128,17 +159,36 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
           </span>
         )}
       </header>
-      {server.reason && (
-        <p className={server.state === 'crashed' ? 'reason reason-bad' : 'reason'}>{server.reason}</p>
+      {(server.state === 'starting' || server.state === 'restarting') && <Starting server={server} />}
+      {server.reason && server.state !== 'starting' && (
+        <p className={server.state === 'crashed' ? 'reason reason-bad' : 'reason'}>
+          {sentence(displayText(server.reason))}
+        </p>
+      )}
+      {server.state === 'crashed' && (
+        <CrashActions server={server} commandLine={commandLine} onEdit={onEdit} demo={demo} />
       )}
       <p className="mono command break" title={commandLine}>
         {commandLine}
       </p>
       <ServerUrl name={server.name} />
       <p className="counts">
-        <span>{plural(server.tools, 'tool')}</span>
-        <span>{plural(server.resources, 'resource')}</span>
-        <span>{plural(server.prompts, 'prompt')}</span>
+        {server.sessionMode === 'per-session' ? (
+          <span>Tools, resources and prompts are listed per session</span>
+        ) : server.serverInfo === undefined || server.state !== 'ready' ? (
+          // Not known until the child has listed them: "—", never a misleading 0.
+          <>
+            <span aria-label="tools not known yet">— tools</span>
+            <span aria-label="resources not known yet">— resources</span>
+            <span aria-label="prompts not known yet">— prompts</span>
+          </>
+        ) : (
+          <>
+            <span>{plural(server.tools, 'tool')}</span>
+            <span>{plural(server.resources, 'resource')}</span>
+            <span>{plural(server.prompts, 'prompt')}</span>
+          </>
+        )}
         <span className="muted">
           {server.sessionMode === 'per-session'
             ? `per session (${plural(server.children, 'process', 'processes')})`
@@ -146,6 +196,10 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
           {server.pid !== undefined && ` · pid ${server.pid}`}
         </span>
       </p>
+      <details className="exposed" onToggle={(e) => setShowTools(e.currentTarget.open)}>
+        <summary>What clients see</summary>
+        {showTools && <ToolsPanel server={server} />}
+      </details>
       {server.stderrTail.length > 0 && (
         <details className="stderr">
           <summary>Last stderr lines ({server.stderrTail.length})</summary>
@@ -180,6 +234,65 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
       </p>
       {action.error && <ErrorNote error={action.error} onDismiss={action.clear} />}
     </article>
+  );
+}
+
+/** How long it has been starting, and what is likely going on (npx and uvx download on first use). */
+function Starting({ server }: { server: ServerStatus }) {
+  const now = useNow(1000);
+  const seconds =
+    server.since === undefined ? undefined : Math.max(0, Math.round((now - server.since) / 1000));
+  return (
+    <p className="reason starting" role="status">
+      <span className="spinner" aria-hidden="true" />{' '}
+      {server.state === 'restarting' ? 'Restarting' : 'Starting'}
+      {seconds !== undefined && ` for ${seconds} s`}
+      {server.state === 'restarting' && server.reason ? ` (${displayText(server.reason)})` : ''}.{' '}
+      {startingHint(server.command)}
+    </p>
+  );
+}
+
+/**
+ * The action that fixes a crash first: a program that does not exist needs its command edited; a program
+ * that ran and exited is best understood by running it in a terminal.
+ */
+function CrashActions({
+  server,
+  commandLine,
+  onEdit,
+  demo,
+}: {
+  server: ServerStatus;
+  commandLine: string;
+  onEdit: () => void;
+  demo: boolean;
+}) {
+  const store = useStore();
+  const missing = /no such program|permission denied/i.test(server.reason ?? '');
+  if (missing)
+    return (
+      <p className="actions">
+        <button type="button" className="primary" disabled={demo} onClick={onEdit}>
+          Edit command
+        </button>
+      </p>
+    );
+  return (
+    <p className="actions">
+      <button
+        type="button"
+        className="primary"
+        onClick={() =>
+          void copyText(commandLine).then(
+            () => store.announce('Copied the command: run it in a terminal to see why it exits'),
+            (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+          )
+        }
+      >
+        Copy the command to run it in a terminal
+      </button>
+    </p>
   );
 }
 

@@ -16,6 +16,10 @@ export interface ServerDraft {
   env: string;
   cwd: string;
   sessionMode: 'shared' | 'per-session';
+  /** Editing: new values typed in the masked per-variable fields (empty: unchanged). */
+  envSet: Record<string, string>;
+  /** Editing: variables to remove. */
+  envRemove: string[];
 }
 
 export type FieldName = 'name' | 'command' | 'args' | 'env' | 'cwd' | 'sessionMode';
@@ -27,6 +31,8 @@ export const emptyDraft = (): ServerDraft => ({
   env: '',
   cwd: '',
   sessionMode: 'shared',
+  envSet: {},
+  envRemove: [],
 });
 
 /** What the form shows for an existing server (env and cwd are not reported by the core, so they start empty). */
@@ -38,6 +44,8 @@ export function draftFromStatus(server: ServerStatus): ServerDraft {
     env: '',
     cwd: '',
     sessionMode: server.sessionMode,
+    envSet: {},
+    envRemove: [],
   };
 }
 
@@ -95,12 +103,26 @@ export function toInput(draft: ServerDraft): { input: ServerInput; issues: Confi
 export function toPatch(
   draft: ServerDraft,
   before: ServerStatus,
-): { change: { spec: ServerSpecPatch; options?: ServerOptionsInput }; issues: ConfigIssue[] } {
+): {
+  change: {
+    spec: ServerSpecPatch;
+    options?: ServerOptionsInput;
+    envChanges?: { set: Record<string, string>; remove: string[] };
+  };
+  issues: ConfigIssue[];
+} {
   const { env, issues } = parseEnv(draft.env);
   const spec: ServerSpecPatch = { command: draft.command.trim(), args: splitArgs(draft.args) };
-  if (Object.keys(env).length > 0) spec.env = env;
   if (draft.cwd.trim() !== '') spec.cwd = draft.cwd.trim();
-  const change: { spec: ServerSpecPatch; options?: ServerOptionsInput } = { spec };
+  const change: {
+    spec: ServerSpecPatch;
+    options?: ServerOptionsInput;
+    envChanges?: { set: Record<string, string>; remove: string[] };
+  } = { spec };
+  // Per variable: the typed lines and the masked fields set values, removed names go, the rest is kept.
+  const set = { ...env, ...Object.fromEntries(Object.entries(draft.envSet).filter(([, v]) => v !== '')) };
+  if (Object.keys(set).length > 0 || draft.envRemove.length > 0)
+    change.envChanges = { set, remove: draft.envRemove };
   if (draft.sessionMode !== before.sessionMode) change.options = { sessionMode: draft.sessionMode };
   return { change, issues };
 }

@@ -6,7 +6,14 @@ export interface SnippetServer {
   problem?: string;
 }
 
-export type SnippetResult = { ok: true; servers: SnippetServer[] } | { ok: false; message: string };
+export type SnippetResult =
+  | {
+      ok: true;
+      servers: SnippetServer[];
+      /** The named entries as they came, for importing them all at once (a bare server has no name). */
+      entries: Record<string, unknown>;
+    }
+  | { ok: false; message: string };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -71,7 +78,8 @@ export function parseSnippet(text: string): SnippetResult {
     servers.push(problem ? { draft, problem } : { draft });
   }
   if (servers.length === 0) return { ok: false, message: 'The snippet has no server entries.' };
-  return { ok: true, servers };
+  const entries = Object.fromEntries(Object.entries(map).filter(([name]) => name !== ''));
+  return { ok: true, servers, entries };
 }
 
 function parseLenient(text: string): unknown {

@@ -3,9 +3,19 @@ import { Field } from '../../components/Field.js';
 import { ErrorNote } from '../../components/States.js';
 import { useStore } from '../../state/context.js';
 import { useAction } from '../../util/hooks.js';
+import { secretStoreWords } from '../../util/links.js';
 
-/** Saves a Cloudflare named tunnel (token to the keychain, hostname to the config), then offers to start it. */
-export function NamedTunnelForm({ disabled, onStart }: { disabled: boolean; onStart: () => void }) {
+/** Saves a Cloudflare named tunnel (token to the secret store, hostname to the config), then offers to start it. */
+export function NamedTunnelForm({
+  disabled,
+  onStart,
+  secretStore,
+}: {
+  disabled: boolean;
+  onStart: () => void;
+  /** The store actually in use (status.secretStore), named in the form. */
+  secretStore: string;
+}) {
   const store = useStore();
   const [token, setToken] = useState('');
   const [hostname, setHostname] = useState('');
@@ -25,7 +35,8 @@ export function NamedTunnelForm({ disabled, onStart }: { disabled: boolean; onSt
     <form className="subform" onSubmit={submit} noValidate aria-label="Named tunnel">
       <p className="muted">
         A named tunnel keeps one URL for good. Create it in the Cloudflare dashboard (Networks › Tunnels),
-        route a hostname to it, and paste its token here; the token goes to the OS keychain.
+        route a hostname to it, and paste its token here; the token goes to{' '}
+        <span data-testid="named-secret-store">{secretStoreWords(secretStore)}</span>.
       </p>
       <Field id="named-token" label="Tunnel token" issues={issues.filter((i) => i.path === 'token')}>
         {(props) => (

@@ -5,9 +5,11 @@ import { CopyButton } from '../../components/CopyButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import type { FerryState } from '../../state/store.js';
-import { ago, copyText, isLoopbackUrl, plural } from '../../util/format.js';
+import { ago, isLoopbackUrl } from '../../util/format.js';
+import { copyText } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ConnectorNote } from './ConnectorNote.js';
+import { headline } from './headline.js';
 import { NamedTunnelForm } from './NamedTunnelForm.js';
 import { serversReady, tunnelKind } from './words.js';
 
@@ -41,11 +43,12 @@ export function StatusScreen() {
   const local = isLoopbackUrl(url);
   return (
     <>
+      <Headline state={state} status={status} url={url} />
       <Warnings state={state} status={status} />
       <section className="card connect" aria-labelledby="connect-title">
         <h2 id="connect-title">Connect Claude</h2>
         <div className="url-row">
-          <label htmlFor="connector-url">Connector URL</label>
+          <label htmlFor="connector-url">{local ? 'Local URL' : 'Connector URL'}</label>
           <input
             id="connector-url"
             className="mono url"
@@ -53,28 +56,42 @@ export function StatusScreen() {
             value={url}
             onFocus={(e) => e.currentTarget.select()}
           />
-          <CopyButton text={url} what="the connector URL" />
+          <CopyButton
+            text={url}
+            label={local ? 'Copy local URL' : 'Copy'}
+            what={local ? 'the local URL (it works only on this computer)' : 'the connector URL'}
+          />
         </div>
         <ConnectorNote status={status} />
-        {local && (
+        {local && status.auth && (
           <p className="note note-info">
             This address only works on this computer. claude.ai reaches Ferry through a tunnel: start one
             below, then use the URL shown here.
           </p>
         )}
-        <ol className="steps">
-          <li>
-            In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
-            <strong>Add custom connector</strong>.
-          </li>
-          <li>
-            Paste the URL above, save, then click <strong>Connect</strong>.
-          </li>
-          <li>
-            Your browser shows a match code. Approve the request with the same code under{' '}
-            <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
-          </li>
-        </ol>
+        {!status.auth ? (
+          <ol className="steps">
+            <li>
+              OAuth is off (<code>--no-auth</code>): MCP clients on this computer connect to the URL above
+              without signing in, and nothing asks for approval.
+            </li>
+            <li>claude.ai cannot use this Ferry: restart it without --no-auth to connect Claude.</li>
+          </ol>
+        ) : (
+          <ol className="steps">
+            <li>
+              In claude.ai open <strong>Settings › Connectors</strong> and choose{' '}
+              <strong>Add custom connector</strong>.
+            </li>
+            <li>
+              Paste the URL above, save, then click <strong>Connect</strong>.
+            </li>
+            <li>
+              Your browser shows a match code. Approve the request with the same code under{' '}
+              <a href="#/consents">Consents</a>; the browser then returns to Claude and your tools are live.
+            </li>
+          </ol>
+        )}
       </section>
       <div className="grid">
         <TunnelCard status={status} />
@@ -118,6 +135,88 @@ export function StatusScreen() {
         </section>
       </div>
     </>
+  );
+}
+
+/** The whole state in one line, with the one main button that fixes what is missing. */
+function Headline({ state, status, url }: { state: FerryState; status: StatusSnapshot; url: string }) {
+  const store = useStore();
+  const now = useNow(5000);
+  const act = useAction(async (what: () => Promise<unknown>, done: string) => {
+    await what();
+    store.announce(done);
+    void store.reload('status');
+  });
+  const line = headline({
+    status,
+    connectorUrl: url,
+    consentsWaiting: state.consents.state === 'ready' ? state.consents.value.length : 0,
+    clients: state.clients.state === 'ready' ? state.clients.value : undefined,
+    calls: state.calls,
+    now,
+  });
+  const { action } = line;
+  const local = isLoopbackUrl(url);
+  return (
+    <section
+      className={`card headline headline-${line.tone}`}
+      aria-label="Ferry status"
+      data-testid="headline"
+    >
+      <p className="headline-text">
+        <strong>{line.title}</strong>
+        {line.detail && <span className="muted">{line.detail}</span>}
+      </p>
+      {action.kind === 'review-consents' && (
+        <a className="button-link primary" href="#/consents">
+          Review the request
+        </a>
+      )}
+      {action.kind === 'start-tunnel' && (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() =>
+            void act.run(() => store.client.startTunnel(action.mode), `Starting the ${action.mode} tunnel`)
+          }
+        >
+          {action.label}
+        </button>
+      )}
+      {action.kind === 'restart' && (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() =>
+            void act.run(() => store.client.restartServer(action.server), `Restarting ${action.server}`)
+          }
+        >
+          Restart {action.server}
+        </button>
+      )}
+      {action.kind === 'copy-url' && (
+        <button
+          type="button"
+          className="primary"
+          onClick={() =>
+            void copyText(url).then(
+              () =>
+                store.announce(
+                  local
+                    ? 'Copied the local URL (it works only on this computer)'
+                    : 'Copied the connector URL',
+                ),
+              (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+            )
+          }
+        >
+          {action.label}
+        </button>
+      )}
+      {act.error && <ErrorNote error={act.error} onDismiss={act.clear} />}
+    </section>
   );
 }
 
@@ -196,7 +295,13 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
         <ErrorNote title="The tunnel did not start." error={start.error} onDismiss={start.clear} />
       )}
       {stop.error && <ErrorNote title="The tunnel did not stop." error={stop.error} onDismiss={stop.clear} />}
-      {showNamed && <NamedTunnelForm disabled={!status.auth} onStart={() => void start.run('named')} />}
+      {showNamed && (
+        <NamedTunnelForm
+          disabled={!status.auth}
+          secretStore={status.secretStore}
+          onStart={() => void start.run('named')}
+        />
+      )}
     </section>
   );
 }
@@ -262,16 +367,7 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
           run: () => void act.run(() => store.client.restartServer(server.name), `Restarting ${server.name}`),
         },
       ],
-      link: { href: '#/servers', label: 'See its stderr' },
-    });
-  }
-  if (state.consents.state === 'ready' && state.consents.value.length > 0) {
-    const n = state.consents.value.length;
-    warnings.push({
-      key: 'consents',
-      text: `${plural(n, 'connection request')} waiting for your approval.`,
-      actions: [],
-      link: { href: '#/consents', label: 'Review' },
+      link: { href: `#/logs?source=${encodeURIComponent(`server:${server.name}`)}`, label: 'See its stderr' },
     });
   }
   if (warnings.length === 0) return null;

@@ -1,0 +1,233 @@
+import { useEffect, useState } from 'react';
+import type { CallToolResult, ExposedTool, ServerCatalogView, ServerStatus } from '../../api/types.js';
+import { AdminApiError } from '../../api/errors.js';
+import { CopyButton } from '../../components/CopyButton.js';
+import { ErrorNote, Loading } from '../../components/States.js';
+import { useStore } from '../../state/context.js';
+import { plural } from '../../util/format.js';
+import { useAction } from '../../util/hooks.js';
+import { argumentsFrom, schemaFields } from './schemaForm.js';
+
+/**
+ * What a server exposes, as clients see it: each tool by its exposed name with title, description and
+ * annotations, then resources and prompts. Reloaded when the server's tool count or state changes.
+ */
+export function ToolsPanel({ server }: { server: ServerStatus }) {
+  const store = useStore();
+  const [view, setView] = useState<ServerCatalogView>();
+  const [error, setError] = useState<AdminApiError>();
+  useEffect(() => {
+    let live = true;
+    store.client.catalog(server.name).then(
+      (value) => live && setView(value),
+      (caught: unknown) => live && setError(AdminApiError.from(caught)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [store, server.name, server.state, server.tools, server.resources, server.prompts]);
+  if (error) return <ErrorNote title="Could not list what this server exposes." error={error} />;
+  if (!view) return <Loading what="its tools" />;
+  if (!view.known)
+    return (
+      <p className="muted">
+        {view.perSession
+          ? 'This server starts one process per client session, so its tools are only listed inside a session.'
+          : 'Its tools are listed once it is ready.'}
+      </p>
+    );
+  return (
+    <div className="catalog">
+      <h3>{plural(view.tools.length, 'tool')}</h3>
+      {view.tools.length === 0 ? (
+        <p className="muted">No tools.</p>
+      ) : (
+        <ul className="tools" aria-label={`Tools of ${server.name}`}>
+          {view.tools.map((tool) => (
+            <ToolItem key={tool.name} server={server.name} tool={tool} />
+          ))}
+        </ul>
+      )}
+      {view.resources.length + view.resourceTemplates.length > 0 && (
+        <>
+          <h3>{plural(view.resources.length + view.resourceTemplates.length, 'resource')}</h3>
+          <ul className="plain catalog-list">
+            {view.resources.map((r) => (
+              <li key={r.uri}>
+                <span className="mono">{r.uri}</span> {r.title ?? r.name}
+                {r.description && <span className="muted"> · {r.description}</span>}
+              </li>
+            ))}
+            {view.resourceTemplates.map((r) => (
+              <li key={r.uriTemplate}>
+                <span className="mono">{r.uriTemplate}</span> {r.title ?? r.name}{' '}
+                <span className="muted">(template)</span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {view.prompts.length > 0 && (
+        <>
+          <h3>{plural(view.prompts.length, 'prompt')}</h3>
+          <ul className="plain catalog-list">
+            {view.prompts.map((p) => (
+              <li key={p.name}>
+                <span className="mono">{p.exposedName ?? p.name}</span> {p.title ?? ''}
+                {p.description && <span className="muted"> · {p.description}</span>}
+                {p.arguments.length > 0 && (
+                  <span className="muted"> ({p.arguments.map((a) => a.name).join(', ')})</span>
+                )}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+const HINTS = [
+  ['readOnlyHint', 'read-only', 'good'],
+  ['destructiveHint', 'destructive', 'bad'],
+  ['idempotentHint', 'idempotent', 'off'],
+  ['openWorldHint', 'open world', 'off'],
+] as const;
+
+function ToolItem({ server, tool }: { server: string; tool: ExposedTool }) {
+  const [trying, setTrying] = useState(false);
+  const hints = HINTS.filter(([key]) => tool.annotations[key] === true);
+  return (
+    <li className="tool" data-tool={tool.name}>
+      <div className="tool-head">
+        <span className="mono tool-name">{tool.exposedName ?? tool.name}</span>
+        {tool.title && <span className="tool-title">{tool.title}</span>}
+        {hints.map(([key, label, tone]) => (
+          <span key={key} className={`chip chip-${tone}`}>
+            {label}
+          </span>
+        ))}
+        {/* Per-tool policy (allow / ask / deny) goes here once that control lands. */}
+        <button
+          type="button"
+          className="quiet tool-try"
+          aria-expanded={trying}
+          onClick={() => setTrying((v) => !v)}
+        >
+          {trying ? 'Close' : 'Try it'}
+        </button>
+      </div>
+      {tool.exposedName === undefined && (
+        <p className="note note-error">
+          Hidden on /mcp: its exposed name collides with another server's tool (still reachable on /mcp/
+          {server}).
+        </p>
+      )}
+      {tool.description && <p className="tool-description">{tool.description}</p>}
+      {trying && <TryForm server={server} tool={tool} />}
+    </li>
+  );
+}
+
+/** A test call like MCP Inspector's: one field per argument of the input schema, the result below. */
+function TryForm({ server, tool }: { server: string; tool: ExposedTool }) {
+  const store = useStore();
+  const fields = schemaFields(tool.inputSchema);
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [problem, setProblem] = useState<string>();
+  const [result, setResult] = useState<CallToolResult>();
+  const call = useAction(async () => {
+    setResult(undefined);
+    const args = argumentsFrom(fields, values);
+    setResult(await store.client.callTool(server, tool.name, args));
+    store.announce(`Called ${tool.name}`);
+  });
+  const id = (name: string) => `try-${server}-${tool.name}-${name}`;
+  const text = result ? JSON.stringify(result, null, 2) : '';
+  return (
+    <form
+      className="try subform"
+      aria-label={`Call ${tool.name}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        setProblem(undefined);
+        try {
+          argumentsFrom(fields, values);
+        } catch (error) {
+          setProblem((error as Error).message);
+          return;
+        }
+        void call.run();
+      }}
+    >
+      {fields.length === 0 && <p className="muted">This tool takes no arguments.</p>}
+      {fields.map((field) => (
+        <div className="field" key={field.name}>
+          <label htmlFor={id(field.name)}>
+            {field.name}
+            {field.required ? ' (required)' : ''}
+          </label>
+          {field.kind === 'boolean' ? (
+            <select
+              id={id(field.name)}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            >
+              <option value="">(not set)</option>
+              <option value="true">true</option>
+              <option value="false">false</option>
+            </select>
+          ) : field.kind === 'enum' ? (
+            <select
+              id={id(field.name)}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            >
+              <option value="">(not set)</option>
+              {field.options.map((o) => (
+                <option key={o}>{o}</option>
+              ))}
+            </select>
+          ) : field.kind === 'json' ? (
+            <textarea
+              id={id(field.name)}
+              className="mono"
+              rows={3}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            />
+          ) : (
+            <input
+              id={id(field.name)}
+              type={field.kind === 'string' ? 'text' : 'number'}
+              value={values[field.name] ?? ''}
+              onChange={(e) => setValues({ ...values, [field.name]: e.target.value })}
+            />
+          )}
+          {field.description && <p className="field-hint">{field.description}</p>}
+        </div>
+      ))}
+      {problem && (
+        <p className="field-issues" role="alert">
+          {problem}
+        </p>
+      )}
+      <p className="actions">
+        <button type="submit" className="primary" disabled={call.busy}>
+          {call.busy ? 'Calling…' : `Call ${tool.name}`}
+        </button>
+        <span className="muted small">Shows in Activity as “Ferry window”.</span>
+      </p>
+      {call.error && <ErrorNote title="The call failed." error={call.error} onDismiss={call.clear} />}
+      {result && (
+        <div className="try-result" aria-label="Result">
+          <p className="actions">
+            <strong>{result.isError ? 'The tool reported an error' : 'Result'}</strong>
+            <CopyButton text={text} label="Copy result" what="the result" />
+          </p>
+          <pre className="mono payload">{text}</pre>
+        </div>
+      )}
+    </form>
+  );
+}
