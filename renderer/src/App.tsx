@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { ActivityScreen } from './features/activity/ActivityScreen.js';
+import { ApprovalsScreen } from './features/approvals/ApprovalsScreen.js';
 import { ClientsScreen } from './features/clients/ClientsScreen.js';
 import { ConsentsScreen } from './features/consents/ConsentsScreen.js';
 import { DoctorScreen } from './features/doctor/DoctorScreen.js';
@@ -15,6 +16,7 @@ export const SCREENS = [
   { id: 'status', title: 'Status', render: () => <StatusScreen /> },
   { id: 'servers', title: 'Servers', render: () => <ServersScreen /> },
   { id: 'consents', title: 'Consents', render: () => <ConsentsScreen /> },
+  { id: 'approvals', title: 'Approvals', render: () => <ApprovalsScreen /> },
   { id: 'clients', title: 'Clients', render: () => <ClientsScreen /> },
   { id: 'activity', title: 'Activity', render: () => <ActivityScreen /> },
   { id: 'logs', title: 'Logs', render: () => <LogsScreen /> },

@@ -13,6 +13,7 @@ export type { StatusSnapshot, TunnelStatus } from './admin/api.js';
 export { defaultUiDir, readUiAsset } from './admin/staticUi.js';
 export type { UiAsset } from './admin/staticUi.js';
 export type { PendingConsent, TunnelState, TunnelMode } from './events/types.js';
+export type { PendingApproval } from './policy/types.js';
 export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
 export { writeFileAtomic } from './config/atomicWrite.js';

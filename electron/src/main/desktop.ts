@@ -199,6 +199,12 @@ export class Desktop {
         case 'deny':
           admin.denyConsent(action.id);
           break;
+        case 'allow-call':
+          await admin.approveToolCall(action.id, action.remember);
+          break;
+        case 'deny-call':
+          admin.denyToolCall(action.id);
+          break;
         case 'restart':
           await admin.restartServer(action.server);
           break;
@@ -245,6 +251,10 @@ function verb(action: TrayAction): string {
       return 'approve the request';
     case 'deny':
       return 'deny the request';
+    case 'allow-call':
+      return 'allow the tool call';
+    case 'deny-call':
+      return 'deny the tool call';
     case 'restart':
       return `restart ${action.server}`;
     case 'open':

@@ -1,3 +1,4 @@
+import { register as approval } from './approval/register.js';
 import type { Registration } from './boot.js';
 import { register as consent } from './consent/register.js';
 import { register as exposure } from './exposure/register.js';
@@ -9,5 +10,5 @@ import { register as hardening } from './window/hardening.js';
 
 /** Every domain of the desktop app, in the order they wire up (the tray last: it draws what the rest set up). */
 export function registrations(): Registration[] {
-  return [hardening, protocol, ipc, (desktop) => lifecycle(desktop), exposure, consent, tray];
+  return [hardening, protocol, ipc, (desktop) => lifecycle(desktop), exposure, consent, approval, tray];
 }

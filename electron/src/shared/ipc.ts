@@ -46,6 +46,7 @@ export const WINDOW_ROUTES = [
   'status',
   'servers',
   'consents',
+  'approvals',
   'clients',
   'activity',
   'logs',

@@ -8,6 +8,7 @@ import type {
   ClientSummary,
   CoreEvent,
   LogEvent,
+  PendingApproval,
   PendingConsent,
   Stamped,
   StatusSnapshot,
@@ -47,6 +48,8 @@ export interface FerryState {
   stream: StreamState;
   status: Loadable<StatusSnapshot>;
   consents: Loadable<PendingConsent[]>;
+  /** Tool calls waiting for the user's yes or no (policy "ask"), oldest first. */
+  approvals: Loadable<PendingApproval[]>;
   clients: Loadable<ClientSummary[]>;
   /** Oldest first. */
   calls: CallRow[];
@@ -63,7 +66,7 @@ export interface FerryState {
 const MAX_CALLS = 1000;
 const MAX_LOGS = 2000;
 
-type Key = 'status' | 'consents' | 'clients' | 'calls' | 'logs';
+type Key = 'status' | 'consents' | 'approvals' | 'clients' | 'calls' | 'logs';
 
 /**
  * The window's one source of truth: snapshots from the admin API kept current by the event stream.
@@ -75,6 +78,7 @@ export class FerryStore {
     stream: { state: 'connecting' },
     status: { state: 'loading' },
     consents: { state: 'loading' },
+    approvals: { state: 'loading' },
     clients: { state: 'loading' },
     calls: [],
     callsLoad: { state: 'loading' },
@@ -126,6 +130,7 @@ export class FerryStore {
     await Promise.all([
       this.reload('status'),
       this.reload('consents'),
+      this.reload('approvals'),
       this.reload('clients'),
       this.reload('calls'),
       this.reload('logs'),
@@ -143,6 +148,13 @@ export class FerryStore {
         case 'consents': {
           const value = await this.client.consents();
           this.#set({ consents: { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) } });
+          break;
+        }
+        case 'approvals': {
+          const value = await this.client.approvals();
+          this.#set({
+            approvals: { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) },
+          });
           break;
         }
         case 'clients': {
@@ -168,6 +180,7 @@ export class FerryStore {
       // A failed refresh keeps what was shown; only a first load shows the error in place.
       if (key === 'status' && this.#state.status.state !== 'ready') this.#set({ status: failure });
       if (key === 'consents' && this.#state.consents.state !== 'ready') this.#set({ consents: failure });
+      if (key === 'approvals' && this.#state.approvals.state !== 'ready') this.#set({ approvals: failure });
       if (key === 'clients' && this.#state.clients.state !== 'ready') this.#set({ clients: failure });
       if (key === 'calls' && this.#state.callsLoad.state !== 'ready') this.#set({ callsLoad: failure });
       if (key === 'logs' && this.#state.logsLoad.state !== 'ready') this.#set({ logsLoad: failure });
@@ -202,6 +215,13 @@ export class FerryStore {
     const consents = this.#state.consents;
     if (consents.state === 'ready')
       this.#set({ consents: { state: 'ready', value: consents.value.filter((c) => c.id !== id) } });
+    this.#flush();
+  }
+
+  removeApproval(id: string): void {
+    const approvals = this.#state.approvals;
+    if (approvals.state === 'ready')
+      this.#set({ approvals: { state: 'ready', value: approvals.value.filter((a) => a.id !== id) } });
     this.#flush();
   }
 
@@ -277,6 +297,19 @@ export class FerryStore {
       case 'consent.resolved':
         this.removeConsent(event.id);
         this.schedule('clients', 300);
+        break;
+      case 'approval.requested': {
+        const approvals = this.#state.approvals;
+        if (approvals.state === 'ready' && !approvals.value.some((a) => a.id === event.approval.id)) {
+          this.#set({ approvals: { state: 'ready', value: [...approvals.value, event.approval] } });
+        }
+        // The snapshot is the truth: a reload also catches a request missed while the list was loading.
+        this.schedule('approvals');
+        break;
+      }
+      case 'approval.resolved':
+        this.removeApproval(event.id);
+        this.schedule('approvals');
         break;
       case 'auth':
         if (event.kind !== 'token.rejected' && event.kind !== 'request.rejected')

@@ -34,6 +34,9 @@ export type TrayAction =
   | { type: 'copy-url'; url: string }
   | { type: 'approve'; id: string }
   | { type: 'deny'; id: string }
+  /** A tool call waiting on policy "ask"; `always` also saves the policy `allow` for that tool. */
+  | { type: 'allow-call'; id: string; remember: 'once' | 'always' }
+  | { type: 'deny-call'; id: string }
   | { type: 'restart'; server: string }
   /** Without a route the window keeps the screen it shows (a new window starts on Status). */
   | { type: 'open'; route?: WindowRoute }
