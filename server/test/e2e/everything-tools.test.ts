@@ -146,7 +146,11 @@ describe('server-everything tools', () => {
   }, 20_000);
 
   it('an unknown tool on /mcp is a clear -32602 error and reaches no server', async () => {
-    const before = ferry.bus.recent.toArray().filter((e) => e.type === 'call.start').length;
+    // Refused calls show in Activity (outcome "refused", no server), but none reaches a child.
+    const forwarded = () =>
+      ferry.bus.recent.toArray().filter((e) => e.type === 'call.start' && e.server !== '').length;
+    const before = forwarded();
+    const since = ferry.bus.lastSeq;
     const error = await rejection(
       all.callTool({ name: 'everything__no-such-tool', arguments: {} }, undefined, REQ),
     );
@@ -157,7 +161,10 @@ describe('server-everything tools', () => {
     );
     expect(unprefixed.code).toBe(-32602);
     expect(unprefixed.message).toContain('Unknown tool: echo');
-    expect(ferry.bus.recent.toArray().filter((e) => e.type === 'call.start').length).toBe(before);
+    expect(forwarded()).toBe(before);
+    expect(
+      ferry.bus.since(since).filter((e) => e.type === 'call.end' && e.outcome === 'refused'),
+    ).toHaveLength(2);
   }, 20_000);
 
   it('an unknown tool on /mcp/everything gets the server own answer', async () => {
