@@ -31,6 +31,8 @@ export interface CallRow {
   result: string | undefined;
   /** The MCP client's own name ("claude-ai", "Ferry window"); undefined if it gave none. */
   client: string | undefined;
+  /** The MCP revision the client spoke; 2026-07-28 is the stateless wire. */
+  protocol: string | undefined;
   /** When it started (epoch ms), or when it ended minus its duration if the start was not seen. */
   startedAt: number;
   durationMs: number | undefined;
@@ -332,6 +334,7 @@ export class FerryStore {
       args: event.args,
       result: undefined,
       client: event.client,
+      protocol: event.protocol,
       startedAt: event.at,
       durationMs: undefined,
       outcome: 'running',
@@ -355,6 +358,7 @@ export class FerryStore {
       args: row?.args ?? event.args,
       result: event.result,
       client: row?.client ?? event.client,
+      protocol: row?.protocol ?? event.protocol,
       startedAt: row?.startedAt ?? event.at - event.durationMs,
       durationMs: event.durationMs,
       outcome: event.outcome,

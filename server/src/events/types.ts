@@ -50,6 +50,8 @@ export interface CallEndEvent {
   args?: string;
   argsPreview?: string;
   client?: string;
+  /** The MCP revision the client spoke (2026-07-28: the stateless wire). */
+  protocol?: string;
 }
 
 export interface LogEvent {

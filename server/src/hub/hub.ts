@@ -543,13 +543,9 @@ export class Hub {
       method,
       target,
       ...(by.client ? { client: by.client } : {}),
-    };
-    this.#bus.emit({
-      type: 'call.start',
-      ...base,
-      ...args,
       ...(by.protocol ? { protocol: by.protocol } : {}),
-    });
+    };
+    this.#bus.emit({ type: 'call.start', ...base, ...args });
     return {
       end: (outcome, result, error) => {
         this.#bus.emit({

@@ -202,6 +202,7 @@ describe('MCP 2026-07-28 stateless wire', () => {
     // The request log, the timeline and Activity know which revision the client spoke.
     const events = ferry.bus.since(since);
     expect(events).toContainEqual(expect.objectContaining({ type: 'call.start', protocol: MODERN }));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'call.end', protocol: MODERN }));
     expect(events).toContainEqual(
       expect.objectContaining({ type: 'http.request', path: '/mcp/conformance', protocol: MODERN }),
     );

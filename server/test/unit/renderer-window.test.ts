@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientSummary, StatusSnapshot } from '../../../renderer/src/api/types.js';
 import { chartTop } from '../../../renderer/src/features/activity/scale.js';
+import { revisionLabel } from '../../../renderer/src/features/activity/revision.js';
 import { argumentsFrom, pretty, schemaFields } from '../../../renderer/src/features/servers/schemaForm.js';
 import { headline } from '../../../renderer/src/features/status/headline.js';
 import { startingHint } from '../../../renderer/src/features/servers/starting.js';
@@ -177,5 +178,13 @@ describe('a slow start, explained', () => {
     expect(startingHint('C:\\Program Files\\nodejs\\npx.cmd')).toMatch(/^npx may be downloading/);
     expect(startingHint('/usr/local/bin/uvx')).toMatch(/^uvx may be downloading/);
     expect(startingHint('/usr/bin/node')).toBe('Waiting for it to answer MCP initialize.');
+  });
+});
+
+describe('revisionLabel', () => {
+  it('names the stateless revision and the stateful ones, and says nothing it does not know', () => {
+    expect(revisionLabel('2026-07-28')).toBe('MCP 2026-07-28 (stateless)');
+    expect(revisionLabel('2025-11-25')).toBe('MCP 2025-11-25');
+    expect(revisionLabel(undefined)).toBe('—');
   });
 });

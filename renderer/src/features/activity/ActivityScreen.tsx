@@ -9,6 +9,7 @@ import { useAction, useNow } from '../../util/hooks.js';
 import { LatencyChart } from './LatencyChart.js';
 import { displayText } from '../../util/displayText.js';
 import { pretty } from '../servers/schemaForm.js';
+import { revisionLabel } from './revision.js';
 
 const OUTCOMES = ['ok', 'tool-error', 'error', 'cancelled', 'refused', 'running'] as const;
 /** Rows rendered at once: the store keeps 1000 calls, a DOM of 1000 detailed rows is sluggish. */
@@ -238,6 +239,8 @@ function CallDetail({ call }: { call: CallRow }) {
       <dl className="facts">
         <dt>Client</dt>
         <dd>{call.client ? displayText(call.client, 120) : 'unnamed'}</dd>
+        <dt>Protocol</dt>
+        <dd>{revisionLabel(call.protocol)}</dd>
         <dt>Session</dt>
         <dd className="mono small break">{call.sessionId}</dd>
       </dl>
