@@ -20,6 +20,8 @@ export class HttpError extends Error {
     message: string,
     readonly headers: Record<string, string> = {},
     readonly id: RequestId | null = null,
+    /** The JSON-RPC error's `data` (the 2026 errors carry the supported versions, the missing capability). */
+    readonly data?: unknown,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -34,7 +36,11 @@ export function sendHttpError(res: ServerResponse, error: HttpError): void {
   const body = JSON.stringify({
     jsonrpc: '2.0',
     id: error.id,
-    error: { code: error.rpcCode, message: error.message },
+    error: {
+      code: error.rpcCode,
+      message: error.message,
+      ...(error.data !== undefined ? { data: error.data } : {}),
+    },
   });
   res.writeHead(error.status, {
     ...error.headers,

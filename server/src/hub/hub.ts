@@ -24,19 +24,9 @@ import { Admission } from './admission.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
 import { HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
+import { severity } from '../events/logLevels.js';
 import type { ToolGate } from '../policy/gate.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-
-const LOG_SEVERITY: LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-];
 
 /** Capabilities Ferry claims toward a shared child: requests are routed to the session whose call caused them. */
 const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
@@ -737,11 +727,6 @@ export class Hub {
       [...this.#entries.values()].map((entry) => entry.shared?.stop() ?? Promise.resolve()),
     );
   }
-}
-
-export function severity(level: string): number {
-  const index = LOG_SEVERITY.indexOf(level as LoggingLevel);
-  return index === -1 ? 1 : index;
 }
 
 /** A per-session child sees the remote client's own capabilities, minus what Ferry cannot carry. */

@@ -5,6 +5,7 @@ import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextpro
 import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
 import type { HubSession, Scope } from '../hub/session.js';
+import { HttpError, sendHttpError } from '../http/jsonRpcHttp.js';
 import { SSE_HEADERS, writeSseKeepAlive, writeSseMessage } from '../http/sseStream.js';
 import { META } from './protocol.js';
 import type { RequestContext } from './requestContext.js';
@@ -62,12 +63,15 @@ export class ListenStreams {
     const { id, params, context, scope, caller } = request;
     const filter = params.notifications;
     if (typeof filter !== 'object' || filter === null || Array.isArray(filter)) {
-      return refuse(
+      return sendHttpError(
         res,
-        id,
-        ErrorCode.InvalidParams,
-        'Invalid params: "notifications" (the subscription filter) is required',
-        400,
+        new HttpError(
+          400,
+          ErrorCode.InvalidParams,
+          'Invalid params: "notifications" (the subscription filter) is required',
+          {},
+          id,
+        ),
       );
     }
     const wanted = filter as Filter;
@@ -75,24 +79,29 @@ export class ListenStreams {
       ? wanted.resourceSubscriptions.filter((u): u is string => typeof u === 'string')
       : [];
     if (uris.length > LISTEN_LIMITS.maxResourceSubscriptions) {
-      return refuse(
+      return sendHttpError(
         res,
-        id,
-        ErrorCode.InvalidParams,
-        `Invalid params: at most ${LISTEN_LIMITS.maxResourceSubscriptions} resource subscriptions per stream`,
-        400,
+        new HttpError(
+          400,
+          ErrorCode.InvalidParams,
+          `Invalid params: at most ${LISTEN_LIMITS.maxResourceSubscriptions} resource subscriptions per stream`,
+          {},
+          id,
+        ),
       );
     }
     let mine = 0;
     for (const open of this.#open.values()) if (open.client === caller.clientId) mine++;
     if (mine >= LISTEN_LIMITS.perClient || this.#open.size >= LISTEN_LIMITS.total) {
-      return refuse(
+      return sendHttpError(
         res,
-        id,
-        ErrorCode.InternalError,
-        `Too many listen streams: at most ${LISTEN_LIMITS.perClient} per client and ${LISTEN_LIMITS.total} in all`,
-        429,
-        { 'Retry-After': '30' },
+        new HttpError(
+          429,
+          ErrorCode.InternalError,
+          `Too many listen streams: at most ${LISTEN_LIMITS.perClient} per client and ${LISTEN_LIMITS.total} in all`,
+          { 'Retry-After': '30' },
+          id,
+        ),
       );
     }
     const hub = this.options.hub;
@@ -174,21 +183,4 @@ export class ListenStreams {
     this.#open.clear();
     return Promise.resolve();
   }
-}
-
-function refuse(
-  res: ServerResponse,
-  id: RequestId,
-  code: number,
-  message: string,
-  status: number,
-  headers: Record<string, string> = {},
-): void {
-  const body = JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } });
-  res.writeHead(status, {
-    ...headers,
-    'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
-  });
-  res.end(body);
 }

@@ -14,7 +14,7 @@ import type { RequestContext } from './requestContext.js';
 import type { RequestBinding } from './requestState.js';
 import { decorateResult, errorResponse, modernError } from './results.js';
 import { FERRY_META, INPUT_CAPABLE_METHODS, META, MODERN_ERRORS } from './protocol.js';
-import { severity } from '../hub/hub.js';
+import { severity } from '../events/logLevels.js';
 
 /** A child's request to the client, waiting for the client's answer on its retry. */
 interface PendingInput {

@@ -5,6 +5,7 @@ import {
   type Implementation,
   type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
+import { isLogLevel } from '../events/logLevels.js';
 import {
   META,
   MODERN_ERRORS,
@@ -35,17 +36,6 @@ export class ModernWireError extends Error {
     this.name = 'ModernWireError';
   }
 }
-
-const LOG_LEVELS: ReadonlySet<string> = new Set([
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-]);
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -140,7 +130,7 @@ export function readRequestContext(
   }
   const info = meta[META.clientInfo];
   const level = meta[META.logLevel];
-  if (level !== undefined && (typeof level !== 'string' || !LOG_LEVELS.has(level))) {
+  if (level !== undefined && !isLogLevel(level)) {
     throw new ModernWireError(
       ErrorCode.InvalidParams,
       `Invalid params: _meta["${META.logLevel}"] is not a log level`,
@@ -152,7 +142,7 @@ export function readRequestContext(
     clientCapabilities: capabilities,
     clientInfo:
       isObject(info) && typeof info.name === 'string' ? (info as unknown as Implementation) : undefined,
-    logLevel: level as LoggingLevel | undefined,
+    logLevel: level,
   };
 }
 

@@ -5,6 +5,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
 import type { HubSession, Scope } from '../hub/session.js';
+import { HttpError, sendHttpError } from '../http/jsonRpcHttp.js';
 import { PostExchange } from '../http/sessionTransport.js';
 import { ModernCall, type ModernCallHost } from './modernCall.js';
 import {
@@ -99,21 +100,27 @@ export class StatelessWire implements ModernCallHost {
   ): Promise<void> {
     const first = messages[0];
     if (batch || messages.length !== 1 || !first) {
-      return sendError(
+      return sendHttpError(
         res,
-        null,
-        ErrorCode.InvalidRequest,
-        'Invalid Request: batches are not part of MCP 2026-07-28',
-        400,
+        new HttpError(
+          400,
+          ErrorCode.InvalidRequest,
+          'Invalid Request: batches are not part of MCP 2026-07-28',
+          {},
+          null,
+        ),
       );
     }
     if (!('method' in first)) {
-      return sendError(
+      return sendHttpError(
         res,
-        null,
-        ErrorCode.InvalidRequest,
-        'Invalid Request: nothing to answer on the stateless wire',
-        400,
+        new HttpError(
+          400,
+          ErrorCode.InvalidRequest,
+          'Invalid Request: nothing to answer on the stateless wire',
+          {},
+          null,
+        ),
       );
     }
     if (!('id' in first)) {
@@ -129,16 +136,19 @@ export class StatelessWire implements ModernCallHost {
       context = readRequestContext(req, method, first.params);
     } catch (error) {
       if (!(error instanceof ModernWireError)) throw error;
-      return sendError(res, id, error.code, error.message, error.status, error.data);
+      return sendHttpError(res, new HttpError(error.status, error.code, error.message, {}, id, error.data));
     }
     markRevision(res, context.protocolVersion);
     if (REMOVED_METHODS.has(method)) {
-      return sendError(
+      return sendHttpError(
         res,
-        id,
-        ErrorCode.MethodNotFound,
-        `Method not found: ${method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
-        404,
+        new HttpError(
+          404,
+          ErrorCode.MethodNotFound,
+          `Method not found: ${method} is not part of MCP ${MODERN_PROTOCOL_VERSION}`,
+          {},
+          id,
+        ),
       );
     }
     if (method === 'subscriptions/listen') {
@@ -288,21 +298,4 @@ export function bindingOf(method: string, params: Record<string, unknown>, calle
     arguments: params.arguments ?? null,
     client: caller.clientId,
   };
-}
-
-function sendError(
-  res: ServerResponse,
-  id: RequestId | null,
-  code: number,
-  message: string,
-  status: number,
-  data?: unknown,
-): void {
-  const body = JSON.stringify({
-    jsonrpc: '2.0',
-    id,
-    error: { code, message, ...(data !== undefined ? { data } : {}) },
-  });
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
 }
