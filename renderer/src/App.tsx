@@ -57,7 +57,7 @@ export function App() {
     else headingRef.current?.focus();
   }, [current]);
   useConsentNotifications(state);
-  const stopped = state.stream.state === 'retrying';
+  const stopped = state.stream.state === 'retrying' || state.stream.state === 'stopped';
   return (
     <>
       {stopped && <StoppedBanner state={state} />}
@@ -126,7 +126,42 @@ export function App() {
  */
 function StoppedBanner({ state }: { state: FerryState }) {
   const store = useStore();
-  if (state.stream.state !== 'retrying') return null;
+  const { stream } = state;
+  const [restarting, setRestarting] = useState(false);
+  const [failure, setFailure] = useState<string>();
+  if (stream.state === 'stopped') {
+    // The desktop app's core: the app is still here, so it can say why and start the core again.
+    const restart = stream.restart;
+    return (
+      <div className="stopped" role="alert">
+        <div className="stopped-box">
+          <h2>Ferry stopped</h2>
+          <p>{stream.reason}</p>
+          <p className="muted">Claude cannot reach your servers while Ferry is stopped.</p>
+          {restart && (
+            <p className="actions">
+              <button
+                type="button"
+                className="primary"
+                disabled={restarting}
+                onClick={() => {
+                  setRestarting(true);
+                  setFailure(undefined);
+                  restart()
+                    .catch((error: unknown) => setFailure((error as Error).message ?? String(error)))
+                    .finally(() => setRestarting(false));
+                }}
+              >
+                {restarting ? 'Restarting…' : 'Restart Ferry'}
+              </button>
+            </p>
+          )}
+          {failure && <p className="muted">Restart failed: {failure}</p>}
+        </div>
+      </div>
+    );
+  }
+  if (stream.state !== 'retrying') return null;
   return (
     <div className="stopped" role="alert">
       <div className="stopped-box">
@@ -179,7 +214,9 @@ function Connection({ state }: { state: FerryState }) {
         ? 'Connecting…'
         : stream.state === 'retrying'
           ? 'Reconnecting…'
-          : 'Disconnected';
+          : stream.state === 'stopped'
+            ? 'Stopped'
+            : 'Disconnected';
   return (
     <div className="connection" role="status">
       <span className={`dot dot-${stream.state}`} aria-hidden="true" /> {text}

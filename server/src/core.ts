@@ -29,6 +29,7 @@ import { AuditLog } from './policy/auditLog.js';
 import { policySignature } from './policy/engine.js';
 import { ToolGate } from './policy/gate.js';
 import { PinStore } from './policy/pinStore.js';
+import { PauseStore } from './exposure/pause.js';
 
 export interface CoreOptions {
   /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
@@ -182,6 +183,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
   };
 
   const warnPolicy = (message: string) => bus.log('warn', 'policy', message);
+  const pause = new PauseStore(dataDir, (message) => bus.log('warn', 'ferry', message));
   const pins = new PinStore(path.join(dataDir, 'tool-pins.json'), warnPolicy);
   const audit = new AuditLog(path.join(dataDir, 'audit'), warnPolicy);
   const gate = new ToolGate({
@@ -271,6 +273,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       manager: tunnel,
       start: async (mode) => {
         if (!auth) throw new Error('a tunnel needs OAuth: restart without --no-auth');
+        if (pause.current.paused) throw new Error('exposure is paused: resume it to start the tunnel');
         await tunnel.start(mode);
       },
       stop: () => tunnel.stop(),
@@ -284,8 +287,30 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         });
       },
     },
+    exposure: {
+      state: () => pause.current,
+      pause: async () => {
+        if (pause.current.paused) return;
+        // The tunnel the resume brings back: the one running (or trying to) now.
+        const resumeTunnel = tunnel.state === 'off' ? 'off' : tunnel.mode;
+        // Saved first: the tunnel's "off" below must already read as a pause, not as the user's "stop".
+        await pause.save({ paused: true, since: Date.now(), resumeTunnel });
+        bus.emit({ type: 'exposure.state', paused: true, resumeTunnel });
+        await tunnel.stop();
+        await listener?.closeStreams('Ferry was paused by its user');
+      },
+      resume: async () => {
+        const { paused, resumeTunnel = 'off' } = pause.current;
+        if (!paused) return;
+        await pause.save({ paused: false });
+        bus.emit({ type: 'exposure.state', paused: false, resumeTunnel });
+        if (resumeTunnel !== 'off' && auth && listener) await tunnel.start(resumeTunnel);
+      },
+    },
     status: () => ({
       version: FERRY_VERSION,
+      paused: pause.current.paused,
+      ...(pause.current.since !== undefined ? { pausedSince: pause.current.since } : {}),
       pid: process.pid,
       startedAt,
       localUrl: runtime?.localUrl ?? '',
@@ -339,7 +364,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       const loaded = await configFile.load();
       config = loaded.config;
       // Pins before any child starts: a definition that changed while Ferry was stopped is held from the start.
-      await Promise.all([pins.load(), audit.load()]);
+      await Promise.all([pins.load(), audit.load(), pause.load()]);
       demo = !loaded.exists;
       if (demo)
         bus.log(
@@ -384,12 +409,19 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         allowedHosts: () => [...config.ferry.allowedHosts, ...serverHosts.list()],
         allowedOrigins: () => config.ferry.allowedOrigins,
         ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
+        paused: () => pause.current.paused,
         maxBodyBytes: () => config.ferry.maxBodyBytes,
         keepAliveMs: () => config.ferry.keepAliveSeconds * 1000,
         sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
       });
       localOrigin = listener.url.origin;
-      if (tunnelMode !== 'off') await tunnel.start(tunnelMode);
+      if (pause.current.paused) {
+        // Paused before this start: the tunnel stays down until the user resumes, then comes back as asked
+        // now (an explicit mode, the config's), else as it was when the pause began.
+        const resumeTunnel = tunnelMode !== 'off' || options.tunnel !== undefined ? tunnelMode : (pause.current.resumeTunnel ?? 'off');
+        await pause.save({ ...pause.current, resumeTunnel });
+        bus.log('warn', 'ferry', 'exposure is paused: the tunnel stays stopped and MCP and OAuth requests get 503 until you resume');
+      } else if (tunnelMode !== 'off') await tunnel.start(tunnelMode);
       const origin = (publicUrl() ?? listener.url).origin;
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
       let adminToken: string | undefined;

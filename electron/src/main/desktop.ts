@@ -1,5 +1,5 @@
 import type { Core } from '#core';
-import type { WindowRoute } from '../shared/ipc.js';
+import type { CoreState, WindowRoute } from '../shared/ipc.js';
 import type { ElectronHost } from './host.js';
 import type { LoginItem } from './loginItem/loginItem.js';
 import type { SettingsStore } from './settings/store.js';
@@ -16,6 +16,12 @@ const STATE_EVENTS: ReadonlySet<string> = new Set([
   'consent.requested',
   'consent.resolved',
   'listener.ready',
+  'approval.requested',
+  'approval.resolved',
+  'tool.held',
+  'exposure.state',
+  // The "last call 20 s ago" line.
+  'call.end',
 ]);
 
 /** Bursts (a restart emits several server.status events) become one redraw. */
@@ -147,6 +153,9 @@ export class Desktop {
       tunnel: status.tunnel,
       servers: status.servers,
       consents: this.#consents(),
+      approvals: this.core.admin.approvals(),
+      held: this.#held(),
+      ...(status.paused ? { paused: { resumeTunnel: this.core.admin.exposure().resumeTunnel } } : {}),
       openAtLogin: this.#openAtLogin,
       loginItemSupported: this.loginItem.supported,
       activity: this.#activity(),
@@ -170,6 +179,23 @@ export class Desktop {
     return { client, lastCallAt: last ? last.at - last.durationMs : undefined, now: Date.now() };
   }
 
+  /** The core's phase for the window: a failed start carries its reason, as the tray shows it. */
+  coreState(): CoreState {
+    return {
+      phase: this.#phase,
+      ...(this.#phase === 'failed' ? { reason: `Ferry could not start: ${this.#startError ?? 'see the logs'}` } : {}),
+    };
+  }
+
+  /** Tools held until the user accepts their definition (the tray's attention dot, like a consent). */
+  #held(): NonNullable<TrayInput['held']> {
+    if (this.#phase !== 'running') return [];
+    return this.core.admin
+      .tools()
+      .filter((tool) => tool.held && tool.pin !== 'pinned')
+      .map((tool) => ({ server: tool.server, tool: tool.name, pin: tool.pin === 'new' ? 'new' : 'changed' }));
+  }
+
   #consents(): TrayInput['consents'] {
     // Before the core has started (and with OAuth off) there is no consent queue to ask.
     try {
@@ -189,6 +215,12 @@ export class Desktop {
           break;
         case 'stop':
           await admin.stopTunnel();
+          break;
+        case 'pause':
+          await admin.pauseExposure();
+          break;
+        case 'resume':
+          await admin.resumeExposure();
           break;
         case 'copy-url':
           this.host.clipboard.writeText(action.url);
@@ -245,6 +277,10 @@ function verb(action: TrayAction): string {
       return 'expose your servers';
     case 'stop':
       return 'stop the tunnel';
+    case 'pause':
+      return 'pause exposure';
+    case 'resume':
+      return 'resume exposure';
     case 'copy-url':
       return 'copy the connector URL';
     case 'approve':

@@ -1,12 +1,13 @@
 import type { Stamped } from '#core';
 import {
-  isWindowRoute,
+  isWindowLocation,
   type AdminBridge,
+  type CoreState,
   type InvokeChannel,
   type InvokeChannels,
   type PushChannel,
   type PushChannels,
-  type WindowRoute,
+  type WindowLocation,
 } from '../shared/ipc.js';
 
 /** The typed face of `ipcRenderer`, limited to the contract's channels. */
@@ -68,12 +69,35 @@ export function createAdminBridge(ipc: RendererIpc): AdminBridge {
         if (subscribers === 0) void ipc.invoke('events:unsubscribe').catch(() => undefined);
       };
     },
+    coreState(listener) {
+      let closed = false;
+      // A push that overtakes the first answer is newer than it: the answer is then dropped.
+      let pushed = false;
+      const off = ipc.on('core:state', (state) => {
+        pushed = true;
+        if (!closed) listener(state);
+      });
+      ipc.invoke('core:state').then(
+        (state) => {
+          if (!closed && !pushed) listener(state);
+        },
+        () => {
+          const lost: CoreState = { phase: 'failed', reason: 'the Ferry app does not answer the window' };
+          if (!closed && !pushed) listener(lost);
+        },
+      );
+      return () => {
+        closed = true;
+        off();
+      };
+    },
+    restartCore: () => ipc.invoke('core:restart'),
   };
 }
 
 /** Screen changes the tray asks for ("Open logs"), applied to the page's hash route. */
 export function followNavigation(ipc: RendererIpc, location: { hash: string }): () => void {
-  return ipc.on('window:navigate', (route: WindowRoute) => {
-    if (isWindowRoute(route)) location.hash = `#/${route}`;
+  return ipc.on('window:navigate', (route: WindowLocation) => {
+    if (isWindowLocation(route)) location.hash = `#/${route}`;
   });
 }

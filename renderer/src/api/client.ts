@@ -25,6 +25,7 @@ import type {
   StatusSnapshot,
   TimelineSnapshot,
   TunnelStatus,
+  ExposureStatus,
 } from './types.js';
 
 const seg = (value: string) => encodeURIComponent(value);
@@ -181,6 +182,16 @@ export class AdminClient {
 
   stopTunnel(): Promise<TunnelStatus> {
     return this.transport.request('POST', '/tunnel/stop', {});
+  }
+
+  /** Takes Ferry off the internet (tunnel stopped, MCP and OAuth refused) without stopping its servers. */
+  pauseExposure(): Promise<ExposureStatus> {
+    return this.transport.request('POST', '/exposure/pause', {});
+  }
+
+  /** Brings the public surface back; a quick tunnel gets a new address. */
+  resumeExposure(): Promise<ExposureStatus> {
+    return this.transport.request('POST', '/exposure/resume', {});
   }
 
   configureNamedTunnel(token: string, hostname: string): Promise<TunnelStatus> {

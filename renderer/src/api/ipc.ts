@@ -12,6 +12,19 @@ export interface AdminIpcBridge {
   request(method: HttpMethod, path: string, body?: unknown): Promise<unknown>;
   /** Events after `since`; in-process IPC does not drop, so no resume logic is needed. */
   subscribe(since: number | undefined, listener: (event: Stamped) => void): Unsubscribe;
+  /**
+   * The core's life in the desktop app (IPC never drops, so a stopped core is only seen this way): the
+   * current state at once, then every change. Optional: a host without it is taken as always running.
+   */
+  coreState?(listener: (state: CoreState) => void): Unsubscribe;
+  /** Starts the core again after a failed start (the user freed the port, fixed the config). */
+  restartCore?(): Promise<CoreState>;
+}
+
+/** The core as the desktop app runs it; `reason` says why it is not running, in words. */
+export interface CoreState {
+  phase: 'starting' | 'running' | 'failed' | 'stopping';
+  reason?: string;
 }
 
 declare global {
@@ -41,8 +54,37 @@ export function createIpcTransport(bridge: AdminIpcBridge): AdminTransport {
       return result as T;
     },
     events(since, onEvent, onState?: (state: StreamState) => void): Unsubscribe {
-      onState?.({ state: 'open' });
-      return bridge.subscribe(since, onEvent);
+      const restart = bridge.restartCore
+        ? async () => {
+            await bridge.restartCore?.();
+          }
+        : undefined;
+      const stopCore = bridge.coreState
+        ? bridge.coreState((core) => onState?.(streamStateOf(core, restart)))
+        : (onState?.({ state: 'open' }), undefined);
+      const stopEvents = bridge.subscribe(since, onEvent);
+      return () => {
+        stopCore?.();
+        stopEvents();
+      };
     },
   };
+}
+
+/** The core's phase as the window's connection state: anything but running greys the window out. */
+export function streamStateOf(core: CoreState, restart: (() => Promise<void>) | undefined): StreamState {
+  switch (core.phase) {
+    case 'running':
+      return { state: 'open' };
+    case 'starting':
+      return { state: 'connecting' };
+    case 'failed':
+      return {
+        state: 'stopped',
+        reason: core.reason ?? 'Ferry could not start; see the logs',
+        ...(restart ? { restart } : {}),
+      };
+    case 'stopping':
+      return { state: 'stopped', reason: core.reason ?? 'Ferry is quitting' };
+  }
 }

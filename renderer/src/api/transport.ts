@@ -10,7 +10,12 @@ export type StreamState =
   /** Lost; the transport retries on its own after `retryInMs` and resumes after the last event seen. */
   | { state: 'retrying'; retryInMs: number; error: AdminApiError }
   /** Given up: retrying cannot help (wrong token). */
-  | { state: 'closed'; error: AdminApiError };
+  | { state: 'closed'; error: AdminApiError }
+  /**
+   * The host says the core is not running (the desktop app's core failed to start, or is quitting):
+   * `reason` in words, and `restart` when the host can start it again. Comes back to `open` by itself.
+   */
+  | { state: 'stopped'; reason: string; restart?: () => Promise<void> };
 
 export type Unsubscribe = () => void;
 

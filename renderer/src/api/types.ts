@@ -8,6 +8,7 @@ export type {
   ServerInput,
   ToolPolicyResult,
   ConsentExposure,
+  ExposureStatus,
 } from '../../../server/src/admin/api.js';
 export type {
   AuditDecision,
@@ -47,6 +48,7 @@ export type {
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
   ToolHeldEvent,
+  ExposureStateEvent,
   Stamped,
   TunnelMode,
   TunnelState,

@@ -229,7 +229,8 @@ export class FerryStore {
 
   #onStream(stream: StreamState): void {
     this.#set({ stream });
-    if (stream.state === 'retrying' || stream.state === 'closed') this.#wasDown = true;
+    if (stream.state === 'retrying' || stream.state === 'closed' || stream.state === 'stopped')
+      this.#wasDown = true;
     if (stream.state === 'open' && this.#wasDown) {
       this.#wasDown = false;
       void this.reloadAll();
@@ -317,6 +318,13 @@ export class FerryStore {
         if (event.kind !== 'token.rejected' && event.kind !== 'request.rejected')
           this.schedule('clients', 300);
         break;
+      case 'exposure.state': {
+        const status = this.#state.status;
+        if (status.state === 'ready')
+          this.#set({ status: { state: 'ready', value: { ...status.value, paused: event.paused } } });
+        this.schedule('status');
+        break;
+      }
       case 'http.request':
         break;
     }

@@ -30,6 +30,8 @@ import { claudeDesktopConfigPath } from '../config/paths.js';
 import { exposedCatalog, type ServerCatalogView } from './catalog.js';
 import type { ConsentResolvedEvent } from '../events/types.js';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
+import type { PauseRecord } from '../exposure/pause.js';
+import { pausedReport } from '../doctor/paused.js';
 
 /** What `PATCH /api/tools/<server>/<tool>` answers: the tool's policy now in force and where it comes from. */
 export interface ToolPolicyResult {
@@ -67,6 +69,10 @@ export interface StatusSnapshot {
   auth: boolean;
   /** Conditions the user should fix, in words (keychain fallback, …). */
   warnings: string[];
+  /** The user paused exposure: the tunnel is stopped and the public listener refuses with 503. */
+  paused: boolean;
+  /** When the pause began (epoch ms). */
+  pausedSince?: number;
   sessions: number;
   secretStore: string;
   servers: ServerStatus[];
@@ -83,6 +89,15 @@ export interface TunnelStatus {
    * the path Claude handles in every case (claude-ai-mcp#878), instead of `/mcp/<server>`.
    */
   serverHostnames?: Record<string, string>;
+}
+
+/** What `GET /api/exposure` (and pause/resume) answer. */
+export interface ExposureStatus {
+  paused: boolean;
+  pausedSince?: number;
+  /** The tunnel a resume brings back; `quick` comes back with a new address. */
+  resumeTunnel?: TunnelMode;
+  tunnel: TunnelStatus;
 }
 
 export interface ServerInput {
@@ -106,6 +121,12 @@ export interface AdminContext {
     start: (mode: 'quick' | 'named') => Promise<void>;
     stop: () => Promise<void>;
     saveNamed: (token: string, hostname: string) => Promise<void>;
+  };
+  /** Pause exposure: tunnel stopped, public listener refusing, open streams closed; children keep running. */
+  exposure: {
+    state: () => PauseRecord;
+    pause: () => Promise<void>;
+    resume: () => Promise<void>;
   };
   /** The secret store, opened on first use. */
   secrets: () => Promise<SecretStore>;
@@ -212,6 +233,33 @@ export class AdminApi {
       throw new AdminError('conflict', (error as Error).message);
     }
     return this.tunnelStatus();
+  }
+
+  exposure(): ExposureStatus {
+    const { paused, since, resumeTunnel } = this.ctx.exposure.state();
+    return {
+      paused,
+      ...(since !== undefined ? { pausedSince: since } : {}),
+      ...(paused && resumeTunnel !== undefined ? { resumeTunnel } : {}),
+      tunnel: this.tunnelStatus(),
+    };
+  }
+
+  /** Takes Ferry off the internet without quitting it; kept across restarts until resumed. */
+  async pauseExposure(): Promise<ExposureStatus> {
+    await this.ctx.exposure.pause();
+    return this.exposure();
+  }
+
+  /** Brings the public surface back (a quick tunnel with a new address). */
+  async resumeExposure(): Promise<ExposureStatus> {
+    try {
+      await this.ctx.exposure.resume();
+    } catch (error) {
+      // Resumed (the listener answers again) but the tunnel did not come back: say so, the state is current.
+      throw new AdminError('conflict', `resumed, but the tunnel did not start: ${(error as Error).message}`);
+    }
+    return this.exposure();
   }
 
   async stopTunnel(): Promise<TunnelStatus> {
@@ -526,7 +574,8 @@ export class AdminApi {
     }
     // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
     if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
-    return report;
+    // Every failure of a paused Ferry has one cause, whatever the edge or the listener answered.
+    return this.ctx.exposure.state().paused ? pausedReport(report) : report;
   }
 
   /** Claude's real requests mapped onto the expected sequence, with the likely cause when it stalls. */

@@ -93,7 +93,7 @@ export function bodyIssues(error: z.ZodError): ConfigIssue[] {
   }));
 }
 
-export type { StatusSnapshot, TunnelStatus, ServerInput } from './api.js';
+export type { StatusSnapshot, TunnelStatus, ServerInput, ExposureStatus } from './api.js';
 export type { ServerStatus } from '../hub/hub.js';
 export type { PendingConsent, CoreEvent, Stamped } from '../events/types.js';
 export type { ClientSummary } from '../auth/store/index.js';

@@ -75,6 +75,9 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['GET', /^\/timeline$/, () => api.timeline() ?? null],
     ['POST', /^\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
     ['POST', /^\/tunnel\/stop$/, () => api.stopTunnel()],
+    ['GET', /^\/exposure$/, () => api.exposure()],
+    ['POST', /^\/exposure\/pause$/, () => api.pauseExposure()],
+    ['POST', /^\/exposure\/resume$/, () => api.resumeExposure()],
     ['PUT', /^\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
     ['GET', /^\/tools$/, () => api.tools()],
     [

@@ -70,6 +70,10 @@ export function renderEvent(event: Stamped<CoreEvent>, verbose: boolean): string
       return `${time(event.at)} tool call ${cyan(safe(`${event.server}/${event.tool}`))} ${event.outcome === 'approved' ? green(event.outcome) : red(event.outcome)}`;
     case 'tool.held':
       return `${time(event.at)} ${yellow('held')} ${cyan(safe(`${event.server}/${event.tool}`))} ${dim(event.pin === 'changed' ? 'its definition changed: review and accept it (POST /api/tools/<server>/<tool>/accept)' : `new, with hidden-instruction markers (${event.flags.join(', ')}): review and accept it`)}`;
+    case 'exposure.state':
+      return event.paused
+        ? `${time(event.at)} ${yellow('paused')} exposure: the tunnel is stopped and MCP and OAuth requests get 503 until resumed (POST /api/exposure/resume)`
+        : `${time(event.at)} ${green('resumed')} exposure${event.resumeTunnel === 'quick' ? dim(' (a quick tunnel gets a new address: update the connector in Claude)') : ''}`;
     case 'session.closed':
       return verbose ? `${time(event.at)} session closed (${safe(event.reason ?? 'ended')})` : undefined;
     default:

@@ -12,6 +12,14 @@ interface Cause {
  * causes that list does not rank. Both the doctor's summary and the live timeline read it.
  */
 export const CAUSES: Readonly<Record<CauseId, Cause>> = {
+  // First: while the user has paused Ferry, it is the cause of every failure, whatever else looks wrong.
+  'ferry-paused': {
+    headline:
+      'Ferry is paused by its user: the tunnel is stopped and the MCP and OAuth endpoints answer 503.',
+    remedy:
+      'Resume exposure (tray: "Resume exposure"; window: Status › Resume exposure; or POST /api/exposure/resume), ' +
+      'then run the doctor again. A quick tunnel comes back with a new address.',
+  },
   'edge-blocks-claude-user': {
     headline:
       'Requests with the user agent Claude-User are blocked at the edge (bot protection): sign-in completes, ' +

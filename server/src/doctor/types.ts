@@ -38,6 +38,7 @@ export type CheckId =
  * does not rank. The summary names the first of these that a failed check points to.
  */
 export type CauseId =
+  | 'ferry-paused'
   | 'edge-blocks-claude-user'
   | 'token-audience'
   | 'resource-metadata'

@@ -181,6 +181,14 @@ export interface ToolHeldEvent {
   flags: HiddenInstructionFlag[];
 }
 
+/** The user paused or resumed exposure: while paused the tunnel is stopped and the public listener refuses. */
+export interface ExposureStateEvent {
+  type: 'exposure.state';
+  paused: boolean;
+  /** The tunnel a resume brings back (a quick tunnel comes back with a new address). */
+  resumeTunnel?: TunnelMode;
+}
+
 export type CoreEvent =
   | ServerStatusEvent
   | CallStartEvent
@@ -196,7 +204,8 @@ export type CoreEvent =
   | PublicRequestEvent
   | ApprovalRequestedEvent
   | ApprovalResolvedEvent
-  | ToolHeldEvent;
+  | ToolHeldEvent
+  | ExposureStateEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

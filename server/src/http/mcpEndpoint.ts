@@ -261,9 +261,9 @@ export class McpEndpoint {
     }
   }
 
-  async closeAll(): Promise<void> {
+  async closeAll(reason = 'Ferry is shutting down'): Promise<void> {
     await Promise.allSettled([
-      ...[...this.#live.keys()].map((id) => this.#close(id, 'Ferry is shutting down')),
+      ...[...this.#live.keys()].map((id) => this.#close(id, reason)),
       this.#options.modern?.closeAll(),
     ]);
   }

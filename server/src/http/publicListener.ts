@@ -17,6 +17,7 @@ import { StatelessWire } from '../wire/statelessWire.js';
 import { revisionOf } from '../wire/marker.js';
 import { OriginPolicy } from './originPolicy.js';
 import { serverHostTarget } from './serverHostRoute.js';
+import { PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS } from '../exposure/pause.js';
 
 export interface PublicListenerOptions {
   /** Where the key sealing MCP 2026-07-28 request state is kept (the OAuth keys' store). */
@@ -37,12 +38,16 @@ export interface PublicListenerOptions {
   auth?: Auth;
   /** Overrides of the body, socket and anonymous-request bounds (tests shorten them). */
   bounds?: Partial<ListenerBounds>;
+  /** While true (the user paused exposure) every request is refused with 503; read per request. */
+  paused?: () => boolean;
 }
 
 /** Exposes the MCP endpoint's session handling for status and tests. */
 export interface PublicListener {
   readonly url: URL;
   readonly mcp: McpEndpoint;
+  /** Ends every open MCP session and stream (both wires, and the 2024 SSE one) cleanly; the listener stays. */
+  closeStreams(reason: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -125,6 +130,11 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://local');
     const path = url.pathname;
+    if (options.paused?.()) {
+      // Before anything is read or counted: a paused Ferry answers at once and forwards nothing.
+      req.resume();
+      return sendUnavailable(res, GUARDED_PATH.test(path), PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS);
+    }
     const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
     if (!(bearer && GUARDED_PATH.test(path))) {
       if (!budget.takeAnonymous(req)) {
@@ -136,7 +146,12 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
             `refusing requests without an access token: ${bounds.maxAnonymousRequests} already in flight`,
           );
         busy = true;
-        return sendBusy(res, GUARDED_PATH.test(path), bounds.retryAfterSeconds);
+        return sendUnavailable(
+          res,
+          GUARDED_PATH.test(path),
+          'too many requests without an access token; retry later',
+          bounds.retryAfterSeconds,
+        );
       }
       busy = false;
     }
@@ -261,12 +276,19 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const sweeper = setInterval(() => mcp.sweep(options.sessionIdleMs()), 60_000);
   sweeper.unref();
 
+  const closeStreams = async (reason: string): Promise<void> => {
+    await Promise.allSettled([
+      mcp.closeAll(reason),
+      legacyEndpoint?.then((endpoint) => endpoint.closeAll()),
+    ]);
+  };
   return {
     url: localUrl,
     mcp,
+    closeStreams,
     async close() {
       clearInterval(sweeper);
-      await Promise.allSettled([mcp.closeAll(), legacyEndpoint?.then((endpoint) => endpoint.closeAll())]);
+      await closeStreams('Ferry is shutting down');
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -278,10 +300,17 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
 /** How often Node looks for requests whose headers are overdue (its default, 30 s, would double `headersMs`). */
 const HEADERS_CHECK_MS = 1_000;
 
-/** 503 for a request past the anonymous cap, as a JSON-RPC error on MCP routes and an OAuth error elsewhere. */
-function sendBusy(res: ServerResponse, mcpRoute: boolean, retryAfterSeconds: number): void {
+/**
+ * 503 (past the anonymous cap, or paused by the user), as a JSON-RPC error on MCP routes and an OAuth error
+ * elsewhere, so each kind of client reads it as its own protocol's "try later".
+ */
+function sendUnavailable(
+  res: ServerResponse,
+  mcpRoute: boolean,
+  message: string,
+  retryAfterSeconds: number,
+): void {
   const headers = { 'Retry-After': String(retryAfterSeconds) };
-  const message = 'too many requests without an access token; retry later';
   if (mcpRoute) return sendHttpError(res, new HttpError(503, ErrorCode.InternalError, message, headers));
   const body = JSON.stringify({ error: 'temporarily_unavailable', error_description: message });
   res.writeHead(503, {

@@ -24,6 +24,7 @@ function status(over: Partial<StatusSnapshot> = {}): StatusSnapshot {
     demo: false,
     auth: true,
     warnings: [],
+    paused: false,
     sessions: 0,
     secretStore: 'file',
     servers: [],
@@ -92,6 +93,27 @@ describe('the Status headline', () => {
     });
     expect(line.action).toEqual({ kind: 'copy-url', label: 'Copy local URL' });
     expect(`${line.title} ${line.detail ?? ''}`).not.toMatch(/\bapprove\b/i);
+  });
+});
+
+describe('the Status headline while paused', () => {
+  it('says "Paused" with the one action to resume, above a waiting consent and a crash', () => {
+    const line = headline({
+      status: status({
+        paused: true,
+        pausedSince: NOW - 60_000,
+        servers: [{ name: 'git', state: 'crashed' } as StatusSnapshot['servers'][number]],
+      }),
+      connectorUrl: 'http://127.0.0.1:8790/mcp',
+      consentsWaiting: 1,
+      clients: [claude],
+      calls: [call],
+      now: NOW,
+    });
+    expect(line.title).toBe('Paused · Claude cannot reach your servers');
+    expect(line.action).toEqual({ kind: 'resume' });
+    // The user is told the quick-tunnel address is not kept across a pause.
+    expect(line.detail).toMatch(/new address/);
   });
 });
 

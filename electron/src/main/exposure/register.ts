@@ -11,6 +11,9 @@ export function register(desktop: Desktop): void {
   const stops = [
     events.on('tunnel.state', (event) => {
       if (desktop.stopping) return;
+      // A pause stops the tunnel without the user's "stop exposing": the next launch must still know what
+      // to bring back on resume (the core keeps the pause itself).
+      if (event.state === 'off' && desktop.core.admin.exposure().paused) return;
       if (event.state === 'starting' && event.mode !== 'off')
         void desktop.settings.update({ exposed: true, tunnelMode: event.mode });
       else if (event.state === 'off') void desktop.settings.update({ exposed: false });

@@ -40,7 +40,10 @@ export function register(desktop: Desktop): void {
     (args) => [parseRequest(args[0])],
     async (_sender, request): Promise<AdminReply> => {
       try {
-        return { ok: true, value: await dispatch(request.method, request.path, request.body) };
+        const value = await dispatch(request.method, request.path, request.body);
+        // Accepting a held tool, a policy edit: no state event says so, and the tray must follow.
+        if (request.method !== 'GET') desktop.changed();
+        return { ok: true, value };
       } catch (error) {
         return {
           ok: false,
@@ -78,7 +81,33 @@ export function register(desktop: Desktop): void {
     },
   );
 
+  ipc.handle(
+    'core:state',
+    () => [],
+    () => desktop.coreState(),
+  );
+  ipc.handle(
+    'core:restart',
+    () => [],
+    async () => {
+      await desktop.perform({ type: 'retry' });
+      return desktop.coreState();
+    },
+  );
+  // The window learns every phase change at once: a failed start greys it out with the reason.
+  let shown = JSON.stringify(desktop.coreState());
+  const stopPhase = desktop.onChange(() => {
+    const state = desktop.coreState();
+    const text = JSON.stringify(state);
+    if (text === shown) return;
+    shown = text;
+    // A window opened later asks for the state itself (core:state) when it subscribes.
+    const contents = desktop.window.current?.webContents;
+    if (contents) push(contents, 'core:state', state);
+  });
+
   desktop.onDispose(() => {
+    stopPhase();
     for (const stop of subscriptions.values()) stop();
     subscriptions.clear();
     ipc.dispose();

@@ -3,14 +3,27 @@ import {
   cutText,
   displayText,
   serverConnectorUrl,
+  type PendingApproval,
   type PendingConsent,
   type ServerStatus,
+  type TunnelMode,
   type TunnelStatus,
 } from '#core';
-import type { WindowRoute } from '../../shared/ipc.js';
+import { windowLocation, type WindowLocation } from '../../shared/ipc.js';
 
 /** What the tray shows, from the most urgent down. */
-export type TrayState = 'off' | 'connecting' | 'online' | 'attention' | 'error';
+export type TrayState = 'off' | 'paused' | 'connecting' | 'online' | 'attention' | 'error';
+
+/** A tool call waiting for the user (policy "ask"), as the tray lists it. */
+export type TrayApproval = Pick<PendingApproval, 'id' | 'clientName' | 'server' | 'tool' | 'argsPreview'>;
+
+/** A tool hidden and refused until the user reviews its definition in the window. */
+export interface TrayHeldTool {
+  server: string;
+  tool: string;
+  /** `changed`: differs from the pinned definition; `new`: first seen with hidden-instruction markers. */
+  pin: 'changed' | 'new';
+}
 
 /** Everything the tray is drawn from: a snapshot of the core plus the shell's own state. */
 export interface TrayInput {
@@ -21,6 +34,12 @@ export interface TrayInput {
   tunnel: TunnelStatus;
   servers: Pick<ServerStatus, 'name' | 'state' | 'reason' | 'tools'>[];
   consents: Pick<PendingConsent, 'id' | 'clientName' | 'redirectHost' | 'matchCode'>[];
+  /** Tool calls waiting for a yes or no (absent: none). */
+  approvals?: TrayApproval[];
+  /** Tools held until their definition is reviewed (absent: none). */
+  held?: TrayHeldTool[];
+  /** The user paused exposure; `resumeTunnel` is what a resume brings back. */
+  paused?: { resumeTunnel: TunnelMode | undefined };
   openAtLogin: boolean;
   /** Whether this platform can start Ferry at login at all (hidden otherwise). */
   loginItemSupported: boolean;
@@ -31,6 +50,9 @@ export interface TrayInput {
 export type TrayAction =
   | { type: 'expose' }
   | { type: 'stop' }
+  /** Takes Ferry off the internet (tunnel stopped, requests refused) without quitting it. */
+  | { type: 'pause' }
+  | { type: 'resume' }
   | { type: 'copy-url'; url: string }
   | { type: 'approve'; id: string }
   | { type: 'deny'; id: string }
@@ -39,7 +61,7 @@ export type TrayAction =
   | { type: 'deny-call'; id: string }
   | { type: 'restart'; server: string }
   /** Without a route the window keeps the screen it shows (a new window starts on Status). */
-  | { type: 'open'; route?: WindowRoute }
+  | { type: 'open'; route?: WindowLocation }
   | { type: 'set-open-at-login'; enabled: boolean }
   /** After a failed start: start the core again (the user freed the port, fixed the config). */
   | { type: 'retry' }
@@ -57,7 +79,10 @@ export interface TrayView {
   /** The icon file's base name in electron/assets/tray (`online`, `onlineTemplate` on macOS). */
   icon: string;
   tooltip: string;
-  /** Connection requests waiting: the badge (macOS title, dock/launcher count, Windows overlay). */
+  /**
+   * What waits for the user (connection requests, tool calls, held tools): the badge (macOS title,
+   * dock/launcher count, Windows overlay).
+   */
   badge: number;
   menu: MenuEntry[];
 }
@@ -67,6 +92,10 @@ const TOOLTIP_LIMIT = 127;
 const LABEL_LIMIT = 64;
 /** The client name in a top-level "Approve <name> · <code>" item: short, so the code always shows. */
 const APPROVE_NAME_LIMIT = 24;
+/** The tool in a top-level "Allow <server>/<tool> once" item: short, so "once" always shows. */
+const ALLOW_TOOL_LIMIT = 36;
+/** The argument preview line inside a waiting call's submenu (the window shows them whole). */
+const ARGS_LABEL_LIMIT = 60;
 
 const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
   'installing',
@@ -77,21 +106,29 @@ const EXPOSED: ReadonlySet<TunnelStatus['state']> = new Set([
 
 export function trayView(input: TrayInput): TrayView {
   const state = trayState(input);
-  const icon = input.platform === 'darwin' ? `${state}Template` : state;
+  // Paused has no artwork of its own: it is "off" to the eye, and the tooltip and menu say why.
+  const artwork = state === 'paused' ? 'off' : state;
+  const icon = input.platform === 'darwin' ? `${artwork}Template` : artwork;
   return {
     state,
     icon,
     tooltip: clip(`Ferry — ${summary(input, state)}`, TOOLTIP_LIMIT),
-    badge: input.consents.length,
+    badge: input.consents.length + approvalsOf(input).length + heldOf(input).length,
     menu: trayMenu(input, state),
   };
 }
 
+const approvalsOf = (input: TrayInput): TrayApproval[] => input.approvals ?? [];
+const heldOf = (input: TrayInput): TrayHeldTool[] => input.held ?? [];
+
 export function trayState(input: TrayInput): TrayState {
   if (input.phase === 'failed') return 'error';
-  if (input.consents.length > 0) return 'attention';
+  // Whatever waits for the user's decision: a connection, a tool call, a tool whose definition changed.
+  if (input.consents.length > 0 || approvalsOf(input).length > 0 || heldOf(input).length > 0)
+    return 'attention';
   if (input.tunnel.state === 'failed') return 'error';
   if (input.servers.some((server) => server.state === 'crashed')) return 'attention';
+  if (input.paused) return 'paused';
   switch (input.tunnel.state) {
     case 'connected':
       return 'online';
@@ -108,9 +145,18 @@ function summary(input: TrayInput, state: TrayState): string {
   const waiting = input.consents.length;
   const crashed = input.servers.filter((server) => server.state === 'crashed').map((server) => server.name);
   if (input.phase === 'failed') return `could not start: ${input.startError ?? 'unknown error'}`;
-  if (waiting > 0) return `${plural(waiting, 'connection request')} waiting for you`;
+  const calls = approvalsOf(input).length;
+  const held = heldOf(input).length;
+  if (waiting > 0 || calls > 0 || held > 0) {
+    const parts = [];
+    if (waiting > 0) parts.push(`${plural(waiting, 'connection request')} waiting for you`);
+    if (calls > 0) parts.push(`${plural(calls, 'tool call')} waiting for you`);
+    if (held > 0) parts.push(`${plural(held, 'tool')} held for review`);
+    return parts.join(' · ');
+  }
   if (input.tunnel.state === 'failed') return `tunnel failed: ${input.tunnel.reason ?? 'see the logs'}`;
   if (crashed.length > 0) return `${crashed.join(', ')} crashed (${tunnelWords(input)})`;
+  if (input.paused) return 'paused: Claude cannot reach your servers';
   if (state === 'connecting' && input.phase === 'starting') return 'starting…';
   return `${tunnelWords(input)} · ${serverWords(input)}`;
 }
@@ -156,12 +202,27 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
       enabled: running,
     });
   }
+  // Allow in one step too; Always allow and Deny are one submenu away, in the list below.
+  for (const approval of approvalsOf(input)) {
+    menu.push({
+      kind: 'action',
+      label: `Allow ${displayText(`${approval.server}/${approval.tool}`, ALLOW_TOOL_LIMIT)} once`,
+      action: { type: 'allow-call', id: approval.id, remember: 'once' },
+      enabled: running,
+    });
+  }
   if (input.phase === 'failed') menu.push({ kind: 'action', label: 'Try again', action: { type: 'retry' } });
-  menu.push(
-    exposed
-      ? { kind: 'action', label: 'Stop exposing', action: { type: 'stop' }, enabled: running }
-      : { kind: 'action', label: 'Expose to Claude', action: { type: 'expose' }, enabled: running },
-  );
+  if (input.paused) {
+    menu.push({ kind: 'action', label: 'Resume exposure', action: { type: 'resume' }, enabled: running });
+    if (input.paused.resumeTunnel === 'quick') menu.push({ kind: 'label', label: QUICK_RESUME_NOTE });
+  } else {
+    menu.push(
+      exposed
+        ? { kind: 'action', label: 'Stop exposing', action: { type: 'stop' }, enabled: running }
+        : { kind: 'action', label: 'Expose to Claude', action: { type: 'expose' }, enabled: running },
+      { kind: 'action', label: 'Pause exposure', action: { type: 'pause' }, enabled: running },
+    );
+  }
   const url =
     input.tunnel.state === 'connected' && input.tunnel.publicUrl ? mcpUrl(input.tunnel.publicUrl) : '';
   menu.push({
@@ -191,6 +252,8 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
     }
   }
 
+  menu.push(...approvalSection(input, running), ...heldSection(input));
+
   menu.push(
     { kind: 'separator' },
     { kind: 'submenu', label: serversLabel(input), items: serverItems(input) },
@@ -212,10 +275,68 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
   return menu;
 }
 
+/** Each waiting tool call: who asks for which tool, with Allow once, Always allow and Deny one hover away. */
+function approvalSection(input: TrayInput, running: boolean): MenuEntry[] {
+  const approvals = approvalsOf(input);
+  if (approvals.length === 0) return [];
+  const section: MenuEntry[] = [{ kind: 'separator' }, { kind: 'label', label: 'Tool calls waiting for you' }];
+  for (const approval of approvals) {
+    section.push({
+      kind: 'submenu',
+      // The client names itself and the child names its tools: both escaped and cut like everywhere else.
+      label: `${displayText(approval.clientName, DISPLAY_LIMITS.clientName)} → ${clip(`${approval.server}/${approval.tool}`, LABEL_LIMIT)}`,
+      items: [
+        { kind: 'label', label: clip(`Arguments: ${approval.argsPreview}`, ARGS_LABEL_LIMIT) },
+        {
+          kind: 'action',
+          label: 'Allow once',
+          action: { type: 'allow-call', id: approval.id, remember: 'once' },
+          enabled: running,
+        },
+        {
+          kind: 'action',
+          label: 'Always allow',
+          action: { type: 'allow-call', id: approval.id, remember: 'always' },
+          enabled: running,
+        },
+        { kind: 'action', label: 'Deny', action: { type: 'deny-call', id: approval.id }, enabled: running },
+        { kind: 'separator' },
+        { kind: 'action', label: 'Show in Ferry…', action: { type: 'open', route: 'approvals' } },
+      ],
+    });
+  }
+  return section;
+}
+
+/** Each held tool opens the window on its server's tools, where the definitions are compared and accepted. */
+function heldSection(input: TrayInput): MenuEntry[] {
+  const held = heldOf(input);
+  if (held.length === 0) return [];
+  const section: MenuEntry[] = [{ kind: 'separator' }, { kind: 'label', label: 'Tools held for review' }];
+  for (const tool of held) {
+    section.push({
+      kind: 'action',
+      label: clip(
+        `Review ${tool.server}/${tool.tool} (${tool.pin === 'changed' ? 'definition changed' : 'hidden instructions'})…`,
+        LABEL_LIMIT,
+      ),
+      action: {
+        type: 'open',
+        route: windowLocation('servers', { server: tool.server, tools: '1', tool: tool.tool }),
+      },
+    });
+  }
+  return section;
+}
+
+/** Said beside "Resume exposure" when the tunnel is a quick one: its address is not kept. */
+export const QUICK_RESUME_NOTE = 'A quick tunnel comes back with a new address';
+
 function headline(input: TrayInput, state: TrayState): string {
   if (input.phase === 'failed') return `Ferry could not start: ${input.startError ?? 'see the logs'}`;
   if (input.phase === 'starting') return 'Ferry is starting…';
   if (input.phase === 'stopping') return 'Ferry is stopping…';
+  if (input.paused) return 'Paused · Claude cannot reach your servers';
   if (input.tunnel.state === 'failed') return `Tunnel failed: ${input.tunnel.reason ?? 'see the logs'}`;
   if (state === 'online' || input.tunnel.state === 'connected')
     return `Online · ${host(input.tunnel.publicUrl)}`;

@@ -5,6 +5,12 @@ import { menuTemplate } from './menu.js';
 import { trayView } from './model.js';
 
 /**
+ * How often the menu is rebuilt while a client is connected, so "last call 20 s ago" does not go stale
+ * between calls: often enough for its coarsest unit below a minute, rarely enough to cost nothing.
+ */
+export const ACTIVITY_REFRESH_MS = 15_000;
+
+/**
  * The tray icon: drawn from the desktop snapshot, redrawn whenever a state event arrives. The waiting
  * consent count shows as the macOS title, the dock/launcher badge and the Windows taskbar overlay.
  */
@@ -42,7 +48,12 @@ export function register(desktop: Desktop): void {
   if (platform !== 'darwin') tray.on('click', () => desktop.window.show());
   draw();
   const stop = desktop.onChange(draw);
+  const refresh = setInterval(() => {
+    if (desktop.snapshot().activity?.client) draw();
+  }, ACTIVITY_REFRESH_MS);
+  refresh.unref();
   desktop.onDispose(() => {
+    clearInterval(refresh);
     stop();
     tray.destroy();
   });

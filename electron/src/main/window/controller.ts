@@ -1,5 +1,5 @@
 import type { BrowserWindowConstructorOptions } from 'electron';
-import { APP_ORIGIN, type WindowRoute } from '../../shared/ipc.js';
+import { APP_ORIGIN, type WindowLocation } from '../../shared/ipc.js';
 import { push } from '../ipc/typedIpc.js';
 import type { ElectronHost, WindowLike } from '../host.js';
 
@@ -17,7 +17,7 @@ export interface WindowOptions {
 export class WindowController {
   #window: WindowLike | undefined;
   /** A screen asked for while the page is still loading, when it could not hear the push yet. */
-  #pendingRoute: WindowRoute | undefined;
+  #pendingRoute: WindowLocation | undefined;
   #ready = false;
 
   constructor(
@@ -44,7 +44,7 @@ export class WindowController {
   }
 
   /** Shows the window (creating it on Status if needed), on `route` when one is given. */
-  show(route?: WindowRoute): void {
+  show(route?: WindowLocation): void {
     const existing = this.#window;
     if (existing && !existing.isDestroyed()) {
       if (route && this.#ready) push(existing.webContents, 'window:navigate', route);

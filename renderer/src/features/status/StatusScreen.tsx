@@ -196,6 +196,16 @@ function Headline({ state, status, url }: { state: FerryState; status: StatusSna
           Restart {action.server}
         </button>
       )}
+      {action.kind === 'resume' && (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() => void act.run(() => store.client.resumeExposure(), 'Exposure resumed')}
+        >
+          Resume exposure
+        </button>
+      )}
       {action.kind === 'copy-url' && (
         <button
           type="button"
@@ -266,8 +276,9 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
       {!status.auth && (
         <p className="muted">A tunnel needs OAuth: restart ferry serve without --no-auth to use one.</p>
       )}
+      <PauseControl status={status} />
       <p className="actions">
-        {!running && (
+        {!running && !status.paused && (
           <button
             type="button"
             className="primary"
@@ -277,7 +288,7 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
             {tunnel.state === 'failed' ? 'Retry quick tunnel' : 'Start quick tunnel'}
           </button>
         )}
-        {running && (
+        {running && !status.paused && (
           <button type="button" disabled={stop.busy} onClick={() => void stop.run()}>
             Stop tunnel
           </button>
@@ -303,6 +314,46 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
         />
       )}
     </section>
+  );
+}
+
+/**
+ * Pause takes Ferry off the internet without quitting it (tunnel stopped, requests refused, servers kept
+ * running); the same button resumes. Kept across restarts, so it is never a surprise.
+ */
+function PauseControl({ status }: { status: StatusSnapshot }) {
+  const store = useStore();
+  const toggle = useAction(async (pause: boolean) => {
+    await (pause ? store.client.pauseExposure() : store.client.resumeExposure());
+    store.announce(pause ? 'Exposure paused: Claude cannot reach your servers' : 'Exposure resumed');
+    void store.reload('status');
+  });
+  return (
+    <div className="pause">
+      <p className="actions">
+        <button
+          type="button"
+          className={status.paused ? 'primary' : undefined}
+          disabled={toggle.busy}
+          aria-describedby="pause-note"
+          onClick={() => void toggle.run(!status.paused)}
+        >
+          {status.paused ? 'Resume exposure' : 'Pause exposure'}
+        </button>
+        <span id="pause-note" className="muted">
+          {status.paused
+            ? 'Paused: requests get 503 until you resume. A quick tunnel comes back with a new address.'
+            : 'Pausing stops the tunnel and refuses requests; servers keep running.'}
+        </span>
+      </p>
+      {toggle.error && (
+        <ErrorNote
+          title={status.paused ? 'Ferry did not resume.' : 'Ferry did not pause.'}
+          error={toggle.error}
+          onDismiss={toggle.clear}
+        />
+      )}
+    </div>
   );
 }
 

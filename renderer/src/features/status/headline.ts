@@ -8,6 +8,7 @@ export type HeadlineAction =
   | { kind: 'start-tunnel'; mode: 'quick' | 'named'; label: string }
   | { kind: 'copy-url'; label: string }
   | { kind: 'restart'; server: string }
+  | { kind: 'resume' }
   | { kind: 'none' };
 
 export interface Headline {
@@ -56,6 +57,17 @@ export function headline(input: HeadlineInput): Headline {
   if (crashed.length > 0) parts.push(`${plural(crashed.length, 'server')} crashed`);
   const title = parts.join(' · ');
 
+  if (status.paused) {
+    // The user's own choice outranks everything else: nothing below can be fixed while paused.
+    return {
+      tone: 'off',
+      title: 'Paused · Claude cannot reach your servers',
+      detail: status.auth
+        ? 'The tunnel is stopped and MCP and OAuth requests are refused; your servers keep running. A quick tunnel comes back with a new address: update the connector in Claude after resuming.'
+        : 'MCP requests are refused; your servers keep running.',
+      action: { kind: 'resume' },
+    };
+  }
   if (status.auth && consentsWaiting > 0) {
     return {
       tone: 'busy',

@@ -1,4 +1,5 @@
 import { CAUSES } from '../causes.js';
+import { PAUSED_MESSAGE } from '../../exposure/pause.js';
 import { edgeBlock, FIRST_REQUEST_HEADERS, initializeRequest, UA_CLAUDE_USER } from '../claude.js';
 import {
   answered,
@@ -70,6 +71,15 @@ function unexpected(exchange: Exchange, what: string, url: URL): Outcome {
       'unreachable',
       `${what} answered HTTP ${status}: Cloudflare has no connected tunnel for ${url.hostname} (error 1033)`,
       'Start the tunnel (Ferry starts it for you) and wait until it shows "connected", then try again.',
+      evidence,
+    );
+  }
+  if (status === 503 && exchange.text.includes(PAUSED_MESSAGE)) {
+    return problem(
+      'fail',
+      'ferry-paused',
+      `${what} answered HTTP 503: ${PAUSED_MESSAGE}`,
+      CAUSES['ferry-paused'].remedy,
       evidence,
     );
   }
