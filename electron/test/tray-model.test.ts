@@ -7,7 +7,11 @@ import {
   trayState,
   trayView,
   type MenuEntry,
+  COPY_CONNECTOR_LABEL,
+  QUICK_RESUME_NOTE,
   type TrayAction,
+  type TrayApproval,
+  type TrayHeldTool,
   type TrayInput,
   type TrayState,
 } from '../src/main/tray/model.js';
@@ -589,6 +593,7 @@ describe('trayView menu', () => {
       'Online · quiet-river.trycloudflare.com',
       'Approve Claude · K7Q-4MX',
       'Stop exposing',
+      'Pause exposure',
       'Copy connector URL (/mcp, recommended)',
       '---',
       'Waiting for your approval',
@@ -602,6 +607,139 @@ describe('trayView menu', () => {
       '---',
       'Quit Ferry',
     ]);
+  });
+});
+
+describe('tool calls waiting for approval', () => {
+  const approval = (id: string, server = 'files', tool = 'write_file'): TrayApproval => ({
+    id,
+    clientName: 'claudeai',
+    server,
+    tool,
+    argsPreview: '{"path":"notes.txt","token":"[redacted]"}',
+  });
+
+  it('is the attention state, counted in the badge and the tooltip', () => {
+    const view = trayView(input({ tunnel: tunnel('connected'), approvals: [approval('a1')] }));
+    expect(view.state).toBe('attention');
+    expect(view.icon).toBe('attention');
+    expect(view.badge).toBe(1);
+    expect(view.tooltip).toBe('Ferry — 1 tool call waiting for you');
+  });
+
+  it('puts "Allow once" at the top, one step away, next to the consents', () => {
+    const menu = trayView(input({ consents: [consent('c1')], approvals: [approval('a1')] })).menu;
+    expect(labels(menu).slice(0, 3)).toEqual([
+      'Not exposed',
+      'Approve Claude · K7Q-4MX',
+      'Allow files/write_file once',
+    ]);
+    expect(findAction(menu, 'Allow files/write_file once').action).toEqual({
+      type: 'allow-call',
+      id: 'a1',
+      remember: 'once',
+    });
+  });
+
+  it('lists each call with Allow once, Always allow and Deny for its id, after the connection requests', () => {
+    const menu = trayView(
+      input({ consents: [consent('c1')], approvals: [approval('a1'), approval('a2', 'git', 'push')] }),
+    ).menu;
+    const all = labels(menu);
+    expect(all.indexOf('Tool calls waiting for you')).toBeGreaterThan(
+      all.indexOf('Waiting for your approval'),
+    );
+    const git = findSubmenu(menu, 'claudeai → git/push');
+    expect(git.items.map((entry) => (entry.kind === 'action' ? entry.action : entry.kind))).toEqual([
+      'label',
+      { type: 'allow-call', id: 'a2', remember: 'once' },
+      { type: 'allow-call', id: 'a2', remember: 'always' },
+      { type: 'deny-call', id: 'a2' },
+      'separator',
+      { type: 'open', route: 'approvals' },
+    ]);
+    expect(labels(git.items)[0]).toBe('Arguments: {"path":"notes.txt","token":"[redacted]"}');
+  });
+
+  it('escapes and cuts what the client and the child chose', () => {
+    const hostile: TrayApproval = { ...approval('a1'), clientName: HOSTILE_NAME, tool: `x${RAW_CONTROL}y` };
+    const all = labels(trayView(input({ approvals: [hostile] })).menu).join('\n');
+    expect(all).not.toMatch(new RegExp(RAW_CONTROL));
+  });
+
+  it('cannot be answered while the core is not running', () => {
+    const menu = trayView(input({ phase: 'stopping', approvals: [approval('a1')] })).menu;
+    expect(findAction(menu, 'Allow files/write_file once').enabled).toBe(false);
+    expect(
+      findSubmenu(menu, 'claudeai →').items.filter((e) => e.kind === 'action' && e.enabled === false),
+    ).toHaveLength(3);
+  });
+});
+
+describe('tools held for review', () => {
+  const held: TrayHeldTool = { server: 'files', tool: 'read_file', pin: 'changed' };
+
+  it('shows the attention dot like a waiting consent does', () => {
+    const view = trayView(input({ tunnel: tunnel('connected'), held: [held] }));
+    expect(view.state).toBe('attention');
+    expect(view.icon).toBe('attention');
+    expect(view.tooltip).toBe('Ferry — 1 tool held for review');
+    expect(trayView(input({ platform: 'darwin', held: [held] })).icon).toBe('attentionTemplate');
+  });
+
+  it('opens the window on that server’s tools', () => {
+    const menu = trayView(input({ held: [held, { server: 'git', tool: 'log', pin: 'new' }] })).menu;
+    expect(findAction(menu, 'Review files/read_file (definition changed)…').action).toEqual({
+      type: 'open',
+      route: 'servers?server=files&tools=1&tool=read_file',
+    });
+    expect(findAction(menu, 'Review git/log (hidden instructions)…').action).toEqual({
+      type: 'open',
+      route: 'servers?server=git&tools=1&tool=log',
+    });
+  });
+});
+
+describe('pause exposure', () => {
+  it('offers Pause beside Expose/Stop while running, disabled otherwise', () => {
+    expect(findAction(trayView(input()).menu, 'Pause exposure')).toMatchObject({
+      action: { type: 'pause' },
+      enabled: true,
+    });
+    expect(findAction(trayView(input({ tunnel: tunnel('connected') })).menu, 'Pause exposure').enabled).toBe(
+      true,
+    );
+    expect(findAction(trayView(input({ phase: 'starting' })).menu, 'Pause exposure').enabled).toBe(false);
+  });
+
+  it('while paused says so first, offers only Resume (and says a quick tunnel gets a new address)', () => {
+    const view = trayView(input({ paused: { resumeTunnel: 'quick' } }));
+    expect(view.state).toBe('paused');
+    expect(view.icon).toBe('off');
+    expect(view.tooltip).toBe('Ferry — paused: Claude cannot reach your servers');
+    expect(labels(view.menu).slice(0, 3)).toEqual([
+      'Paused · Claude cannot reach your servers',
+      'Resume exposure',
+      QUICK_RESUME_NOTE,
+    ]);
+    expect(findAction(view.menu, 'Resume exposure').action).toEqual({ type: 'resume' });
+    for (const gone of ['Pause exposure', 'Expose to Claude', 'Stop exposing'])
+      expect(hasLabel(view.menu, gone)).toBe(false);
+    expect(findAction(view.menu, COPY_CONNECTOR_LABEL).enabled).toBe(false);
+    // A named tunnel keeps its hostname: no warning then.
+    expect(hasLabel(trayView(input({ paused: { resumeTunnel: 'named' } })).menu, QUICK_RESUME_NOTE)).toBe(
+      false,
+    );
+    expect(trayView(input({ platform: 'darwin', paused: { resumeTunnel: 'quick' } })).icon).toBe(
+      'offTemplate',
+    );
+  });
+
+  it('ranks below what waits for the user and below failures', () => {
+    expect(trayState(input({ paused: { resumeTunnel: 'off' }, consents: [consent('c1')] }))).toBe(
+      'attention',
+    );
+    expect(trayState(input({ paused: { resumeTunnel: 'off' }, phase: 'failed' }))).toBe('error');
   });
 });
 

@@ -418,9 +418,16 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       if (pause.current.paused) {
         // Paused before this start: the tunnel stays down until the user resumes, then comes back as asked
         // now (an explicit mode, the config's), else as it was when the pause began.
-        const resumeTunnel = tunnelMode !== 'off' || options.tunnel !== undefined ? tunnelMode : (pause.current.resumeTunnel ?? 'off');
+        const resumeTunnel =
+          tunnelMode !== 'off' || options.tunnel !== undefined
+            ? tunnelMode
+            : (pause.current.resumeTunnel ?? 'off');
         await pause.save({ ...pause.current, resumeTunnel });
-        bus.log('warn', 'ferry', 'exposure is paused: the tunnel stays stopped and MCP and OAuth requests get 503 until you resume');
+        bus.log(
+          'warn',
+          'ferry',
+          'exposure is paused: the tunnel stays stopped and MCP and OAuth requests get 503 until you resume',
+        );
       } else if (tunnelMode !== 'off') await tunnel.start(tunnelMode);
       const origin = (publicUrl() ?? listener.url).origin;
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });

@@ -183,7 +183,9 @@ export class Desktop {
   coreState(): CoreState {
     return {
       phase: this.#phase,
-      ...(this.#phase === 'failed' ? { reason: `Ferry could not start: ${this.#startError ?? 'see the logs'}` } : {}),
+      ...(this.#phase === 'failed'
+        ? { reason: `Ferry could not start: ${this.#startError ?? 'see the logs'}` }
+        : {}),
     };
   }
 

@@ -52,7 +52,10 @@ function describe(event: CoreEvent): [LogLevel, string] | undefined {
       return ['warn', event.message];
     case 'exposure.state':
       return event.paused
-        ? ['warn', 'exposure paused: the tunnel is stopped and MCP and OAuth requests are refused until resumed']
+        ? [
+            'warn',
+            'exposure paused: the tunnel is stopped and MCP and OAuth requests are refused until resumed',
+          ]
         : ['info', 'exposure resumed'];
     default:
       return undefined;

@@ -277,10 +277,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   sweeper.unref();
 
   const closeStreams = async (reason: string): Promise<void> => {
-    await Promise.allSettled([
-      mcp.closeAll(reason),
-      legacyEndpoint?.then((endpoint) => endpoint.closeAll()),
-    ]);
+    await Promise.allSettled([mcp.closeAll(reason), legacyEndpoint?.then((endpoint) => endpoint.closeAll())]);
   };
   return {
     url: localUrl,

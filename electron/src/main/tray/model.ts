@@ -279,7 +279,10 @@ function trayMenu(input: TrayInput, state: TrayState): MenuEntry[] {
 function approvalSection(input: TrayInput, running: boolean): MenuEntry[] {
   const approvals = approvalsOf(input);
   if (approvals.length === 0) return [];
-  const section: MenuEntry[] = [{ kind: 'separator' }, { kind: 'label', label: 'Tool calls waiting for you' }];
+  const section: MenuEntry[] = [
+    { kind: 'separator' },
+    { kind: 'label', label: 'Tool calls waiting for you' },
+  ];
   for (const approval of approvals) {
     section.push({
       kind: 'submenu',
