@@ -12,14 +12,6 @@ interface Cause {
  * causes that list does not rank. Both the doctor's summary and the live timeline read it.
  */
 export const CAUSES: Readonly<Record<CauseId, Cause>> = {
-  // First: while the user has paused Ferry, it is the cause of every failure, whatever else looks wrong.
-  'ferry-paused': {
-    headline:
-      'Ferry is paused by its user: the tunnel is stopped and the MCP and OAuth endpoints answer 503.',
-    remedy:
-      'Resume exposure (tray: "Resume exposure"; window: Status › Resume exposure; or POST /api/exposure/resume), ' +
-      'then run the doctor again. A quick tunnel comes back with a new address.',
-  },
   'edge-blocks-claude-user': {
     headline:
       'Requests with the user agent Claude-User are blocked at the edge (bot protection): sign-in completes, ' +
@@ -117,6 +109,14 @@ export const CAUSES: Readonly<Record<CauseId, Cause>> = {
     headline: "The MCP endpoint does not answer Claude's requests as the protocol requires.",
     remedy: "Check the URL (usually ends in /mcp) and the server's logs for the failing request.",
   },
+  // Not ranked by frequency: while the user has paused Ferry it outranks everything (see `summarize`).
+  'ferry-paused': {
+    headline:
+      'Ferry is paused by its user: the tunnel is stopped and the MCP and OAuth endpoints answer 503.',
+    remedy:
+      'Resume exposure (tray: "Resume exposure"; window: Status › Resume exposure; or POST /api/exposure/resume), ' +
+      'then run the doctor again. A quick tunnel comes back with a new address.',
+  },
 };
 
 /** Causes in rank order, for picking the most likely one. */
@@ -143,7 +143,9 @@ export function summarize(checks: readonly CheckResult[]): { summary: string; ca
       summary: `No check failed. ${warned.length === 1 ? 'One warning' : `${warned.length} warnings`}: ${list}`,
     };
   }
-  const byRank = (c: CheckResult) => CAUSE_ORDER.indexOf(c.cause ?? 'mcp-endpoint');
+  // A paused Ferry explains every other failure it causes (503s, a stopped tunnel): it leads.
+  const byRank = (c: CheckResult) =>
+    c.cause === 'ferry-paused' ? -1 : CAUSE_ORDER.indexOf(c.cause ?? 'mcp-endpoint');
   const ranked = [...failed].sort((a, b) => byRank(a) - byRank(b));
   const first = ranked[0] as CheckResult;
   const cause = first.cause ?? 'mcp-endpoint';

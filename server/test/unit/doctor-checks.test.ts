@@ -4,6 +4,7 @@ import { asMetadataUrls, prmUrls } from '../../src/doctor/checks/metadata.js';
 import { harmlessTool } from '../../src/doctor/checks/session.js';
 import { CAUSE_ORDER, summarize } from '../../src/doctor/causes.js';
 import { edgeBlock } from '../../src/doctor/claude.js';
+import { pausedReport } from '../../src/doctor/paused.js';
 import { redactBody, rpcMessages, sseEvents } from '../../src/doctor/probe.js';
 import {
   runDoctor,
@@ -289,5 +290,44 @@ describe('doctor helpers', () => {
 
   it('refuses nonsensical options', async () => {
     await expect(runDoctor({ url: 'https://x.example/mcp', timeoutMs: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('the doctor while Ferry is paused', () => {
+  const check = (id: CheckResult['id'], verdict: CheckResult['verdict'], cause?: CheckResult['cause']) =>
+    ({
+      id,
+      title: id,
+      verdict,
+      detail: `${id} ${verdict}`,
+      need: '',
+      ...(cause ? { cause } : {}),
+    }) as CheckResult;
+
+  it('puts every failure down to the pause, which leads the summary; passes stay as they were', () => {
+    const report = pausedReport({
+      url: 'http://127.0.0.1:8790/mcp',
+      startedAt: new Date(0).toISOString(),
+      durationMs: 1,
+      checks: [
+        check('reachability', 'pass'),
+        check('claude-user', 'fail', 'edge-blocks-claude-user'),
+        check('prm-resource', 'fail', 'resource-metadata'),
+      ],
+      verdict: 'fail',
+      summary: 'Most likely cause: Requests with the user agent Claude-User are blocked',
+      cause: 'edge-blocks-claude-user',
+    });
+    expect(report.cause).toBe('ferry-paused');
+    expect(report.summary).toMatch(/^Most likely cause: Ferry is paused by its user/);
+    expect(report.checks.map((c) => c.cause)).toEqual([undefined, 'ferry-paused', 'ferry-paused']);
+  });
+
+  it('ranks a pause seen by one check above the most frequent cause', () => {
+    const { cause } = summarize([
+      check('claude-user', 'fail', 'edge-blocks-claude-user'),
+      check('challenge-post', 'fail', 'ferry-paused'),
+    ]);
+    expect(cause).toBe('ferry-paused');
   });
 });
