@@ -7,6 +7,7 @@ export type {
   TunnelStatus,
   ServerInput,
   ToolPolicyResult,
+  ServerToolPolicy,
   ConsentExposure,
 } from '../../../server/src/admin/api.js';
 export type {
@@ -47,6 +48,7 @@ export type {
   ApprovalRequestedEvent,
   ApprovalResolvedEvent,
   ToolHeldEvent,
+  ToolsChangedEvent,
   Stamped,
   TunnelMode,
   TunnelState,

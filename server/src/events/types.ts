@@ -181,6 +181,17 @@ export interface ToolHeldEvent {
   flags: HiddenInstructionFlag[];
 }
 
+/**
+ * What clients may call changed without a child changing: a policy edit (a tool's own, a server's default,
+ * the config file edited by hand) or an accepted definition. The window reloads its tools lists.
+ */
+export interface ToolsChangedEvent {
+  type: 'tools.changed';
+  reason: 'policy' | 'accepted';
+  /** The server concerned, when the change is about one. */
+  server?: string;
+}
+
 export type CoreEvent =
   | ServerStatusEvent
   | CallStartEvent
@@ -196,7 +207,8 @@ export type CoreEvent =
   | PublicRequestEvent
   | ApprovalRequestedEvent
   | ApprovalResolvedEvent
-  | ToolHeldEvent;
+  | ToolHeldEvent
+  | ToolsChangedEvent;
 
 export type CoreEventType = CoreEvent['type'];
 
