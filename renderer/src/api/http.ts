@@ -1,12 +1,6 @@
 import { AdminApiError, isErrorBody } from './errors.js';
 import { SseParser } from './sse.js';
-import type {
-  AdminTransport,
-  DownloadedFile,
-  HttpMethod,
-  StreamState,
-  Unsubscribe,
-} from './transport.js';
+import type { AdminTransport, DownloadedFile, HttpMethod, StreamState, Unsubscribe } from './transport.js';
 import type { Stamped } from './types.js';
 
 export interface HttpTransportOptions {

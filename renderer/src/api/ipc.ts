@@ -1,11 +1,5 @@
 import { AdminApiError, isErrorBody, type AdminErrorBody } from './errors.js';
-import type {
-  AdminTransport,
-  DownloadedFile,
-  HttpMethod,
-  StreamState,
-  Unsubscribe,
-} from './transport.js';
+import type { AdminTransport, DownloadedFile, HttpMethod, StreamState, Unsubscribe } from './transport.js';
 import type { Stamped } from './types.js';
 
 /**

@@ -79,16 +79,14 @@ const auditDecisions = [
 ] as const;
 const auditOutcomes = ['ok', 'tool-error', 'error', 'cancelled', 'refused'] as const;
 /** A time bound: epoch milliseconds, or an ISO 8601 date-time (`2026-05-01T12:00:00Z`). */
-const auditTime = z
-  .string()
-  .transform((value, ctx) => {
-    const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: 'epoch milliseconds or an ISO 8601 date-time' });
-      return z.NEVER;
-    }
-    return ms;
-  });
+const auditTime = z.string().transform((value, ctx) => {
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'epoch milliseconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 /**
  * The query of `GET /api/audit` and `GET /api/audit/export`: every filter optional, all of them must match.

@@ -63,8 +63,7 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     [
       'PATCH',
       /^\/servers\/([^/]+)\/policy$/,
-      (m, body) =>
-        api.setServerToolPolicy(name(m), parse(serverToolPolicyBody, body).defaultToolPolicy),
+      (m, body) => api.setServerToolPolicy(name(m), parse(serverToolPolicyBody, body).defaultToolPolicy),
     ],
     ['GET', /^\/servers\/([^/]+)\/catalog$/, (m) => api.catalog(name(m))],
     ['POST', /^\/servers\/([^/]+)\/call$/, (m, body) => api.callTool(name(m), parse(callToolBody, body))],

@@ -1,4 +1,14 @@
-import { appendFile, chmod, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { RingBuffer } from '../events/ringBuffer.js';
 import { TOOL_POLICY_LIMITS } from './limits.js';
@@ -138,17 +148,27 @@ export class AuditLog {
   async *export(filter: AuditFilter = {}): AsyncGenerator<string> {
     await this.flush();
     const needle = filter.text?.toLowerCase();
-    // Every file is opened before any is read: an open file keeps its contents through a rotation's renames
-    // and removal, so an export running while calls are recorded neither repeats nor skips lines.
-    const handles: FileHandle[] = [];
+    // Every file is opened, and its size taken, before any is read: an open file keeps its contents through
+    // a rotation's renames and removal, and lines appended after the export began are not part of it, so
+    // an export running while calls are recorded neither repeats nor skips lines.
+    const files: { handle: FileHandle; size: number }[] = [];
     try {
       for (let i = this.#bounds.files - 1; i >= 0; i--) {
         const handle = await open(this.#nth(i), 'r').catch(() => undefined);
-        if (handle) handles.push(handle);
+        if (!handle) continue;
+        const entry = { handle, size: 0 };
+        files.push(entry);
+        entry.size = (await handle.stat()).size;
       }
-      for (const handle of handles) {
-        const text = await handle.readFile('utf8');
-        for (const line of text.split('\n')) {
+      for (const { handle, size } of files) {
+        const buffer = Buffer.alloc(size);
+        let filled = 0;
+        while (filled < size) {
+          const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        for (const line of buffer.toString('utf8', 0, filled).split('\n')) {
           if (!line) continue;
           let record: AuditRecord;
           try {
@@ -160,7 +180,7 @@ export class AuditLog {
         }
       }
     } finally {
-      await Promise.allSettled(handles.map((h) => h.close()));
+      await Promise.allSettled(files.map((f) => f.handle.close()));
     }
   }
 

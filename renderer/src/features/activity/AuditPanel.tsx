@@ -81,8 +81,7 @@ export function AuditPanel() {
     const lines = file.text.split('\n').filter(Boolean).length;
     store.announce(`Exported ${lines} audit record${lines === 1 ? '' : 's'} to ${file.filename}`);
   });
-  const servers =
-    state.status.state === 'ready' ? state.status.value.servers.map((s) => s.name).sort() : [];
+  const servers = state.status.state === 'ready' ? state.status.value.servers.map((s) => s.name).sort() : [];
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Audit filters">

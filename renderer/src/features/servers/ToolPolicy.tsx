@@ -70,10 +70,7 @@ export function ServerPolicyControl({ server, revision }: { server: string; revi
   if (error) return <ErrorNote title="Could not read this server's tool policy." error={error} />;
   if (!value) return null;
   const id = `default-policy-${server}`;
-  const fallback =
-    value.fallback === 'annotations'
-      ? 'from annotations: read-only tools allowed, others ask'
-      : POLICY_WORDS[value.fallback];
+  const fallback = value.fallback === 'annotations' ? 'by annotations' : POLICY_WORDS[value.fallback];
   return (
     <div className="policy-default">
       <div className="field inline">
@@ -92,7 +89,10 @@ export function ServerPolicyControl({ server, revision }: { server: string; revi
           ))}
         </select>
       </div>
-      <p className="muted small">A tool's own policy below wins over this default.</p>
+      <p className="muted small">
+        {value.fallback === 'annotations' && 'By annotations: read-only tools are allowed, others ask. '}A
+        tool's own policy below wins over this default.
+      </p>
       {save.error && (
         <ErrorNote title="The default was not changed." error={save.error} onDismiss={save.clear} />
       )}
@@ -116,9 +116,7 @@ export function ToolPolicyControls({
   const save = useAction(async (policy: ToolPolicy | null) => {
     const result = await store.client.setToolPolicy(view.server, view.name, policy);
     onChanged({ policy: result.policy, policySource: result.policySource });
-    store.announce(
-      `${view.name}: ${POLICY_WORDS[result.policy]} (${SOURCE_WORDS[result.policySource]})`,
-    );
+    store.announce(`${view.name}: ${POLICY_WORDS[result.policy]} (${SOURCE_WORDS[result.policySource]})`);
   });
   return (
     <div className="tool-policy">
@@ -142,12 +140,7 @@ export function ToolPolicyControls({
         {SOURCE_WORDS[view.policySource]}
       </span>
       {view.policySource === 'tool' && (
-        <button
-          type="button"
-          className="quiet"
-          disabled={save.busy}
-          onClick={() => void save.run(null)}
-        >
+        <button type="button" className="quiet" disabled={save.busy} onClick={() => void save.run(null)}>
           Use default
         </button>
       )}
@@ -256,12 +249,7 @@ export function DefinitionReview({
         ))}
       </div>
       <p className="actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={accept.busy}
-          onClick={() => void accept.run()}
-        >
+        <button type="button" className="primary" disabled={accept.busy} onClick={() => void accept.run()}>
           {accept.busy ? 'Accepting…' : 'Accept this definition'}
         </button>
         <span className="muted small">Pins what is presented now; a later change is held again.</span>
