@@ -714,13 +714,17 @@ function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit), 5000)) : 100;
 }
 
-/** The admin query's names (`q`) as the audit log's filter. */
+/** The admin query (`q` for the text) as the audit log's filter, unset parameters left out. */
 export function auditFilter(query: Omit<AuditQuery, 'limit'>): AuditFilter {
-  const { q, ...rest } = query;
+  const { server, tool, client, decision, outcome, since, until, q } = query;
   const filter: AuditFilter = {};
-  for (const [key, value] of Object.entries(rest)) {
-    if (value !== undefined) Object.assign(filter, { [key]: value });
-  }
+  if (server !== undefined) filter.server = server;
+  if (tool !== undefined) filter.tool = tool;
+  if (client !== undefined) filter.client = client;
+  if (decision !== undefined) filter.decision = decision;
+  if (outcome !== undefined) filter.outcome = outcome;
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
   if (q !== undefined) filter.text = q;
   return filter;
 }
