@@ -80,6 +80,30 @@ describe('the admin API over IPC (preload bridge -> typed channels -> the same r
     expect(restarted.name).toBe('echo');
   });
 
+  it('carries the per-tool control routes: the audit export as a whole file, bad queries as invalid_input', async () => {
+    const { transport } = windowTransport();
+    // A tool call through the window is not audited (no client), so the export of a fresh trail is empty.
+    const file = await transport.download('/audit/export?server=echo');
+    expect(file).toEqual({
+      filename: expect.stringMatching(/^ferry-audit-.+\.jsonl$/) as string,
+      contentType: 'application/x-ndjson',
+      text: expect.any(String) as string,
+    });
+    const bad = await transport.request('GET', '/audit?limit=none').catch((error: unknown) => error);
+    expect(bad).toMatchObject({ code: 'invalid_input', issues: [{ path: 'query.limit' }] });
+    const policy = await transport.request('PATCH', '/servers/echo/policy', { defaultToolPolicy: 'deny' });
+    expect(policy).toMatchObject({ server: 'echo', defaultToolPolicy: 'deny' });
+    const tool = await transport.request<{ policy: string; policySource: string; review: unknown }>(
+      'GET',
+      '/tools/echo/echo',
+    );
+    expect(tool).toMatchObject({
+      policy: 'deny',
+      policySource: 'server',
+      review: { current: { name: 'echo' } },
+    });
+  });
+
   it('streams core events to the window in order, once each, with a backlog after `since`', async () => {
     const { transport } = windowTransport();
     const live: Stamped[] = [];

@@ -193,6 +193,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     audit,
     // Called only after construction, once `hub` below exists.
     listsChanged: () => hub.listsChanged(),
+    registeredName: (clientId) => auth?.clientName(clientId),
   });
 
   const hub = new Hub({
@@ -257,7 +258,10 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     config = next;
     await hub.applyConfig(demo ? demoConfig(options.demoRuntime) : next);
     // A policy edit changes what every open session lists: rebuild and announce now, on both wires.
-    if (policySignature(next.ferry) !== policyBefore) hub.listsChanged();
+    if (policySignature(next.ferry) !== policyBefore) {
+      hub.listsChanged();
+      bus.emit({ type: 'tools.changed', reason: 'policy' });
+    }
   };
 
   const admin = new AdminApi({
@@ -266,6 +270,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     gate,
     configFile,
     apply,
+    settings: () => config.ferry,
     secrets: secretStore,
     auth: () => auth,
     timeline: () => timeline,

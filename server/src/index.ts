@@ -7,6 +7,7 @@ export { MemorySecretStore } from './secrets/memory.js';
 export { AdminApi } from './admin/api.js';
 export { AdminError } from './admin/errors.js';
 export { createAdminRouter } from './admin/router.js';
+export { AdminDownload, type DownloadedFile } from './admin/download.js';
 export type { AdminDispatch } from './admin/router.js';
 export type { AdminErrorCode } from './admin/errors.js';
 export type { StatusSnapshot, TunnelStatus } from './admin/api.js';

@@ -1,7 +1,9 @@
-import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
+import type { AdminTransport, DownloadedFile, StreamState, Unsubscribe } from './transport.js';
 import type {
   AuditDecision,
+  AuditOutcome,
   AuditRecord,
+  ServerToolPolicy,
   CallEndEvent,
   PendingApproval,
   ToolPolicy,
@@ -29,6 +31,28 @@ import type {
 } from './types.js';
 
 const seg = (value: string) => encodeURIComponent(value);
+
+/** Filters of the audit trail (`GET /api/audit`, `/api/audit/export`); each set one must match. */
+export interface AuditFilter {
+  server?: string;
+  tool?: string;
+  /** A client id or name. */
+  client?: string;
+  decision?: AuditDecision;
+  outcome?: AuditOutcome;
+  /** Epoch ms. */
+  since?: number;
+  until?: number;
+  /** Text searched in the whole record. */
+  q?: string;
+}
+
+function auditQuery(filter: AuditFilter, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams(extra);
+  for (const [key, value] of Object.entries(filter))
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  return query.toString();
+}
 
 /** Every admin operation, typed, over whichever transport the host gives (HTTP for `ferry serve`, IPC in Electron). */
 export class AdminClient {
@@ -141,6 +165,21 @@ export class AdminClient {
     return this.transport.request('PATCH', `/tools/${seg(server)}/${seg(tool)}`, { policy });
   }
 
+  /** One tool with its pinned definition next to the one presented now (`review`). */
+  tool(server: string, tool: string): Promise<ToolView> {
+    return this.transport.request('GET', `/tools/${seg(server)}/${seg(tool)}`);
+  }
+
+  /** A server's own default tool policy, and the Ferry-wide fallback. */
+  serverToolPolicy(server: string): Promise<ServerToolPolicy> {
+    return this.transport.request('GET', `/servers/${seg(server)}/policy`);
+  }
+
+  /** Sets a server's default tool policy; `null` removes it so the Ferry-wide default applies. */
+  setServerToolPolicy(server: string, policy: ToolPolicy | null): Promise<ServerToolPolicy> {
+    return this.transport.request('PATCH', `/servers/${seg(server)}/policy`, { defaultToolPolicy: policy });
+  }
+
   /** Accepts the changed (or flagged new) definition of a held tool. */
   acceptTool(server: string, tool: string): Promise<ToolView> {
     return this.transport.request('POST', `/tools/${seg(server)}/${seg(tool)}/accept`, {});
@@ -159,13 +198,14 @@ export class AdminClient {
   }
 
   /** The audit trail, newest first, optionally filtered. */
-  audit(
-    limit = 500,
-    filter: { server?: string; tool?: string; decision?: AuditDecision; client?: string } = {},
-  ): Promise<AuditRecord[]> {
-    const query = new URLSearchParams({ limit: String(limit) });
-    for (const [key, value] of Object.entries(filter)) if (value !== undefined) query.set(key, value);
-    return this.transport.request('GET', `/audit?${query.toString()}`);
+  audit(limit = 500, filter: AuditFilter = {}): Promise<AuditRecord[]> {
+    return this.transport.request('GET', `/audit?${auditQuery(filter, { limit: String(limit) })}`);
+  }
+
+  /** The whole audit trail on disk (rotated files included) matching `filter`, as JSON Lines. */
+  exportAudit(filter: AuditFilter = {}): Promise<DownloadedFile> {
+    const query = auditQuery(filter);
+    return this.transport.download(`/audit/export${query ? `?${query}` : ''}`);
   }
 
   calls(limit = 500): Promise<Stamped<CallEndEvent>[]> {

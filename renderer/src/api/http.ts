@@ -1,6 +1,6 @@
 import { AdminApiError, isErrorBody } from './errors.js';
 import { SseParser } from './sse.js';
-import type { AdminTransport, HttpMethod, StreamState, Unsubscribe } from './transport.js';
+import type { AdminTransport, DownloadedFile, HttpMethod, StreamState, Unsubscribe } from './transport.js';
 import type { Stamped } from './types.js';
 
 export interface HttpTransportOptions {
@@ -89,6 +89,24 @@ export function createHttpTransport(options: HttpTransportOptions): AdminTranspo
       } catch {
         throw new AdminApiError('bad_response', `The admin API sent something that is not JSON for ${path}`);
       }
+    },
+
+    // A plain link cannot carry the bearer token, so the file is fetched here and saved by the page.
+    async download(path: string): Promise<DownloadedFile> {
+      let res: Response;
+      try {
+        res = await doFetch(`${base}/api${path}`, {
+          headers: { authorization, accept: 'application/x-ndjson, */*' },
+          credentials: 'omit',
+        });
+      } catch (error) {
+        throw unreachable(error);
+      }
+      if (!res.ok) throw await failure(res);
+      const disposition = res.headers.get('content-disposition') ?? '';
+      const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? 'ferry-download';
+      const contentType = (res.headers.get('content-type') ?? 'text/plain').split(';')[0] ?? 'text/plain';
+      return { filename, contentType, text: await res.text() };
     },
 
     events(since, onEvent, onState): Unsubscribe {

@@ -1,5 +1,5 @@
 import { AdminApiError, isErrorBody, type AdminErrorBody } from './errors.js';
-import type { AdminTransport, HttpMethod, StreamState, Unsubscribe } from './transport.js';
+import type { AdminTransport, DownloadedFile, HttpMethod, StreamState, Unsubscribe } from './transport.js';
 import type { Stamped } from './types.js';
 
 /**
@@ -41,17 +41,25 @@ export function createIpcTransport(bridge: AdminIpcBridge): AdminTransport {
       return new AdminApiError(body.code, body.message, body.issues ?? []);
     return AdminApiError.from(error);
   };
+  const request = async <T>(method: HttpMethod, path: string, body?: unknown): Promise<T> => {
+    let result: unknown;
+    try {
+      result = await bridge.request(method, path, body);
+    } catch (error) {
+      throw toError(error);
+    }
+    if (isErrorBody(result)) throw toError(result);
+    return result as T;
+  };
   return {
     description: 'the Ferry app',
-    async request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
-      let result: unknown;
-      try {
-        result = await bridge.request(method, path, body);
-      } catch (error) {
-        throw toError(error);
-      }
-      if (isErrorBody(result)) throw toError(result);
-      return result as T;
+    request,
+    // The main process gathers the download and answers it whole (IPC replies are not streamed).
+    async download(path: string): Promise<DownloadedFile> {
+      const file = await request<Partial<DownloadedFile> | undefined>('GET', path);
+      if (typeof file?.text !== 'string' || typeof file.filename !== 'string')
+        throw new AdminApiError('bad_response', `The Ferry app sent no file for ${path}`);
+      return { filename: file.filename, contentType: file.contentType ?? 'text/plain', text: file.text };
     },
     events(since, onEvent, onState?: (state: StreamState) => void): Unsubscribe {
       const restart = bridge.restartCore

@@ -23,8 +23,17 @@ export type Unsubscribe = () => void;
  * How the window reaches the core. `path` is relative to the admin API root (`/status`, `/servers/x`), the
  * same for every transport. Failures reject with an `AdminApiError`.
  */
+/** A file the admin API sends as a download (the audit export). */
+export interface DownloadedFile {
+  filename: string;
+  contentType: string;
+  text: string;
+}
+
 export interface AdminTransport {
   request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
+  /** GETs a route that answers with a file rather than JSON. */
+  download(path: string): Promise<DownloadedFile>;
   /**
    * Every core event after `since` (undefined: only new ones), in order, each once, across reconnects.
    * Returns the function that stops the stream.

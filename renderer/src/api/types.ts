@@ -7,6 +7,7 @@ export type {
   TunnelStatus,
   ServerInput,
   ToolPolicyResult,
+  ServerToolPolicy,
   ConsentExposure,
   ExposureStatus,
 } from '../../../server/src/admin/api.js';
@@ -49,6 +50,7 @@ export type {
   ApprovalResolvedEvent,
   ToolHeldEvent,
   ExposureStateEvent,
+  ToolsChangedEvent,
   Stamped,
   TunnelMode,
   TunnelState,

@@ -63,6 +63,11 @@ export interface FerryState {
   urlChanges: Stamped<TunnelUrlChangedEvent>[];
   /** The latest thing to announce to screen readers (and show as a toast). */
   notice: Notice | undefined;
+  /**
+   * Bumped when what a server's tools list shows may have changed without its child changing (a tool held,
+   * a policy edited, a definition accepted): the tools lists reload on it.
+   */
+  toolsRevision: number;
 }
 
 const MAX_CALLS = 1000;
@@ -88,6 +93,7 @@ export class FerryStore {
     logsLoad: { state: 'loading' },
     urlChanges: [],
     notice: undefined,
+    toolsRevision: 0,
   };
   readonly #listeners = new Set<() => void>();
   readonly #calls = new Map<string, CallRow>();
@@ -325,6 +331,10 @@ export class FerryStore {
         this.schedule('status');
         break;
       }
+      case 'tool.held':
+      case 'tools.changed':
+        this.#set({ toolsRevision: this.#state.toolsRevision + 1 });
+        break;
       case 'http.request':
         break;
     }

@@ -32,6 +32,8 @@ import type { ConsentResolvedEvent } from '../events/types.js';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import type { PauseRecord } from '../exposure/pause.js';
 import { pausedReport } from '../doctor/paused.js';
+import { AdminDownload } from './download.js';
+import type { AuditQuery } from './contract.js';
 
 /** What `PATCH /api/tools/<server>/<tool>` answers: the tool's policy now in force and where it comes from. */
 export interface ToolPolicyResult {
@@ -39,6 +41,15 @@ export interface ToolPolicyResult {
   tool: string;
   policy: ToolPolicy;
   policySource: PolicySource;
+}
+
+/** A server's own default tool policy (`ferry.servers.<name>.defaultToolPolicy`) and what applies without it. */
+export interface ServerToolPolicy {
+  server: string;
+  /** null: the server sets none, so `fallback` applies to its tools that have no policy of their own. */
+  defaultToolPolicy: ToolPolicy | null;
+  /** `ferry.toolPolicy.default`: a policy, or `annotations` (read-only → allow, anything else → ask). */
+  fallback: ToolPolicy | 'annotations';
 }
 
 /** Past consent decisions the Consents screen lists: the last 100 since Ferry started (older ones are in the log). */
@@ -132,6 +143,8 @@ export interface AdminContext {
   secrets: () => Promise<SecretStore>;
   /** Applies a config the file now holds; the demo config is replaced by the first real server. */
   apply: (config: FerryConfig) => Promise<void>;
+  /** The `ferry` block of the config now in force (tool policy defaults). */
+  settings: () => Pick<FerryConfig['ferry'], 'servers' | 'toolPolicy'>;
 }
 
 /**
@@ -608,12 +621,54 @@ export class AdminApi {
         if (Object.keys(options).length === 0) delete servers[server];
       }),
     );
-    const found = this.ctx.hub
+    const effective = this.ctx.gate.policyOf(server, tool, this.#presented(server, tool));
+    return { server, tool, policy: effective.policy, policySource: effective.source };
+  }
+
+  /** One tool with the definition Ferry pinned next to the one its server presents now (the review diff). */
+  tool(server: string, tool: string): ToolView {
+    this.server(server);
+    const found = this.#presented(server, tool);
+    if (!found) throw new AdminError('not_found', `"${server}" lists no tool named "${tool}" now`);
+    return this.ctx.gate.detail(server, found);
+  }
+
+  /** The server's own default tool policy and the Ferry-wide fallback. */
+  serverToolPolicy(server: string): ServerToolPolicy {
+    this.server(server);
+    const settings = this.ctx.settings();
+    const own = Object.hasOwn(settings.servers, server) ? settings.servers[server] : undefined;
+    return {
+      server,
+      defaultToolPolicy: own?.defaultToolPolicy ?? null,
+      fallback: settings.toolPolicy.default,
+    };
+  }
+
+  /**
+   * Sets (or with `null` removes) a server's default tool policy in the config. Like a tool's own policy,
+   * it applies at once to every open session and never restarts the child.
+   */
+  async setServerToolPolicy(server: string, policy: ToolPolicy | null): Promise<ServerToolPolicy> {
+    this.server(server);
+    await this.#edit((file) =>
+      file.update((document) => {
+        const ferry = ownObject(document, 'ferry');
+        const servers = ownObject(ferry, 'servers');
+        const options = ownObject(servers, server);
+        if (policy === null) delete options.defaultToolPolicy;
+        else defineOwn(options, 'defaultToolPolicy', policy);
+        if (Object.keys(options).length === 0) delete servers[server];
+      }),
+    );
+    return this.serverToolPolicy(server);
+  }
+
+  #presented(server: string, tool: string) {
+    return this.ctx.hub
       .toolCatalogs()
       .find((c) => c.server === server)
       ?.tools.find((t) => t.name === tool);
-    const effective = this.ctx.gate.policyOf(server, tool, found);
-    return { server, tool, policy: effective.policy, policySource: effective.source };
   }
 
   /** Accepts the definition a held tool now presents (after the user reviewed the diff in `review`). */
@@ -657,9 +712,19 @@ export class AdminApi {
     }
   }
 
-  /** The audit trail, newest first. */
+  /** The audit trail, newest first (from memory: the newest `auditMemory` records). */
   audit(limit = 100, filter: AuditFilter = {}): AuditRecord[] {
     return this.ctx.gate.auditTrail(clampLimit(limit), filter);
+  }
+
+  /** The audit trail as JSON Lines, oldest first, from every file on disk (rotated ones included). */
+  auditExport(query: Omit<AuditQuery, 'limit'>): AdminDownload {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return new AdminDownload(
+      `ferry-audit-${stamp}.jsonl`,
+      'application/x-ndjson',
+      this.ctx.gate.auditExport(auditFilter(query)),
+    );
   }
 
   calls(limit = 100): Stamped<Extract<CoreEvent, { type: 'call.end' }>>[] {
@@ -696,6 +761,21 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 
 function clampLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(1, Math.min(Math.trunc(limit), 5000)) : 100;
+}
+
+/** The admin query (`q` for the text) as the audit log's filter, unset parameters left out. */
+export function auditFilter(query: Omit<AuditQuery, 'limit'>): AuditFilter {
+  const { server, tool, client, decision, outcome, since, until, q } = query;
+  const filter: AuditFilter = {};
+  if (server !== undefined) filter.server = server;
+  if (tool !== undefined) filter.tool = tool;
+  if (client !== undefined) filter.client = client;
+  if (decision !== undefined) filter.decision = decision;
+  if (outcome !== undefined) filter.outcome = outcome;
+  if (since !== undefined) filter.since = since;
+  if (until !== undefined) filter.until = until;
+  if (q !== undefined) filter.text = q;
+  return filter;
 }
 
 function approvalError(error: unknown): unknown {

@@ -57,6 +57,59 @@ export const doctorBody = z
 /** `null` removes the tool's own entry, so its server's default (or the annotations) applies again. */
 export const toolPolicyBody = z.object({ policy: z.enum(['allow', 'ask', 'deny']).nullable() });
 
+/** `null` removes the server's own default, so `ferry.toolPolicy.default` (or the annotations) applies again. */
+export const serverToolPolicyBody = z.object({
+  defaultToolPolicy: z.enum(['allow', 'ask', 'deny']).nullable(),
+});
+
+/** Most audit records one `GET /api/audit` answers (all of what the trail keeps in memory). */
+export const AUDIT_QUERY_MAX_LIMIT = 5000;
+/** Longest text search of the audit trail, in characters: a search term, not a document. */
+export const AUDIT_SEARCH_MAX_CHARS = 200;
+
+const auditDecisions = [
+  'allowed',
+  'asked-allowed',
+  'asked-denied',
+  'asked-timeout',
+  'asked-cancelled',
+  'denied',
+  'held',
+  'busy',
+] as const;
+const auditOutcomes = ['ok', 'tool-error', 'error', 'cancelled', 'refused'] as const;
+/** A time bound: epoch milliseconds, or an ISO 8601 date-time (`2026-05-01T12:00:00Z`). */
+const auditTime = z.string().transform((value, ctx) => {
+  const ms = /^\d{1,15}$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'epoch milliseconds or an ISO 8601 date-time' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/**
+ * The query of `GET /api/audit` and `GET /api/audit/export`: every filter optional, all of them must match.
+ * `client` is a client id or name; `q` searches the whole record's text.
+ */
+export const auditQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(AUDIT_QUERY_MAX_LIMIT).default(100),
+    server: z.string().min(1).max(256).optional(),
+    tool: z.string().min(1).max(256).optional(),
+    client: z.string().min(1).max(2048).optional(),
+    decision: z.enum(auditDecisions).optional(),
+    outcome: z.enum(auditOutcomes).optional(),
+    since: auditTime.optional(),
+    until: auditTime.optional(),
+    q: z.string().min(1).max(AUDIT_SEARCH_MAX_CHARS).optional(),
+  })
+  .strict()
+  .refine((query) => query.since === undefined || query.until === undefined || query.since <= query.until, {
+    message: 'since must not be after until',
+    path: ['since'],
+  });
+
 /** `always`: the tool's policy becomes `allow` in the config, and every waiting call of it is approved. */
 export const approveToolCallBody = z
   .object({ remember: z.enum(['once', 'always']).default('once') })
@@ -82,6 +135,7 @@ export const importServersBody = z
 export const namedTunnelBody = z.object({ token: z.unknown(), hostname: z.unknown() });
 
 export type AddServerBody = z.infer<typeof addServerBody>;
+export type AuditQuery = z.output<typeof auditQuery>;
 export type PatchServerBody = z.infer<typeof patchServerBody>;
 
 /** zod's complaints as the form-field issues the window shows next to each field. */

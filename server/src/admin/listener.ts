@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from '../events/bus.js';
@@ -7,6 +8,7 @@ import { BodyError, readBody, watchBody } from '../http/body.js';
 import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
+import { AdminDownload } from './download.js';
 import { AdminError } from './errors.js';
 import { BODY_METHODS, createAdminRouter } from './router.js';
 import { defaultUiDir, serveUi } from './staticUi.js';
@@ -78,6 +80,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
       }
     }
     const result = await dispatch(method, `${url.pathname.slice('/api'.length)}${url.search}`, body);
+    if (result instanceof AdminDownload) return sendDownload(res, result);
     return sendJson(res, 200, result);
   };
 
@@ -131,6 +134,49 @@ function sendJson(
     ...headers,
   });
   res.end(body);
+}
+
+/**
+ * Streams a file line by line, waiting for the socket to drain (a large export never piles up in memory),
+ * and stops reading it when the client goes away. An error midway can no longer change the status: the
+ * connection is cut, so the download is visibly incomplete rather than silently short.
+ */
+async function sendDownload(res: ServerResponse, download: AdminDownload): Promise<void> {
+  res.writeHead(200, {
+    'Content-Type': `${download.contentType}; charset=utf-8`,
+    'Content-Disposition': `attachment; filename="${download.filename.replace(/[^\w.-]/g, '_')}"`,
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+  });
+  try {
+    for await (const line of download.lines) {
+      if (res.destroyed) break;
+      if (!res.write(line)) await drained(res);
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  } finally {
+    await download.lines.return(undefined);
+  }
+}
+
+/** Longest wait for a reader to take more of a download before the connection is cut (a stalled reader). */
+const DOWNLOAD_DRAIN_MS = 60_000;
+
+/** Resolves when the socket takes more, or it closes; rejects after DOWNLOAD_DRAIN_MS. */
+async function drained(res: ServerResponse): Promise<void> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(new Error('the reader stalled')), DOWNLOAD_DRAIN_MS);
+  try {
+    await Promise.race([
+      once(res, 'drain', { signal: stop.signal }),
+      once(res, 'close', { signal: stop.signal }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
+  }
 }
 
 /** Live events as SSE; `Last-Event-ID` (or `?since=`) replays what a reconnecting client missed. */

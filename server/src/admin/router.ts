@@ -4,15 +4,18 @@ import {
   addServerBody,
   approveConsentBody,
   approveToolCallBody,
+  auditQuery,
   bodyIssues,
   callToolBody,
   importServersBody,
   doctorBody,
   namedTunnelBody,
   patchServerBody,
+  serverToolPolicyBody,
   startTunnelBody,
   toolPolicyBody,
 } from './contract.js';
+import { auditFilter } from './api.js';
 import { AdminError } from './errors.js';
 
 export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -56,6 +59,12 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       },
     ],
     ['POST', /^\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(name(m))],
+    ['GET', /^\/servers\/([^/]+)\/policy$/, (m) => api.serverToolPolicy(name(m))],
+    [
+      'PATCH',
+      /^\/servers\/([^/]+)\/policy$/,
+      (m, body) => api.setServerToolPolicy(name(m), parse(serverToolPolicyBody, body).defaultToolPolicy),
+    ],
     ['GET', /^\/servers\/([^/]+)\/catalog$/, (m) => api.catalog(name(m))],
     ['POST', /^\/servers\/([^/]+)\/call$/, (m, body) => api.callTool(name(m), parse(callToolBody, body))],
     ['GET', /^\/consents\/history$/, () => api.consentHistory()],
@@ -80,6 +89,7 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     ['POST', /^\/exposure\/resume$/, () => api.resumeExposure()],
     ['PUT', /^\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
     ['GET', /^\/tools$/, () => api.tools()],
+    ['GET', /^\/tools\/([^/]+)\/([^/]+)$/, (m) => api.tool(name(m), second(m))],
     [
       'PATCH',
       /^\/tools\/([^/]+)\/([^/]+)$/,
@@ -96,13 +106,18 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
     [
       'GET',
       /^\/audit$/,
-      (_m, _b, query) =>
-        api.audit(Number(query.get('limit') ?? 100), {
-          ...(query.get('server') !== null ? { server: query.get('server') as string } : {}),
-          ...(query.get('tool') !== null ? { tool: query.get('tool') as string } : {}),
-          ...(query.get('decision') !== null ? { decision: query.get('decision') as string } : {}),
-          ...(query.get('client') !== null ? { clientId: query.get('client') as string } : {}),
-        }),
+      (_m, _b, query) => {
+        const { limit, ...filter } = parseQuery(auditQuery, query);
+        return api.audit(limit, auditFilter(filter));
+      },
+    ],
+    [
+      'GET',
+      /^\/audit\/export$/,
+      (_m, _b, query) => {
+        const { limit: _unused, ...filter } = parseQuery(auditQuery, query);
+        return api.auditExport(filter);
+      },
     ],
     ['GET', /^\/calls$/, (_m, _b, query) => api.calls(Number(query.get('limit') ?? 100))],
     ['GET', /^\/logs$/, (_m, _b, query) => api.logs(Number(query.get('limit') ?? 200))],
@@ -133,6 +148,32 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       known ? `${method} is not allowed on ${url.pathname}` : `no admin route ${method} ${url.pathname}`,
     );
   };
+}
+
+/**
+ * Parses a query string against its contract schema (each parameter once); a mismatch is `invalid_input`
+ * with one issue per parameter, named `query.<name>`.
+ */
+function parseQuery<S extends z.ZodType>(schema: S, query: URLSearchParams): z.output<S> {
+  const values: Record<string, string> = {};
+  const issues = [];
+  for (const [key, value] of query) {
+    if (Object.hasOwn(values, key))
+      issues.push({ path: `query.${key}`, message: 'given more than once', fix: 'send it once' });
+    Object.defineProperty(values, key, { value, enumerable: true, configurable: true, writable: true });
+  }
+  const result = schema.safeParse(values);
+  if (!result.success)
+    issues.push(
+      ...bodyIssues(result.error).map((issue) => ({
+        ...issue,
+        path: issue.path === '(body)' ? 'query' : `query.${issue.path}`,
+        fix: 'correct this query parameter and send again',
+      })),
+    );
+  if (issues.length > 0 || !result.success)
+    throw new AdminError('invalid_input', 'the query does not match the API', issues);
+  return result.data;
 }
 
 /** Parses a request body against its contract schema; a mismatch is `invalid_input` with field issues. */

@@ -60,6 +60,8 @@ export interface Auth {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Authorized clients with a name a person recognises (metadata-document clients have no stored name). */
   listClients(): ClientSummary[];
+  /** One client's name as `listClients` shows it; undefined for a client Ferry does not know. */
+  clientName(clientId: string): string | undefined;
   /** Forgets every remembered approval of this client (part of revoking it). */
   forgetClient(clientId: string): Promise<void>;
   /** Approvals the user chose to remember, each bound to one browser, client, redirect URI and resource. */
@@ -513,6 +515,14 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
     },
     listRemembered: () => remembered.list(),
     forgetRemembered: (id) => remembered.remove(id),
+
+    clientName: (clientId) => {
+      const registered = store.registeredName(clientId);
+      if (registered !== undefined) return registered;
+      if (clientId === CLAUDE_CLIENT_METADATA_URL) return CLAUDE_CLIENT_METADATA.client_name;
+      // A metadata-document client's id is its URL: its host is what the consent page showed.
+      return /^https:\/\//.test(clientId) ? safeHost(clientId) : undefined;
+    },
 
     listClients: () =>
       store.listClients().map((client) => {

@@ -189,6 +189,17 @@ export interface ExposureStateEvent {
   resumeTunnel?: TunnelMode;
 }
 
+/**
+ * What clients may call changed without a child changing: a policy edit (a tool's own, a server's default,
+ * the config file edited by hand) or an accepted definition. The window reloads its tools lists.
+ */
+export interface ToolsChangedEvent {
+  type: 'tools.changed';
+  reason: 'policy' | 'accepted';
+  /** The server concerned, when the change is about one. */
+  server?: string;
+}
+
 export type CoreEvent =
   | ServerStatusEvent
   | CallStartEvent
@@ -205,7 +216,8 @@ export type CoreEvent =
   | ApprovalRequestedEvent
   | ApprovalResolvedEvent
   | ToolHeldEvent
-  | ExposureStateEvent;
+  | ExposureStateEvent
+  | ToolsChangedEvent;
 
 export type CoreEventType = CoreEvent['type'];
 

@@ -1,4 +1,14 @@
-import { appendFile, chmod, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  mkdir,
+  open,
+  readFile,
+  rename,
+  rm,
+  stat,
+  type FileHandle,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { RingBuffer } from '../events/ringBuffer.js';
 import { TOOL_POLICY_LIMITS } from './limits.js';
@@ -11,11 +21,39 @@ export interface AuditBounds {
   memory: number;
 }
 
+/** Every field set must match; unset fields match anything. */
 export interface AuditFilter {
   server?: string;
   tool?: string;
   decision?: string;
-  clientId?: string;
+  outcome?: string;
+  /** The client's id, or its name (from its OAuth registration or its MCP `clientInfo`). */
+  client?: string;
+  /** Epoch ms, inclusive. */
+  since?: number;
+  /** Epoch ms, inclusive. */
+  until?: number;
+  /** Case-insensitive text looked for in the record's line (tool, client, error, recorded arguments…). */
+  text?: string;
+}
+
+/** Whether one record passes a filter (`needle`: the filter's text, lower-cased once by the caller). */
+export function matchesAudit(r: AuditRecord, filter: AuditFilter, needle: string | undefined): boolean {
+  if (filter.server !== undefined && r.server !== filter.server) return false;
+  if (filter.tool !== undefined && r.tool !== filter.tool) return false;
+  if (filter.decision !== undefined && r.decision !== filter.decision) return false;
+  if (filter.outcome !== undefined && r.outcome !== filter.outcome) return false;
+  if (
+    filter.client !== undefined &&
+    r.clientId !== filter.client &&
+    r.clientName !== filter.client &&
+    r.clientInfoName !== filter.client
+  )
+    return false;
+  if (filter.since !== undefined && r.at < filter.since) return false;
+  if (filter.until !== undefined && r.at > filter.until) return false;
+  if (needle !== undefined && !JSON.stringify(r).toLowerCase().includes(needle)) return false;
+  return true;
 }
 
 /**
@@ -92,15 +130,58 @@ export class AuditLog {
   recent(limit: number, filter: AuditFilter = {}): AuditRecord[] {
     const out: AuditRecord[] = [];
     const all = this.#recent.toArray();
+    const needle = filter.text?.toLowerCase();
     for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
       const r = all[i] as AuditRecord;
-      if (filter.server !== undefined && r.server !== filter.server) continue;
-      if (filter.tool !== undefined && r.tool !== filter.tool) continue;
-      if (filter.decision !== undefined && r.decision !== filter.decision) continue;
-      if (filter.clientId !== undefined && r.clientId !== filter.clientId) continue;
-      out.push(r);
+      if (matchesAudit(r, filter, needle)) out.push(r);
     }
     return out;
+  }
+
+  /**
+   * Every record on disk that matches, oldest first, as JSON lines (each ending in a newline): the rotated
+   * files (`audit.<n>.jsonl`, oldest first), then the current one, after what is queued has been written.
+   * Read one file at a time (each at most `fileBytes` plus one batch), so an export never holds more than
+   * one file in memory. Lines cut by a crash are skipped, as on load. The caller should stop reading
+   * (`return()`) when its reader goes away: the open files are closed then.
+   */
+  async *export(filter: AuditFilter = {}): AsyncGenerator<string> {
+    await this.flush();
+    const needle = filter.text?.toLowerCase();
+    // Every file is opened, and its size taken, before any is read: an open file keeps its contents through
+    // a rotation's renames and removal, and lines appended after the export began are not part of it, so
+    // an export running while calls are recorded neither repeats nor skips lines.
+    const files: { handle: FileHandle; size: number }[] = [];
+    try {
+      for (let i = this.#bounds.files - 1; i >= 0; i--) {
+        const handle = await open(this.#nth(i), 'r').catch(() => undefined);
+        if (!handle) continue;
+        const entry = { handle, size: 0 };
+        files.push(entry);
+        entry.size = (await handle.stat()).size;
+      }
+      for (const { handle, size } of files) {
+        const buffer = Buffer.alloc(size);
+        let filled = 0;
+        while (filled < size) {
+          const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+          if (bytesRead === 0) break;
+          filled += bytesRead;
+        }
+        for (const line of buffer.toString('utf8', 0, filled).split('\n')) {
+          if (!line) continue;
+          let record: AuditRecord;
+          try {
+            record = JSON.parse(line) as AuditRecord;
+          } catch {
+            continue;
+          }
+          if (matchesAudit(record, filter, needle)) yield `${line}\n`;
+        }
+      }
+    } finally {
+      await Promise.allSettled(files.map((f) => f.handle.close()));
+    }
   }
 
   /** Appends what is queued, after any append in progress. */

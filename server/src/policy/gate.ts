@@ -28,6 +28,11 @@ export interface ToolGateOptions {
   audit: AuditLog;
   /** Lists changed (a definition accepted): the hub rebuilds and announces every session's lists. */
   listsChanged: () => void;
+  /**
+   * The `client_name` of a client's OAuth registration (or metadata document), for the audit trail and
+   * approvals; absent without OAuth. A map lookup: it runs once per call.
+   */
+  registeredName?: (clientId: string) => string | undefined;
 }
 
 /** One definition of a tool as a child presented it (one per distinct Tool object, cached). */
@@ -48,6 +53,7 @@ export interface GateCall {
   tool: Tool | undefined;
   exposedName: string;
   clientId: string;
+  /** The name the MCP client gave itself in `initialize` (its own claim). */
   clientName: string | undefined;
   args: unknown;
   signal: AbortSignal;
@@ -154,7 +160,7 @@ export class ToolGate {
     const outcome = await this.approvals.wait(
       {
         clientId: call.clientId,
-        clientName: call.clientName ?? call.clientId,
+        clientName: this.#registeredName(call.clientId) ?? call.clientName ?? call.clientId,
         server: call.server,
         tool: call.name,
         exposedName: call.exposedName,
@@ -202,10 +208,12 @@ export class ToolGate {
     error?: string,
   ): void {
     const recordArguments = this.#options.settings().toolPolicy.recordArguments;
+    const clientName = this.#registeredName(call.clientId) ?? call.clientName;
     this.#options.audit.append({
       at: Date.now(),
       clientId: call.clientId,
-      ...(call.clientName !== undefined ? { clientName: call.clientName } : {}),
+      ...(clientName !== undefined ? { clientName } : {}),
+      ...(call.clientName !== undefined ? { clientInfoName: call.clientName } : {}),
       server: call.server,
       tool: call.name,
       decision,
@@ -235,14 +243,43 @@ export class ToolGate {
     this.#options.pins.pin(server, name, seen.digest, seen.definition);
     this.#options.bus.log('info', 'policy', `definition of ${server}/${name} accepted (${seen.digest})`);
     this.#options.listsChanged();
+    this.#options.bus.emit({ type: 'tools.changed', reason: 'accepted', server });
+  }
+
+  /**
+   * One tool as the admin API shows it, with the definition Ferry pinned next to the one presented now,
+   * whatever its pin state (for a pinned tool they are the same).
+   */
+  detail(server: string, tool: Tool): ToolView {
+    const view = this.#view(server, tool);
+    const seen = this.#inspect(server, tool);
+    view.review = {
+      pinned: this.#options.pins.get(server, tool.name)?.definition ?? null,
+      current: seen.definition,
+    };
+    return view;
   }
 
   auditTrail(limit: number, filter: AuditFilter): AuditRecord[] {
     return this.#options.audit.recent(limit, filter);
   }
 
+  /** Every matching record on disk, oldest first, as JSON lines (rotated files included). */
+  auditExport(filter: AuditFilter): AsyncGenerator<string> {
+    return this.#options.audit.export(filter);
+  }
+
   close(): void {
     this.approvals.close();
+  }
+
+  #registeredName(clientId: string): string | undefined {
+    try {
+      return this.#options.registeredName?.(clientId);
+    } catch {
+      // A lookup failure must never fail the call it describes: the audit line keeps the id.
+      return undefined;
+    }
   }
 
   #view(server: string, tool: Tool): ToolView {

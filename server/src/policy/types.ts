@@ -72,8 +72,15 @@ export interface PendingApproval {
 /** One line of the audit trail (`<dataDir>/audit/audit.jsonl`). */
 export interface AuditRecord {
   at: number;
+  /** The OAuth client id (`local` without OAuth). */
   clientId: string;
+  /**
+   * The client's name as the user approved it: the `client_name` of its OAuth registration (or of its
+   * metadata document); without one, the name the MCP client gave itself in `initialize`.
+   */
   clientName?: string;
+  /** The name the MCP client gave itself in `initialize` (`clientInfo.name`), its own claim. */
+  clientInfoName?: string;
   server: string;
   tool: string;
   decision: AuditDecision;

@@ -102,6 +102,43 @@ describe('audit log', () => {
     expect(recent.length).toBeGreaterThan((await readFile(log.file, 'utf8')).trim().split('\n').length);
   });
 
+  it('exports every record on disk oldest first, across rotated files, with the filters', async () => {
+    // About 11 lines per file: 30 records fill three files.
+    const lineBytes = Buffer.byteLength(`${JSON.stringify(record(10))}\n`);
+    const log = new AuditLog(dir, warn, { fileBytes: 11 * lineBytes + 50, files: 3, memory: 5 });
+    await log.load();
+    for (let i = 0; i < 30; i++) {
+      log.append(record(i, i === 2 ? { decision: 'denied', outcome: 'refused', error: 'Needle' } : {}));
+      await log.flush();
+    }
+    expect((await readdir(dir)).sort()).toEqual(['audit.1.jsonl', 'audit.2.jsonl', 'audit.jsonl']);
+    const read = async (filter = {}) => {
+      const out: AuditRecord[] = [];
+      for await (const line of log.export(filter)) out.push(JSON.parse(line) as AuditRecord);
+      return out;
+    };
+    const everything = await read();
+    // Memory holds 5; the export reads all 30 from the three files, the oldest file first.
+    expect(everything.map((r) => r.at)).toEqual(Array.from({ length: 30 }, (_, i) => 1000 + i));
+    expect((await read({ decision: 'denied' })).map((r) => r.at)).toEqual([1002]);
+    expect((await read({ text: 'needle' })).map((r) => r.at)).toEqual([1002]);
+    expect((await read({ since: 1010, until: 1012, tool: 't1' })).map((r) => r.at)).toEqual([1010]);
+    expect((await read({ client: 'c' })).length).toBe(30);
+    expect(await read({ client: 'd' })).toEqual([]);
+
+    // A rotation while an export is being read neither repeats nor skips a line of it.
+    const during: number[] = [];
+    const lines = log.export();
+    const first = await lines.next();
+    during.push((JSON.parse(first.value as string) as AuditRecord).at);
+    for (let i = 30; i < 60; i++) {
+      log.append(record(i));
+      await log.flush();
+    }
+    for await (const line of lines) during.push((JSON.parse(line) as AuditRecord).at);
+    expect(during).toEqual(Array.from({ length: 30 }, (_, i) => 1000 + i));
+  });
+
   it('bounds a line: drops recorded arguments first, then cuts the error', async () => {
     const log = new AuditLog(dir, warn, { lineBytes: 1024 });
     await log.load();

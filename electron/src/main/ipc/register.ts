@@ -1,4 +1,4 @@
-import { AdminError, createAdminRouter, type Stamped } from '#core';
+import { AdminDownload, AdminError, createAdminRouter, type DownloadedFile, type Stamped } from '#core';
 import { z } from 'zod';
 import type { AdminErrorBody, AdminReply } from '../../shared/ipc.js';
 import { describe, type Desktop } from '../desktop.js';
@@ -43,6 +43,15 @@ export function register(desktop: Desktop): void {
         const value = await dispatch(request.method, request.path, request.body);
         // Accepting a held tool, a policy edit: no state event says so, and the tray must follow.
         if (request.method !== 'GET') desktop.changed();
+        // IPC cannot stream a reply: a download (the audit export) is sent whole, as the window saves it.
+        if (value instanceof AdminDownload) {
+          const file: DownloadedFile = {
+            filename: value.filename,
+            contentType: value.contentType,
+            text: await value.text(),
+          };
+          return { ok: true, value: file };
+        }
         return { ok: true, value };
       } catch (error) {
         return {

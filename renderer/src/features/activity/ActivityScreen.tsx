@@ -6,6 +6,7 @@ import { useFerry, useStore } from '../../state/context.js';
 import type { CallRow } from '../../state/store.js';
 import { clock, duration } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
+import { AuditPanel } from './AuditPanel.js';
 import { LatencyChart } from './LatencyChart.js';
 import { displayText } from '../../util/displayText.js';
 import { pretty } from '../servers/schemaForm.js';
@@ -21,7 +22,25 @@ const RANGES = [
   ['86400000', 'Last 24 hours'],
 ] as const;
 
+/** Calls as they happen, or the audit trail of Ferry's decisions (filterable on the core, exportable). */
 export function ActivityScreen() {
+  const [view, setView] = useState<'calls' | 'audit'>('calls');
+  return (
+    <>
+      <div className="segmented" role="group" aria-label="Show">
+        <button type="button" aria-pressed={view === 'calls'} onClick={() => setView('calls')}>
+          Calls
+        </button>
+        <button type="button" aria-pressed={view === 'audit'} onClick={() => setView('audit')}>
+          Audit trail
+        </button>
+      </div>
+      {view === 'calls' ? <CallsView /> : <AuditPanel />}
+    </>
+  );
+}
+
+function CallsView() {
   const state = useFerry();
   const store = useStore();
   const now = useNow(15_000);

@@ -1,31 +1,51 @@
 import { useEffect, useState } from 'react';
-import type { CallToolResult, ExposedTool, ServerCatalogView, ServerStatus } from '../../api/types.js';
+import type {
+  CallToolResult,
+  ExposedTool,
+  ServerCatalogView,
+  ServerStatus,
+  ToolView,
+} from '../../api/types.js';
 import { AdminApiError } from '../../api/errors.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
-import { useStore } from '../../state/context.js';
+import { useFerry, useStore } from '../../state/context.js';
 import { plural } from '../../util/format.js';
 import { useAction } from '../../util/hooks.js';
 import { argumentsFrom, schemaFields } from './schemaForm.js';
+import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } from './ToolPolicy.js';
 
 /**
  * What a server exposes, as clients see it: each tool by its exposed name with title, description and
- * annotations, then resources and prompts. Reloaded when the server's tool count or state changes.
+ * annotations, its policy and pin state, then resources and prompts. Reloaded when the server's tool count
+ * or state changes, and live on `tool.held` and policy changes (the store's `toolsRevision`).
  */
 export function ToolsPanel({ server }: { server: ServerStatus }) {
   const store = useStore();
+  const { toolsRevision } = useFerry();
   const [view, setView] = useState<ServerCatalogView>();
+  const [policies, setPolicies] = useState<Map<string, ToolView>>(new Map());
   const [error, setError] = useState<AdminApiError>();
   useEffect(() => {
     let live = true;
-    store.client.catalog(server.name).then(
-      (value) => live && setView(value),
+    Promise.all([store.client.catalog(server.name), store.client.tools()]).then(
+      ([value, tools]) => {
+        if (!live) return;
+        setView(value);
+        setPolicies(new Map(tools.filter((t) => t.server === server.name).map((t) => [t.name, t])));
+      },
       (caught: unknown) => live && setError(AdminApiError.from(caught)),
     );
     return () => {
       live = false;
     };
-  }, [store, server.name, server.state, server.tools, server.resources, server.prompts]);
+  }, [store, server.name, server.state, server.tools, server.resources, server.prompts, toolsRevision]);
+  const update = (name: string, next: Partial<ToolView>) =>
+    setPolicies((current) => {
+      const found = current.get(name);
+      if (!found) return current;
+      return new Map(current).set(name, { ...found, ...next });
+    });
   if (error) return <ErrorNote title="Could not list what this server exposes." error={error} />;
   if (!view) return <Loading what="its tools" />;
   if (!view.known)
@@ -38,13 +58,21 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
     );
   return (
     <div className="catalog">
+      <ServerPolicyControl server={server.name} revision={toolsRevision} />
       <h3>{plural(view.tools.length, 'tool')}</h3>
       {view.tools.length === 0 ? (
         <p className="muted">No tools.</p>
       ) : (
         <ul className="tools" aria-label={`Tools of ${server.name}`}>
           {view.tools.map((tool) => (
-            <ToolItem key={tool.name} server={server.name} tool={tool} />
+            <ToolItem
+              key={tool.name}
+              server={server.name}
+              tool={tool}
+              policy={policies.get(tool.name)}
+              onChanged={(next) => update(tool.name, next)}
+              revision={toolsRevision}
+            />
           ))}
         </ul>
       )}
@@ -94,11 +122,29 @@ const HINTS = [
   ['openWorldHint', 'open world', 'off'],
 ] as const;
 
-function ToolItem({ server, tool }: { server: string; tool: ExposedTool }) {
+function ToolItem({
+  server,
+  tool,
+  policy,
+  onChanged,
+  revision,
+}: {
+  server: string;
+  tool: ExposedTool;
+  policy: ToolView | undefined;
+  onChanged: (next: Partial<ToolView>) => void;
+  revision: number;
+}) {
   const [trying, setTrying] = useState(false);
   const hints = HINTS.filter(([key]) => tool.annotations[key] === true);
+  const held = policy?.held === true;
   return (
-    <li className="tool" data-tool={tool.name}>
+    <li
+      className={`tool${held ? ' tool-held' : ''}${policy?.policy === 'deny' ? ' tool-denied' : ''}`}
+      data-tool={tool.name}
+      data-policy={policy?.policy}
+      data-pin={policy?.pin}
+    >
       <div className="tool-head">
         <span className="mono tool-name">{tool.exposedName ?? tool.name}</span>
         {tool.title && <span className="tool-title">{tool.title}</span>}
@@ -107,7 +153,6 @@ function ToolItem({ server, tool }: { server: string; tool: ExposedTool }) {
             {label}
           </span>
         ))}
-        {/* Per-tool policy (allow / ask / deny) goes here once that control lands. */}
         <button
           type="button"
           className="quiet tool-try"
@@ -123,7 +168,20 @@ function ToolItem({ server, tool }: { server: string; tool: ExposedTool }) {
           {server}).
         </p>
       )}
+      {policy && <ToolPolicyControls view={policy} onChanged={onChanged} />}
+      {policy?.policy === 'deny' && (
+        <p className="muted small">Denied: clients do not see this tool and its calls are refused.</p>
+      )}
+      {policy && <FlagList flags={policy.flags} />}
       {tool.description && <p className="tool-description">{tool.description}</p>}
+      {held && policy && (
+        <DefinitionReview
+          revision={revision}
+          server={server}
+          tool={tool.name}
+          onAccepted={(accepted) => onChanged(accepted)}
+        />
+      )}
       {trying && <TryForm server={server} tool={tool} />}
     </li>
   );

@@ -140,6 +140,12 @@ export class AuthStore {
     return this.#table('Client').live(clientId, this.#nowSeconds()) !== undefined;
   }
 
+  /** The `client_name` of a registered client (O(1): the audit trail asks on every tool call). */
+  registeredName(clientId: string): string | undefined {
+    const name = this.#table('Client').live(clientId, this.#nowSeconds())?.payload.client_name;
+    return typeof name === 'string' ? name : undefined;
+  }
+
   /**
    * A registered client, or one known only by its grants: clients resolved from a Client ID Metadata
    * Document (Claude's included) are never stored as Client rows, yet the user must see and revoke them.
