@@ -8,7 +8,7 @@ import { secureDataDir } from './config/dataDirMode.js';
 import { ConfigFile } from './config/save.js';
 import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
-import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './config/atomicWrite.js';
+import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './util/atomicWrite.js';
 import { EventBus } from './events/bus.js';
 import { mirrorEventsToLog } from './events/eventLog.js';
 import type { Auth } from './auth/index.js';

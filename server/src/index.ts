@@ -16,7 +16,7 @@ export type { PendingConsent, TunnelState, TunnelMode } from './events/types.js'
 export type { PendingApproval } from './policy/types.js';
 export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
-export { writeFileAtomic } from './config/atomicWrite.js';
+export { writeFileAtomic } from './util/atomicWrite.js';
 export { DISPLAY_LIMITS, cutText, displayText } from './util/displayText.js';
 export {
   PER_SERVER_PATH_RISK,

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped } from '../events/types.js';
-import { BodyError, readBody, watchBody } from '../http/body.js';
+import { BodyError, readBody, watchBody } from '../util/body.js';
 import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';

@@ -23,7 +23,7 @@ import {
   RememberedApprovals,
   type RememberedApproval,
 } from './rememberedApprovals.js';
-import { BodyError, readBody, type BodyBounds } from '../http/body.js';
+import { BodyError, readBody, type BodyBounds } from '../util/body.js';
 import { DEFAULT_LISTENER_BOUNDS } from '../http/bounds.js';
 import { withBody } from './replay.js';
 import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
