@@ -5,7 +5,7 @@ export type { CoreEvent, Stamped, UpstreamState } from './events/types.js';
 export type { SecretStore } from './secrets/types.js';
 export { MemorySecretStore } from './secrets/memory.js';
 export { AdminApi } from './admin/api.js';
-export { AdminError } from './admin/errors.js';
+export { AdminError, adminErrorOf } from './admin/errors.js';
 export { createAdminRouter } from './admin/router.js';
 export type { AdminDispatch } from './admin/router.js';
 export type { AdminErrorCode } from './admin/errors.js';
