@@ -29,6 +29,7 @@ import { AuditLog } from './policy/auditLog.js';
 import { policySignature } from './policy/engine.js';
 import { ToolGate } from './policy/gate.js';
 import { PinStore } from './policy/pinStore.js';
+import { Conflict } from './util/errors.js';
 
 export interface CoreOptions {
   /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
@@ -270,7 +271,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     tunnel: {
       manager: tunnel,
       start: async (mode) => {
-        if (!auth) throw new Error('a tunnel needs OAuth: restart without --no-auth');
+        if (!auth) throw new Conflict('a tunnel needs OAuth: restart without --no-auth');
         await tunnel.start(mode);
       },
       stop: () => tunnel.stop(),
