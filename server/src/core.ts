@@ -8,7 +8,7 @@ import { secureDataDir } from './config/dataDirMode.js';
 import { ConfigFile } from './config/save.js';
 import { defaultConfigPath, defaultDataDir } from './config/paths.js';
 import { configSchema, type FerryConfig } from './config/schema.js';
-import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './config/atomicWrite.js';
+import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './util/atomicWrite.js';
 import { EventBus } from './events/bus.js';
 import { mirrorEventsToLog } from './events/eventLog.js';
 import type { Auth } from './auth/index.js';
@@ -30,6 +30,7 @@ import { policySignature } from './policy/engine.js';
 import { ToolGate } from './policy/gate.js';
 import { PinStore } from './policy/pinStore.js';
 import { PauseStore } from './exposure/pause.js';
+import { Conflict } from './util/errors.js';
 
 export interface CoreOptions {
   /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
@@ -277,8 +278,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     tunnel: {
       manager: tunnel,
       start: async (mode) => {
-        if (!auth) throw new Error('a tunnel needs OAuth: restart without --no-auth');
-        if (pause.current.paused) throw new Error('exposure is paused: resume it to start the tunnel');
+        if (!auth) throw new Conflict('a tunnel needs OAuth: restart without --no-auth');
+        if (pause.current.paused) throw new Conflict('exposure is paused: resume it to start the tunnel');
         await tunnel.start(mode);
       },
       stop: () => tunnel.stop(),

@@ -5,7 +5,7 @@ export type { CoreEvent, Stamped, UpstreamState } from './events/types.js';
 export type { SecretStore } from './secrets/types.js';
 export { MemorySecretStore } from './secrets/memory.js';
 export { AdminApi } from './admin/api.js';
-export { AdminError } from './admin/errors.js';
+export { AdminError, adminErrorOf } from './admin/errors.js';
 export { createAdminRouter } from './admin/router.js';
 export { AdminDownload, type DownloadedFile } from './admin/download.js';
 export type { AdminDispatch } from './admin/router.js';
@@ -17,7 +17,7 @@ export type { PendingConsent, TunnelState, TunnelMode } from './events/types.js'
 export type { PendingApproval } from './policy/types.js';
 export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
-export { writeFileAtomic } from './config/atomicWrite.js';
+export { writeFileAtomic } from './util/atomicWrite.js';
 export { DISPLAY_LIMITS, cutText, displayText } from './util/displayText.js';
 export {
   PER_SERVER_PATH_RISK,

@@ -10,7 +10,6 @@ import type { DoctorReport } from '../doctor/index.js';
 import type { ConnectionTimeline, TimelineSnapshot } from '../doctor/timeline.js';
 import type { TunnelManager } from '../tunnel/manager.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
-import { ConsentError } from '../auth/consent.js';
 import type { RememberedApproval } from '../auth/rememberedApprovals.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
@@ -20,8 +19,6 @@ import { secretKeyFor } from '../secrets/keys.js';
 import type { SecretStore } from '../secrets/types.js';
 import { AdminError } from './errors.js';
 import type { ToolGate } from '../policy/gate.js';
-import { ToolGateError } from '../policy/gate.js';
-import { ApprovalError } from '../policy/approvals.js';
 import type { AuditFilter } from '../policy/auditLog.js';
 import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
 
@@ -180,11 +177,7 @@ export class AdminApi {
     }
     if (!exposedCatalog(this.ctx.hub, name).tools.some((t) => t.name === input.tool))
       throw new AdminError('not_found', `"${name}" has no tool named "${input.tool}"`);
-    try {
-      return await this.ctx.hub.callFromWindow(name, input.tool, input.arguments);
-    } catch (error) {
-      throw new AdminError('conflict', (error as Error).message);
-    }
+    return this.ctx.hub.callFromWindow(name, input.tool, input.arguments);
   }
 
   /** Newest first: approved, denied, expired, remembered and replaced requests since Ferry started. */
@@ -240,11 +233,7 @@ export class AdminApi {
   async startTunnel(mode: unknown = 'quick'): Promise<TunnelStatus> {
     if (mode !== 'quick' && mode !== 'named')
       throw new AdminError('invalid_input', 'mode must be "quick" or "named"');
-    try {
-      await this.ctx.tunnel.start(mode);
-    } catch (error) {
-      throw new AdminError('conflict', (error as Error).message);
-    }
+    await this.ctx.tunnel.start(mode);
     return this.tunnelStatus();
   }
 
@@ -488,11 +477,7 @@ export class AdminApi {
 
   async restartServer(name: string): Promise<ServerStatus> {
     this.server(name);
-    try {
-      await this.ctx.hub.restartServer(name);
-    } catch (error) {
-      throw new AdminError('conflict', (error as Error).message);
-    }
+    await this.ctx.hub.restartServer(name);
     return this.server(name);
   }
 
@@ -501,19 +486,11 @@ export class AdminApi {
   }
 
   async approveConsent(id: string, options: { remember?: boolean } = {}): Promise<PendingConsent> {
-    try {
-      return await this.#auth().consents.approve(id, options);
-    } catch (error) {
-      throw consentError(error);
-    }
+    return this.#auth().consents.approve(id, options);
   }
 
   denyConsent(id: string): PendingConsent {
-    try {
-      return this.#auth().consents.deny(id);
-    } catch (error) {
-      throw consentError(error);
-    }
+    return this.#auth().consents.deny(id);
   }
 
   clients(): ClientSummary[] {
@@ -673,13 +650,7 @@ export class AdminApi {
 
   /** Accepts the definition a held tool now presents (after the user reviewed the diff in `review`). */
   acceptTool(server: string, tool: string): ToolView {
-    try {
-      this.ctx.gate.accept(server, tool);
-    } catch (error) {
-      if (error instanceof ToolGateError)
-        throw new AdminError(error.code === 'tool_not_found' ? 'not_found' : 'conflict', error.message);
-      throw error;
-    }
+    this.ctx.gate.accept(server, tool);
     const view = this.tools().find((t) => t.server === server && t.name === tool);
     if (!view) throw new AdminError('not_found', `the tool "${tool}" of "${server}" is not listed any more`);
     return view;
@@ -694,22 +665,13 @@ export class AdminApi {
    * calls (and the ones waiting now) run without asking.
    */
   async approveToolCall(id: string, remember: 'once' | 'always' = 'once'): Promise<PendingApproval> {
-    let approval: PendingApproval;
-    try {
-      approval = this.ctx.gate.approvals.approve(id, remember === 'always');
-    } catch (error) {
-      throw approvalError(error);
-    }
+    const approval = this.ctx.gate.approvals.approve(id, remember === 'always');
     if (remember === 'always') await this.setToolPolicy(approval.server, approval.tool, 'allow');
     return approval;
   }
 
   denyToolCall(id: string): PendingApproval {
-    try {
-      return this.ctx.gate.approvals.deny(id);
-    } catch (error) {
-      throw approvalError(error);
-    }
+    return this.ctx.gate.approvals.deny(id);
   }
 
   /** The audit trail, newest first (from memory: the newest `auditMemory` records). */
@@ -778,11 +740,6 @@ export function auditFilter(query: Omit<AuditQuery, 'limit'>): AuditFilter {
   return filter;
 }
 
-function approvalError(error: unknown): unknown {
-  if (error instanceof ApprovalError) return new AdminError('not_found', error.message);
-  return error;
-}
-
 /** `target[key]` as a plain object of its own, created (as an own property, `__proto__` included) if absent. */
 function ownObject(target: Record<string, unknown>, key: string): Record<string, unknown> {
   const existing = Object.hasOwn(target, key) ? target[key] : undefined;
@@ -795,11 +752,4 @@ function ownObject(target: Record<string, unknown>, key: string): Record<string,
 
 function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function consentError(error: unknown): unknown {
-  if (error instanceof ConsentError) {
-    return new AdminError(error.code === 'consent_not_found' ? 'not_found' : 'conflict', error.message);
-  }
-  return error;
 }

@@ -1,4 +1,5 @@
-import type { ConfigIssue } from '../config/errors.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
+import { FerryError } from '../util/errors.js';
 
 /** Codes the admin surface (HTTP or IPC) answers with; the renderer switches on them. */
 export type AdminErrorCode =
@@ -26,9 +27,10 @@ const STATUS: Record<AdminErrorCode, number> = {
   internal: 500,
 };
 
-export class AdminError extends Error {
+/** An error in the admin surface's own terms: a code the renderer switches on, a status, and the issues. */
+export class AdminError extends FerryError {
   constructor(
-    readonly code: AdminErrorCode,
+    override readonly code: AdminErrorCode,
     message: string,
     readonly issues: ConfigIssue[] = [],
   ) {
@@ -47,4 +49,44 @@ export class AdminError extends Error {
       ...(this.issues.length > 0 ? { issues: this.issues } : {}),
     };
   }
+}
+
+/**
+ * The admin answer to each code the parts throw (util/errors.ts and the parts' own error classes). Codes
+ * are looked up, never guessed: a code missing here, or an error without one, is a bug and is answered
+ * `internal`. A caller that knows more (which file a config error is about) maps it before it gets here.
+ */
+const ADMIN_CODE: Readonly<Record<string, AdminErrorCode>> = Object.freeze({
+  // util/errors.ts: the generic kinds are named like the admin codes.
+  not_found: 'not_found',
+  conflict: 'conflict',
+  invalid_input: 'invalid_input',
+  forbidden: 'forbidden',
+  unavailable: 'unavailable',
+  // config/errors.ts: Ferry's own config file.
+  server_exists: 'conflict',
+  server_not_found: 'not_found',
+  config_not_found: 'config_broken',
+  config_syntax: 'config_broken',
+  config_invalid: 'config_broken',
+  config_io: 'config_broken',
+  // auth/consent.ts
+  consent_not_found: 'not_found',
+  consent_resolved: 'conflict',
+  consent_rate_limited: 'conflict',
+  consent_full: 'conflict',
+  // policy/gate.ts and policy/approvals.ts
+  tool_not_found: 'not_found',
+  not_held: 'conflict',
+  approval_not_found: 'not_found',
+});
+
+/** Any failure as the admin surface answers it (HTTP listener and IPC alike), classified by its code. */
+export function adminErrorOf(error: unknown): AdminError {
+  if (error instanceof AdminError) return error;
+  if (error instanceof FerryError && Object.hasOwn(ADMIN_CODE, error.code)) {
+    const code = ADMIN_CODE[error.code] as AdminErrorCode;
+    return new AdminError(code, error.message, error instanceof ConfigError ? error.issues : []);
+  }
+  return new AdminError('internal', error instanceof Error ? error.message : String(error));
 }

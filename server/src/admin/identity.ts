@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../config/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /**
  * The headless admin listener's port and token, kept across restarts in `<dataDir>/admin.json` (0600, like

@@ -4,12 +4,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped } from '../events/types.js';
-import { BodyError, readBody, watchBody } from '../http/body.js';
+import { BodyError, readBody, watchBody } from '../util/body.js';
 import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
 import { AdminDownload } from './download.js';
-import { AdminError } from './errors.js';
+import { AdminError, adminErrorOf } from './errors.js';
 import { BODY_METHODS, createAdminRouter } from './router.js';
 import { defaultUiDir, serveUi } from './staticUi.js';
 
@@ -88,10 +88,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
     watchBody(req, res, bounds);
     handle(req, res).catch((error: unknown) => {
       req.resume();
-      const admin =
-        error instanceof AdminError
-          ? error
-          : new AdminError('internal', (error as Error).message ?? String(error));
+      const admin = adminErrorOf(error);
       if (admin.code === 'internal')
         options.bus.log('error', 'admin', String((error as Error).stack ?? error));
       // After a body Ferry did not read to its end, the connection is not reused.

@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { EventBus } from '../events/bus.js';
 import type { PendingConsent } from '../events/types.js';
 import { DISPLAY_LIMITS, displayText } from '../util/displayText.js';
+import { FerryError } from '../util/errors.js';
 import { newMatchCode } from './matchCode.js';
 import { KeyedRateLimit } from './policy/rateLimit.js';
 import { MCP_SCOPE } from './resources.js';
@@ -64,9 +65,9 @@ export interface ConsentManagerOptions {
 export type ConsentErrorCode =
   'consent_not_found' | 'consent_resolved' | 'consent_rate_limited' | 'consent_full';
 
-export class ConsentError extends Error {
+export class ConsentError extends FerryError {
   constructor(
-    readonly code: ConsentErrorCode,
+    override readonly code: ConsentErrorCode,
     message: string,
     /** For the refusals a client may retry: whole seconds until it makes sense. */
     readonly retryAfterSeconds?: number,

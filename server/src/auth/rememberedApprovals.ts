@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../config/atomicWrite.js';
-import { serializeByKey } from '../config/queue.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { serializeByKey } from '../util/queue.js';
 
 /**
  * "Approve and remember", bound to what only the user has: their own browser. On approval the waiting

@@ -1,3 +1,4 @@
+import { FerryError } from '../util/errors.js';
 import { fileErrorFix } from '../util/fileErrorFix.js';
 
 export type ConfigErrorCode =
@@ -33,13 +34,13 @@ export interface ConfigErrorOptions {
  * Every failure of loading, validating or writing a config. `code` is for programs (the admin API maps it to
  * a status), `message` is for people and always names the file and what to do.
  */
-export class ConfigError extends Error {
+export class ConfigError extends FerryError {
   readonly issues: ConfigIssue[];
   readonly line: number | undefined;
   readonly column: number | undefined;
 
   constructor(
-    readonly code: ConfigErrorCode,
+    override readonly code: ConfigErrorCode,
     readonly file: string,
     message: string,
     options: ConfigErrorOptions = {},

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { z } from 'zod';
-import { writeFileAtomic } from './atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { ConfigError, configIoError } from './errors.js';
 import { formatIssues, isPlainObject } from './issues.js';
 import { loadConfig, validateConfigDocument, type LoadedConfig } from './load.js';
-import { serializeByKey } from './queue.js';
+import { serializeByKey } from '../util/queue.js';
 import type { FerryConfig, serverOptionsSchema, serverSpecSchema } from './schema.js';
 
 /** The raw JSON object of a config file, unknown keys and all. */

@@ -4,9 +4,6 @@ import { z } from 'zod';
 // `__proto__` is excluded because zod drops that key from records, so such a server would silently vanish.
 export const SERVER_NAME_PATTERN = /^(?!__proto__$)[a-zA-Z0-9_-]{1,48}$/;
 
-/** An env value of this form is looked up in the SecretStore at spawn time instead of read literally. */
-export const SECRET_REF_PATTERN = /^\$\{secret:([A-Za-z0-9._/-]{1,200})\}$/;
-
 /** What may happen when a client calls a tool: run it, ask the user first, or refuse it (and hide it). */
 export const toolPolicySchema = z.enum(['allow', 'ask', 'deny']);
 /** MCP caps tool names at 128 characters. */

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../config/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import type { TunnelMode } from '../events/types.js';
 
 /**

@@ -8,7 +8,7 @@ import {
   type JSONRPCMessage,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import { BodyError, readBody, type BodyBounds } from './body.js';
+import { BodyError, readBody, type BodyBounds } from '../util/body.js';
 import type { QuotaExceeded } from '../hub/admission.js';
 import { QUOTA_RETRY_AFTER_SECONDS } from '../hub/clientLimits.js';
 

@@ -5,7 +5,7 @@ import { QuotaExceeded } from '../hub/admission.js';
 import type { Caller } from '../hub/clientLimits.js';
 import type { EventBus } from '../events/bus.js';
 import type { Hub } from '../hub/hub.js';
-import type { BodyBounds } from './body.js';
+import type { BodyBounds } from '../util/body.js';
 import type { Scope } from '../hub/session.js';
 import { HttpError, parseMessages, quotaRefusal, readJsonRpcBody, sendHttpError } from './jsonRpcHttp.js';
 import { writeSseKeepAlive } from './sseStream.js';

@@ -4,7 +4,7 @@ import type { EventBus } from '../events/bus.js';
 import { QuotaExceeded } from '../hub/admission.js';
 import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
-import type { BodyBounds } from './body.js';
+import type { BodyBounds } from '../util/body.js';
 import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
 import {
   acceptedTypes,

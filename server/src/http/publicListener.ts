@@ -5,7 +5,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
 import { LOCAL_CALLER, type Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
-import { watchBody } from './body.js';
+import { watchBody } from '../util/body.js';
 import { listenerBounds, type ListenerBounds } from './bounds.js';
 import { ConnectionBudget } from './connectionBudget.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';

@@ -27,6 +27,7 @@ import { WireError } from './wireError.js';
 import { severity } from '../events/logLevels.js';
 import type { ToolGate } from '../policy/gate.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Conflict, FerryError, NotFound } from '../util/errors.js';
 
 /** Capabilities Ferry claims toward a shared child: requests are routed to the session whose call caused them. */
 const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} } };
@@ -184,8 +185,8 @@ export class Hub {
 
   async restartServer(name: string): Promise<void> {
     const entry = this.#entries.get(name);
-    if (!entry) throw new Error(`no server named "${name}"`);
-    if (entry.spec.disabled) throw new Error(`server "${name}" is disabled; enable it first`);
+    if (!entry) throw new NotFound(`no server named "${name}"`);
+    if (entry.spec.disabled) throw new Conflict(`server "${name}" is disabled; enable it first`);
     if (entry.shared) await entry.shared.restart();
     for (const session of this.#sessions.values()) {
       const own = session.own.get(name);
@@ -496,7 +497,7 @@ export class Hub {
   async callFromWindow(server: string, tool: string, args: Record<string, unknown>): Promise<Result> {
     const upstream = this.sharedUpstream(server);
     if (!upstream)
-      throw new Error(`"${server}" has no shared process to call (disabled, or one per session)`);
+      throw new Conflict(`"${server}" has no shared process to call (disabled, or one per session)`);
     const params = { name: tool, arguments: args };
     const call = this.#recordCall(
       { sessionId: 'ferry-window', client: WINDOW_CLIENT },
@@ -511,7 +512,9 @@ export class Hub {
       return result;
     } catch (error) {
       call.end('error', undefined, (error as Error).message);
-      throw error;
+      // The child refused or could not answer the call (a JSON-RPC error, not ready, crashed, timed out):
+      // the window shows its reason as a conflict with the server's state, not as a fault of Ferry's.
+      throw error instanceof FerryError ? error : new Conflict((error as Error).message, { cause: error });
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TOOL_POLICY_LIMITS } from './limits.js';
 import type { PendingApproval } from './types.js';
+import { FerryError } from '../util/errors.js';
 
 /** How a wait for the user ended. `busy`: refused at once, too many calls were already waiting. */
 export type ApprovalOutcome = 'approved' | 'denied' | 'timeout' | 'cancelled' | 'busy';
@@ -17,8 +18,8 @@ interface Waiting {
   settle: (outcome: Exclude<ApprovalOutcome, 'busy'>) => void;
 }
 
-export class ApprovalError extends Error {
-  constructor(readonly code: 'approval_not_found') {
+export class ApprovalError extends FerryError {
+  constructor(override readonly code: 'approval_not_found') {
     super('no such approval is waiting (answered, timed out or cancelled)');
   }
 }

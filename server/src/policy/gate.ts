@@ -3,6 +3,7 @@ import type { FerrySettings } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { preview } from '../events/redact.js';
 import { exposedName } from '../hub/naming.js';
+import { FerryError } from '../util/errors.js';
 import { ApprovalManager } from './approvals.js';
 import type { AuditFilter, AuditLog } from './auditLog.js';
 import { argumentsDigest, definitionDigest, pinnedDefinition } from './definition.js';
@@ -65,9 +66,9 @@ export type Admission =
 
 const ALLOWED: Admission = { ok: true, decision: 'allowed' };
 
-export class ToolGateError extends Error {
+export class ToolGateError extends FerryError {
   constructor(
-    readonly code: 'tool_not_found' | 'not_held',
+    override readonly code: 'tool_not_found' | 'not_held',
     message: string,
   ) {
     super(message);

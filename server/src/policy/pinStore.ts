@@ -1,5 +1,5 @@
 import { readFile, rename } from 'node:fs/promises';
-import { writeFileAtomic } from '../config/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 import { WriteBehind } from '../auth/store/writeBehind.js';
 import { TOOL_POLICY_LIMITS } from './limits.js';
 import type { PinnedDefinition } from './types.js';

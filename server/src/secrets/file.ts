@@ -1,6 +1,6 @@
 import { chmod, readFile, stat } from 'node:fs/promises';
-import { writeFileAtomic } from '../config/atomicWrite.js';
-import { serializeByKey } from '../config/queue.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
+import { serializeByKey } from '../util/queue.js';
 import { assertSecretKey } from './keys.js';
 import { SecretStoreError, type SecretStore } from './types.js';
 

@@ -1,8 +1,10 @@
-import { SECRET_REF_PATTERN } from '../config/schema.js';
 import type { SecretStore } from './types.js';
 import { SecretStoreError } from './types.js';
 
 export { secretKeyFor } from './keys.js';
+
+/** An env value of this form is looked up in the SecretStore at spawn time instead of read literally. */
+export const SECRET_REF_PATTERN = /^\$\{secret:([A-Za-z0-9._/-]{1,200})\}$/;
 
 /** The config value that stands for the secret stored under `key`. */
 export function secretRef(key: string): string {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../config/atomicWrite.js';
+import { writeFileAtomic } from '../util/atomicWrite.js';
 
 /** Where Ferry writes cloudflared's config for a locally-managed tunnel (rewritten on every start). */
 export function ingressConfigPath(dataDir: string): string {

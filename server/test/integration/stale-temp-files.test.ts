@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeStaleTempFilesOf } from '../../src/config/atomicWrite.js';
+import { removeStaleTempFilesOf } from '../../src/util/atomicWrite.js';
 import { echoServer, node } from '../helpers/fixtures.js';
 import { startFerry, type TestFerry } from '../helpers/ferry.js';
 

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { writeFileAtomic } from '../../src/config/atomicWrite.js';
+import { writeFileAtomic } from '../../src/util/atomicWrite.js';
 import {
   AuthStore,
   AuthStoreError,
@@ -12,7 +12,7 @@ import {
 } from '../../src/auth/store/index.js';
 
 // Every write goes through the real function; the spy counts them and can make one fail.
-vi.mock('../../src/config/atomicWrite.js', async (importOriginal) => {
+vi.mock('../../src/util/atomicWrite.js', async (importOriginal) => {
   const actual = await importOriginal<{ writeFileAtomic: typeof writeFileAtomic }>();
   return { writeFileAtomic: vi.fn(actual.writeFileAtomic) };
 });

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/config/atomicWrite.js';
+import { writeFileAtomic } from '../../src/util/atomicWrite.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { ConfigFile } from '../../src/config/save.js';
 

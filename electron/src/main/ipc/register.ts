@@ -1,4 +1,11 @@
-import { AdminDownload, AdminError, createAdminRouter, type DownloadedFile, type Stamped } from '#core';
+import {
+  AdminDownload,
+  AdminError,
+  adminErrorOf,
+  createAdminRouter,
+  type DownloadedFile,
+  type Stamped,
+} from '#core';
 import { z } from 'zod';
 import type { AdminErrorBody, AdminReply } from '../../shared/ipc.js';
 import { describe, type Desktop } from '../desktop.js';
@@ -123,9 +130,10 @@ export function register(desktop: Desktop): void {
   });
 }
 
-/** Failures as the HTTP listener answers them: admin errors as they are, anything else `internal` (logged). */
+/** Failures as the HTTP listener answers them: classified by code (adminErrorOf), anything else `internal` (logged). */
 export function errorBody(error: unknown, logInternal: (message: string) => void): AdminErrorBody {
-  if (error instanceof AdminError) return error.toJSON();
+  const admin = adminErrorOf(error);
+  if (admin.code !== 'internal' || error instanceof AdminError) return admin.toJSON();
   logInternal(error instanceof Error ? (error.stack ?? error.message) : describe(error));
   return new AdminError('internal', describe(error)).toJSON();
 }

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from '../../config/atomicWrite.js';
+import { writeFileAtomic } from '../../util/atomicWrite.js';
 import { StoreAdapter, type AdapterHost } from './adapter.js';
 import { hashClientSecret, isHashedClientSecret } from './clientSecret.js';
 import { authStateIoError, AuthStoreError } from './errors.js';

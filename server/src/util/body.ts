@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ListenerBounds } from './bounds.js';
 
-export type BodyBounds = Pick<ListenerBounds, 'bodyIdleMs' | 'bodyTotalMs' | 'drainBytes' | 'drainMs'>;
+/**
+ * The time and drain bounds of one body read. The values and their reasons live with each listener's
+ * bounds (`ListenerBounds` in http/bounds.ts, which has these fields); this file only applies them.
+ */
+export interface BodyBounds {
+  bodyIdleMs: number;
+  bodyTotalMs: number;
+  drainBytes: number;
+  drainMs: number;
+}
 
 export type BodyErrorKind = 'too_large' | 'timeout' | 'aborted';
 
