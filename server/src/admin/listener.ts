@@ -70,15 +70,12 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   app.all('/api/events', (req, res, next) =>
     req.method === 'GET' ? streamEvents(req, res, options.bus) : next(),
   );
-  app.use(
-    '/api',
-    boundedBody(ADMIN_BODY_LIMIT, bounds, BODY_METHODS),
-    async (req, res) => {
-      // Mounted at /api, so `req.url` is the path relative to the API root, query included.
-      const result = await dispatch(req.method, req.url, parseJson(req.body));
-      sendJson(res, 200, result);
-    },
-  );
+  app.use('/api', boundedBody(ADMIN_BODY_LIMIT, bounds, BODY_METHODS), async (req, res) => {
+    // Mounted at /api, so `req.url` is the path relative to the API root, query included. express types
+    // `req.body` as any; `boundedBody` put a Buffer there (or nothing).
+    const result = await dispatch(req.method, req.url, parseJson(req.body as Buffer | undefined));
+    sendJson(res, 200, result);
+  });
   app.use((req) => {
     throw new AdminError('not_found', `nothing at ${req.path}`);
   });
@@ -142,7 +139,11 @@ function adminErrors(bus: EventBus): ErrorRequestHandler {
         ? error
         : error instanceof BodyError
           ? new AdminError(
-              error.kind === 'timeout' ? 'timeout' : error.kind === 'too_large' ? 'too_large' : 'invalid_input',
+              error.kind === 'timeout'
+                ? 'timeout'
+                : error.kind === 'too_large'
+                  ? 'too_large'
+                  : 'invalid_input',
               error.message,
             )
           : new AdminError('internal', (error as Error).message ?? String(error));

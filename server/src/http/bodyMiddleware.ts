@@ -25,11 +25,7 @@ export function bodyBackstop(bounds: BodyBounds): RequestHandler {
  * `req.body` (a Buffer); other methods pass with `req.body` undefined. A failure goes to the error handler as a `BodyError`
  * (413, 408 or 400), which each surface answers in its own wire format.
  */
-export function boundedBody(
-  limit: number,
-  bounds: BodyBounds,
-  methods: ReadonlySet<string>,
-): RequestHandler {
+export function boundedBody(limit: number, bounds: BodyBounds, methods: ReadonlySet<string>): RequestHandler {
   return async (req, _res, next) => {
     if (!methods.has(req.method)) return next();
     req.body = await readBody(req, limit, bounds);

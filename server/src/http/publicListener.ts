@@ -131,7 +131,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   });
 
   let busy = false;
-  /** Per request: the `http.request` event, the socket budget, and the backstop on every body. */
+  /** Per request: the `http.request` event and the socket budget. */
   const observe: RequestHandler = (req, res, next) => {
     const started = performance.now();
     budget.track(req, res);
@@ -211,7 +211,10 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     if (owner === undefined) return void req.resume();
     return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
   };
-  /** Only `method` goes on along this route; any other falls through to the next route (and so to 404). */
+  /**
+   * Only `method` goes on along this route; any other falls through to the next route (and so to 404).
+   * express's `get` would also take HEAD, which never opened a legacy stream.
+   */
   const only =
     (method: string): RequestHandler =>
     (req, _res, next) =>
@@ -245,9 +248,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       if (!(await auth.handle(req, res, new URL(req.url, 'http://local')))) next();
     });
   app.use(preflight, serverHostname);
-  app.all(AGGREGATE_PATH, guarded(false), (req, res) =>
-    mcp.handle(req, res, { kind: 'all' }, callerOf(res)),
-  );
+  app.all(AGGREGATE_PATH, guarded(false), (req, res) => mcp.handle(req, res, { kind: 'all' }, callerOf(res)));
   app.all(
     SERVER_PATH,
     known((server) => `no server named "${server}" in Ferry`, true),
