@@ -1,10 +1,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { EventBus } from '../events/bus.js';
 import type { Stamped } from '../events/types.js';
-import { BodyError, readBody, watchBody } from '../util/body.js';
+import { BodyError } from '../util/body.js';
+import { bodyBackstop, boundedBody } from '../http/bodyMiddleware.js';
 import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
@@ -37,79 +39,121 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
 /**
  * The headless admin surface: loopback only, a per-launch bearer token, and Host/Origin pinned to its own
  * origin so a web page cannot reach it through DNS rebinding. Never mounted on the public listener.
+ * An express app whose `/api` routes all go through the admin router's one dispatch function (the same one
+ * Electron's IPC calls), so a route added to `router.ts` is served here without touching this file.
  */
 export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
   const dispatch = createAdminRouter(options.api);
   const bounds = listenerBounds(options.bounds);
-  let origin = '';
+  const uiDir = options.uiDir ?? defaultUiDir();
+  const local = { origin: '' };
   const expected = Buffer.from(`Bearer ${options.token}`);
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const host = (req.headers.host ?? '').toLowerCase();
-    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
-    if (!LOOPBACK.has(hostname)) throw new AdminError('forbidden', 'Host not allowed');
-    if (req.headers.origin !== undefined && req.headers.origin !== origin) {
-      throw new AdminError('forbidden', 'Origin not allowed');
-    }
-    const url = new URL(req.url ?? '/', origin);
-    if (req.method === 'GET' && !url.pathname.startsWith('/api/')) {
-      if (await serveUi(options.uiDir ?? defaultUiDir(), url.pathname, res)) return;
-      throw new AdminError('not_found', `nothing at ${url.pathname}`);
-    }
+  const app = express();
+  app.disable('x-powered-by');
+  // Admin answers are live state sent with `no-store`: no ETag, so no 304 from a stale validator.
+  app.set('etag', false);
+  app.use(bodyBackstop(bounds));
+  app.use(loopbackHostOnly, ownOriginOnly(local));
+  // The window's files hold no data, so they need no token; everything else does.
+  app.use(async (req, res, next) => {
+    if (req.method !== 'GET' || req.path.startsWith('/api/')) return next();
+    if (await serveUi(uiDir, req.path, res)) return;
+    throw new AdminError('not_found', `nothing at ${req.path}`);
+  });
+  app.use((req, _res, next) => {
     const presented = Buffer.from(req.headers.authorization ?? '');
     if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
       throw new AdminError('unauthorized', 'missing or wrong admin token (see runtime.json)');
     }
-    if (req.method === 'GET' && url.pathname === '/api/events')
-      return streamEvents(req, res, options.bus, url);
-    if (!url.pathname.startsWith('/api/')) throw new AdminError('not_found', `nothing at ${url.pathname}`);
-    const method = req.method ?? 'GET';
-    let body: unknown;
-    if (BODY_METHODS.has(method)) {
-      const raw = await readBody(req, ADMIN_BODY_LIMIT, bounds).catch((error: unknown) => {
-        if (!(error instanceof BodyError)) throw error;
-        throw new AdminError(
-          error.kind === 'timeout' ? 'timeout' : error.kind === 'too_large' ? 'too_large' : 'invalid_input',
-          error.message,
-        );
-      });
-      try {
-        body = raw.length > 0 ? JSON.parse(raw.toString('utf8')) : undefined;
-      } catch {
-        throw new AdminError('invalid_input', 'body is not valid JSON');
-      }
-    }
-    const result = await dispatch(method, `${url.pathname.slice('/api'.length)}${url.search}`, body);
-    if (result instanceof AdminDownload) return sendDownload(res, result);
-    return sendJson(res, 200, result);
-  };
-
-  const server = createServer((req, res) => {
-    watchBody(req, res, bounds);
-    handle(req, res).catch((error: unknown) => {
-      req.resume();
-      const admin = adminErrorOf(error);
-      if (admin.code === 'internal')
-        options.bus.log('error', 'admin', String((error as Error).stack ?? error));
-      // After a body Ferry did not read to its end, the connection is not reused.
-      const close = admin.code === 'too_large' || admin.code === 'timeout';
-      sendJson(res, admin.status, { error: admin.toJSON() }, close ? { Connection: 'close' } : {});
-    });
+    next();
   });
+  // Explicitly GET: express's `get` would also open the stream for a HEAD.
+  app.all('/api/events', (req, res, next) =>
+    req.method === 'GET' ? streamEvents(req, res, options.bus) : next(),
+  );
+  app.use('/api', boundedBody(ADMIN_BODY_LIMIT, bounds, BODY_METHODS), async (req, res) => {
+    // Mounted at /api, so `req.url` is the path relative to the API root, query included. express types
+    // `req.body` as any; `boundedBody` put a Buffer there (or nothing).
+    const result = await dispatch(req.method, req.url, parseJson(req.body as Buffer | undefined));
+    if (result instanceof AdminDownload) return sendDownload(res, result);
+    sendJson(res, 200, result);
+  });
+  app.use((req) => {
+    throw new AdminError('not_found', `nothing at ${req.path}`);
+  });
+  app.use(adminErrors(options.bus));
+
+  const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const hostText = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${hostText}:${address.port}`;
+  local.origin = `http://${hostText}:${address.port}`;
   return {
-    url: new URL(origin),
+    url: new URL(local.origin),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/*
+ * Host and Origin are checked by hand: the MCP SDK's `hostHeaderValidation` allows the same loopback names
+ * but answers with a JSON-RPC error body, and `cors` only decides which CORS headers to send, it refuses
+ * nothing. The admin surface answers every refusal in its own `{ error: { code, message } }` shape.
+ */
+const loopbackHostOnly: RequestHandler = (req, _res, next) => {
+  const host = (req.headers.host ?? '').toLowerCase();
+  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
+  if (!LOOPBACK.has(hostname)) throw new AdminError('forbidden', 'Host not allowed');
+  next();
+};
+
+function ownOriginOnly(local: { origin: string }): RequestHandler {
+  return (req, _res, next) => {
+    if (req.headers.origin !== undefined && req.headers.origin !== local.origin) {
+      throw new AdminError('forbidden', 'Origin not allowed');
+    }
+    next();
+  };
+}
+
+/** The body read by `boundedBody` as JSON: an empty body is no body. */
+function parseJson(raw: Buffer | undefined): unknown {
+  if (raw === undefined || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new AdminError('invalid_input', 'body is not valid JSON');
+  }
+}
+
+/** Every failure as the admin error shape; a body that could not be read maps by its kind. */
+function adminErrors(bus: EventBus): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    req.resume();
+    const admin =
+      error instanceof AdminError
+        ? error
+        : error instanceof BodyError
+          ? new AdminError(
+              error.kind === 'timeout'
+                ? 'timeout'
+                : error.kind === 'too_large'
+                  ? 'too_large'
+                  : 'invalid_input',
+              error.message,
+            )
+          : adminErrorOf(error);
+    if (admin.code === 'internal') bus.log('error', 'admin', String((error as Error).stack ?? error));
+    // After a body Ferry did not read to its end, the connection is not reused.
+    const close = admin.code === 'too_large' || admin.code === 'timeout';
+    sendJson(res, admin.status, { error: admin.toJSON() }, close ? { Connection: 'close' } : {});
   };
 }
 
@@ -177,8 +221,9 @@ async function drained(res: ServerResponse): Promise<void> {
 }
 
 /** Live events as SSE; `Last-Event-ID` (or `?since=`) replays what a reconnecting client missed. */
-function streamEvents(req: IncomingMessage, res: ServerResponse, bus: EventBus, url: URL): void {
-  const since = Number(req.headers['last-event-id'] ?? url.searchParams.get('since') ?? bus.lastSeq);
+function streamEvents(req: Request, res: ServerResponse, bus: EventBus): void {
+  const query = typeof req.query.since === 'string' ? req.query.since : undefined;
+  const since = Number(req.headers['last-event-id'] ?? query ?? bus.lastSeq);
   res.writeHead(200, SSE_HEADERS);
   const write = (event: Stamped) =>
     res.write(`id: ${event.seq}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);

@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
 import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
 import { LOCAL_CALLER, type Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
-import { watchBody } from '../util/body.js';
+import { bodyBackstop } from './bodyMiddleware.js';
 import { listenerBounds, type ListenerBounds } from './bounds.js';
 import { ConnectionBudget } from './connectionBudget.js';
 import { HttpError, sendHttpError } from './jsonRpcHttp.js';
@@ -51,7 +52,15 @@ export interface PublicListener {
   close(): Promise<void>;
 }
 
+/*
+ * Routes are the regular expressions Ferry always matched: express's string paths would match any case, and
+ * with a decoded `:server` would also route `/mcp/ab%63` to "abc". Their captures hold no `%`, so express's
+ * parameter decoding leaves them as they are.
+ */
+const AGGREGATE_PATH = /^\/mcp\/?$/;
 const SERVER_PATH = /^\/mcp\/([a-zA-Z0-9_-]{1,48})\/?$/;
+const LEGACY_PATH = /^\/sse$/;
+const MESSAGES_PATH = /^\/messages$/;
 const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
 /** Routes that check the bearer token before reading any body: a request with one is not anonymous. */
 const GUARDED_PATH = /^\/(?:mcp|sse)(?:\/[a-zA-Z0-9_-]{1,48})?\/?$|^\/messages$/;
@@ -127,16 +136,35 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   });
 
   let busy = false;
-  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const path = url.pathname;
-    if (options.paused?.()) {
-      // Before anything is read or counted: a paused Ferry answers at once and forwards nothing.
-      req.resume();
-      return sendUnavailable(res, GUARDED_PATH.test(path), PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS);
-    }
+  /** Per request: the `http.request` event and the socket budget. */
+  const observe: RequestHandler = (req, res, next) => {
+    const started = performance.now();
+    budget.track(req, res);
+    res.once('finish', () => {
+      options.bus.emit({
+        type: 'http.request',
+        method: req.method ?? 'GET',
+        path: (req.url ?? '/').split('?')[0] ?? '/',
+        status: res.statusCode,
+        userAgent: String(req.headers['user-agent'] ?? ''),
+        authorized: req.headers.authorization !== undefined,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        ...protocolOf(req, res),
+      });
+    });
+    next();
+  };
+  /** Before anything is read or counted: a paused Ferry answers at once and forwards nothing. */
+  const pausedGate: RequestHandler = (req, res, next) => {
+    if (!options.paused?.()) return next();
+    req.resume();
+    sendUnavailable(res, GUARDED_PATH.test(req.path), PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS);
+  };
+  /** Requests that show no bearer token (or are not on a guarded route) share `maxAnonymousRequests`. */
+  const anonymousBudget: RequestHandler = (req, res, next) => {
+    const guarded = GUARDED_PATH.test(req.path);
     const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
-    if (!(bearer && GUARDED_PATH.test(path))) {
+    if (!(bearer && guarded)) {
       if (!budget.takeAnonymous(req)) {
         // Once per episode: a flood would otherwise flood the log too.
         if (!busy)
@@ -148,13 +176,21 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         busy = true;
         return sendUnavailable(
           res,
-          GUARDED_PATH.test(path),
+          guarded,
           'too many requests without an access token; retry later',
           bounds.retryAfterSeconds,
         );
       }
       busy = false;
     }
+    next();
+  };
+  /*
+   * Host and Origin by hand: the MCP SDK's `hostHeaderValidation` takes a fixed list, but the public host
+   * moves with the tunnel and is read per request, and `cors` (not a dependency of Ferry's own) refuses
+   * nothing. A refusal is the JSON-RPC error every MCP client already reads from this listener.
+   */
+  const hostAndOrigin: RequestHandler = (req, res, next) => {
     if (!policy.hostAllowed(req)) {
       req.resume();
       options.bus.log(
@@ -170,91 +206,102 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Origin not allowed'));
     }
     if (req.headers.origin) applyCors(req, res);
-    if (auth && (await auth.handle(req, res, url))) return;
-    if (req.method === 'OPTIONS') {
-      res.writeHead(204);
-      res.end();
-      return;
-    }
-    // A server's own hostname serves that server alone, at exactly /mcp, never the aggregate.
+    next();
+  };
+  /** A preflight nothing before answered (OAuth answers its own): allowed, with the CORS headers set above. */
+  const preflight: RequestHandler = (req, res, next) => {
+    if (req.method !== 'OPTIONS') return next();
+    res.writeHead(204);
+    res.end();
+  };
+  /** A server's own hostname serves that server alone, at exactly /mcp, never the aggregate. */
+  const serverHostname: RequestHandler = async (req, res, next) => {
     const hostServer = auth?.resources.hostServer(req.headers.host);
-    if (auth && hostServer !== undefined) {
-      const target = serverHostTarget(path, hostServer, options.hub.hasServer(hostServer));
-      if (target.kind === 'error') {
-        req.resume();
-        return sendHttpError(res, target.error);
-      }
-      const owner = await guard(req, res, hostServer, auth.resources.hostMcp(hostServer));
-      if (owner === undefined) return void req.resume();
-      return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
+    if (!auth || hostServer === undefined) return next();
+    const target = serverHostTarget(req.path, hostServer, options.hub.hasServer(hostServer));
+    if (target.kind === 'error') {
+      req.resume();
+      return sendHttpError(res, target.error);
     }
-    if (path === '/mcp' || path === '/mcp/') {
-      const caller = await guard(req, res);
+    const owner = await guard(req, res, hostServer, auth.resources.hostMcp(hostServer));
+    if (owner === undefined) return void req.resume();
+    return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
+  };
+  /**
+   * Only `method` goes on along this route; any other falls through to the next route (and so to 404).
+   * express's `get` would also take HEAD, which never opened a legacy stream.
+   */
+  const only =
+    (method: string): RequestHandler =>
+    (req, _res, next) =>
+      next(req.method === method ? undefined : 'route');
+  /** The path's server must exist (checked before the token, as it always was). */
+  const known =
+    (message: (server: string) => string, resume: boolean): RequestHandler =>
+    (req, res, next) => {
+      const server = serverParam(req.params);
+      if (options.hub.hasServer(server)) return next();
+      if (resume) req.resume();
+      sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, message(server)));
+    };
+  /** The bearer check for the route's resource; the caller goes to `res.locals` for the handler. */
+  const guarded =
+    (forServer: boolean): RequestHandler =>
+    async (req, res, next) => {
+      const caller = await guard(req, res, forServer ? serverParam(req.params) : undefined);
       if (caller === undefined) return void req.resume();
-      return mcp.handle(req, res, { kind: 'all' }, caller);
-    }
-    const single = SERVER_PATH.exec(path);
-    if (single) {
-      const server = single[1] as string;
-      if (!options.hub.hasServer(server)) {
-        req.resume();
-        return sendHttpError(
-          res,
-          new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}" in Ferry`),
-        );
-      }
-      const caller = await guard(req, res, server);
-      if (caller === undefined) return void req.resume();
-      return mcp.handle(req, res, { kind: 'server', server }, caller);
-    }
-    if (path === '/sse' && req.method === 'GET') {
-      const caller = await guard(req, res);
-      if (caller === undefined) return;
-      return (await legacy()).openStream(res, { kind: 'all' }, '/messages', caller);
-    }
-    const legacySingle = LEGACY_SERVER_PATH.exec(path);
-    if (legacySingle && req.method === 'GET') {
-      const server = legacySingle[1] as string;
-      if (!options.hub.hasServer(server)) {
-        return sendHttpError(
-          res,
-          new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}"`),
-        );
-      }
-      const caller = await guard(req, res, server);
-      if (caller === undefined) return;
-      return (await legacy()).openStream(res, { kind: 'server', server }, '/messages', caller);
-    }
-    if (path === '/messages' && req.method === 'POST') {
-      return (await legacy()).postMessage(req, res, url.searchParams.get('sessionId'), (server) =>
-        guard(req, res, server),
-      );
-    }
+      res.locals.caller = caller;
+      next();
+    };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(observe, bodyBackstop(bounds), pausedGate, anonymousBudget, hostAndOrigin);
+  // OAuth, metadata and the consent page: the auth part routes its own paths and passes on the rest.
+  if (auth)
+    app.use(async (req, res, next) => {
+      if (!(await auth.handle(req, res, new URL(req.url, 'http://local')))) next();
+    });
+  app.use(preflight, serverHostname);
+  app.all(AGGREGATE_PATH, guarded(false), (req, res) => mcp.handle(req, res, { kind: 'all' }, callerOf(res)));
+  app.all(
+    SERVER_PATH,
+    known((server) => `no server named "${server}" in Ferry`, true),
+    guarded(true),
+    (req, res) => mcp.handle(req, res, { kind: 'server', server: serverParam(req.params) }, callerOf(res)),
+  );
+  app.all(LEGACY_PATH, only('GET'), guarded(false), async (_req, res) =>
+    (await legacy()).openStream(res, { kind: 'all' }, '/messages', callerOf(res)),
+  );
+  app.all(
+    LEGACY_SERVER_PATH,
+    only('GET'),
+    known((server) => `no server named "${server}"`, false),
+    guarded(true),
+    async (req, res) =>
+      (await legacy()).openStream(
+        res,
+        { kind: 'server', server: serverParam(req.params) },
+        '/messages',
+        callerOf(res),
+      ),
+  );
+  app.all(MESSAGES_PATH, only('POST'), async (req, res) => {
+    const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : null;
+    return (await legacy()).postMessage(req, res, sessionId, (server) => guard(req, res, server));
+  });
+  app.use((req, res) => {
     req.resume();
     sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, 'Not found'));
-  };
-
-  const server: Server = createServer({ connectionsCheckingInterval: HEADERS_CHECK_MS }, (req, res) => {
-    const started = performance.now();
-    budget.track(req, res);
-    watchBody(req, res, bounds);
-    res.once('finish', () => {
-      options.bus.emit({
-        type: 'http.request',
-        method: req.method ?? 'GET',
-        path: (req.url ?? '/').split('?')[0] ?? '/',
-        status: res.statusCode,
-        userAgent: String(req.headers['user-agent'] ?? ''),
-        authorized: req.headers.authorization !== undefined,
-        durationMs: Math.round((performance.now() - started) * 10) / 10,
-        ...protocolOf(req, res),
-      });
-    });
-    route(req, res).catch((error: unknown) => {
-      options.bus.log('error', 'http', `request failed: ${String(error)}`);
-      sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
-    });
   });
+  const failed: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    options.bus.log('error', 'http', `request failed: ${String(error)}`);
+    sendHttpError(res, new HttpError(500, ErrorCode.InternalError, 'internal error'));
+  };
+  app.use(failed);
+
+  const server: Server = createServer({ connectionsCheckingInterval: HEADERS_CHECK_MS }, app);
   // Long tool calls stream for minutes; Node's default 5-minute request timeout must not cut them.
   // Slow request bodies are bounded per body instead (`watchBody`, `readBody`).
   server.requestTimeout = 0;
@@ -296,6 +343,16 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
 
 /** How often Node looks for requests whose headers are overdue (its default, 30 s, would double `headersMs`). */
 const HEADERS_CHECK_MS = 1_000;
+
+/** The server name a route's regular expression captured. */
+function serverParam(params: Record<string, string | string[]>): string {
+  return String(params[0]);
+}
+
+/** The caller `guarded` put on the response. */
+function callerOf(res: Response): Caller {
+  return res.locals.caller as Caller;
+}
 
 /**
  * 503 (past the anonymous cap, or paused by the user), as a JSON-RPC error on MCP routes and an OAuth error

@@ -8,5 +8,9 @@ export async function toProvider(ctx: AuthContext, req: IncomingMessage, res: Se
   req.headers['x-forwarded-proto'] = origin.protocol.slice(0, -1);
   req.headers['x-forwarded-host'] = origin.host;
   delete req.headers['x-forwarded-for'];
+  // Mounted at the root, as `app.use(provider.callback())` would. oidc-provider takes the part of
+  // express's `originalUrl` before the URL it sees as its mount path: after a rewrite (the `/mcp/.well-known/…`
+  // metadata forms) that would be `/mcp`, and every endpoint it advertises would move under it.
+  (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
   await (await ctx.provider()).callback()(req, res);
 }
