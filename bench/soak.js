@@ -86,13 +86,20 @@ async function main() {
     },
     secrets: { 'soak/secret': secretValue },
   });
+  const abandon = (why) => {
+    log(`${why}: stopping everything`);
+    void ferry
+      .stop()
+      .finally(() => ferry.cleanup())
+      .finally(() => process.exit(1));
+  };
   const watchdog = setTimeout(
-    () => {
-      log('the run overran its bound: stopping everything');
-      void ferry.stop().finally(() => process.exit(1));
-    },
-    minutes * 60_000 + SOAK.overrunMs,
+    () => abandon('the run overran its bound'),
+    minutes * 60_000 + (quick ? SOAK.quickOverrunMs : SOAK.overrunMs),
   );
+  // Ctrl+C, or CI's `timeout`: Ferry and its children go too.
+  process.once('SIGINT', () => abandon('interrupted'));
+  process.once('SIGTERM', () => abandon('terminated'));
   try {
     // Wait for every shared child, then one token per resource through the real OAuth flow.
     const until = Date.now() + SOAK.startTimeoutMs;
