@@ -158,6 +158,18 @@ async function main() {
     };
     sample();
     const sampler = setInterval(sample, SOAK.sampleEveryMs);
+    // At the end of every minute: memory after a forced GC, the figure a leak shows in (RSS also holds garbage).
+    const afterGc = [];
+    let probing = Promise.resolve();
+    const probeMinute = (minute) => {
+      probing = probing.then(async () => {
+        const memory = await ferry.probe().catch(() => undefined);
+        if (memory) afterGc.push({ minute, rss: memory.rss, heapUsed: memory.heapUsed });
+      });
+    };
+    const minuteTimers = Array.from({ length: Math.ceil(minutes) }, (_, i) =>
+      setTimeout(() => probeMinute(i), (i + 1) * 60_000 - 1_000),
+    );
 
     // Faults: one after another on the schedule; a quick run makes one pass, a longer one cycles until the end.
     const ctx = { ferry, tokens, secretValue };
@@ -182,17 +194,22 @@ async function main() {
     faultsDone = true;
     await Promise.all(callers);
     clearInterval(sampler);
+    for (const timer of minuteTimers) clearTimeout(timer);
     sample();
     const ranMinutes = Math.max(1, recorder.minutes.length);
+    // The run's last figure, taken once the traffic has stopped (a quick run's faults may outlast the minute).
+    probeMinute(ranMinutes - 1);
+    await probing;
     log('stopping ferry serve');
     const leftovers = await ferry.stop();
-    const growth = memoryGrowth(samples, ranMinutes);
+    const growth = memoryGrowth(afterGc);
     const problems = verdict({ recorder, faults, leftovers, growth, minutes: ranMinutes });
     const report = render({
       machine: machine(),
       minutes: ranMinutes,
       recorder,
       samples,
+      afterGc,
       faults,
       leftovers,
       growth,

@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import process from 'node:process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { descendantsOf, isAlive } from '../processes.js';
@@ -56,7 +57,18 @@ export async function startFerry({ root, runId, servers, options, secrets, log }
     }),
   );
   writeFileSync(join(dataDir, 'secrets.json'), JSON.stringify({ version: 1, secrets }), { mode: 0o600 });
-  const args = [join(root, 'server', 'dist', 'cli.js'), 'serve', '--config', configPath];
+  // The benchmark's probe: on SIGUSR2 a forced full GC, then memory written to probePath (outside the tmpfs).
+  const probePath = join(base, 'probe.json');
+  const probe = pathToFileURL(join(root, 'bench', 'ferry-probe.js')).href;
+  const args = [
+    '--expose-gc',
+    '--import',
+    probe,
+    join(root, 'server', 'dist', 'cli.js'),
+    'serve',
+    '--config',
+    configPath,
+  ];
   args.push('--data-dir', dataDir, '--port', '0', '--admin-port', '0', '--secret-store', 'file');
   const child = spawn(process.execPath, args, {
     cwd: root,
@@ -65,6 +77,7 @@ export async function startFerry({ root, runId, servers, options, secrets, log }
       ...process.env,
       NO_COLOR: '1',
       SOAK_RUN: runId,
+      FERRY_BENCH_PROBE_OUT: probePath,
       FAKE_CLOUDFLARED_STATE: tunnelState,
       // A tenth of the real delays (about 0.1 s to the URL); the same words on every start, so tokens issued
       // for the public URL stay valid across a tunnel restart, as with a named tunnel.
@@ -104,6 +117,17 @@ export async function startFerry({ root, runId, servers, options, secrets, log }
       } catch {
         return undefined;
       }
+    },
+    /** Ferry's memory after a forced full GC (what is still referenced), or undefined if it does not answer. */
+    async probe() {
+      rmSync(probePath, { force: true });
+      process.kill(child.pid, 'SIGUSR2');
+      const until = Date.now() + SOAK.probeTimeoutMs;
+      while (Date.now() < until) {
+        if (existsSync(probePath)) return JSON.parse(readFileSync(probePath, 'utf8')).memory;
+        await sleep(50);
+      }
+      return undefined;
     },
     async admin(method, path, body) {
       const res = await fetch(`${ferry.runtime.adminUrl}/api${path}`, {

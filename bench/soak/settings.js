@@ -48,7 +48,7 @@ export const SOAK = {
     'child SIGSTOP/SIGCONT': 15_000, // includes the pause itself
     'tunnel process killed': 30_000,
     'registration burst': 15_000, // the bucket refills one registration every 3 s
-    'client revoked mid-call': 10_000,
+    'client revoked mid-call': 20_000,
     'secret store unavailable': 20_000,
     'disk full': 20_000,
   },
@@ -56,6 +56,8 @@ export const SOAK = {
   startTimeoutMs: 60_000,
   /** SIGTERM to Ferry, then this long for it to exit and take its children with it, before counting leftovers. */
   stopGraceMs: 10_000,
+  /** Longest the memory probe (a forced GC inside Ferry) may take to answer. */
+  probeTimeoutMs: 15_000,
   /** Memory must grow less than this from minute 2 to the end (runs of at least `memoryMinMinutes`). */
   maxMemoryGrowth: 0.1,
   memoryMinMinutes: 3,
