@@ -100,8 +100,24 @@ const PASS_THROUGH_VALIDATOR: jsonSchemaValidator = {
   },
 };
 
+/**
+ * After a request to a child times out, Ferry pings it; a child that does not answer the ping within this
+ * long has stopped answering altogether (hung, or paused) and is restarted. A ping costs the child nothing,
+ * so a slow but live child answers it at once and is left alone.
+ */
+export const HUNG_PING_TIMEOUT_MS = 5_000;
+
 /** A spawn that cannot succeed by retrying (missing program, bad secret reference). */
 class PermanentStartError extends Error {}
+
+/**
+ * The secret store could not be read (a locked or stopped keychain, an unreadable secrets file). The child
+ * never ran, so this is no crash: Ferry keeps trying with backoff and starts it once the store is back.
+ */
+class StoreUnavailableError extends Error {}
+
+/** Codes of `SecretStoreError`s that say the store itself failed, not that a secret is missing. */
+const STORE_UNAVAILABLE_CODES: ReadonlySet<string> = new Set(['keychain_unavailable', 'secret_store_io']);
 
 /**
  * Supervises one stdio MCP server: spawns it with the SDK's stdio transport, initializes it, caches its
@@ -128,6 +144,10 @@ export class Upstream {
   #protocolVersion: string | undefined;
   #lastProtocolError: string | undefined;
   #protocolErrorWindow = { start: 0, count: 0 };
+  /** The client a liveness ping is in flight for (one at a time, however many requests time out). */
+  #pinging: Client | undefined;
+  /** Why Ferry ended the current child itself, for the restart reason. */
+  #endedBecause: string | undefined;
   readonly stderr: StderrSink;
 
   constructor(init: UpstreamInit) {
@@ -210,6 +230,9 @@ export class Upstream {
         maxTotalTimeout: timeout * 4,
       });
     } catch (error) {
+      if (error instanceof McpError && error.code === (ErrorCode.RequestTimeout as number)) {
+        void this.#checkAlive(client);
+      }
       if (error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number)) {
         throw new McpError(
           ErrorCode.ConnectionClosed,
@@ -222,6 +245,26 @@ export class Upstream {
 
   async notify(notification: Notification): Promise<void> {
     if (this.#client && this.#state === 'ready') await this.#client.notification(notification);
+  }
+
+  /**
+   * Without this a child that stops answering (a deadlock, a blocked read) would stay "ready" for ever:
+   * every call to it would wait its full timeout and fail, and nothing would restart it.
+   */
+  async #checkAlive(client: Client): Promise<void> {
+    if (this.#pinging === client) return;
+    this.#pinging = client;
+    try {
+      await client.ping({ timeout: HUNG_PING_TIMEOUT_MS });
+    } catch {
+      const transport = this.#transport;
+      if (this.#client !== client || !transport || this.#stopping) return;
+      this.#endedBecause = `it stopped answering (a request timed out, then a ping got no answer in ${HUNG_PING_TIMEOUT_MS / 1000}s)`;
+      this.#client = undefined;
+      await this.#killTransport(transport, client);
+    } finally {
+      if (this.#pinging === client) this.#pinging = undefined;
+    }
   }
 
   /** A call that arrives while the child is (re)starting waits for it, up to 30 s or the caller's cancel. */
@@ -295,6 +338,14 @@ export class Upstream {
           this.#setState('crashed', error.message);
           return;
         }
+        if (error instanceof StoreUnavailableError) {
+          if (this.#stopping) return;
+          consecutive++;
+          const delay = Math.min(policy.initialBackoffMs * 2 ** (consecutive - 1), policy.maxBackoffMs);
+          this.#setState('restarting', `${error.message}; trying again in ${(delay / 1000).toFixed(1)}s`);
+          await sleep(delay, this.#wake.signal);
+          continue;
+        }
         exit = { code: null, signal: null, duringInit: true };
         this.#reason = `failed to start: ${(error as Error).message}`;
       }
@@ -304,7 +355,8 @@ export class Upstream {
       if (now - startedAt > policy.windowSeconds * 1000) consecutive = 0;
       this.#exits = this.#exits.filter((t) => now - t < policy.windowSeconds * 1000);
       this.#exits.push(now);
-      const exitText = describeExit(exit);
+      const exitText = this.#endedBecause ?? describeExit(exit);
+      this.#endedBecause = undefined;
       const tail = this.stderr.tail.toArray(5).join(' | ');
       if (this.#exits.length >= policy.maxExits) {
         this.#setState(
@@ -327,6 +379,10 @@ export class Upstream {
     try {
       env = await this.#init.resolveEnv(this.#spec.env ?? {}, this.name);
     } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && STORE_UNAVAILABLE_CODES.has(code)) {
+        throw new StoreUnavailableError(`cannot read its secrets: ${(error as Error).message}`);
+      }
       throw new PermanentStartError((error as Error).message);
     }
     // Stopped while the environment resolved: nothing is spawned yet, and stop() could not kill what it never saw.

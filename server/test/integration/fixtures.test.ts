@@ -233,7 +233,7 @@ describe('fault-server, well-behaved parts', () => {
     const { client, stderr, pid } = await start(FAULT_SERVER);
     const { tools } = await client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(
-      ['argv', 'elicit', 'env', 'log', 'roots', 'sample', 'slow', 'touch'].sort(),
+      ['argv', 'elicit', 'env', 'freeze', 'log', 'roots', 'sample', 'slow', 'touch'].sort(),
     );
     await stderr.waitFor(new RegExp(`fault-server: started pid=${pid}`));
   });
