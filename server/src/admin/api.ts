@@ -6,12 +6,18 @@ import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
 import type { Auth } from '../auth/index.js';
-import type { DoctorReport } from '../doctor/index.js';
+import type { DoctorAdvice, DoctorReport } from '../doctor/index.js';
 import type { ConnectionTimeline, TimelineSnapshot } from '../doctor/timeline.js';
 import type { TunnelManager } from '../tunnel/manager.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import { ConsentError } from '../auth/consent.js';
 import type { RememberedApproval } from '../auth/rememberedApprovals.js';
+import {
+  SELF_CLIENT_ID,
+  SELF_CLIENT_NAME,
+  SELF_TOKEN_TTL_SECONDS,
+  type SelfToken,
+} from '../auth/selfToken.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
 import { parseSecretRef, secretRef, secretRefs } from '../secrets/resolve.js';
@@ -455,8 +461,11 @@ export class AdminApi {
     }
   }
 
+  /** The user's clients: the doctor's own, while a run holds its token, is Ferry itself and not listed. */
   clients(): ClientSummary[] {
-    return this.#auth().listClients();
+    return this.#auth()
+      .listClients()
+      .filter((client) => client.clientId !== SELF_CLIENT_ID);
   }
 
   /** Approvals remembered by "Approve and remember", each bound to one browser, client, redirect URI and resource. */
@@ -501,32 +510,71 @@ export class AdminApi {
 
   /**
    * Replays Claude's connector handshake against `url` (default: Ferry's own public connector URL) and
-   * explains each step. The throwaway client its registration check creates is removed afterwards.
+   * explains each step. The throwaway client its registration check creates is removed afterwards. With
+   * `withToken`, the checks after sign-in run too, with a token Ferry mints for its own URL (selfToken.ts):
+   * made when those checks start, revoked when the run ends, however it ends. One run at a time.
    */
   async doctor(input: {
     url?: string;
     token?: string;
+    withToken?: boolean;
     callTool?: string;
     slowTool?: string;
   }): Promise<DoctorReport> {
     const { runDoctor } = await import('../doctor/index.js');
     const url = input.url ?? this.ctx.status().mcpUrl;
     if (!url) throw new AdminError('unavailable', 'Ferry has no public URL yet');
+    const auth = this.ctx.auth();
+    if (input.withToken) selfTokenAllowed(auth, url, input.token);
+    if (this.#doctorRunning)
+      throw new AdminError('conflict', 'the doctor is already running: wait for its result');
+    this.#doctorRunning = true;
     const timeline = this.ctx.timeline?.();
     const saved = timeline?.checkpoint();
-    const report = await runDoctor({
-      url,
-      ...(input.token ? { token: input.token } : {}),
-      ...(input.callTool ? { callTool: { name: input.callTool } } : {}),
-      ...(input.slowTool ? { slowTool: { name: input.slowTool } } : {}),
-    });
-    const auth = this.ctx.auth();
-    if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
-      await auth.store.deleteClient(report.testClientId);
+    let minted: SelfToken | undefined;
+    try {
+      const report = await runDoctor({
+        url,
+        advice: WINDOW_ADVICE,
+        ...(input.token ? { token: input.token } : {}),
+        ...(input.withToken && auth
+          ? {
+              clientName: SELF_CLIENT_NAME,
+              mintToken: async () => {
+                minted = await auth.mintSelfToken(url);
+                return minted.value;
+              },
+            }
+          : {}),
+        ...(input.callTool ? { callTool: { name: input.callTool } } : {}),
+        ...(input.slowTool ? { slowTool: { name: input.slowTool } } : {}),
+      });
+      if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
+        await auth.store.deleteClient(report.testClientId);
+      }
+      return report;
+    } finally {
+      if (minted) await this.#revokeSelfToken(minted);
+      // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
+      if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
+      this.#doctorRunning = false;
     }
-    // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
-    if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
-    return report;
+  }
+
+  #doctorRunning = false;
+
+  /** Ends the doctor's token however the run ended; a failure is logged (the grant expires on its own). */
+  async #revokeSelfToken(token: SelfToken): Promise<void> {
+    try {
+      await token.revoke();
+      await this.ctx.hub.closeSessionsOfGrants([token.grantId], 'the doctor finished');
+    } catch (error) {
+      this.ctx.bus.log(
+        'warn',
+        'auth',
+        `could not revoke the doctor's token at once (it expires within ${SELF_TOKEN_TTL_SECONDS} s): ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Claude's real requests mapped onto the expected sequence, with the likely cause when it stalls. */
@@ -641,6 +689,33 @@ export class AdminApi {
     }
     await this.ctx.apply(config);
   }
+}
+
+/** What a skipped doctor check says in the window, which has controls where the CLI has flags. */
+const WINDOW_ADVICE: DoctorAdvice = {
+  token: 'needs an access token: tick "Also run the checks after sign-in" for Ferry\'s own URL, or paste a token',
+  callTool: 'name one in "Tool to call" to call it',
+  slowTool: 'no slow tool named in "Slow tool"',
+};
+
+/**
+ * Refuses a self-token run Ferry must not make: without OAuth there is nothing to mint, a token for another
+ * URL would hand Ferry's credential to someone else, and a pasted token besides is ambiguous.
+ */
+function selfTokenAllowed(auth: Auth | undefined, url: string, token: string | undefined): void {
+  if (!auth)
+    throw new AdminError(
+      'conflict',
+      'OAuth is off (ferry serve --no-auth): the checks after sign-in need no token',
+    );
+  const issue = (message: string, fix: string) =>
+    new AdminError('invalid_input', message, [{ path: 'withToken', message, fix }]);
+  if (token) throw issue('a pasted token and a token made by Ferry cannot both be used', 'choose one');
+  if (auth.resources.canonical(url) !== url)
+    throw issue(
+      `Ferry makes tokens only for its own connector URLs, not for ${url}`,
+      'paste an access token for that URL instead',
+    );
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

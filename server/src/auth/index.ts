@@ -30,6 +30,7 @@ import { MCP_SCOPE, ResourceUrls, SUPPORTED_SCOPES } from './resources.js';
 import { AuthStore, type ClientSummary } from './store/index.js';
 import type { ServerHosts } from '../http/serverHosts.js';
 import { serverHostOAuth } from './serverHostOAuth.js';
+import { mintSelfToken, type SelfToken } from './selfToken.js';
 
 export interface AuthOptions {
   bus: EventBus;
@@ -72,6 +73,8 @@ export interface Auth {
     res: ServerResponse,
     resource: string,
   ): Promise<AuthorizedRequest | undefined>;
+  /** A short-lived token for Ferry's own doctor (selfToken.ts); the admin surface is its only caller. */
+  mintSelfToken(resource: string): Promise<SelfToken>;
   close(): Promise<void>;
 }
 
@@ -512,6 +515,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       await remembered.removeClient(clientId);
     },
     listRemembered: () => remembered.list(),
+    mintSelfToken: async (resource) => mintSelfToken(await currentProvider(), resources, resource),
     forgetRemembered: (id) => remembered.remove(id),
 
     listClients: () =>
