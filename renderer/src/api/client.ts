@@ -79,7 +79,10 @@ export class AdminClient {
    * as `ferry import` does.
    */
   importServers(
-    from: { servers: Record<string, unknown> } | { fromClaudeDesktop: true },
+    from: ({ servers: Record<string, unknown> } | { fromClaudeDesktop: true }) & {
+      /** Only say what would be imported: nothing written, the secret store untouched. */
+      preview?: boolean;
+    },
   ): Promise<ImportReport> {
     return this.transport.request('POST', '/servers/import', from);
   }

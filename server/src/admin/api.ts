@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { ConfigFile, ServerOptionsInput, ServerSpecInput, ServerSpecPatch } from '../config/save.js';
 import type { FerryConfig } from '../config/schema.js';
 import { validateServerInput } from '../config/serverInput.js';
@@ -31,7 +31,12 @@ import { ApprovalError } from '../policy/approvals.js';
 import type { AuditFilter } from '../policy/auditLog.js';
 import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
 
-import { importServers, readSourceServers, type ImportReport } from '../config/import.js';
+import {
+  importServers,
+  previewImport,
+  readSourceServers,
+  type ImportReport,
+} from '../config/import.js';
 import { claudeDesktopConfigPath } from '../config/paths.js';
 import { exposedCatalog, type ServerCatalogView } from './catalog.js';
 import type { ConsentResolvedEvent } from '../events/types.js';
@@ -265,7 +270,13 @@ export class AdminApi {
     if (issues.length > 0)
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
     const valid = input as ServerInput;
-    await this.#edit((file) => file.addServer(valid.name, valid.spec, valid.options));
+    // Secret-looking env values go to the secret store as `ferry import` moves them, never into the file.
+    const planned = changedEnv(valid.name, {}, { set: valid.spec.env ?? {}, remove: [] });
+    if (planned.issues.length > 0)
+      throw new AdminError('invalid_input', 'the server definition has problems', planned.issues);
+    const spec = valid.spec.env ? { ...valid.spec, env: planned.env } : valid.spec;
+    const undo = await this.#storeSecrets(planned.secrets);
+    await this.#edit((file) => file.addServer(valid.name, spec, valid.options), undo);
     return this.server(valid.name);
   }
 
@@ -290,11 +301,14 @@ export class AdminApi {
       if (value === undefined) delete spec[key];
       else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
     }
-    if (envChanges) spec.env = await this.#changedEnv(name, current.env, envChanges);
+    const planned = envChanges ? changedEnv(name, current.env, envChanges) : undefined;
+    if (planned) spec.env = planned.env;
     const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
-    const issues = validateServerInput(name, spec, mergedOptions);
+    const issues = [...(planned?.issues ?? []), ...validateServerInput(name, spec, mergedOptions)];
     if (issues.length > 0)
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
+    // Only a whole, valid edit reaches the secret store, and only a fully stored one reaches the config.
+    const undo = await this.#storeSecrets(planned?.secrets ?? []);
     await this.#edit((file) =>
       file.update((document) => {
         const servers = document.mcpServers as Record<string, unknown>;
@@ -315,8 +329,78 @@ export class AdminApi {
           });
         }
       }),
+      undo,
     );
+    await this.#forgetUnusedSecrets(name, secretRefs(current.env));
     return this.server(name);
+  }
+
+  /**
+   * Stores each planned secret, remembering what it replaced; resolves with the undo. A store that cannot be
+   * opened or written refuses the edit with everything put back, so the config never names a missing secret.
+   */
+  async #storeSecrets(
+    secrets: readonly { envVar: string; key: string; value: string }[],
+  ): Promise<() => Promise<void>> {
+    const done: { key: string; previous: string | undefined }[] = [];
+    const undo = async () => {
+      if (done.length === 0) return;
+      const store = await this.ctx.secrets();
+      for (const { key, previous } of done.reverse()) {
+        try {
+          if (previous === undefined) await store.delete(key);
+          else await store.set(key, previous);
+        } catch {
+          // Keep undoing the rest; the error that made us undo is the one reported.
+        }
+      }
+    };
+    if (secrets.length === 0) return undo;
+    let store: SecretStore;
+    try {
+      store = await this.ctx.secrets();
+    } catch (error) {
+      throw new AdminError(
+        'unavailable',
+        `${secrets.map((s) => s.envVar).join(', ')} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
+      );
+    }
+    for (const { envVar, key, value } of secrets) {
+      try {
+        const previous = await store.get(key);
+        await store.set(key, value);
+        done.push({ key, previous });
+      } catch (error) {
+        await undo();
+        throw new AdminError(
+          'unavailable',
+          `${envVar} could not be saved in the secret store, so nothing was changed: ${(error as Error).message}`,
+        );
+      }
+    }
+    return undo;
+  }
+
+  /** Deletes secrets the edit stopped referencing, unless another server still uses them. */
+  async #forgetUnusedSecrets(server: string, before: ReturnType<typeof secretRefs>): Promise<void> {
+    if (before.length === 0) return;
+    const stillUsed = new Set(
+      Object.values((await this.ctx.configFile.load()).config.mcpServers).flatMap((spec) =>
+        secretRefs(spec.env).map((ref) => ref.key),
+      ),
+    );
+    const orphaned = before.filter((ref) => !stillUsed.has(ref.key));
+    if (orphaned.length === 0) return;
+    try {
+      const store = await this.ctx.secrets();
+      await Promise.all(orphaned.map((ref) => store.delete(ref.key)));
+    } catch (error) {
+      this.ctx.bus.log(
+        'warn',
+        'ferry',
+        `could not delete the secrets "${server}" no longer uses: ${(error as Error).message}`,
+      );
+    }
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<ServerStatus> {
@@ -334,19 +418,38 @@ export class AdminApi {
     servers?: Record<string, unknown>;
     fromClaudeDesktop?: boolean;
     overwrite?: boolean;
+    /** Only say what would be imported (nothing written, the secret store untouched), for the user to confirm. */
+    preview?: boolean;
   }): Promise<ImportReport> {
     let entries = input.servers;
     let source = 'the pasted snippet';
     if (input.fromClaudeDesktop) {
       source = claudeDesktopConfigPath();
       entries = await readSourceServers(source).catch((error: unknown) => {
-        throw error instanceof ConfigError
-          ? new AdminError(error.code === 'config_not_found' ? 'not_found' : 'invalid_input', error.message)
-          : error;
+        if (!(error instanceof ConfigError)) throw error;
+        // The file's own message ends in CLI advice ("give the path explicitly"); the window has other ways.
+        if (error.code === 'config_not_found')
+          throw new AdminError(
+            'not_found',
+            `Claude Desktop config not found at ${source}. Install Claude Desktop and add its servers there, or paste a snippet instead`,
+          );
+        throw new AdminError('invalid_input', error.message);
       });
     }
     if (!entries || Object.keys(entries).length === 0)
-      throw new AdminError('invalid_input', 'there is no server to import');
+      throw new AdminError('invalid_input', `there is no server to import in ${source}`);
+    const clashFix = 'remove or rename the one Ferry has first';
+    if (input.preview) {
+      return previewImport(entries, source, {
+        target: this.ctx.configFile,
+        moveSecrets: 'detected',
+        overwrite: input.overwrite === true,
+        clashFix,
+        secretStore: storeKind(this.ctx.status().secretStore),
+      }).catch((error: unknown) => {
+        throw error instanceof ConfigError ? new AdminError('config_broken', error.message, error.issues) : error;
+      });
+    }
     let store: SecretStore;
     try {
       store = await this.ctx.secrets();
@@ -363,6 +466,7 @@ export class AdminApi {
         secrets: store,
         moveSecrets: 'detected',
         overwrite: input.overwrite === true,
+        clashFix,
       });
     } catch (error) {
       if (error instanceof ConfigError) throw new AdminError('config_broken', error.message, error.issues);
@@ -370,40 +474,6 @@ export class AdminApi {
     }
     if (result.report.imported.length > 0 && result.config) await this.ctx.apply(result.config);
     return result.report;
-  }
-
-  /**
-   * The env after per-variable edits: removed names go, set names get their new value, the rest stay as
-   * the config has them (the window never sees values). A secret-looking value goes to the secret store and
-   * the config gets its `${secret:…}` reference; without a usable store the edit is refused, never saved
-   * in plain text.
-   */
-  async #changedEnv(
-    server: string,
-    current: Record<string, string> | undefined,
-    changes: { set: Record<string, string>; remove: string[] },
-  ): Promise<Record<string, string>> {
-    const env = new Map(Object.entries(current ?? {}));
-    for (const key of changes.remove) env.delete(key);
-    for (const [key, value] of Object.entries(changes.set)) {
-      if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
-        env.set(key, value);
-        continue;
-      }
-      let store: SecretStore;
-      try {
-        store = await this.ctx.secrets();
-      } catch (error) {
-        throw new AdminError(
-          'unavailable',
-          `${key} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
-        );
-      }
-      const ref = secretKeyFor(server, key);
-      await store.set(ref, value);
-      env.set(key, secretRef(ref));
-    }
-    return Object.fromEntries(env);
   }
 
   /** Removes the server from the config and forgets the secrets only it referenced. */
@@ -669,11 +739,16 @@ export class AdminApi {
     return this.ctx.bus.logs.toArray(clampLimit(limit));
   }
 
-  async #edit(change: (file: ConfigFile) => Promise<FerryConfig>): Promise<void> {
+  /** `onWriteFailed` runs when the file was not written (the running servers are then left alone too). */
+  async #edit(
+    change: (file: ConfigFile) => Promise<FerryConfig>,
+    onWriteFailed?: () => Promise<void>,
+  ): Promise<void> {
     let config: FerryConfig;
     try {
       config = await change(this.ctx.configFile);
     } catch (error) {
+      await onWriteFailed?.();
       if (error instanceof ConfigError) {
         const code =
           error.code === 'server_exists'
@@ -716,6 +791,52 @@ function selfTokenAllowed(auth: Auth | undefined, url: string, token: string | u
       `Ferry makes tokens only for its own connector URLs, not for ${url}`,
       'paste an access token for that URL instead',
     );
+}
+
+/**
+ * The env after per-variable edits, planned without touching the secret store: removed names go, set names
+ * get their new value, the rest stay as the config has them (the window never sees values). A secret-looking
+ * value becomes a `${secret:…}` reference, and its value is listed in `secrets` to store once the whole edit
+ * is known to be valid.
+ */
+function changedEnv(
+  server: string,
+  current: Record<string, string> | undefined,
+  changes: { set: Record<string, string>; remove: string[] },
+): {
+  env: Record<string, string>;
+  secrets: { envVar: string; key: string; value: string }[];
+  issues: ConfigIssue[];
+} {
+  const env = new Map(Object.entries(current ?? {}));
+  const secrets: { envVar: string; key: string; value: string }[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const key of changes.remove) env.delete(key);
+  for (const [key, value] of Object.entries(changes.set)) {
+    if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
+      env.set(key, value);
+      continue;
+    }
+    let ref: string;
+    try {
+      ref = secretKeyFor(server, key);
+    } catch {
+      issues.push({
+        path: `env.${key}`,
+        message: `${key} looks like a secret, but a secret cannot be stored under this name`,
+        fix: 'use letters, digits, ".", "_" or "-" in the variable name',
+      });
+      continue;
+    }
+    secrets.push({ envVar: key, key: ref, value });
+    env.set(key, secretRef(ref));
+  }
+  return { env: Object.fromEntries(env), secrets, issues };
+}
+
+/** The store kind the status names ("memory (OS keychain unavailable)" is memory). */
+function storeKind(named: string): SecretStore['kind'] {
+  return named === 'keychain' || named === 'file' ? named : 'memory';
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

@@ -79,6 +79,8 @@ export const importServersBody = z
     /** Read Claude Desktop's own config on this computer instead. */
     fromClaudeDesktop: z.boolean().optional(),
     overwrite: z.boolean().optional(),
+    /** Say what would be imported without writing anything, for the user to confirm. */
+    preview: z.boolean().optional(),
   })
   .refine((body) => (body.servers !== undefined) !== (body.fromClaudeDesktop === true), {
     message: 'send either servers or fromClaudeDesktop: true',
