@@ -65,7 +65,7 @@ export function ImportDesktop({
                     {server.movedSecrets.length > 0 && (
                       <span className="muted">
                         {' '}
-                        · {server.movedSecrets.join(', ')} to {secretStoreWords(secretStore)}
+                        · {server.movedSecrets.join(', ')} to the secret store
                       </span>
                     )}
                   </li>
