@@ -9,6 +9,18 @@ export interface ControlProps {
 }
 
 /**
+ * Which part of a field an issue is about, in the form's words: "Argument 2" for `args[1]`, the variable's
+ * name for `env.TOKEN` (also under `mcpServers.<name>.`). Never the config path itself.
+ */
+export function partOf(path: string): string | undefined {
+  const argument = /(?:^|\.)args(?:\[(\d+)\]|\.(\d+))$/.exec(path);
+  if (argument) return `Argument ${Number(argument[1] ?? argument[2]) + 1}`;
+  const variable = /(?:^|\.)env(?:\.([^.[\]]+)|\["([^"]+)"\])$/.exec(path);
+  if (variable) return variable[1] ?? variable[2];
+  return undefined;
+}
+
+/**
  * A labelled form control with its hint and the API's issues for it (message and fix) right below, tied to
  * the control with aria-describedby so a screen reader reads them with the field.
  */
@@ -46,7 +58,7 @@ export function Field({
         <ul className="field-issues" id={`${id}-issues`}>
           {issues.map((issue, i) => (
             <li key={i}>
-              {issue.path.includes('[') || issue.path.includes('.') ? <code>{issue.path}</code> : null}{' '}
+              {partOf(issue.path) && <strong>{partOf(issue.path)}: </strong>}
               {issue.message}
               {issue.fix && <span className="fix"> Fix: {issue.fix}</span>}
             </li>

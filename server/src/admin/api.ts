@@ -749,6 +749,11 @@ export class AdminApi {
       config = await change(this.ctx.configFile);
     } catch (error) {
       await onWriteFailed?.();
+      if (error instanceof ConfigError && error.code === 'server_exists') {
+        // Said once, at the name field: the file's message carries its path and its fix inline.
+        const { message, fix } = splitFix(error.message, error.file);
+        throw new AdminError('conflict', message, [{ path: 'name', message, fix }]);
+      }
       if (error instanceof ConfigError) {
         const code =
           error.code === 'server_exists'
@@ -758,7 +763,12 @@ export class AdminApi {
               : error.code === 'config_invalid' && error.issues.length > 0
                 ? 'invalid_input'
                 : 'config_broken';
-        throw new AdminError(code, error.message, error.issues);
+        // Field issues are shown at their fields; the message must not list them again, with file paths.
+        throw new AdminError(
+          code,
+          code === 'invalid_input' ? 'the change would make the config invalid' : error.message,
+          error.issues,
+        );
       }
       throw error;
     }
@@ -837,6 +847,16 @@ function changedEnv(
 /** The store kind the status names ("memory (OS keychain unavailable)" is memory). */
 function storeKind(named: string): SecretStore['kind'] {
   return named === 'keychain' || named === 'file' ? named : 'memory';
+}
+
+/** "<file>: what. Fix: how." as its two halves, without the file (the window names the file elsewhere). */
+function splitFix(text: string, file: string): { message: string; fix: string } {
+  const bare = text.startsWith(`${file}: `) ? text.slice(file.length + 2) : text;
+  const at = bare.indexOf(' Fix: ');
+  const trim = (part: string) => part.replace(/\.\s*$/, '');
+  return at === -1
+    ? { message: trim(bare), fix: '' }
+    : { message: trim(bare.slice(0, at)), fix: trim(bare.slice(at + 6)) };
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

@@ -158,7 +158,7 @@ export function ServerForm({
       void store.reload('status');
     } catch (caught) {
       const error = AdminApiError.from(caught);
-      if (error.code === 'conflict' && !editing) {
+      if (error.code === 'conflict' && !editing && error.issues.length === 0) {
         setIssues([
           { path: 'name', message: error.message, fix: 'choose another name, or edit the existing server' },
         ]);
@@ -228,7 +228,11 @@ export function ServerForm({
       {failure && (
         <div className="note note-error form-error" role="alert" tabIndex={-1}>
           <p>
-            <strong>Nothing was saved.</strong> {sentence(failure.message)}
+            <strong>Nothing was saved.</strong>{' '}
+            {/* A message already shown at its field is not said again here. */}
+            {issues.some((issue) => issue.message === failure.message)
+              ? 'Correct the marked field, then save again.'
+              : sentence(failure.message)}
           </p>
           {other.length > 0 && (
             <ul>

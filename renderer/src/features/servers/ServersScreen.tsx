@@ -10,7 +10,7 @@ import { copyText } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ImportDesktop } from './ImportDesktop.js';
 import { ServerForm } from './ServerForm.js';
-import { ServerUrl } from './ServerUrl.js';
+import { PathRiskNote, ServerUrl } from './ServerUrl.js';
 import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
 
@@ -83,29 +83,32 @@ export function ServersScreen() {
           </p>
         </Empty>
       ) : (
-        <ul className="cards" aria-label="Servers">
-          {servers.map((server) =>
-            editing === server.name ? (
-              <li key={server.name}>
-                <ServerForm
-                  editing={server}
-                  onCancel={() => {
-                    setEditing(undefined);
-                    focusCard(server.name);
-                  }}
-                  onDone={() => {
-                    setEditing(undefined);
-                    focusCard(server.name);
-                  }}
-                />
-              </li>
-            ) : (
-              <li key={server.name}>
-                <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
-              </li>
-            ),
-          )}
-        </ul>
+        <>
+          <PathRiskNote servers={servers.map((s) => s.name)} />
+          <ul className="cards" aria-label="Servers">
+            {servers.map((server) =>
+              editing === server.name ? (
+                <li key={server.name}>
+                  <ServerForm
+                    editing={server}
+                    onCancel={() => {
+                      setEditing(undefined);
+                      focusCard(server.name);
+                    }}
+                    onDone={() => {
+                      setEditing(undefined);
+                      focusCard(server.name);
+                    }}
+                  />
+                </li>
+              ) : (
+                <li key={server.name}>
+                  <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
+                </li>
+              ),
+            )}
+          </ul>
+        </>
       )}
     </>
   );
