@@ -1,23 +1,12 @@
 import type { ReactNode } from 'react';
 import type { ConfigIssue } from '../api/types.js';
+import { partOf } from '../util/fieldPart.js';
 
 export interface ControlProps {
   id: string;
   name: string;
   'aria-invalid': boolean | undefined;
   'aria-describedby': string | undefined;
-}
-
-/**
- * Which part of a field an issue is about, in the form's words: "Argument 2" for `args[1]`, the variable's
- * name for `env.TOKEN` (also under `mcpServers.<name>.`). Never the config path itself.
- */
-export function partOf(path: string): string | undefined {
-  const argument = /(?:^|\.)args(?:\[(\d+)\]|\.(\d+))$/.exec(path);
-  if (argument) return `Argument ${Number(argument[1] ?? argument[2]) + 1}`;
-  const variable = /(?:^|\.)env(?:\.([^.[\]]+)|\["([^"]+)"\])$/.exec(path);
-  if (variable) return variable[1] ?? variable[2];
-  return undefined;
 }
 
 /**
