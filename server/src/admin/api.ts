@@ -31,12 +31,7 @@ import { ApprovalError } from '../policy/approvals.js';
 import type { AuditFilter } from '../policy/auditLog.js';
 import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
 
-import {
-  importServers,
-  previewImport,
-  readSourceServers,
-  type ImportReport,
-} from '../config/import.js';
+import { importServers, previewImport, readSourceServers, type ImportReport } from '../config/import.js';
 import { claudeDesktopConfigPath } from '../config/paths.js';
 import { exposedCatalog, type ServerCatalogView } from './catalog.js';
 import type { ConsentResolvedEvent } from '../events/types.js';
@@ -309,26 +304,27 @@ export class AdminApi {
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
     // Only a whole, valid edit reaches the secret store, and only a fully stored one reaches the config.
     const undo = await this.#storeSecrets(planned?.secrets ?? []);
-    await this.#edit((file) =>
-      file.update((document) => {
-        const servers = document.mcpServers as Record<string, unknown>;
-        Object.defineProperty(servers, name, {
-          value: spec,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        if (mergedOptions !== undefined) {
-          const ferry = (document.ferry ??= {}) as Record<string, unknown>;
-          const map = (ferry.servers ??= {}) as Record<string, unknown>;
-          Object.defineProperty(map, name, {
-            value: mergedOptions,
+    await this.#edit(
+      (file) =>
+        file.update((document) => {
+          const servers = document.mcpServers as Record<string, unknown>;
+          Object.defineProperty(servers, name, {
+            value: spec,
             enumerable: true,
             writable: true,
             configurable: true,
           });
-        }
-      }),
+          if (mergedOptions !== undefined) {
+            const ferry = (document.ferry ??= {}) as Record<string, unknown>;
+            const map = (ferry.servers ??= {}) as Record<string, unknown>;
+            Object.defineProperty(map, name, {
+              value: mergedOptions,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+        }),
       undo,
     );
     await this.#forgetUnusedSecrets(name, secretRefs(current.env));
@@ -447,7 +443,9 @@ export class AdminApi {
         clashFix,
         secretStore: storeKind(this.ctx.status().secretStore),
       }).catch((error: unknown) => {
-        throw error instanceof ConfigError ? new AdminError('config_broken', error.message, error.issues) : error;
+        throw error instanceof ConfigError
+          ? new AdminError('config_broken', error.message, error.issues)
+          : error;
       });
     }
     let store: SecretStore;
@@ -778,7 +776,8 @@ export class AdminApi {
 
 /** What a skipped doctor check says in the window, which has controls where the CLI has flags. */
 const WINDOW_ADVICE: DoctorAdvice = {
-  token: 'needs an access token: tick "Also run the checks after sign-in" for Ferry\'s own URL, or paste a token',
+  token:
+    'needs an access token: tick "Also run the checks after sign-in" for Ferry\'s own URL, or paste a token',
   callTool: 'name one in "Tool to call" to call it',
   slowTool: 'no slow tool named in "Slow tool"',
 };

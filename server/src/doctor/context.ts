@@ -1,13 +1,5 @@
 import type { Exchange, Probe } from './probe.js';
-import type {
-  CauseId,
-  CheckId,
-  DoctorAdvice,
-  DoctorLookup,
-  Evidence,
-  ToolChoice,
-  Verdict,
-} from './types.js';
+import type { CauseId, CheckId, DoctorAdvice, DoctorLookup, Evidence, ToolChoice, Verdict } from './types.js';
 
 /** What the checks learn as they go; a later check reads what an earlier one found. */
 export interface DoctorContext {

@@ -80,7 +80,8 @@ describe('connector URLs on the CLI banner and in the window', () => {
       const risk = page.getByTestId('path-risk');
       expect(await risk.textContent()).toContain(PER_SERVER_PATH_RISK);
       expect(await risk.textContent()).toContain(`Use ${PUBLIC}/mcp, or give a server a hostname of its own`);
-      expect(((await page.evaluate('document.body.innerText')) as string).split(PER_SERVER_PATH_RISK)).toHaveLength(2);
+      const shown: string = await page.evaluate('document.body.innerText');
+      expect(shown.split(PER_SERVER_PATH_RISK)).toHaveLength(2);
       await echo.getByRole('button', { name: 'Copy' }).click();
       await page.getByText('Copied the URL of echo alone').waitFor();
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe('https://echo.example.test/mcp');

@@ -1,6 +1,12 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, isolatedContext, launchChromium, screenshot, watchErrors } from '../helpers/browser.js';
+import {
+  haveChromium,
+  isolatedContext,
+  launchChromium,
+  screenshot,
+  watchErrors,
+} from '../helpers/browser.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { CHECK_WIDTHS, layoutProblems, occurrences } from '../helpers/windowLayout.js';
@@ -21,15 +27,20 @@ describe.skipIf(!haveChromium)('the doctor runs its token checks from the window
 
   beforeAll(async () => {
     // A keep-alive every second, so the streaming check hears one at once rather than after 15 s.
-    ferry = await startServeProcess(
-      { mcpServers: { echo: echoServer() }, ferry: { keepAliveSeconds: 1 } },
-      ['--tunnel', 'off', '--secret-store', 'file'],
-    );
+    ferry = await startServeProcess({ mcpServers: { echo: echoServer() }, ferry: { keepAliveSeconds: 1 } }, [
+      '--tunnel',
+      'off',
+      '--secret-store',
+      'file',
+    ]);
     browser = await launchChromium();
     page = await (await isolatedContext(browser)).newPage();
     errors = watchErrors(page);
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Doctor/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: /^Doctor/ })
+      .click();
     await page.getByRole('heading', { level: 1, name: 'Doctor' }).waitFor();
   }, 60_000);
 
@@ -47,7 +58,14 @@ describe.skipIf(!haveChromium)('the doctor runs its token checks from the window
     const result = page.getByRole('region', { name: 'Result' });
     await result.locator('.doctor-summary').waitFor({ timeout: 60_000 });
     const check = (id: string) => result.locator(`li[data-check="${id}"]`);
-    for (const id of ['initialize', 'initialized-notification', 'discover', 'modern-wire', 'tools-list', 'sse-flush'])
+    for (const id of [
+      'initialize',
+      'initialized-notification',
+      'discover',
+      'modern-wire',
+      'tools-list',
+      'sse-flush',
+    ])
       await check(id).getByText('pass', { exact: true }).waitFor();
     expect(await check('initialize').locator('.check-detail').textContent()).toMatch(/session/);
     // Skipped checks say what to do in the window, never with a command line.
@@ -57,7 +75,10 @@ describe.skipIf(!haveChromium)('the doctor runs its token checks from the window
 
     // The run's token is gone: no client to list, and the Clients screen shows none.
     expect(await (await admin('/clients')).json()).toEqual([]);
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Clients/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: /^Clients/ })
+      .click();
     await page.getByRole('heading', { level: 1, name: 'Clients' }).waitFor();
     expect(await occurrences(page, 'Ferry doctor')).toBe(0);
     expect(await occurrences(page, 'ferry-doctor')).toBe(0);
@@ -65,16 +86,21 @@ describe.skipIf(!haveChromium)('the doctor runs its token checks from the window
   }, 90_000);
 
   it('refuses a token of its own for another URL at the checkbox, said once', async () => {
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Doctor/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: /^Doctor/ })
+      .click();
     await page.getByLabel('URL to check').fill('https://mcp.example.com/mcp');
     await page.getByRole('button', { name: 'Run doctor' }).click();
     const issue = page.locator('#doctor-with-token-issues');
     await issue.waitFor();
-    const message = "Ferry makes tokens only for its own connector URLs";
+    const message = 'Ferry makes tokens only for its own connector URLs';
     expect(await issue.textContent()).toContain(message);
     expect(await occurrences(page, message)).toBe(1);
     await page.getByRole('alert').filter({ hasText: 'Correct the marked field' }).waitFor();
-    expect(await page.getByLabel('Also run the checks after sign-in').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Also run the checks after sign-in').getAttribute('aria-invalid')).toBe(
+      'true',
+    );
     // Unticked, the token field for that other URL appears.
     await page.getByLabel('Also run the checks after sign-in').uncheck();
     expect(await page.getByLabel('Access token (optional)').getAttribute('type')).toBe('password');

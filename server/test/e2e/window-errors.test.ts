@@ -2,7 +2,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, isolatedContext, launchChromium, screenshot, watchErrors } from '../helpers/browser.js';
+import {
+  haveChromium,
+  isolatedContext,
+  launchChromium,
+  screenshot,
+  watchErrors,
+} from '../helpers/browser.js';
 import { echoServer, node } from '../helpers/fixtures.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
@@ -24,7 +30,10 @@ describe.skipIf(!haveChromium)('errors are said once, in the user’s words', ()
   let errors: string[];
   const shown = (): Promise<string> => page.evaluate('document.body.innerText');
   const open = async (screen: string) => {
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: new RegExp(`^${screen}`) }).click();
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: new RegExp(`^${screen}`) })
+      .click();
     await page.getByRole('heading', { level: 1, name: screen }).waitFor();
   };
 
@@ -34,7 +43,10 @@ describe.skipIf(!haveChromium)('errors are said once, in the user’s words', ()
         mcpServers: {
           echo: echoServer(),
           ghost: { command: '/nonexistent/ferry-ghost-program' },
-          flaky: { command: node, args: ['-e', "console.error('flaky cannot find its database'); process.exit(3)"] },
+          flaky: {
+            command: node,
+            args: ['-e', "console.error('flaky cannot find its database'); process.exit(3)"],
+          },
         },
         // maxExits 1: one exit and it is crashed for good, so the screens settle.
         ferry: { restart: { maxExits: 1 }, tunnel: { binary: FAKE_CLOUDFLARED } },
@@ -125,7 +137,11 @@ describe.skipIf(!haveChromium)('errors are said once, in the user’s words', ()
   it('Logs: a program that cannot start is one crash line, not a protocol error too; no "failed … failed"', async () => {
     await open('Logs');
     await page.locator('.log-line').filter({ hasText: 'server "ghost" crashed' }).first().waitFor();
-    await page.locator('.log-line').filter({ hasText: 'tunnel down (quick): failed to request' }).first().waitFor();
+    await page
+      .locator('.log-line')
+      .filter({ hasText: 'tunnel down (quick): failed to request' })
+      .first()
+      .waitFor();
     const text = await shown();
     expect(text).not.toContain('protocol error from the child (stdout must carry only JSON-RPC): spawn');
     expect(text).not.toMatch(STUTTER);

@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { haveChromium, isolatedContext, launchChromium, screenshot, watchErrors } from '../helpers/browser.js';
+import {
+  haveChromium,
+  isolatedContext,
+  launchChromium,
+  screenshot,
+  watchErrors,
+} from '../helpers/browser.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { CHECK_WIDTHS, layoutProblems, occurrences } from '../helpers/windowLayout.js';
@@ -51,7 +57,10 @@ describe.skipIf(!haveChromium)('importing from Claude Desktop in the window', ()
     page = await (await isolatedContext(browser)).newPage();
     errors = watchErrors(page);
     await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: /^Servers/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('link', { name: /^Servers/ })
+      .click();
     await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
   }, 60_000);
 

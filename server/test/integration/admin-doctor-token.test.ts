@@ -34,14 +34,10 @@ async function recordingProxy(): Promise<RecordingProxy> {
       proxy.tokens.push(bearer);
     }
     const target = new URL(req.url ?? '/', proxy.target);
-    const upstream = request(
-      target,
-      { method: req.method, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = request(target, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstream.on('error', () => res.destroy());
     res.on('close', () => upstream.destroy());
     req.pipe(upstream);
@@ -105,7 +101,10 @@ describe('POST /api/doctor with withToken: a token Ferry mints for itself, revok
   it('runs the checks after sign-in, then the token is refused (401) and no client is left', async () => {
     const res = await admin('/doctor', { method: 'POST', body: JSON.stringify({ withToken: true }) });
     expect(res.status).toBe(200);
-    const report = (await res.json()) as { url: string; checks: { id: string; verdict: string; detail: string }[] };
+    const report = (await res.json()) as {
+      url: string;
+      checks: { id: string; verdict: string; detail: string }[];
+    };
     expect(report.url).toBe(`${proxy.origin}/mcp`);
     const byId = Object.fromEntries(report.checks.map((c) => [c.id, c]));
     for (const id of ['initialize', 'initialized-notification', 'discover', 'modern-wire', 'tools-list'])

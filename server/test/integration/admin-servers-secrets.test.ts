@@ -79,7 +79,9 @@ describe('adding and editing servers keeps secrets out of the config, and out of
       expect(res.status).toBe(503);
       const error = ((await res.json()) as { error: { code: string; message: string } }).error;
       expect(error.code).toBe('unavailable');
-      expect(error.message).toMatch(/^OPENAI_API_KEY could not be saved in the secret store, so nothing was changed/);
+      expect(error.message).toMatch(
+        /^OPENAI_API_KEY could not be saved in the secret store, so nothing was changed/,
+      );
     } finally {
       store.failWrites = false;
     }
@@ -101,7 +103,11 @@ describe('adding and editing servers keeps secrets out of the config, and out of
   it('adds a server with its secret-looking env value in the store, and none for a refused add', async () => {
     const refused = await admin('/servers', 'POST', {
       name: 'echo',
-      spec: { command: echo.command, args: echo.args, env: { GITHUB_TOKEN: 'ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV' } },
+      spec: {
+        command: echo.command,
+        args: echo.args,
+        env: { GITHUB_TOKEN: 'ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV' },
+      },
     });
     expect(refused.status).toBe(409);
     const invalid = await admin('/servers', 'POST', {
@@ -112,13 +118,20 @@ describe('adding and editing servers keeps secrets out of the config, and out of
     expect(envKeys()).toEqual([]);
     const added = await admin('/servers', 'POST', {
       name: 'other',
-      spec: { command: echo.command, args: echo.args, env: { GITHUB_TOKEN: 'ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV', MODE: 'x' } },
+      spec: {
+        command: echo.command,
+        args: echo.args,
+        env: { GITHUB_TOKEN: 'ghp_ferrytestABCDEFGHIJKLMNOPQRSTUV', MODE: 'x' },
+      },
     });
     expect(added.status).toBe(200);
     const text = await config();
     expect(text).not.toContain('ghp_ferrytest');
     const saved = JSON.parse(text) as { mcpServers: Record<string, { env?: Record<string, string> }> };
-    expect(saved.mcpServers.other?.env).toEqual({ GITHUB_TOKEN: '${secret:env/other/GITHUB_TOKEN}', MODE: 'x' });
+    expect(saved.mcpServers.other?.env).toEqual({
+      GITHUB_TOKEN: '${secret:env/other/GITHUB_TOKEN}',
+      MODE: 'x',
+    });
     expect(envKeys()).toEqual(['env/other/GITHUB_TOKEN']);
     expect((await admin('/servers/other', 'DELETE')).status).toBe(200);
     expect(envKeys()).toEqual([]);

@@ -54,8 +54,8 @@ export function DoctorScreen() {
   // Issues shown at their fields are not said again in the result: the result only points at them.
   const atFields = Boolean(
     run.error &&
-      run.error.issues.length > 0 &&
-      run.error.issues.every((i) => ['url', 'token', 'withToken', 'callTool', 'slowTool'].includes(i.path)),
+    run.error.issues.length > 0 &&
+    run.error.issues.every((i) => ['url', 'token', 'withToken', 'callTool', 'slowTool'].includes(i.path)),
   );
 
   return (
@@ -113,8 +113,9 @@ export function DoctorScreen() {
                   Also run the checks after sign-in
                 </label>
                 <p className="field-hint" id="doctor-with-token-hint">
-                  Initialize, tools and streaming, with a token Ferry makes for its own connector URL. It lives a
-                  minute and is revoked when the run ends. For another URL, untick this and paste a token.
+                  Initialize, tools and streaming, with a token Ferry makes for its own connector URL. It
+                  lives a minute and is revoked when the run ends. For another URL, untick this and paste a
+                  token.
                 </p>
                 {withTokenIssues.length > 0 && (
                   <ul className="field-issues" id="doctor-with-token-issues">

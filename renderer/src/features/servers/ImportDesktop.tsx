@@ -63,17 +63,14 @@ export function ImportDesktop({
                       </>
                     )}
                     {server.movedSecrets.length > 0 && (
-                      <span className="muted">
-                        {' '}
-                        · {server.movedSecrets.join(', ')} to the secret store
-                      </span>
+                      <span className="muted"> · {server.movedSecrets.join(', ')} to the secret store</span>
                     )}
                   </li>
                 ))}
               </ul>
               <p className="field-hint">
-                Values that look like secrets (API keys, tokens) go to {secretStoreWords(secretStore)}; Ferry’s
-                config keeps only a reference to them.
+                Values that look like secrets (API keys, tokens) go to {secretStoreWords(secretStore)};
+                Ferry’s config keeps only a reference to them.
               </p>
             </>
           ) : (

@@ -429,8 +429,7 @@ export const toolCall: CheckSpec = {
   skipIf: (ctx) => needsSession(ctx) ?? (ctx.tools ? undefined : 'tools/list did not succeed'),
   async run(ctx) {
     const choice = harmlessTool(ctx.session?.serverName, ctx.tools ?? [], ctx.callTool);
-    if (!choice)
-      return skip(`no tool known to be harmless: ${ctx.advice.callTool}`);
+    if (!choice) return skip(`no tool known to be harmless: ${ctx.advice.callTool}`);
     if (!ctx.tools?.some((t) => t.name === choice.name)) {
       return problem(
         'warn',
@@ -578,8 +577,7 @@ export const keepalive: CheckSpec = {
   skipIf: (ctx) => needsSession(ctx) ?? (ctx.tools ? undefined : 'tools/list did not succeed'),
   async run(ctx) {
     const choice = ctx.slowTool;
-    if (!choice)
-      return skip(`${ctx.advice.slowTool}: keep-alives on long calls not checked`);
+    if (!choice) return skip(`${ctx.advice.slowTool}: keep-alives on long calls not checked`);
     const { exchange, answer, id } = await rpc(
       ctx,
       'tools/call',
