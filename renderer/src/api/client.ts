@@ -104,7 +104,10 @@ export class AdminClient {
    * as `ferry import` does.
    */
   importServers(
-    from: { servers: Record<string, unknown> } | { fromClaudeDesktop: true },
+    from: ({ servers: Record<string, unknown> } | { fromClaudeDesktop: true }) & {
+      /** Only say what would be imported: nothing written, the secret store untouched. */
+      preview?: boolean;
+    },
   ): Promise<ImportReport> {
     return this.transport.request('POST', '/servers/import', from);
   }
@@ -240,10 +243,11 @@ export class AdminClient {
 
   /**
    * Replays Claude's connector handshake against `url` (default: Ferry's own connector URL) and explains each
-   * step. Takes up to a minute; `token` (an access token for the URL) enables the checks after sign-in.
+   * step. Takes up to a minute. The checks after sign-in run with `withToken` (a token Ferry makes for its own
+   * URL and revokes after the run) or with `token` (an access token for another URL).
    */
   runDoctor(
-    input: { url?: string; token?: string; callTool?: string; slowTool?: string } = {},
+    input: { url?: string; token?: string; withToken?: boolean; callTool?: string; slowTool?: string } = {},
   ): Promise<DoctorReport> {
     return this.transport.request('POST', '/doctor', input);
   }

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import type { ConfigIssue } from '../api/types.js';
+import { partOf } from '../util/fieldPart.js';
 
 export interface ControlProps {
   id: string;
@@ -46,7 +47,7 @@ export function Field({
         <ul className="field-issues" id={`${id}-issues`}>
           {issues.map((issue, i) => (
             <li key={i}>
-              {issue.path.includes('[') || issue.path.includes('.') ? <code>{issue.path}</code> : null}{' '}
+              {partOf(issue.path) && <strong>{partOf(issue.path)}: </strong>}
               {issue.message}
               {issue.fix && <span className="fix"> Fix: {issue.fix}</span>}
             </li>

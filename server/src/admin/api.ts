@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors.js';
+import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import type { ConfigFile, ServerOptionsInput, ServerSpecInput, ServerSpecPatch } from '../config/save.js';
 import type { FerryConfig } from '../config/schema.js';
 import { validateServerInput } from '../config/serverInput.js';
@@ -6,11 +6,17 @@ import type { EventBus } from '../events/bus.js';
 import type { Stamped, CoreEvent } from '../events/types.js';
 import type { Hub, ServerStatus } from '../hub/hub.js';
 import type { Auth } from '../auth/index.js';
-import type { DoctorReport } from '../doctor/index.js';
+import type { DoctorAdvice, DoctorReport } from '../doctor/index.js';
 import type { ConnectionTimeline, TimelineSnapshot } from '../doctor/timeline.js';
 import type { TunnelManager } from '../tunnel/manager.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import type { RememberedApproval } from '../auth/rememberedApprovals.js';
+import {
+  SELF_CLIENT_ID,
+  SELF_CLIENT_NAME,
+  SELF_TOKEN_TTL_SECONDS,
+  type SelfToken,
+} from '../auth/selfToken.js';
 import type { ClientSummary } from '../auth/store/index.js';
 import type { PendingConsent } from '../events/types.js';
 import { parseSecretRef, secretRef, secretRefs } from '../secrets/resolve.js';
@@ -22,7 +28,7 @@ import type { ToolGate } from '../policy/gate.js';
 import type { AuditFilter } from '../policy/auditLog.js';
 import type { AuditRecord, PendingApproval, PolicySource, ToolPolicy, ToolView } from '../policy/types.js';
 
-import { importServers, readSourceServers, type ImportReport } from '../config/import.js';
+import { importServers, previewImport, readSourceServers, type ImportReport } from '../config/import.js';
 import { claudeDesktopConfigPath } from '../config/paths.js';
 import { exposedCatalog, type ServerCatalogView } from './catalog.js';
 import type { ConsentResolvedEvent } from '../events/types.js';
@@ -309,7 +315,13 @@ export class AdminApi {
     if (issues.length > 0)
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
     const valid = input as ServerInput;
-    await this.#edit((file) => file.addServer(valid.name, valid.spec, valid.options));
+    // Secret-looking env values go to the secret store as `ferry import` moves them, never into the file.
+    const planned = changedEnv(valid.name, {}, { set: valid.spec.env ?? {}, remove: [] });
+    if (planned.issues.length > 0)
+      throw new AdminError('invalid_input', 'the server definition has problems', planned.issues);
+    const spec = valid.spec.env ? { ...valid.spec, env: planned.env } : valid.spec;
+    const undo = await this.#storeSecrets(planned.secrets);
+    await this.#edit((file) => file.addServer(valid.name, spec, valid.options), undo);
     return this.server(valid.name);
   }
 
@@ -334,33 +346,107 @@ export class AdminApi {
       if (value === undefined) delete spec[key];
       else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
     }
-    if (envChanges) spec.env = await this.#changedEnv(name, current.env, envChanges);
+    const planned = envChanges ? changedEnv(name, current.env, envChanges) : undefined;
+    if (planned) spec.env = planned.env;
     const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
-    const issues = validateServerInput(name, spec, mergedOptions);
+    const issues = [...(planned?.issues ?? []), ...validateServerInput(name, spec, mergedOptions)];
     if (issues.length > 0)
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
-    await this.#edit((file) =>
-      file.update((document) => {
-        const servers = document.mcpServers as Record<string, unknown>;
-        Object.defineProperty(servers, name, {
-          value: spec,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-        if (mergedOptions !== undefined) {
-          const ferry = (document.ferry ??= {}) as Record<string, unknown>;
-          const map = (ferry.servers ??= {}) as Record<string, unknown>;
-          Object.defineProperty(map, name, {
-            value: mergedOptions,
+    // Only a whole, valid edit reaches the secret store, and only a fully stored one reaches the config.
+    const undo = await this.#storeSecrets(planned?.secrets ?? []);
+    await this.#edit(
+      (file) =>
+        file.update((document) => {
+          const servers = document.mcpServers as Record<string, unknown>;
+          Object.defineProperty(servers, name, {
+            value: spec,
             enumerable: true,
             writable: true,
             configurable: true,
           });
-        }
-      }),
+          if (mergedOptions !== undefined) {
+            const ferry = (document.ferry ??= {}) as Record<string, unknown>;
+            const map = (ferry.servers ??= {}) as Record<string, unknown>;
+            Object.defineProperty(map, name, {
+              value: mergedOptions,
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
+          }
+        }),
+      undo,
     );
+    await this.#forgetUnusedSecrets(name, secretRefs(current.env));
     return this.server(name);
+  }
+
+  /**
+   * Stores each planned secret, remembering what it replaced; resolves with the undo. A store that cannot be
+   * opened or written refuses the edit with everything put back, so the config never names a missing secret.
+   */
+  async #storeSecrets(
+    secrets: readonly { envVar: string; key: string; value: string }[],
+  ): Promise<() => Promise<void>> {
+    const done: { key: string; previous: string | undefined }[] = [];
+    const undo = async () => {
+      if (done.length === 0) return;
+      const store = await this.ctx.secrets();
+      for (const { key, previous } of done.reverse()) {
+        try {
+          if (previous === undefined) await store.delete(key);
+          else await store.set(key, previous);
+        } catch {
+          // Keep undoing the rest; the error that made us undo is the one reported.
+        }
+      }
+    };
+    if (secrets.length === 0) return undo;
+    let store: SecretStore;
+    try {
+      store = await this.ctx.secrets();
+    } catch (error) {
+      throw new AdminError(
+        'unavailable',
+        `${secrets.map((s) => s.envVar).join(', ')} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
+      );
+    }
+    for (const { envVar, key, value } of secrets) {
+      try {
+        const previous = await store.get(key);
+        await store.set(key, value);
+        done.push({ key, previous });
+      } catch (error) {
+        await undo();
+        throw new AdminError(
+          'unavailable',
+          `${envVar} could not be saved in the secret store, so nothing was changed: ${(error as Error).message}`,
+        );
+      }
+    }
+    return undo;
+  }
+
+  /** Deletes secrets the edit stopped referencing, unless another server still uses them. */
+  async #forgetUnusedSecrets(server: string, before: ReturnType<typeof secretRefs>): Promise<void> {
+    if (before.length === 0) return;
+    const stillUsed = new Set(
+      Object.values((await this.ctx.configFile.load()).config.mcpServers).flatMap((spec) =>
+        secretRefs(spec.env).map((ref) => ref.key),
+      ),
+    );
+    const orphaned = before.filter((ref) => !stillUsed.has(ref.key));
+    if (orphaned.length === 0) return;
+    try {
+      const store = await this.ctx.secrets();
+      await Promise.all(orphaned.map((ref) => store.delete(ref.key)));
+    } catch (error) {
+      this.ctx.bus.log(
+        'warn',
+        'ferry',
+        `could not delete the secrets "${server}" no longer uses: ${(error as Error).message}`,
+      );
+    }
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<ServerStatus> {
@@ -378,19 +464,40 @@ export class AdminApi {
     servers?: Record<string, unknown>;
     fromClaudeDesktop?: boolean;
     overwrite?: boolean;
+    /** Only say what would be imported (nothing written, the secret store untouched), for the user to confirm. */
+    preview?: boolean;
   }): Promise<ImportReport> {
     let entries = input.servers;
     let source = 'the pasted snippet';
     if (input.fromClaudeDesktop) {
       source = claudeDesktopConfigPath();
       entries = await readSourceServers(source).catch((error: unknown) => {
-        throw error instanceof ConfigError
-          ? new AdminError(error.code === 'config_not_found' ? 'not_found' : 'invalid_input', error.message)
-          : error;
+        if (!(error instanceof ConfigError)) throw error;
+        // The file's own message ends in CLI advice ("give the path explicitly"); the window has other ways.
+        if (error.code === 'config_not_found')
+          throw new AdminError(
+            'not_found',
+            `Claude Desktop config not found at ${source}. Install Claude Desktop and add its servers there, or paste a snippet instead`,
+          );
+        throw new AdminError('invalid_input', error.message);
       });
     }
     if (!entries || Object.keys(entries).length === 0)
-      throw new AdminError('invalid_input', 'there is no server to import');
+      throw new AdminError('invalid_input', `there is no server to import in ${source}`);
+    const clashFix = 'remove or rename the one Ferry has first';
+    if (input.preview) {
+      return previewImport(entries, source, {
+        target: this.ctx.configFile,
+        moveSecrets: 'detected',
+        overwrite: input.overwrite === true,
+        clashFix,
+        secretStore: storeKind(this.ctx.status().secretStore),
+      }).catch((error: unknown) => {
+        throw error instanceof ConfigError
+          ? new AdminError('config_broken', error.message, error.issues)
+          : error;
+      });
+    }
     let store: SecretStore;
     try {
       store = await this.ctx.secrets();
@@ -407,6 +514,7 @@ export class AdminApi {
         secrets: store,
         moveSecrets: 'detected',
         overwrite: input.overwrite === true,
+        clashFix,
       });
     } catch (error) {
       if (error instanceof ConfigError) throw new AdminError('config_broken', error.message, error.issues);
@@ -414,40 +522,6 @@ export class AdminApi {
     }
     if (result.report.imported.length > 0 && result.config) await this.ctx.apply(result.config);
     return result.report;
-  }
-
-  /**
-   * The env after per-variable edits: removed names go, set names get their new value, the rest stay as
-   * the config has them (the window never sees values). A secret-looking value goes to the secret store and
-   * the config gets its `${secret:…}` reference; without a usable store the edit is refused, never saved
-   * in plain text.
-   */
-  async #changedEnv(
-    server: string,
-    current: Record<string, string> | undefined,
-    changes: { set: Record<string, string>; remove: string[] },
-  ): Promise<Record<string, string>> {
-    const env = new Map(Object.entries(current ?? {}));
-    for (const key of changes.remove) env.delete(key);
-    for (const [key, value] of Object.entries(changes.set)) {
-      if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
-        env.set(key, value);
-        continue;
-      }
-      let store: SecretStore;
-      try {
-        store = await this.ctx.secrets();
-      } catch (error) {
-        throw new AdminError(
-          'unavailable',
-          `${key} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
-        );
-      }
-      const ref = secretKeyFor(server, key);
-      await store.set(ref, value);
-      env.set(key, secretRef(ref));
-    }
-    return Object.fromEntries(env);
   }
 
   /** Removes the server from the config and forgets the secrets only it referenced. */
@@ -493,8 +567,11 @@ export class AdminApi {
     return this.#auth().consents.deny(id);
   }
 
+  /** The user's clients: the doctor's own, while a run holds its token, is Ferry itself and not listed. */
   clients(): ClientSummary[] {
-    return this.#auth().listClients();
+    return this.#auth()
+      .listClients()
+      .filter((client) => client.clientId !== SELF_CLIENT_ID);
   }
 
   /** Approvals remembered by "Approve and remember", each bound to one browser, client, redirect URI and resource. */
@@ -539,33 +616,72 @@ export class AdminApi {
 
   /**
    * Replays Claude's connector handshake against `url` (default: Ferry's own public connector URL) and
-   * explains each step. The throwaway client its registration check creates is removed afterwards.
+   * explains each step. The throwaway client its registration check creates is removed afterwards. With
+   * `withToken`, the checks after sign-in run too, with a token Ferry mints for its own URL (selfToken.ts):
+   * made when those checks start, revoked when the run ends, however it ends. One run at a time.
    */
   async doctor(input: {
     url?: string;
     token?: string;
+    withToken?: boolean;
     callTool?: string;
     slowTool?: string;
   }): Promise<DoctorReport> {
     const { runDoctor } = await import('../doctor/index.js');
     const url = input.url ?? this.ctx.status().mcpUrl;
     if (!url) throw new AdminError('unavailable', 'Ferry has no public URL yet');
+    const auth = this.ctx.auth();
+    if (input.withToken) selfTokenAllowed(auth, url, input.token);
+    if (this.#doctorRunning)
+      throw new AdminError('conflict', 'the doctor is already running: wait for its result');
+    this.#doctorRunning = true;
     const timeline = this.ctx.timeline?.();
     const saved = timeline?.checkpoint();
-    const report = await runDoctor({
-      url,
-      ...(input.token ? { token: input.token } : {}),
-      ...(input.callTool ? { callTool: { name: input.callTool } } : {}),
-      ...(input.slowTool ? { slowTool: { name: input.slowTool } } : {}),
-    });
-    const auth = this.ctx.auth();
-    if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
-      await auth.store.deleteClient(report.testClientId);
+    let minted: SelfToken | undefined;
+    try {
+      const report = await runDoctor({
+        url,
+        advice: WINDOW_ADVICE,
+        ...(input.token ? { token: input.token } : {}),
+        ...(input.withToken && auth
+          ? {
+              clientName: SELF_CLIENT_NAME,
+              mintToken: async () => {
+                minted = await auth.mintSelfToken(url);
+                return minted.value;
+              },
+            }
+          : {}),
+        ...(input.callTool ? { callTool: { name: input.callTool } } : {}),
+        ...(input.slowTool ? { slowTool: { name: input.slowTool } } : {}),
+      });
+      if (report.testClientId && auth?.store.hasClient(report.testClientId)) {
+        await auth.store.deleteClient(report.testClientId);
+      }
+      // Every failure of a paused Ferry has one cause, whatever the edge or the listener answered.
+      return this.ctx.exposure.state().paused ? pausedReport(report) : report;
+    } finally {
+      if (minted) await this.#revokeSelfToken(minted);
+      // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
+      if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
+      this.#doctorRunning = false;
     }
-    // The doctor's own requests look like Claude's: the live timeline goes back to what it showed before.
-    if (url === this.ctx.status().mcpUrl && saved) timeline?.restore(saved);
-    // Every failure of a paused Ferry has one cause, whatever the edge or the listener answered.
-    return this.ctx.exposure.state().paused ? pausedReport(report) : report;
+  }
+
+  #doctorRunning = false;
+
+  /** Ends the doctor's token however the run ended; a failure is logged (the grant expires on its own). */
+  async #revokeSelfToken(token: SelfToken): Promise<void> {
+    try {
+      await token.revoke();
+      await this.ctx.hub.closeSessionsOfGrants([token.grantId], 'the doctor finished');
+    } catch (error) {
+      this.ctx.bus.log(
+        'warn',
+        'auth',
+        `could not revoke the doctor's token at once (it expires within ${SELF_TOKEN_TTL_SECONDS} s): ${(error as Error).message}`,
+      );
+    }
   }
 
   /** Claude's real requests mapped onto the expected sequence, with the likely cause when it stalls. */
@@ -697,11 +813,21 @@ export class AdminApi {
     return this.ctx.bus.logs.toArray(clampLimit(limit));
   }
 
-  async #edit(change: (file: ConfigFile) => Promise<FerryConfig>): Promise<void> {
+  /** `onWriteFailed` runs when the file was not written (the running servers are then left alone too). */
+  async #edit(
+    change: (file: ConfigFile) => Promise<FerryConfig>,
+    onWriteFailed?: () => Promise<void>,
+  ): Promise<void> {
     let config: FerryConfig;
     try {
       config = await change(this.ctx.configFile);
     } catch (error) {
+      await onWriteFailed?.();
+      if (error instanceof ConfigError && error.code === 'server_exists') {
+        // Said once, at the name field: the file's message carries its path and its fix inline.
+        const { message, fix } = splitFix(error.message, error.file);
+        throw new AdminError('conflict', message, [{ path: 'name', message, fix }]);
+      }
       if (error instanceof ConfigError) {
         const code =
           error.code === 'server_exists'
@@ -711,12 +837,101 @@ export class AdminApi {
               : error.code === 'config_invalid' && error.issues.length > 0
                 ? 'invalid_input'
                 : 'config_broken';
-        throw new AdminError(code, error.message, error.issues);
+        // Field issues are shown at their fields; the message must not list them again, with file paths.
+        throw new AdminError(
+          code,
+          code === 'invalid_input' ? 'the change would make the config invalid' : error.message,
+          error.issues,
+        );
       }
       throw error;
     }
     await this.ctx.apply(config);
   }
+}
+
+/** What a skipped doctor check says in the window, which has controls where the CLI has flags. */
+const WINDOW_ADVICE: DoctorAdvice = {
+  token:
+    'needs an access token: tick "Also run the checks after sign-in" for Ferry\'s own URL, or paste a token',
+  callTool: 'name one in "Tool to call" to call it',
+  slowTool: 'no slow tool named in "Slow tool"',
+};
+
+/**
+ * Refuses a self-token run Ferry must not make: without OAuth there is nothing to mint, a token for another
+ * URL would hand Ferry's credential to someone else, and a pasted token besides is ambiguous.
+ */
+function selfTokenAllowed(auth: Auth | undefined, url: string, token: string | undefined): void {
+  if (!auth)
+    throw new AdminError(
+      'conflict',
+      'OAuth is off (ferry serve --no-auth): the checks after sign-in need no token',
+    );
+  const issue = (message: string, fix: string) =>
+    new AdminError('invalid_input', message, [{ path: 'withToken', message, fix }]);
+  if (token) throw issue('a pasted token and a token made by Ferry cannot both be used', 'choose one');
+  if (auth.resources.canonical(url) !== url)
+    throw issue(
+      `Ferry makes tokens only for its own connector URLs, not for ${url}`,
+      'paste an access token for that URL instead',
+    );
+}
+
+/**
+ * The env after per-variable edits, planned without touching the secret store: removed names go, set names
+ * get their new value, the rest stay as the config has them (the window never sees values). A secret-looking
+ * value becomes a `${secret:…}` reference, and its value is listed in `secrets` to store once the whole edit
+ * is known to be valid.
+ */
+function changedEnv(
+  server: string,
+  current: Record<string, string> | undefined,
+  changes: { set: Record<string, string>; remove: string[] },
+): {
+  env: Record<string, string>;
+  secrets: { envVar: string; key: string; value: string }[];
+  issues: ConfigIssue[];
+} {
+  const env = new Map(Object.entries(current ?? {}));
+  const secrets: { envVar: string; key: string; value: string }[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const key of changes.remove) env.delete(key);
+  for (const [key, value] of Object.entries(changes.set)) {
+    if (!shouldMoveSecret(key, value) || parseSecretRef(value) !== undefined) {
+      env.set(key, value);
+      continue;
+    }
+    let ref: string;
+    try {
+      ref = secretKeyFor(server, key);
+    } catch {
+      issues.push({
+        path: `env.${key}`,
+        message: `${key} looks like a secret, but a secret cannot be stored under this name`,
+        fix: 'use letters, digits, ".", "_" or "-" in the variable name',
+      });
+      continue;
+    }
+    secrets.push({ envVar: key, key: ref, value });
+    env.set(key, secretRef(ref));
+  }
+  return { env: Object.fromEntries(env), secrets, issues };
+}
+
+/** The store kind the status names ("memory (OS keychain unavailable)" is memory). */
+function storeKind(named: string): SecretStore['kind'] {
+  return named === 'keychain' || named === 'file' ? named : 'memory';
+}
+
+/** "<file>: what. Fix: how." as its two halves, without the file (the window names the file elsewhere). */
+function splitFix(text: string, file: string): { message: string; fix: string } {
+  const bare = text.startsWith(`${file}: `) ? text.slice(file.length + 2) : text;
+  const at = bare.indexOf(' Fix: ');
+  const trim = (part: string) => part.replace(/\.\s*$/, '');
+  return at === -1
+    ? { message: trim(bare), fix: '' }
+    : { message: trim(bare.slice(0, at)), fix: trim(bare.slice(at + 6)) };
 }
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;

@@ -49,6 +49,11 @@ export const doctorBody = z
     url: z.url({ protocol: /^https?$/ }).optional(),
     /** An access token for the URL, for the second part (initialize, tools, SSE). */
     token: z.string().min(1).max(8192).optional(),
+    /**
+     * Run the checks after sign-in with a short-lived token Ferry mints for its own URL and revokes at the
+     * end (auth/selfToken.ts). Only for Ferry's own connector URLs.
+     */
+    withToken: z.boolean().optional(),
     callTool: z.string().min(1).max(128).optional(),
     slowTool: z.string().min(1).max(128).optional(),
   })
@@ -127,6 +132,8 @@ export const importServersBody = z
     /** Read Claude Desktop's own config on this computer instead. */
     fromClaudeDesktop: z.boolean().optional(),
     overwrite: z.boolean().optional(),
+    /** Say what would be imported without writing anything, for the user to confirm. */
+    preview: z.boolean().optional(),
   })
   .refine((body) => (body.servers !== undefined) !== (body.fromClaudeDesktop === true), {
     message: 'send either servers or fromClaudeDesktop: true',

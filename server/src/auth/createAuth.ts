@@ -12,6 +12,7 @@ import { mirrorProviderEvents } from './providerEvents.js';
 import { RememberedApprovals } from './rememberedApprovals.js';
 import { bearerCheck } from './resourceServer.js';
 import { ResourceUrls } from './resources.js';
+import { mintSelfToken } from './selfToken.js';
 import { authRoutes } from './routes.js';
 import type { AuthContext } from './shared/context.js';
 import { safeHost } from './shared/safeHost.js';
@@ -112,6 +113,7 @@ export async function createAuth(options: AuthOptions): Promise<Auth> {
       await remembered.removeClient(clientId);
     },
     listRemembered: () => remembered.list(),
+    mintSelfToken: async (resource) => mintSelfToken(await currentProvider(), resources, resource),
     forgetRemembered: (id) => remembered.remove(id),
 
     clientName: (clientId) => {

@@ -6,6 +6,7 @@ import type { BodyBounds } from '../util/body.js';
 import type { BearerClaims } from './bearer.js';
 import type { ConsentManager } from './consent.js';
 import type { RememberedApproval } from './rememberedApprovals.js';
+import type { SelfToken } from './selfToken.js';
 import type { ResourceUrls } from './resources.js';
 import type { AuthStore, ClientSummary } from './store/index.js';
 
@@ -52,5 +53,7 @@ export interface Auth {
     res: ServerResponse,
     resource: string,
   ): Promise<AuthorizedRequest | undefined>;
+  /** A short-lived token for Ferry's own doctor (selfToken.ts); the admin surface is its only caller. */
+  mintSelfToken(resource: string): Promise<SelfToken>;
   close(): Promise<void>;
 }

@@ -23,6 +23,8 @@ export interface ImportOptions {
   moveSecrets: MoveSecrets;
   /** Replace servers Ferry already has under the same name (their `ferry.servers` options are kept). */
   overwrite?: boolean;
+  /** What a name clash tells the user to do, in the caller's words (default: the CLI's `--overwrite`). */
+  clashFix?: string;
 }
 
 export interface ImportedServer {
@@ -31,6 +33,8 @@ export interface ImportedServer {
   movedSecrets: string[];
   /** It replaced a server of the same name (only with `overwrite`). */
   replaced: boolean;
+  /** The program it runs, for a preview the user confirms (arguments are left out: they can hold keys). */
+  command?: string;
 }
 
 export interface ImportReport {
@@ -84,17 +88,12 @@ export async function importServers(
       const servers = serversOf(document);
       for (const [name, raw] of Object.entries(entries)) {
         const exists = Object.hasOwn(servers, name);
-        const reason = skipReason(name, raw, exists && options.overwrite !== true);
-        if (reason !== undefined || !isPlainObject(raw)) {
-          report.skipped.push({ name, reason: reason ?? 'not a server definition' });
+        const planned = planEntry(name, raw, exists, options);
+        if ('skip' in planned) {
+          report.skipped.push({ name, reason: planned.skip });
           continue;
         }
-        const spec = structuredClone(raw);
-        const plan = secretsToMove(name, spec.env, options.moveSecrets);
-        if (typeof plan === 'string') {
-          report.skipped.push({ name, reason: plan });
-          continue;
-        }
+        const { spec, plan } = planned;
         if (plan.length > 0 && store)
           await moveSecrets(store, plan, spec.env as Record<string, string>, undo);
         Object.defineProperty(servers, name, {
@@ -111,6 +110,55 @@ export async function importServers(
     throw error;
   }
   return { report, config };
+}
+
+/**
+ * What `importServers` would do with `entries`, without writing anything or touching the secret store:
+ * the servers it would add (with the env names whose values would move to the store) and the ones it
+ * would skip, with the reason. The window shows this for the user to confirm.
+ */
+export async function previewImport(
+  entries: Record<string, unknown>,
+  source: string,
+  options: Omit<ImportOptions, 'sourcePath' | 'secrets'> & { secretStore: SecretStore['kind'] | undefined },
+): Promise<ImportReport> {
+  const { config } = await options.target.load();
+  const report: ImportReport = {
+    source,
+    target: options.target.path,
+    secretStore: options.moveSecrets === 'none' ? undefined : options.secretStore,
+    imported: [],
+    skipped: [],
+  };
+  for (const [name, raw] of Object.entries(entries)) {
+    const exists = Object.hasOwn(config.mcpServers, name);
+    const planned = planEntry(name, raw, exists, options);
+    if ('skip' in planned) report.skipped.push({ name, reason: planned.skip });
+    else
+      report.imported.push({
+        name,
+        movedSecrets: planned.plan.map((p) => p.envVar),
+        replaced: exists,
+        ...(typeof planned.spec.command === 'string' ? { command: planned.spec.command } : {}),
+      });
+  }
+  return report;
+}
+
+/** One entry's fate: skipped with a reason, or its spec and the secrets to move out of it. */
+function planEntry(
+  name: string,
+  raw: unknown,
+  exists: boolean,
+  options: { overwrite?: boolean; moveSecrets: MoveSecrets; clashFix?: string },
+):
+  | { skip: string }
+  | { spec: Record<string, unknown>; plan: { envVar: string; key: string; value: string }[] } {
+  const reason = skipReason(name, raw, exists && options.overwrite !== true, options.clashFix);
+  if (reason !== undefined || !isPlainObject(raw)) return { skip: reason ?? 'not a server definition' };
+  const spec = structuredClone(raw);
+  const plan = secretsToMove(name, spec.env, options.moveSecrets);
+  return typeof plan === 'string' ? { skip: plan } : { spec, plan };
 }
 
 /** The `mcpServers` of a Claude Desktop config file, with errors that name the file and the fix. */
@@ -154,7 +202,12 @@ function serversOf(document: ConfigDocument): Record<string, unknown> {
 }
 
 /** Why this entry is not imported, in words for the report; undefined to import it. */
-function skipReason(name: string, raw: unknown, clashes: boolean): string | undefined {
+function skipReason(
+  name: string,
+  raw: unknown,
+  clashes: boolean,
+  clashFix = 'import with --overwrite to replace it',
+): string | undefined {
   if (!isPlainObject(raw)) return 'not a server definition (expected an object with "command")';
   const remote = remoteDescription(raw);
   if (remote !== undefined) {
@@ -170,7 +223,7 @@ function skipReason(name: string, raw: unknown, clashes: boolean): string | unde
   if (issues.length > 0) {
     return `invalid definition: ${issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ')}`;
   }
-  if (clashes) return 'Ferry already has a server with this name; import with --overwrite to replace it';
+  if (clashes) return `Ferry already has a server with this name; ${clashFix}`;
   return undefined;
 }
 

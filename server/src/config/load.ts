@@ -60,7 +60,8 @@ function throwSyntax(
   throw new ConfigError(
     'config_syntax',
     file,
-    `${file}:${line}:${column}: not valid JSON (line ${line}, column ${column}): ${problem}. Fix: ${fix}.`,
+    // The place once, as editors and terminals link it (file:line:column).
+    `${file}:${line}:${column}: not valid JSON: ${problem}. Fix: ${fix}.`,
     { cause, line, column },
   );
 }

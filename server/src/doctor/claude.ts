@@ -36,7 +36,7 @@ export const CLAUDE_REGISTRATION = {
   redirect_uris: [CLAUDE_CALLBACK],
 };
 
-export function initializeRequest(id: number): Record<string, unknown> {
+export function initializeRequest(id: number, clientName = 'claude-ai'): Record<string, unknown> {
   return {
     jsonrpc: '2.0',
     id,
@@ -44,7 +44,7 @@ export function initializeRequest(id: number): Record<string, unknown> {
     params: {
       protocolVersion: PROTOCOL_VERSION,
       capabilities: {},
-      clientInfo: { name: 'claude-ai', version: '0.1.0' },
+      clientInfo: { name: clientName, version: '0.1.0' },
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { Exchange, Probe } from './probe.js';
-import type { CauseId, CheckId, DoctorLookup, Evidence, ToolChoice, Verdict } from './types.js';
+import type { CauseId, CheckId, DoctorAdvice, DoctorLookup, Evidence, ToolChoice, Verdict } from './types.js';
 
 /** What the checks learn as they go; a later check reads what an earlier one found. */
 export interface DoctorContext {
@@ -7,7 +7,11 @@ export interface DoctorContext {
   readonly raw: string;
   /** Parsed; undefined when `raw` is no absolute URL (everything after the first check is skipped). */
   readonly url: URL | undefined;
-  readonly token: string | undefined;
+  /** Set from the start, or by `mintToken` when the first check that needs it comes. */
+  token: string | undefined;
+  /** `clientInfo.name` of the doctor's MCP requests. */
+  readonly clientName: string;
+  readonly advice: DoctorAdvice;
   readonly callTool: ToolChoice | undefined;
   readonly slowTool: ToolChoice | undefined;
   readonly sseWaitMs: number;

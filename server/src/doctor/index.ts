@@ -26,7 +26,7 @@ import {
 import { overallVerdict, summarize } from './causes.js';
 import type { CheckSpec, DoctorContext } from './context.js';
 import { Probe } from './probe.js';
-import type { CheckResult, DoctorLookup, DoctorOptions, DoctorReport } from './types.js';
+import type { CheckResult, DoctorAdvice, DoctorLookup, DoctorOptions, DoctorReport } from './types.js';
 
 export type * from './types.js';
 export { CAUSES } from './causes.js';
@@ -66,6 +66,13 @@ export const CHECKS: readonly CheckSpec[] = [
   keepalive,
 ];
 
+/** What a skipped check tells a terminal user to do (the window passes its own words). */
+export const CLI_ADVICE: DoctorAdvice = {
+  token: 'needs an access token (ferry doctor <url> --token <token>)',
+  callTool: 'name one to call it (ferry doctor --call <tool>)',
+  slowTool: 'no slow tool named (ferry doctor --slow <tool>)',
+};
+
 const systemLookup: DoctorLookup = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 function positive(value: number | undefined, fallback: number, min: number, name: string): number {
@@ -96,6 +103,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     raw: options.url,
     url,
     token: options.token || undefined,
+    clientName: options.clientName ?? 'claude-ai',
+    advice: { ...CLI_ADVICE, ...options.advice },
     callTool: options.callTool,
     slowTool: options.slowTool,
     sseWaitMs,
@@ -111,9 +120,20 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     nextId: 1,
   };
   const checks: CheckResult[] = [];
+  let mintProblem: string | undefined;
   try {
     for (const spec of CHECKS) {
-      const result = await runCheck(spec, ctx, options.signal);
+      if (spec.needsToken && !ctx.token && options.mintToken && mintProblem === undefined) {
+        // Only once the checks before sign-in got this far: no token is made for a server never reached.
+        if (!spec.skipIf?.(ctx) && ctx.probe.remainingMs() > 0 && !options.signal?.aborted) {
+          try {
+            ctx.token = await options.mintToken();
+          } catch (error) {
+            mintProblem = `no access token could be made for this URL: ${(error as Error).message}`;
+          }
+        }
+      }
+      const result = await runCheck(spec, ctx, options.signal, mintProblem);
       checks.push(result);
       options.onCheck?.(result);
     }
@@ -133,14 +153,19 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   };
 }
 
-async function runCheck(spec: CheckSpec, ctx: DoctorContext, signal?: AbortSignal): Promise<CheckResult> {
+async function runCheck(
+  spec: CheckSpec,
+  ctx: DoctorContext,
+  signal?: AbortSignal,
+  mintProblem?: string,
+): Promise<CheckResult> {
   const base = { id: spec.id, title: spec.title, need: spec.need };
   const reason = signal?.aborted
     ? 'the run was aborted'
     : ctx.probe.remainingMs() <= 0
       ? "the doctor's time budget ran out"
       : spec.needsToken && !ctx.token
-        ? 'needs an access token (ferry doctor <url> --token <token>)'
+        ? (mintProblem ?? ctx.advice.token)
         : spec.skipIf?.(ctx);
   if (reason) return { ...base, verdict: 'skip', detail: reason };
   try {

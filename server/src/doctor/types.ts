@@ -112,6 +112,16 @@ export interface ToolChoice {
   arguments?: Record<string, unknown>;
 }
 
+/** What a skipped check says the user can do about it: CLI flags by default, the window's controls there. */
+export interface DoctorAdvice {
+  /** Why the checks after sign-in were skipped. */
+  token: string;
+  /** Why no tool was called. */
+  callTool: string;
+  /** Why keep-alives on long calls were not checked. */
+  slowTool: string;
+}
+
 /** `fetch` as the doctor uses it; tests inject one that maps a public origin to a local listener. */
 export type DoctorFetch = (url: string, init: RequestInit) => Promise<Response>;
 
@@ -123,6 +133,18 @@ export interface DoctorOptions {
   url: string;
   /** An access token for the URL: enables the second part (initialize, tools, SSE). Never printed. */
   token?: string;
+  /**
+   * Makes a token when the first check that needs one is reached (and `token` is not given), so a short-lived
+   * token's life starts with the checks that use it. Ferry's window passes its self-token minting here.
+   */
+  mintToken?: () => Promise<string>;
+  /**
+   * The `clientInfo.name` the doctor's MCP requests carry. Default "claude-ai", as Claude sends it; Ferry's
+   * window runs as "Ferry doctor" so Activity never shows the run as Claude's.
+   */
+  clientName?: string;
+  /** How the caller supplies what a skipped check lacked, in its own words (default: `ferry doctor` flags). */
+  advice?: Partial<DoctorAdvice>;
   /** Per-request timeout in ms. Default 10 000; at least 100. */
   timeoutMs?: number;
   /** Hard budget for the whole run in ms; checks that would start after it are skipped. Default 120 000. */

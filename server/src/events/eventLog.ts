@@ -46,7 +46,8 @@ function describe(event: CoreEvent): [LogLevel, string] | undefined {
     case 'tunnel.state':
       return [
         event.state === 'failed' ? 'error' : 'info',
-        `tunnel ${event.state}${event.mode !== 'off' ? ` (${event.mode})` : ''}${event.publicUrl && event.state === 'connected' ? ` at ${event.publicUrl}` : ''}${event.reason ? `: ${event.reason}` : ''}`,
+        // "down", not "failed": cloudflared's reasons mostly start with "failed" themselves.
+        `tunnel ${event.state === 'failed' && event.reason ? 'down' : event.state}${event.mode !== 'off' ? ` (${event.mode})` : ''}${event.publicUrl && event.state === 'connected' ? ` at ${event.publicUrl}` : ''}${event.reason ? `: ${event.reason}` : ''}`,
       ];
     case 'tunnel.url-changed':
       return ['warn', event.message];

@@ -13,6 +13,7 @@ import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js
 import { childOptions, serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { fullPayload, preview } from '../events/redact.js';
+import { secretRefs } from '../secrets/resolve.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
 import {
   Upstream,
@@ -71,6 +72,8 @@ export interface ServerStatus {
   args: string[];
   /** Names only: values can be secrets (or `${secret:…}` references) and stay out of every status. */
   envNames: string[];
+  /** The env names whose values live in the secret store (`${secret:…}`), so the window can say so. */
+  secretEnvNames: string[];
   cwd: string | undefined;
   tools: number;
   resources: number;
@@ -703,6 +706,7 @@ export class Hub {
         command: entry.spec.command,
         args: entry.spec.args ?? [],
         envNames: Object.keys(entry.spec.env ?? {}),
+        secretEnvNames: secretRefs(entry.spec.env).map((ref) => ref.envVar),
         cwd: entry.spec.cwd,
         tools: catalog?.tools.length ?? 0,
         resources: catalog?.resources.length ?? 0,

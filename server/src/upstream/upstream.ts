@@ -295,6 +295,8 @@ export class Upstream {
   }
 
   #protocolError(error: Error): void {
+    // A program that cannot be started is no protocol error: the crash reason says so, once, in words.
+    if (/^spawn\b/.test(String((error as NodeJS.ErrnoException).syscall ?? ''))) return;
     const message = error.message.slice(0, 300);
     if (/maximum size/.test(message)) {
       this.#lastProtocolError = `it sent a message over the ${Math.round((this.#init.maxMessageBytes ?? 32 * 1024 * 1024) / 1048576)} MiB limit`;
@@ -361,7 +363,7 @@ export class Upstream {
       if (this.#exits.length >= policy.maxExits) {
         this.#setState(
           'crashed',
-          `${exitText}; it exited ${this.#exits.length} times in ${policy.windowSeconds}s, so Ferry stopped restarting it` +
+          `${exitText}; it exited ${this.#exits.length === 1 ? 'once' : `${this.#exits.length} times`} in ${policy.windowSeconds}s, so Ferry stopped restarting it` +
             (tail ? `. Last stderr: ${tail}` : ''),
         );
         return;

@@ -75,8 +75,13 @@ describe('connector URLs on the CLI banner and in the window', () => {
       expect(await echo.textContent()).toContain('the path is exactly /mcp, as Claude needs');
       const notes = page.getByTestId('server-url-notes');
       expect(await notes.getByLabel('This server alone').inputValue()).toBe(`${PUBLIC}/mcp/notes`);
-      expect(await notes.textContent()).toContain(PER_SERVER_PATH_RISK);
-      expect(await notes.textContent()).toContain(`Use ${PUBLIC}/mcp, or give notes a hostname of its own`);
+      expect(await notes.textContent()).toContain('not recommended, see above');
+      // The risk is said once above the cards, not again on every card without a hostname.
+      const risk = page.getByTestId('path-risk');
+      expect(await risk.textContent()).toContain(PER_SERVER_PATH_RISK);
+      expect(await risk.textContent()).toContain(`Use ${PUBLIC}/mcp, or give a server a hostname of its own`);
+      const shown: string = await page.evaluate('document.body.innerText');
+      expect(shown.split(PER_SERVER_PATH_RISK)).toHaveLength(2);
       await echo.getByRole('button', { name: 'Copy' }).click();
       await page.getByText('Copied the URL of echo alone').waitFor();
       expect(await page.evaluate('navigator.clipboard.readText()')).toBe('https://echo.example.test/mcp');

@@ -25,7 +25,7 @@ export interface ServeProcess {
 export async function startServeProcess(
   config: unknown,
   extraArgs: string[] = ['--no-auth'],
-  reuse: { dataDir?: string } = {},
+  reuse: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<ServeProcess> {
   const dataDir = reuse.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'ferry-serve-')));
   const configPath = path.join(dataDir, 'config.json');
@@ -43,7 +43,7 @@ export async function startServeProcess(
       '0',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], ...(reuse.env ? { env: { ...process.env, ...reuse.env } } : {}) },
   );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -79,7 +79,7 @@ describe('loadConfig on invalid JSON', () => {
     expect(error.line).toBe(3);
     expect(error.column).toBe(28);
     expect(error.message).toBe(
-      `${file}:3:28: not valid JSON (line 3, column 28): trailing comma before "}". Fix: remove this comma.`,
+      `${file}:3:28: not valid JSON: trailing comma before "}". Fix: remove this comma.`,
     );
   });
 

@@ -7,6 +7,7 @@ import { headline } from '../../../renderer/src/features/status/headline.js';
 import { startingHint } from '../../../renderer/src/features/servers/starting.js';
 import type { CallRow } from '../../../renderer/src/state/store.js';
 import { secretStoreWords, splitLinks } from '../../../renderer/src/util/links.js';
+import { partOf } from '../../../renderer/src/util/fieldPart.js';
 
 /** The window's pure logic: the Status headline, the latency chart's scale, the test-call form. */
 
@@ -208,5 +209,17 @@ describe('revisionLabel', () => {
     expect(revisionLabel('2026-07-28')).toBe('MCP 2026-07-28 (stateless)');
     expect(revisionLabel('2025-11-25')).toBe('MCP 2025-11-25');
     expect(revisionLabel(undefined)).toBe('—');
+  });
+});
+
+describe('form issues name the part of a field, never the config path', () => {
+  it('says which argument or variable, and nothing for a whole field', () => {
+    expect(partOf('args[1]')).toBe('Argument 2');
+    expect(partOf('mcpServers.files.args.0')).toBe('Argument 1');
+    expect(partOf('env.GITHUB_TOKEN')).toBe('GITHUB_TOKEN');
+    expect(partOf('mcpServers.files.env.API_KEY')).toBe('API_KEY');
+    expect(partOf('env["A.B"]')).toBe('A.B');
+    expect(partOf('command')).toBeUndefined();
+    expect(partOf('ferry.servers.files.sessionMode')).toBeUndefined();
   });
 });

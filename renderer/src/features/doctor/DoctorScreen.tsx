@@ -3,7 +3,7 @@ import type { DoctorReport } from '../../api/types.js';
 import { Field } from '../../components/Field.js';
 import { ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
-import { duration } from '../../util/format.js';
+import { duration, sentence } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { CheckItem, VerdictBadge, verdictCounts } from './CheckItem.js';
 import { LiveTimeline } from './LiveTimeline.js';
@@ -18,9 +18,15 @@ export function DoctorScreen() {
   const [url, setUrl] = useState('');
   // Only in this component's memory: never stored, never sent anywhere but this one request.
   const [token, setToken] = useState('');
+  // Ferry makes (and revokes) a token for its own URL itself; a pasted one is for other URLs.
+  const [selfToken, setSelfToken] = useState(true);
+  const [callTool, setCallTool] = useState('');
+  const [slowTool, setSlowTool] = useState('');
   const [report, setReport] = useState<DoctorReport>();
   const [startedAt, setStartedAt] = useState(0);
   const connectorUrl = status.state === 'ready' ? status.value.mcpUrl : undefined;
+  const oauth = status.state === 'ready' ? status.value.auth : true;
+  const withToken = oauth && selfToken;
 
   const run = useAction(async () => {
     setReport(undefined);
@@ -28,7 +34,9 @@ export function DoctorScreen() {
     const target = url.trim();
     const result = await store.client.runDoctor({
       ...(target ? { url: target } : {}),
-      ...(token ? { token } : {}),
+      ...(withToken ? { withToken: true } : token ? { token } : {}),
+      ...(callTool.trim() ? { callTool: callTool.trim() } : {}),
+      ...(slowTool.trim() ? { slowTool: slowTool.trim() } : {}),
     });
     setReport(result);
   });
@@ -37,8 +45,18 @@ export function DoctorScreen() {
     event.preventDefault();
     if (!run.busy) void run.run();
   };
-  const urlIssues = run.error?.issues.filter((i) => i.path === 'url') ?? [];
-  const tokenIssues = run.error?.issues.filter((i) => i.path === 'token') ?? [];
+  const issuesAt = (path: string) => run.error?.issues.filter((i) => i.path === path) ?? [];
+  const urlIssues = issuesAt('url');
+  const tokenIssues = issuesAt('token');
+  const withTokenIssues = issuesAt('withToken');
+  const callIssues = issuesAt('callTool');
+  const slowIssues = issuesAt('slowTool');
+  // Issues shown at their fields are not said again in the result: the result only points at them.
+  const atFields = Boolean(
+    run.error &&
+    run.error.issues.length > 0 &&
+    run.error.issues.every((i) => ['url', 'token', 'withToken', 'callTool', 'slowTool'].includes(i.path)),
+  );
 
   return (
     <>
@@ -80,21 +98,89 @@ export function DoctorScreen() {
                 />
               )}
             </Field>
+            {oauth && (
+              <div className={`field field-check${withTokenIssues.length > 0 ? ' field-invalid' : ''}`}>
+                <label htmlFor="doctor-with-token">
+                  <input
+                    id="doctor-with-token"
+                    type="checkbox"
+                    checked={selfToken}
+                    disabled={run.busy}
+                    aria-invalid={withTokenIssues.length > 0 ? true : undefined}
+                    aria-describedby={`doctor-with-token-hint${withTokenIssues.length > 0 ? ' doctor-with-token-issues' : ''}`}
+                    onChange={(e) => setSelfToken(e.target.checked)}
+                  />{' '}
+                  Also run the checks after sign-in
+                </label>
+                <p className="field-hint" id="doctor-with-token-hint">
+                  Initialize, tools and streaming, with a token Ferry makes for its own connector URL. It
+                  lives a minute and is revoked when the run ends. For another URL, untick this and paste a
+                  token.
+                </p>
+                {withTokenIssues.length > 0 && (
+                  <ul className="field-issues" id="doctor-with-token-issues">
+                    {withTokenIssues.map((issue, i) => (
+                      <li key={i}>
+                        {sentence(issue.message)}. <span className="fix">Fix: {issue.fix}.</span>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </div>
+            )}
+            {!withToken && (
+              <Field
+                id="doctor-token"
+                label="Access token (optional)"
+                hint="Enables the checks after sign-in (initialize, tools, streaming). Not stored."
+                issues={tokenIssues}
+              >
+                {(props) => (
+                  <input
+                    {...props}
+                    type="password"
+                    autoComplete="off"
+                    spellCheck={false}
+                    value={token}
+                    disabled={run.busy}
+                    onChange={(e) => setToken(e.target.value)}
+                  />
+                )}
+              </Field>
+            )}
             <Field
-              id="doctor-token"
-              label="Access token (optional)"
-              hint="Enables the checks after sign-in (initialize, tools, streaming). Not stored."
-              issues={tokenIssues}
+              id="doctor-call"
+              label="Tool to call"
+              hint="Optional: a harmless tool, by the name clients see. On its own the doctor calls only the demo's clock."
+              issues={callIssues}
             >
               {(props) => (
                 <input
                   {...props}
-                  type="password"
+                  className="mono"
                   autoComplete="off"
                   spellCheck={false}
-                  value={token}
+                  value={callTool}
                   disabled={run.busy}
-                  onChange={(e) => setToken(e.target.value)}
+                  onChange={(e) => setCallTool(e.target.value)}
+                />
+              )}
+            </Field>
+            <Field
+              id="doctor-slow"
+              label="Slow tool"
+              hint="Optional: a tool that takes over 15 s, to check keep-alives on long calls."
+              issues={slowIssues}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  className="mono"
+                  autoComplete="off"
+                  spellCheck={false}
+                  value={slowTool}
+                  disabled={run.busy}
+                  onChange={(e) => setSlowTool(e.target.value)}
                 />
               )}
             </Field>
@@ -124,6 +210,10 @@ export function DoctorScreen() {
         <div aria-live="polite" aria-busy={run.busy}>
           {run.busy ? (
             <Running startedAt={startedAt} />
+          ) : run.error && atFields ? (
+            <p className="note note-error" role="alert">
+              <strong>The doctor did not run.</strong> Correct the marked field, then run it again.
+            </p>
           ) : run.error ? (
             <ErrorNote title="The doctor could not run." error={run.error} onDismiss={run.clear} />
           ) : report ? (

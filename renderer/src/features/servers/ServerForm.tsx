@@ -2,8 +2,9 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { AdminApiError } from '../../api/errors.js';
 import type { ConfigIssue, ServerStatus } from '../../api/types.js';
 import { Field } from '../../components/Field.js';
-import { useStore } from '../../state/context.js';
+import { useFerry, useStore } from '../../state/context.js';
 import { sentence } from '../../util/format.js';
+import { secretStoreWords } from '../../util/links.js';
 import {
   draftFromStatus,
   emptyDraft,
@@ -32,6 +33,9 @@ export function ServerForm({
   onCancel: () => void;
 }) {
   const store = useStore();
+  const { status } = useFerry();
+  // Where secrets go, named as the status reports the store actually in use.
+  const secretHome = secretStoreWords(status.state === 'ready' ? status.value.secretStore : 'keychain');
   const [draft, setDraft] = useState<ServerDraft>(() => (editing ? draftFromStatus(editing) : emptyDraft()));
   const [issues, setIssues] = useState<ConfigIssue[]>([]);
   const [failure, setFailure] = useState<AdminApiError>();
@@ -154,7 +158,7 @@ export function ServerForm({
       void store.reload('status');
     } catch (caught) {
       const error = AdminApiError.from(caught);
-      if (error.code === 'conflict' && !editing) {
+      if (error.code === 'conflict' && !editing && error.issues.length === 0) {
         setIssues([
           { path: 'name', message: error.message, fix: 'choose another name, or edit the existing server' },
         ]);
@@ -204,8 +208,8 @@ export function ServerForm({
             </button>
           </p>
           <p className="field-hint">
-            Importing moves values that look like secrets (API keys, tokens) to the secret store; the config
-            only keeps a reference.
+            Importing moves values that look like secrets (API keys, tokens) to {secretHome}; the config only
+            keeps a reference.
           </p>
           <div aria-live="polite">
             {snippetMessage && <p className="muted">{snippetMessage}</p>}
@@ -224,7 +228,11 @@ export function ServerForm({
       {failure && (
         <div className="note note-error form-error" role="alert" tabIndex={-1}>
           <p>
-            <strong>Nothing was saved.</strong> {sentence(failure.message)}
+            <strong>Nothing was saved.</strong>{' '}
+            {/* A message already shown at its field is not said again here. */}
+            {issues.some((issue) => issue.message === failure.message)
+              ? 'Correct the marked field, then save again.'
+              : sentence(failure.message)}
           </p>
           {other.length > 0 && (
             <ul>
@@ -289,11 +297,12 @@ export function ServerForm({
           <fieldset className="env-vars">
             <legend>Environment variables</legend>
             <p className="field-hint">
-              Values are never shown. Type a new value to replace one; secret-looking values go to the secret
-              store.
+              Values are never shown. Type a new value to replace one; secret-looking values go to{' '}
+              {secretHome}, and are stored only when the whole edit is saved.
             </p>
             {editing.envNames.map((envName) => {
               const removed = draft.envRemove.includes(envName);
+              const secret = editing.secretEnvNames.includes(envName);
               return (
                 <div className="env-var" key={envName}>
                   <label htmlFor={`${idPrefix}-env-${envName}`} className="mono">
@@ -303,7 +312,10 @@ export function ServerForm({
                     id={`${idPrefix}-env-${envName}`}
                     type="password"
                     autoComplete="off"
-                    placeholder={removed ? 'removed on save' : 'unchanged'}
+                    aria-describedby={secret ? `${idPrefix}-env-${envName}-where` : undefined}
+                    placeholder={
+                      removed ? 'removed on save' : secret ? 'stored secret, unchanged' : 'unchanged'
+                    }
                     disabled={removed}
                     value={draft.envSet[envName] ?? ''}
                     onChange={(e) =>
@@ -326,6 +338,11 @@ export function ServerForm({
                   >
                     {removed ? 'Keep' : 'Remove'}
                   </button>
+                  {secret && (
+                    <span className="env-var-where muted small" id={`${idPrefix}-env-${envName}-where`}>
+                      Stored in {secretHome}
+                    </span>
+                  )}
                 </div>
               );
             })}
@@ -337,7 +354,7 @@ export function ServerForm({
           hint={
             editing
               ? 'One KEY=VALUE per line: added, or replacing a variable of the same name; the others are kept.'
-              : 'One KEY=VALUE per line. ${secret:name} reads a value from the OS keychain.'
+              : `One KEY=VALUE per line. Secret-looking values (API keys, tokens) go to ${secretHome}; \${secret:name} reads one stored there.`
           }
           issues={fields.env}
         >

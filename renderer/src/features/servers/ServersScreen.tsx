@@ -8,8 +8,9 @@ import { displayText } from '../../util/displayText.js';
 import { plural, sentence } from '../../util/format.js';
 import { copyText } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
+import { ImportDesktop } from './ImportDesktop.js';
 import { ServerForm } from './ServerForm.js';
-import { ServerUrl } from './ServerUrl.js';
+import { PathRiskNote, ServerUrl } from './ServerUrl.js';
 import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
 
@@ -17,6 +18,7 @@ export function ServersScreen() {
   const state = useFerry();
   const store = useStore();
   const [adding, setAdding] = useState(false);
+  const [importing, setImporting] = useState(false);
   const [editing, setEditing] = useState<string>();
   const focusCard = (name: string) =>
     setTimeout(() => document.getElementById(`server-${name}`)?.focus(), 50);
@@ -38,7 +40,11 @@ export function ServersScreen() {
           {plural(servers.length, 'server')} from{' '}
           <span className="mono">{state.status.value.configPath}</span>
         </p>
-        {!adding && <ImportDesktopButton />}
+        {!adding && !importing && (
+          <button type="button" onClick={() => setImporting(true)}>
+            Import from Claude Desktop
+          </button>
+        )}
         {!adding && (
           <button type="button" className="primary" onClick={() => setAdding(true)}>
             Add server
@@ -50,6 +56,15 @@ export function ServersScreen() {
           Ferry is running its built-in demo server because there is no config yet. The first server you add
           replaces it.
         </p>
+      )}
+      {importing && (
+        <ImportDesktop
+          secretStore={state.status.value.secretStore}
+          onClose={(imported) => {
+            setImporting(false);
+            if (imported) focusCard(imported);
+          }}
+        />
       )}
       {adding && (
         <ServerForm
@@ -68,55 +83,32 @@ export function ServersScreen() {
           </p>
         </Empty>
       ) : (
-        <ul className="cards" aria-label="Servers">
-          {servers.map((server) =>
-            editing === server.name ? (
-              <li key={server.name}>
-                <ServerForm
-                  editing={server}
-                  onCancel={() => {
-                    setEditing(undefined);
-                    focusCard(server.name);
-                  }}
-                  onDone={() => {
-                    setEditing(undefined);
-                    focusCard(server.name);
-                  }}
-                />
-              </li>
-            ) : (
-              <li key={server.name}>
-                <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
-              </li>
-            ),
-          )}
-        </ul>
-      )}
-    </>
-  );
-}
-
-/** Imports Claude Desktop's own servers from its config on this computer, as `ferry import` does. */
-function ImportDesktopButton() {
-  const store = useStore();
-  const run = useAction(async () => {
-    const report = await store.client.importServers({ fromClaudeDesktop: true });
-    const skipped =
-      report.skipped.length > 0 ? `; skipped ${report.skipped.map((s) => s.name).join(', ')}` : '';
-    store.announce(
-      report.imported.length > 0
-        ? `Imported ${report.imported.map((s) => s.name).join(', ')} from Claude Desktop${skipped}`
-        : `Nothing new to import from Claude Desktop${skipped}`,
-    );
-    void store.reload('status');
-  });
-  return (
-    <>
-      <button type="button" disabled={run.busy} onClick={() => void run.run()}>
-        Import from Claude Desktop
-      </button>
-      {run.error && (
-        <ErrorNote title="Could not import from Claude Desktop." error={run.error} onDismiss={run.clear} />
+        <>
+          <PathRiskNote servers={servers.map((s) => s.name)} />
+          <ul className="cards" aria-label="Servers">
+            {servers.map((server) =>
+              editing === server.name ? (
+                <li key={server.name}>
+                  <ServerForm
+                    editing={server}
+                    onCancel={() => {
+                      setEditing(undefined);
+                      focusCard(server.name);
+                    }}
+                    onDone={() => {
+                      setEditing(undefined);
+                      focusCard(server.name);
+                    }}
+                  />
+                </li>
+              ) : (
+                <li key={server.name}>
+                  <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
+                </li>
+              ),
+            )}
+          </ul>
+        </>
       )}
     </>
   );

@@ -372,23 +372,7 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
     void store.reload('status');
   });
   const warnings: Warning[] = status.warnings.map((text, i) => ({ key: `w${i}`, text, actions: [] }));
-  if (status.tunnel.state === 'failed') {
-    warnings.push({
-      key: 'tunnel',
-      text: `The tunnel failed${status.tunnel.reason ? `: ${status.tunnel.reason}` : '.'}`,
-      actions: [
-        {
-          label: `Retry ${status.tunnel.mode === 'named' ? 'named' : 'quick'} tunnel`,
-          primary: true,
-          run: () =>
-            void act.run(
-              () => store.client.startTunnel(status.tunnel.mode === 'named' ? 'named' : 'quick'),
-              'Starting the tunnel',
-            ),
-        },
-      ],
-    });
-  }
+  // A failed tunnel is not listed here: the Tunnel card says why once, with its Retry button.
   for (const change of state.urlChanges) {
     warnings.push({
       key: `url${change.seq}`,

@@ -104,11 +104,15 @@ export function headline(input: HeadlineInput): Headline {
     }
     return {
       tone: tunnel.state === 'failed' ? 'bad' : 'off',
+      // The reason is said once, under Tunnel: cloudflared's own words often start with "failed" too.
       title:
         tunnel.state === 'failed'
-          ? `Claude cannot reach Ferry: the tunnel failed${tunnel.reason ? ` (${tunnel.reason})` : ''}`
+          ? 'Claude cannot reach Ferry: the tunnel is down'
           : 'Claude cannot reach Ferry yet: it only runs on this computer',
-      detail: 'Start a tunnel to get a public https address for claude.ai.',
+      detail:
+        tunnel.state === 'failed'
+          ? 'Why is under Tunnel, below; retry once that is sorted out.'
+          : 'Start a tunnel to get a public https address for claude.ai.',
       action: start,
     };
   }

@@ -52,7 +52,7 @@ async function rpc(
   const id = options.notification ? undefined : ctx.nextId++;
   const body =
     method === 'initialize' && id !== undefined
-      ? initializeRequest(id)
+      ? initializeRequest(id, ctx.clientName)
       : { jsonrpc: '2.0', ...(id !== undefined ? { id } : {}), method, ...(params ? { params } : {}) };
   const exchange = await ctx.probe.send({
     method: 'POST',
@@ -258,7 +258,7 @@ export const discover: CheckSpec = {
         _meta: {
           'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
           'io.modelcontextprotocol/clientCapabilities': {},
-          'io.modelcontextprotocol/clientInfo': { name: 'ferry-doctor', version: '1' },
+          'io.modelcontextprotocol/clientInfo': { name: ctx.clientName, version: '1' },
         },
       },
       {
@@ -429,8 +429,7 @@ export const toolCall: CheckSpec = {
   skipIf: (ctx) => needsSession(ctx) ?? (ctx.tools ? undefined : 'tools/list did not succeed'),
   async run(ctx) {
     const choice = harmlessTool(ctx.session?.serverName, ctx.tools ?? [], ctx.callTool);
-    if (!choice)
-      return skip('no tool known to be harmless: name one to call it (ferry doctor --call <tool>)');
+    if (!choice) return skip(`no tool known to be harmless: ${ctx.advice.callTool}`);
     if (!ctx.tools?.some((t) => t.name === choice.name)) {
       return problem(
         'warn',
@@ -578,8 +577,7 @@ export const keepalive: CheckSpec = {
   skipIf: (ctx) => needsSession(ctx) ?? (ctx.tools ? undefined : 'tools/list did not succeed'),
   async run(ctx) {
     const choice = ctx.slowTool;
-    if (!choice)
-      return skip('no slow tool named (ferry doctor --slow <tool>): keep-alives on long calls not checked');
+    if (!choice) return skip(`${ctx.advice.slowTool}: keep-alives on long calls not checked`);
     const { exchange, answer, id } = await rpc(
       ctx,
       'tools/call',
