@@ -22,7 +22,7 @@ import {
 } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
-import { HubSession, type Scope, type SessionKind } from './session.js';
+import { childCapabilities, HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
 import { severity } from '../events/logLevels.js';
 import type { ToolGate } from '../policy/gate.js';
@@ -38,6 +38,8 @@ export interface HubOptions {
   policy: () => RestartPolicy;
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
+  /** How long a child gets to answer `server/discover` (tests shorten or lengthen it). */
+  discoverTimeoutMs?: number;
   maxMessageBytes?: () => number;
   /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
   limits?: Partial<ClientLimits>;
@@ -75,6 +77,8 @@ export interface ServerStatus {
   resources: number;
   prompts: number;
   serverInfo: { name: string; version: string } | undefined;
+  /** The MCP revision the shared child speaks ("2026-07-28" for a modern, stateless child). */
+  protocolVersion: string | undefined;
   stderrTail: string[];
   children: number;
 }
@@ -267,6 +271,7 @@ export class Hub {
       hooks,
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
+      ...(this.#options.discoverTimeoutMs ? { discoverTimeoutMs: this.#options.discoverTimeoutMs } : {}),
       maxMessageBytes: this.#options.maxMessageBytes?.(),
     });
   }
@@ -564,6 +569,8 @@ export class Hub {
   applyLogLevels(upstreams: Upstream[]): void {
     for (const upstream of upstreams) {
       if (!upstream.isReady || !upstream.catalog?.capabilities.logging) continue;
+      // 2026-07-28 removed logging/setLevel: a modern child gets the level on each request instead.
+      if (upstream.isModern) continue;
       let level: LoggingLevel | undefined;
       for (const session of this.#sessions.values()) {
         if (!session.includes(upstream) || !session.logLevel) continue;
@@ -707,6 +714,7 @@ export class Hub {
         serverInfo: catalog
           ? { name: catalog.serverInfo.name, version: catalog.serverInfo.version }
           : undefined,
+        protocolVersion: catalog?.protocolVersion,
         stderrTail: upstream?.stderr.tail.toArray(20) ?? [],
         children,
       };
@@ -727,10 +735,4 @@ export class Hub {
       [...this.#entries.values()].map((entry) => entry.shared?.stop() ?? Promise.resolve()),
     );
   }
-}
-
-/** A per-session child sees the remote client's own capabilities, minus what Ferry cannot carry. */
-function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
-  const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
-  return rest;
 }

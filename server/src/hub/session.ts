@@ -24,7 +24,7 @@ import type { CallOutcome } from '../events/types.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Hub } from './hub.js';
 import { LOCAL_CLIENT } from './clientLimits.js';
-import { SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
 import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
@@ -407,7 +407,16 @@ export class HubSession {
     const call =
       target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
     try {
-      const result = await upstream.request(method, forwarded, { signal: extra.signal, onprogress });
+      const result = await upstream.request(method, forwarded, {
+        signal: extra.signal,
+        onprogress,
+        // What a modern (2026-07-28) child reads from each request; a stateful child was told at initialize.
+        clientCapabilities: childCapabilities(this.clientCapabilities),
+        logLevel: this.logLevel,
+        // A modern child's input_required goes to this session's client like a stateful child's request.
+        onInput: (key, request) =>
+          this.requestClient(request, extra.requestId, extra.signal, { [FERRY_META.inputKey]: key }),
+      });
       call?.end(result.isError === true ? 'tool-error' : 'ok', result);
       return result;
     } catch (error) {
@@ -562,6 +571,11 @@ export class HubSession {
       const uri = params.uri as string;
       const [upstream] = this.#resourceCandidates(uri);
       if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
+      // 2026-07-28 removed resources/subscribe: a modern child is not asked (it would answer -32601).
+      if (upstream.isModern) {
+        this.subscriptions.add(uri);
+        return {};
+      }
       const result = await this.#forward(upstream, 'resources/subscribe', params, extra);
       this.subscriptions.add(uri);
       return result;
@@ -571,7 +585,7 @@ export class HubSession {
       this.subscriptions.delete(uri);
       const [upstream] = this.#resourceCandidates(uri);
       // A shared child stays subscribed while any other session still wants the updates.
-      if (!upstream || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
+      if (!upstream || upstream.isModern || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
       return this.#forward(upstream, 'resources/unsubscribe', params, extra);
     });
     on('completion/complete', async (params, extra) => {
@@ -624,6 +638,12 @@ export class HubSession {
   async #settleOwn(): Promise<void> {
     await this.#settleStarting(this.own.size > 0 ? 30_000 : 5_000);
   }
+}
+
+/** A child sees the remote client's own capabilities, minus what Ferry cannot carry (client-side tasks). */
+export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
+  const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
+  return rest;
 }
 
 export function newSessionId(): string {
