@@ -21,6 +21,7 @@ import {
   type UpstreamRequestExtra,
 } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
+import { ChildPool } from './childPool.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
 import { childCapabilities, HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
@@ -109,6 +110,8 @@ export class Hub {
   readonly #ownChildren = new Map<Upstream, HubSession>();
   readonly limits: Readonly<ClientLimits>;
   readonly #admission: Admission;
+  /** Children of per-session servers kept per client for the stateless wire (which has no sessions). */
+  readonly #pool: ChildPool;
   /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
   generation = 0;
 
@@ -127,6 +130,17 @@ export class Hub {
       },
       () => this.limits,
     );
+    this.#pool = new ChildPool({
+      spawn: (server, client) => {
+        const upstream = this.createUpstream(server, SHARED_CLIENT_CAPABILITIES, undefined, client);
+        upstream?.start();
+        return upstream;
+      },
+      overCap: (client) => this.#overChildCap(client),
+      idleMs: () => this.limits.pooledChildIdleMs,
+      changed: () => void this.generation++,
+      log: (server, message) => this.#bus.log('info', `server:${server}`, message),
+    });
   }
 
   serverNames(): string[] {
@@ -193,8 +207,9 @@ export class Hub {
     if (entry.shared) await entry.shared.restart();
     for (const session of this.#sessions.values()) {
       const own = session.own.get(name);
-      if (own) await own.restart();
+      if (own && !session.borrowed.has(own)) await own.restart();
     }
+    await this.#pool.restartServer(name);
   }
 
   #addEntry(name: string, spec: ServerSpec, options: ServerOptions): void {
@@ -234,9 +249,14 @@ export class Hub {
     const work: Promise<void>[] = [];
     if (entry.shared) work.push(entry.shared.stop(finalState));
     entry.shared = undefined;
+    work.push(this.#pool.stopServer(entry.name));
     for (const session of this.#sessions.values()) {
       const own = session.own.get(entry.name);
-      if (own) {
+      if (own && session.borrowed.has(own)) {
+        // The pool stops it; the session only lets go.
+        session.own.delete(entry.name);
+        session.borrowed.delete(own);
+      } else if (own) {
         session.own.delete(entry.name);
         // The slot stays counted (as detached) until the process has exited.
         session.childSlots = Math.max(0, session.childSlots - 1);
@@ -247,17 +267,22 @@ export class Hub {
     this.#bus.emit({ type: 'server.status', server: entry.name, state: finalState });
   }
 
+  /**
+   * A child of `name`: the shared one (no owner), one session's own (`owner`), or one the stateless wire
+   * keeps for a client (`pooledFor`, the client id).
+   */
   createUpstream(
     name: string,
     capabilities: ClientCapabilities,
     owner: HubSession | undefined,
+    pooledFor?: string,
   ): Upstream | undefined {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
     const hooks: UpstreamHooks = {
       onRequest: (upstream, request, extra) => this.#routeChildRequest(upstream, request, extra, owner),
       onNotification: (upstream, notification) => this.#routeChildNotification(upstream, notification),
-      onState: (upstream) => this.#onUpstreamState(upstream, owner),
+      onState: (upstream) => this.#onUpstreamState(upstream, owner, pooledFor),
       onStderr: (upstream, line) => this.#bus.log('info', `server:${upstream.name}`, line),
       onProtocolError: (upstream, message) => this.#bus.log('warn', `server:${upstream.name}`, message),
     };
@@ -276,13 +301,13 @@ export class Hub {
     });
   }
 
-  #onUpstreamState(upstream: Upstream, owner: HubSession | undefined): void {
+  #onUpstreamState(upstream: Upstream, owner: HubSession | undefined, pooledFor: string | undefined): void {
     if (owner) {
       // A per-session child counts until its process is gone; an admin restart brings it back.
       if (upstream.state === 'stopped' || upstream.state === 'disabled') this.#ownChildren.delete(upstream);
       else this.#ownChildren.set(upstream, owner);
     }
-    if (!owner) {
+    if (!owner && pooledFor === undefined) {
       this.#bus.emit({
         type: 'server.status',
         server: upstream.name,
@@ -294,7 +319,7 @@ export class Hub {
       this.#bus.log(
         'error',
         `server:${upstream.name}`,
-        `child of session ${owner.id} crashed: ${upstream.reason}`,
+        `child of ${owner ? `session ${owner.id}` : `client ${pooledFor}`} crashed: ${upstream.reason}`,
       );
     }
     if (upstream.state === 'ready' && upstream.catalog)
@@ -317,7 +342,7 @@ export class Hub {
   toolCatalogs(): { server: string; tools: readonly Tool[] }[] {
     const out: { server: string; tools: readonly Tool[] }[] = [];
     for (const entry of this.#entries.values()) {
-      let catalog = entry.shared?.catalog;
+      let catalog = entry.shared?.catalog ?? this.#pool.children(entry.name).find((u) => u.catalog)?.catalog;
       if (!catalog) {
         for (const session of this.#sessions.values()) {
           catalog = session.own.get(entry.name)?.catalog;
@@ -630,6 +655,50 @@ export class Hub {
         yield session.client;
       }
     }
+    // The stateless wire's children belong to a client, never to a session: they count here too.
+    yield* this.#pool.holders();
+  }
+
+  /** The per-session children `client` and Ferry run now (reserved by sessions, or running without one). */
+  #childCounts(client: string): { mine: number; all: number } {
+    let mine = 0;
+    let all = 0;
+    for (const s of this.#sessions.values()) {
+      all += s.childSlots;
+      if (s.client === client) mine += s.childSlots;
+    }
+    for (const holder of this.#detachedChildren()) {
+      all++;
+      if (holder === client) mine++;
+    }
+    return { mine, all };
+  }
+
+  /** Why one more per-session child of `client` would break a cap; undefined when it fits. */
+  #overChildCap(client: string): string | undefined {
+    const limits = this.limits;
+    const { mine, all } = this.#childCounts(client);
+    if (mine + 1 <= limits.childrenPerClient && all + 1 <= limits.childrenTotal) return undefined;
+    return `this client runs ${mine} per-session server processes (at most ${limits.childrenPerClient}, childrenPerClient) and Ferry ${all} (at most ${limits.childrenTotal}, childrenTotal)`;
+  }
+
+  /**
+   * Lends a stateless request's session the client's own child of each per-session server in its scope,
+   * spawning it on first use. Throws `QuotaExceeded` when a new child would break the client's caps.
+   */
+  lendPooledChildren(session: HubSession, caller: Caller): void {
+    const names = session.scope.kind === 'all' ? this.serverNames() : [session.scope.server];
+    for (const name of names) {
+      if (!this.isPerSession(name) || session.own.has(name)) continue;
+      const upstream = this.#pool.acquire(caller, name);
+      session.own.set(name, upstream);
+      session.borrowed.add(upstream);
+    }
+  }
+
+  /** A stateless request's session is over: the children it borrowed start their idle time. */
+  returnPooledChild(upstream: Upstream): void {
+    this.#pool.release(upstream);
   }
 
   /**
@@ -639,20 +708,12 @@ export class Hub {
    */
   spawnOwn(session: HubSession, name: string): void {
     if (session.own.size >= session.childSlots) {
-      const limits = this.limits;
-      let mine = 0;
-      for (const s of this.#sessions.values()) if (s.client === session.client) mine += s.childSlots;
-      let all = 0;
-      for (const s of this.#sessions.values()) all += s.childSlots;
-      for (const client of this.#detachedChildren()) {
-        all++;
-        if (client === session.client) mine++;
-      }
-      if (mine + 1 > limits.childrenPerClient || all + 1 > limits.childrenTotal) {
+      const over = this.#overChildCap(session.client);
+      if (over) {
         this.#bus.log(
           'warn',
           `server:${name}`,
-          `session ${session.id.slice(0, 8)}… gets no child of "${name}": its client runs ${mine} per-session server processes (at most ${limits.childrenPerClient}, childrenPerClient) and Ferry ${all} (at most ${limits.childrenTotal}, childrenTotal)`,
+          `session ${session.id.slice(0, 8)}… gets no child of "${name}": ${over.replace('this client', 'its client')}`,
         );
         return;
       }
@@ -669,7 +730,10 @@ export class Hub {
   async closeSessionsOfGrants(grantIds: readonly string[], reason: string): Promise<number> {
     const wanted = new Set(grantIds);
     const doomed = [...this.#sessions.values()].filter((s) => s.owner !== null && wanted.has(s.owner));
-    await Promise.all(doomed.map((s) => this.closeSession(s.id, reason)));
+    await Promise.all([
+      ...doomed.map((s) => this.closeSession(s.id, reason)),
+      this.#pool.stopGrants(grantIds),
+    ]);
     return doomed.length;
   }
 
@@ -693,7 +757,11 @@ export class Hub {
   statuses(): ServerStatus[] {
     return [...this.#entries.values()].map((entry) => {
       const upstream = entry.shared;
-      const children = [...this.#sessions.values()].filter((s) => s.own.has(entry.name)).length;
+      const children =
+        [...this.#sessions.values()].filter((s) => {
+          const own = s.own.get(entry.name);
+          return own !== undefined && !s.borrowed.has(own);
+        }).length + this.#pool.children(entry.name).length;
       const catalog = upstream?.catalog;
       return {
         name: entry.name,
@@ -731,6 +799,7 @@ export class Hub {
     await Promise.allSettled(
       [...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')),
     );
+    await this.#pool.stopAll();
     await Promise.allSettled(
       [...this.#entries.values()].map((entry) => entry.shared?.stop() ?? Promise.resolve()),
     );

@@ -66,6 +66,8 @@ export class HubSession {
   readonly subscriptions = new Set<string>();
   /** Children this session owns (servers in `per-session` mode). */
   readonly own = new Map<string, Upstream>();
+  /** Those of `own` lent by the stateless wire's per-client pool: given back, never stopped, at close. */
+  readonly borrowed = new Set<Upstream>();
   clientInfo: Implementation | undefined;
   clientCapabilities: ClientCapabilities = {};
   protocolVersion = LATEST_PROTOCOL_VERSION;
@@ -115,7 +117,10 @@ export class HubSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.own.values()].map((upstream) => upstream.stop()));
+    const owned = [...this.own.values()].filter((upstream) => !this.borrowed.has(upstream));
+    for (const upstream of this.borrowed) this.hub.returnPooledChild(upstream);
+    this.borrowed.clear();
+    await Promise.allSettled(owned.map((upstream) => upstream.stop()));
     this.own.clear();
     await this.peer.close().catch(() => undefined);
   }
@@ -213,8 +218,9 @@ export class HubSession {
 
   /** Spawns this session's own children (per-session servers), mirroring the remote client's capabilities. */
   startOwnUpstreams(): void {
-    // A session closed meanwhile (evicted, revoked) must not leave children nobody stops.
-    if (this.#closed) return;
+    // A session closed meanwhile (evicted, revoked) must not leave children nobody stops; a stateless
+    // request's session borrows the client's pooled children instead (`Hub.lendPooledChildren`).
+    if (this.#closed || this.kind === 'stateless') return;
     const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
     for (const name of names) {
       if (this.own.has(name) || !this.hub.isPerSession(name)) continue;
