@@ -22,6 +22,7 @@ import {
 } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
 import { ChildPool } from './childPool.js';
+import { TaskMap, withTaskId } from './tasks.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
 import { childCapabilities, HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
@@ -112,6 +113,8 @@ export class Hub {
   readonly #admission: Admission;
   /** Children of per-session servers kept per client for the stateless wire (which has no sessions). */
   readonly #pool: ChildPool;
+  /** Tasks children created for clients, under ids of Ferry's own (see `TaskMap`). */
+  readonly tasks = new TaskMap();
   /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
   generation = 0;
 
@@ -324,6 +327,8 @@ export class Hub {
     }
     if (upstream.state === 'ready' && upstream.catalog)
       this.gate?.observe(upstream.name, upstream.catalog.tools);
+    // A child's tasks live in its process: after an exit no id of it can be reached any more.
+    if (upstream.state !== 'ready' && upstream.state !== 'starting') this.tasks.forget(upstream);
     if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
       this.#changed(upstream);
     }
@@ -409,6 +414,16 @@ export class Hub {
         if (session.includes(upstream) && uri !== undefined && session.subscriptions.has(uri)) {
           session.notify(notification);
         }
+      }
+      return;
+    }
+    if (method === 'notifications/tasks/status') {
+      // Only the session that created the task hears of it, under the id that session was given.
+      const params = (notification.params ?? {}) as Record<string, unknown>;
+      const record = this.tasks.byChild(upstream, params.taskId);
+      const session = record && this.#sessions.get(record.sessionId);
+      if (record && session && session.includes(upstream)) {
+        session.notify({ method, params: withTaskId(params, record.childId, record.id) });
       }
       return;
     }

@@ -29,6 +29,7 @@ import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
 import type { GateCall } from '../policy/gate.js';
+import { createdTaskId, TASK_LIMITS, withTaskId } from './tasks.js';
 
 export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
 
@@ -58,6 +59,16 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
   prompts: { listChanged: true },
   logging: {},
   completions: {},
+};
+
+/**
+ * What `/mcp` offers of tasks when a child in scope runs tool calls as tasks: Ferry lists a client's
+ * tasks across children itself, and forwards cancellation to the child that owns the task.
+ */
+const AGGREGATE_TASKS: NonNullable<ServerCapabilities['tasks']> = {
+  list: {},
+  cancel: {},
+  requests: { tools: { call: {} } },
 };
 
 /** One MCP session of a remote client, on `/mcp` (every server) or `/mcp/<server>` (one, original names). */
@@ -233,7 +244,10 @@ export class HubSession {
   }
 
   #capabilities(): ServerCapabilities {
-    if (this.scope.kind === 'all') return AGGREGATE_CAPABILITIES;
+    if (this.scope.kind === 'all') {
+      const tasks = this.upstreamsInScope().some((u) => u.catalog?.capabilities.tasks?.requests?.tools?.call);
+      return tasks ? { ...AGGREGATE_CAPABILITIES, tasks: AGGREGATE_TASKS } : AGGREGATE_CAPABILITIES;
+    }
     const catalog = this.#single()?.catalog;
     if (!catalog) return AGGREGATE_CAPABILITIES;
     // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
@@ -517,8 +531,18 @@ export class HubSession {
         this.hub.callRefused(this, 'tools/call', String(params.name), params, (error as Error).message);
         throw error;
       });
-      const forward = () =>
-        this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
+      const forward = async () =>
+        this.#adoptTask(
+          target.upstream,
+          params,
+          await this.#forward(
+            target.upstream,
+            'tools/call',
+            { ...params, name: target.name },
+            extra,
+            target.name,
+          ),
+        );
       const gate = this.hub.gate;
       if (!gate) return forward();
       const startedAt = performance.now();
@@ -610,6 +634,38 @@ export class HubSession {
       }
       throw invalidParams('completion/complete needs ref.type "ref/prompt" or "ref/resource"');
     });
+    // Tasks (2025-11-25): every id the client sees is Ferry's, and only the client that created a task
+    // reaches it, on the child that runs it.
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      on(method, async (params, extra) => {
+        const record = this.hub.tasks.find(params.taskId, this.client);
+        if (!record || !this.includes(record.upstream)) {
+          throw invalidParams(`Task not found: ${String(params.taskId)}`);
+        }
+        const result = await this.#forward(record.upstream, method, { ...params, taskId: record.childId }, extra);
+        return withTaskId(result, record.childId, record.id);
+      });
+    }
+    on('tasks/list', async (_params, extra) => {
+      const tasks: Record<string, unknown>[] = [];
+      for (const upstream of this.upstreamsInScope()) {
+        if (!upstream.isReady || !upstream.catalog?.capabilities.tasks?.list) continue;
+        let cursor: string | undefined;
+        for (let page = 0; page < TASK_LIMITS.listPages; page++) {
+          const result = await this.#forward(upstream, 'tasks/list', cursor ? { cursor } : {}, extra);
+          for (const task of Array.isArray(result.tasks) ? (result.tasks as Record<string, unknown>[]) : []) {
+            const record = this.hub.tasks.byChild(upstream, task.taskId);
+            // A child lists every client's tasks: only this client's, by Ferry's id, are shown.
+            if (record && this.hub.tasks.find(record.id, this.client)) {
+              tasks.push(withTaskId(task, record.childId, record.id));
+            }
+          }
+          cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+          if (!cursor) break;
+        }
+      }
+      return { tasks };
+    });
     on('logging/setLevel', (params) => {
       const level = params.level;
       if (typeof level !== 'string') throw invalidParams('logging/setLevel needs a "level"');
@@ -635,6 +691,19 @@ export class HubSession {
     peer.fallbackNotificationHandler = async (notification) => {
       await this.#single()?.notify(notification);
     };
+  }
+
+  /** A tool call the child ran as a task: the client is given Ferry's id for it, bound to this client. */
+  #adoptTask(upstream: Upstream, params: Params, result: Result): Result {
+    const created = typeof params.task === 'object' && params.task !== null ? createdTaskId(result) : undefined;
+    if (!created) return result;
+    const id = this.hub.tasks.register(
+      upstream,
+      created.childId,
+      { client: this.client, sessionId: this.id },
+      created.ttl,
+    );
+    return withTaskId(result, created.childId, id);
   }
 
   /**
