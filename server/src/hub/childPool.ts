@@ -125,7 +125,10 @@ export class ChildPool {
     clearTimeout(pooled.idle);
     this.#live.delete(key);
     this.#exiting.set(pooled.upstream, pooled.client);
-    this.#host.log(pooled.server, `stopping the stateless wire's child of client ${pooled.client}: ${reason}`);
+    this.#host.log(
+      pooled.server,
+      `stopping the stateless wire's child of client ${pooled.client}: ${reason}`,
+    );
     try {
       await pooled.upstream.stop();
     } finally {

@@ -642,7 +642,12 @@ export class HubSession {
         if (!record || !this.includes(record.upstream)) {
           throw invalidParams(`Task not found: ${String(params.taskId)}`);
         }
-        const result = await this.#forward(record.upstream, method, { ...params, taskId: record.childId }, extra);
+        const result = await this.#forward(
+          record.upstream,
+          method,
+          { ...params, taskId: record.childId },
+          extra,
+        );
         return withTaskId(result, record.childId, record.id);
       });
     }
@@ -695,7 +700,8 @@ export class HubSession {
 
   /** A tool call the child ran as a task: the client is given Ferry's id for it, bound to this client. */
   #adoptTask(upstream: Upstream, params: Params, result: Result): Result {
-    const created = typeof params.task === 'object' && params.task !== null ? createdTaskId(result) : undefined;
+    const created =
+      typeof params.task === 'object' && params.task !== null ? createdTaskId(result) : undefined;
     if (!created) return result;
     const id = this.hub.tasks.register(
       upstream,

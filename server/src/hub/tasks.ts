@@ -60,7 +60,8 @@ export class TaskMap {
     const existing = this.#byChild.get(upstream)?.get(childId);
     if (existing && existing.client === owner.client) return existing.id;
     const now = Date.now();
-    const life = typeof ttl === 'number' && ttl > 0 ? Math.min(ttl, TASK_LIMITS.maxAgeMs) : TASK_LIMITS.maxAgeMs;
+    const life =
+      typeof ttl === 'number' && ttl > 0 ? Math.min(ttl, TASK_LIMITS.maxAgeMs) : TASK_LIMITS.maxAgeMs;
     const record: TaskRecord = {
       id: randomUUID(),
       childId,
@@ -72,7 +73,7 @@ export class TaskMap {
     if (existing) this.#delete(existing);
     this.#byId.set(record.id, record);
     let children = this.#byChild.get(upstream);
-    if (!children) this.#byChild.set(upstream, (children = new Map()));
+    if (!children) this.#byChild.set(upstream, (children = new Map<string, TaskRecord>()));
     children.set(childId, record);
     this.#trim(owner.client);
     return record.id;

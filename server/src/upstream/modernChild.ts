@@ -51,15 +51,20 @@ export function readDiscoverAnswer(message: JSONRPCMessage): ProbeOutcome {
   const result = 'result' in message ? (message.result as unknown) : undefined;
   if (!isObject(result)) return { modern: false, why: 'server/discover answered no result' };
   const versions = result.supportedVersions;
-  if (!Array.isArray(versions) || !versions.includes(MODERN_PROTOCOL_VERSION) || !isObject(result.capabilities)) {
+  if (
+    !Array.isArray(versions) ||
+    !versions.includes(MODERN_PROTOCOL_VERSION) ||
+    !isObject(result.capabilities)
+  ) {
     return { modern: false, why: `server/discover result does not offer ${MODERN_PROTOCOL_VERSION}` };
   }
   const meta = isObject(result._meta) ? result._meta : {};
   const info = meta[META.serverInfo] ?? result.serverInfo;
+  const capabilities: ServerCapabilities = result.capabilities;
   return {
     modern: true,
     discovered: {
-      capabilities: result.capabilities as ServerCapabilities,
+      capabilities,
       serverInfo:
         isObject(info) && typeof info.name === 'string' && typeof info.version === 'string'
           ? (info as unknown as Implementation)

@@ -153,6 +153,11 @@ export class Upstream {
   #discovered: Discovered | undefined;
   /** A child that answered discovery as a modern server only after the wait: its next start waits longer. */
   #slowModern = false;
+  /**
+   * A child that failed its stateful start right after a probe it did not answer as a modern server: some
+   * servers choke on a request before `initialize`, so its next starts go straight to `initialize`.
+   */
+  #skipProbe = false;
   #pid: number | undefined;
   #exits: number[] = [];
   #stopping = false;
@@ -291,7 +296,10 @@ export class Upstream {
       );
     }
     const answers = await Promise.all(
-      requests.map(async ([key, request]) => [key, await onInput(key, { method: request.method, params: request.params ?? {} })] as const),
+      requests.map(
+        async ([key, request]) =>
+          [key, await onInput(key, { method: request.method, params: request.params ?? {} })] as const,
+      ),
     );
     return {
       inputResponses: Object.fromEntries(answers),
@@ -482,9 +490,13 @@ export class Upstream {
     this.#transport = transport;
     this.#discovered = undefined;
     this.#protocolVersion = undefined;
+    let probed = false;
     try {
       await wire.start();
-      const probe = await this.#probe(wire);
+      const probe: ProbeOutcome = this.#skipProbe
+        ? { modern: false, why: 'not probed' }
+        : await this.#probe(wire);
+      probed = !this.#skipProbe;
       if (probe.modern) {
         wire.modern = true;
         this.#discovered = probe.discovered;
@@ -504,6 +516,7 @@ export class Upstream {
             : `cannot run "${this.#spec.command}": permission denied`,
         );
       }
+      if (probed && !wire.modern) this.#skipProbe = true;
       await this.#killTransport(transport, client);
       const exit = await exited;
       if (!this.#stopping) this.#reason = `initialize failed: ${(error as Error).message}`;

@@ -87,7 +87,10 @@ describe('tasks forwarded from a child', () => {
     );
     expect(firstText(result)).toBe('for A');
     expect((result._meta as Record<string, { taskId: string }>)[RELATED]?.taskId).toBe(id);
-    const task = await mine.client.request({ method: 'tasks/get', params: { taskId: id } }, GetTaskResultSchema);
+    const task = await mine.client.request(
+      { method: 'tasks/get', params: { taskId: id } },
+      GetTaskResultSchema,
+    );
     expect(task).toMatchObject({ taskId: id, status: 'completed' });
     await expect.poll(() => mine.statuses.map((s) => [s.taskId, s.status])).toContainEqual([id, 'completed']);
     expect(theirs.statuses).toEqual([]);
@@ -123,7 +126,10 @@ describe('tasks forwarded from a child', () => {
   it('routes a task created on /mcp, and answers its methods on the 2026-07-28 wire for its client only', async () => {
     const { client } = await connect(aAll, '/mcp');
     const id = await createTask(client, 'tasks__slow', 'aggregate');
-    const result = await client.request({ method: 'tasks/result', params: { taskId: id } }, CallToolResultSchema);
+    const result = await client.request(
+      { method: 'tasks/result', params: { taskId: id } },
+      CallToolResultSchema,
+    );
     expect(firstText(result)).toBe('aggregate');
     const byOwner = await modernPost(
       `${ferry.runtime.localUrl}/mcp`,
