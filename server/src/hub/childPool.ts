@@ -89,6 +89,11 @@ export class ChildPool {
     yield* this.#exiting.values();
   }
 
+  /** Children of `server` still running (live or exiting): what the window counts. */
+  count(server: string): number {
+    return this.children(server).length + [...this.#exiting.keys()].filter((u) => u.name === server).length;
+  }
+
   /** Live children of `server`. */
   children(server: string): Upstream[] {
     return [...this.#live.values()].filter((p) => p.server === server).map((p) => p.upstream);

@@ -776,7 +776,7 @@ export class Hub {
         [...this.#sessions.values()].filter((s) => {
           const own = s.own.get(entry.name);
           return own !== undefined && !s.borrowed.has(own);
-        }).length + this.#pool.children(entry.name).length;
+        }).length + this.#pool.count(entry.name);
       const catalog = upstream?.catalog;
       return {
         name: entry.name,

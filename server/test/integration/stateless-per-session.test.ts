@@ -97,6 +97,10 @@ describe('per-session servers on the stateless wire', () => {
   it('stops a client’s child once it has been idle, and starts a fresh one on its next request', async () => {
     const before = await whoami(a);
     await expect.poll(() => alive(before.pid), { timeout: 10_000, interval: 100 }).toBe(false);
+    // A child counts against the caps until Ferry has seen it exit; then the client has room again.
+    await expect
+      .poll(() => ferry.core.hub.statuses().find((s) => s.name === 'solo')?.children, { timeout: 10_000 })
+      .toBe(0);
     const after = await whoami(a);
     expect(after.pid).not.toBe(before.pid);
     expect(after.calls).toBe(1);
