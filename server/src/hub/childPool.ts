@@ -78,11 +78,6 @@ export class ChildPool {
     pooled.idle.unref();
   }
 
-  /** True if `upstream` is one of the pool's children (not owned by any one session). */
-  has(upstream: Upstream): boolean {
-    return this.#find(upstream) !== undefined || this.#exiting.has(upstream);
-  }
-
   /** The client of each pooled child still running (live or exiting), once per child: what the caps count. */
   *holders(): Iterable<string> {
     for (const pooled of this.#live.values()) yield pooled.client;
