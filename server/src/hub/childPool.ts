@@ -38,8 +38,8 @@ interface Pooled {
 export class ChildPool {
   readonly #host: ChildPoolHost;
   readonly #live = new Map<string, Pooled>();
-  /** Children being stopped: they still count until their process has exited. */
-  readonly #exiting = new Map<Upstream, string>();
+  /** Children being stopped, with their client and their stop: they count until their process has exited. */
+  readonly #exiting = new Map<Upstream, { client: string; done: Promise<void> }>();
 
   constructor(host: ChildPoolHost) {
     this.#host = host;
@@ -49,9 +49,17 @@ export class ChildPool {
    * The child of `server` for this caller, spawned on first use; the caller must `release` it once its
    * request is over. Throws `QuotaExceeded` (429) when a new child would break the client's caps.
    */
-  acquire(caller: Caller, server: string): Upstream {
+  async acquire(caller: Caller, server: string): Promise<Upstream> {
     const key = `${caller.clientId}\n${server}`;
     let pooled = this.#live.get(key);
+    if (!pooled && this.#host.overCap(caller.clientId)) {
+      // The client's own children that are exiting (idle just now) free their slots within the kill grace:
+      // a request that comes back at that moment waits for them instead of being refused.
+      await Promise.all(
+        [...this.#exiting.values()].filter((e) => e.client === caller.clientId).map((e) => e.done),
+      );
+      pooled = this.#live.get(key);
+    }
     if (!pooled) {
       const why = this.#host.overCap(caller.clientId);
       if (why) throw new QuotaExceeded(429, `Too many server processes: ${why}`);
@@ -81,7 +89,7 @@ export class ChildPool {
   /** The client of each pooled child still running (live or exiting), once per child: what the caps count. */
   *holders(): Iterable<string> {
     for (const pooled of this.#live.values()) yield pooled.client;
-    yield* this.#exiting.values();
+    for (const exiting of this.#exiting.values()) yield exiting.client;
   }
 
   /** Children of `server` still running (live or exiting): what the window counts. */
@@ -124,16 +132,18 @@ export class ChildPool {
     if (this.#live.get(key) !== pooled) return;
     clearTimeout(pooled.idle);
     this.#live.delete(key);
-    this.#exiting.set(pooled.upstream, pooled.client);
     this.#host.log(
       pooled.server,
       `stopping the stateless wire's child of client ${pooled.client}: ${reason}`,
     );
-    try {
-      await pooled.upstream.stop();
-    } finally {
-      this.#exiting.delete(pooled.upstream);
-      this.#host.changed();
-    }
+    const done = pooled.upstream
+      .stop()
+      .catch(() => undefined)
+      .finally(() => {
+        this.#exiting.delete(pooled.upstream);
+        this.#host.changed();
+      });
+    this.#exiting.set(pooled.upstream, { client: pooled.client, done });
+    await done;
   }
 }

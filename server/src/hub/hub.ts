@@ -701,11 +701,16 @@ export class Hub {
    * Lends a stateless request's session the client's own child of each per-session server in its scope,
    * spawning it on first use. Throws `QuotaExceeded` when a new child would break the client's caps.
    */
-  lendPooledChildren(session: HubSession, caller: Caller): void {
+  async lendPooledChildren(session: HubSession, caller: Caller): Promise<void> {
     const names = session.scope.kind === 'all' ? this.serverNames() : [session.scope.server];
     for (const name of names) {
       if (!this.isPerSession(name) || session.own.has(name)) continue;
-      const upstream = this.#pool.acquire(caller, name);
+      const upstream = await this.#pool.acquire(caller, name);
+      if (session.closed) {
+        // Closed while waiting (Ferry stopping, the client revoked): give it straight back.
+        this.#pool.release(upstream);
+        return;
+      }
       session.own.set(name, upstream);
       session.borrowed.add(upstream);
     }

@@ -156,7 +156,7 @@ export class StatelessWire implements ModernCallHost {
     }
     const resumed = INPUT_CAPABLE_METHODS.has(method) && typeof params.requestState === 'string';
     // Opened before anything is written: a client over its child caps is refused with 429 (QuotaExceeded).
-    const session = resumed ? undefined : this.#open(scope, caller, context);
+    const session = resumed ? undefined : await this.#open(scope, caller, context);
     const exchange = new PostExchange(res, [id], false, canSse, {}, this.#options.keepAliveMs());
     if (!session) {
       await this.#resume(exchange, id, method, params, caller);
@@ -175,7 +175,7 @@ export class StatelessWire implements ModernCallHost {
     await exchange.finished;
   }
 
-  #open(scope: Scope, caller: Caller, context: RequestContext): HubSession {
+  async #open(scope: Scope, caller: Caller, context: RequestContext): Promise<HubSession> {
     const hub = this.#options.hub;
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
     const session = hub.openSession(`stateless-${randomUUID()}`, scope, endpoint, {
@@ -188,7 +188,7 @@ export class StatelessWire implements ModernCallHost {
     session.logLevel = context.logLevel;
     try {
       // Per-session servers: the client's own child, kept across its stateless requests.
-      hub.lendPooledChildren(session, caller);
+      await hub.lendPooledChildren(session, caller);
     } catch (error) {
       void hub.closeSession(session.id, 'refused: over the child caps');
       throw error;
