@@ -81,6 +81,8 @@ export interface CoreOptions {
   demoRuntime?: { command: string; env?: Record<string, string>; script?: string } | false;
   /** Overrides of the per-client and overall session caps (`CLIENT_LIMITS`); tests use small ones. */
   clientLimits?: Partial<ClientLimits>;
+  /** How long a child gets to answer `server/discover` (default `MODERN_CHILD_LIMITS`; tests change it). */
+  discoverTimeoutMs?: number;
 }
 
 export interface CoreDeps {
@@ -204,6 +206,7 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
     policy: () => config.ferry.restart,
     maxMessageBytes: () => config.ferry.maxMessageBytes,
     ...(options.clientLimits ? { limits: options.clientLimits } : {}),
+    ...(options.discoverTimeoutMs ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
     resolveEnv: async (env, server) => {
       if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
       return resolveEnv(env, await secretStore(), server);

@@ -38,6 +38,13 @@ export interface ClientLimits {
   childrenPerClient: number;
   /** Children of per-session servers overall: the processes remote clients can make this machine run. */
   childrenTotal: number;
+  /**
+   * How long the stateless 2026-07-28 wire keeps a client's child of a per-session server once no request
+   * uses it. That wire has no session to end, so without a bound a client that stopped calling would hold
+   * its processes forever; five minutes spans the pauses of a conversation, while a child start costs a
+   * second or more on every call after it. The child counts against `childrenPerClient` while it lives.
+   */
+  pooledChildIdleMs: number;
 }
 
 export const CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
@@ -47,6 +54,7 @@ export const CLIENT_LIMITS: Readonly<ClientLimits> = Object.freeze({
   legacyStreamsTotal: 100,
   childrenPerClient: 10,
   childrenTotal: 50,
+  pooledChildIdleMs: 5 * 60_000,
 });
 
 /**

@@ -22,8 +22,10 @@ import {
   type UpstreamRequestExtra,
 } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
+import { ChildPool } from './childPool.js';
+import { TaskMap, withTaskId } from './tasks.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
-import { HubSession, type Scope, type SessionKind } from './session.js';
+import { childCapabilities, HubSession, type Scope, type SessionKind } from './session.js';
 import { WireError } from './wireError.js';
 import { severity } from '../events/logLevels.js';
 import type { ToolGate } from '../policy/gate.js';
@@ -40,6 +42,8 @@ export interface HubOptions {
   policy: () => RestartPolicy;
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
+  /** How long a child gets to answer `server/discover` (tests shorten or lengthen it). */
+  discoverTimeoutMs?: number;
   maxMessageBytes?: () => number;
   /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
   limits?: Partial<ClientLimits>;
@@ -79,6 +83,8 @@ export interface ServerStatus {
   resources: number;
   prompts: number;
   serverInfo: { name: string; version: string } | undefined;
+  /** The MCP revision the shared child speaks ("2026-07-28" for a modern, stateless child). */
+  protocolVersion: string | undefined;
   stderrTail: string[];
   children: number;
 }
@@ -109,6 +115,10 @@ export class Hub {
   readonly #ownChildren = new Map<Upstream, HubSession>();
   readonly limits: Readonly<ClientLimits>;
   readonly #admission: Admission;
+  /** Children of per-session servers kept per client for the stateless wire (which has no sessions). */
+  readonly #pool: ChildPool;
+  /** Tasks children created for clients, under ids of Ferry's own (see `TaskMap`). */
+  readonly tasks = new TaskMap();
   /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
   generation = 0;
 
@@ -127,6 +137,17 @@ export class Hub {
       },
       () => this.limits,
     );
+    this.#pool = new ChildPool({
+      spawn: (server, client) => {
+        const upstream = this.createUpstream(server, SHARED_CLIENT_CAPABILITIES, undefined, client);
+        upstream?.start();
+        return upstream;
+      },
+      overCap: (client) => this.#overChildCap(client),
+      idleMs: () => this.limits.pooledChildIdleMs,
+      changed: () => void this.generation++,
+      log: (server, message) => this.#bus.log('info', `server:${server}`, message),
+    });
   }
 
   serverNames(): string[] {
@@ -193,8 +214,9 @@ export class Hub {
     if (entry.shared) await entry.shared.restart();
     for (const session of this.#sessions.values()) {
       const own = session.own.get(name);
-      if (own) await own.restart();
+      if (own && !session.borrowed.has(own)) await own.restart();
     }
+    await this.#pool.restartServer(name);
   }
 
   #addEntry(name: string, spec: ServerSpec, options: ServerOptions): void {
@@ -234,9 +256,14 @@ export class Hub {
     const work: Promise<void>[] = [];
     if (entry.shared) work.push(entry.shared.stop(finalState));
     entry.shared = undefined;
+    work.push(this.#pool.stopServer(entry.name));
     for (const session of this.#sessions.values()) {
       const own = session.own.get(entry.name);
-      if (own) {
+      if (own && session.borrowed.has(own)) {
+        // The pool stops it; the session only lets go.
+        session.own.delete(entry.name);
+        session.borrowed.delete(own);
+      } else if (own) {
         session.own.delete(entry.name);
         // The slot stays counted (as detached) until the process has exited.
         session.childSlots = Math.max(0, session.childSlots - 1);
@@ -247,17 +274,22 @@ export class Hub {
     this.#bus.emit({ type: 'server.status', server: entry.name, state: finalState });
   }
 
+  /**
+   * A child of `name`: the shared one (no owner), one session's own (`owner`), or one the stateless wire
+   * keeps for a client (`pooledFor`, the client id).
+   */
   createUpstream(
     name: string,
     capabilities: ClientCapabilities,
     owner: HubSession | undefined,
+    pooledFor?: string,
   ): Upstream | undefined {
     const entry = this.#entries.get(name);
     if (!entry) return undefined;
     const hooks: UpstreamHooks = {
       onRequest: (upstream, request, extra) => this.#routeChildRequest(upstream, request, extra, owner),
       onNotification: (upstream, notification) => this.#routeChildNotification(upstream, notification),
-      onState: (upstream) => this.#onUpstreamState(upstream, owner),
+      onState: (upstream) => this.#onUpstreamState(upstream, owner, pooledFor),
       onStderr: (upstream, line) => this.#bus.log('info', `server:${upstream.name}`, line),
       onProtocolError: (upstream, message) => this.#bus.log('warn', `server:${upstream.name}`, message),
     };
@@ -271,17 +303,18 @@ export class Hub {
       hooks,
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
+      ...(this.#options.discoverTimeoutMs ? { discoverTimeoutMs: this.#options.discoverTimeoutMs } : {}),
       maxMessageBytes: this.#options.maxMessageBytes?.(),
     });
   }
 
-  #onUpstreamState(upstream: Upstream, owner: HubSession | undefined): void {
+  #onUpstreamState(upstream: Upstream, owner: HubSession | undefined, pooledFor: string | undefined): void {
     if (owner) {
       // A per-session child counts until its process is gone; an admin restart brings it back.
       if (upstream.state === 'stopped' || upstream.state === 'disabled') this.#ownChildren.delete(upstream);
       else this.#ownChildren.set(upstream, owner);
     }
-    if (!owner) {
+    if (!owner && pooledFor === undefined) {
       this.#bus.emit({
         type: 'server.status',
         server: upstream.name,
@@ -293,11 +326,13 @@ export class Hub {
       this.#bus.log(
         'error',
         `server:${upstream.name}`,
-        `child of session ${owner.id} crashed: ${upstream.reason}`,
+        `child of ${owner ? `session ${owner.id}` : `client ${pooledFor}`} crashed: ${upstream.reason}`,
       );
     }
     if (upstream.state === 'ready' && upstream.catalog)
       this.gate?.observe(upstream.name, upstream.catalog.tools);
+    // A child's tasks live in its process: after an exit no id of it can be reached any more.
+    if (upstream.state !== 'ready' && upstream.state !== 'starting') this.tasks.forget(upstream);
     if (upstream.state === 'ready' || upstream.state === 'restarting' || upstream.state === 'crashed') {
       this.#changed(upstream);
     }
@@ -316,7 +351,7 @@ export class Hub {
   toolCatalogs(): { server: string; tools: readonly Tool[] }[] {
     const out: { server: string; tools: readonly Tool[] }[] = [];
     for (const entry of this.#entries.values()) {
-      let catalog = entry.shared?.catalog;
+      let catalog = entry.shared?.catalog ?? this.#pool.children(entry.name).find((u) => u.catalog)?.catalog;
       if (!catalog) {
         for (const session of this.#sessions.values()) {
           catalog = session.own.get(entry.name)?.catalog;
@@ -383,6 +418,16 @@ export class Hub {
         if (session.includes(upstream) && uri !== undefined && session.subscriptions.has(uri)) {
           session.notify(notification);
         }
+      }
+      return;
+    }
+    if (method === 'notifications/tasks/status') {
+      // Only the session that created the task hears of it, under the id that session was given.
+      const params = (notification.params ?? {}) as Record<string, unknown>;
+      const record = this.tasks.byChild(upstream, params.taskId);
+      const session = record && this.#sessions.get(record.sessionId);
+      if (record && session && session.includes(upstream)) {
+        session.notify({ method, params: withTaskId(params, record.childId, record.id) });
       }
       return;
     }
@@ -570,6 +615,8 @@ export class Hub {
   applyLogLevels(upstreams: Upstream[]): void {
     for (const upstream of upstreams) {
       if (!upstream.isReady || !upstream.catalog?.capabilities.logging) continue;
+      // 2026-07-28 removed logging/setLevel: a modern child gets the level on each request instead.
+      if (upstream.isModern) continue;
       let level: LoggingLevel | undefined;
       for (const session of this.#sessions.values()) {
         if (!session.includes(upstream) || !session.logLevel) continue;
@@ -629,6 +676,55 @@ export class Hub {
         yield session.client;
       }
     }
+    // The stateless wire's children belong to a client, never to a session: they count here too.
+    yield* this.#pool.holders();
+  }
+
+  /** The per-session children `client` and Ferry run now (reserved by sessions, or running without one). */
+  #childCounts(client: string): { mine: number; all: number } {
+    let mine = 0;
+    let all = 0;
+    for (const s of this.#sessions.values()) {
+      all += s.childSlots;
+      if (s.client === client) mine += s.childSlots;
+    }
+    for (const holder of this.#detachedChildren()) {
+      all++;
+      if (holder === client) mine++;
+    }
+    return { mine, all };
+  }
+
+  /** Why one more per-session child of `client` would break a cap; undefined when it fits. */
+  #overChildCap(client: string): string | undefined {
+    const limits = this.limits;
+    const { mine, all } = this.#childCounts(client);
+    if (mine + 1 <= limits.childrenPerClient && all + 1 <= limits.childrenTotal) return undefined;
+    return `this client runs ${mine} per-session server processes (at most ${limits.childrenPerClient}, childrenPerClient) and Ferry ${all} (at most ${limits.childrenTotal}, childrenTotal)`;
+  }
+
+  /**
+   * Lends a stateless request's session the client's own child of each per-session server in its scope,
+   * spawning it on first use. Throws `QuotaExceeded` when a new child would break the client's caps.
+   */
+  async lendPooledChildren(session: HubSession, caller: Caller): Promise<void> {
+    const names = session.scope.kind === 'all' ? this.serverNames() : [session.scope.server];
+    for (const name of names) {
+      if (!this.isPerSession(name) || session.own.has(name)) continue;
+      const upstream = await this.#pool.acquire(caller, name);
+      if (session.closed) {
+        // Closed while waiting (Ferry stopping, the client revoked): give it straight back.
+        this.#pool.release(upstream);
+        return;
+      }
+      session.own.set(name, upstream);
+      session.borrowed.add(upstream);
+    }
+  }
+
+  /** A stateless request's session is over: the children it borrowed start their idle time. */
+  returnPooledChild(upstream: Upstream): void {
+    this.#pool.release(upstream);
   }
 
   /**
@@ -638,20 +734,12 @@ export class Hub {
    */
   spawnOwn(session: HubSession, name: string): void {
     if (session.own.size >= session.childSlots) {
-      const limits = this.limits;
-      let mine = 0;
-      for (const s of this.#sessions.values()) if (s.client === session.client) mine += s.childSlots;
-      let all = 0;
-      for (const s of this.#sessions.values()) all += s.childSlots;
-      for (const client of this.#detachedChildren()) {
-        all++;
-        if (client === session.client) mine++;
-      }
-      if (mine + 1 > limits.childrenPerClient || all + 1 > limits.childrenTotal) {
+      const over = this.#overChildCap(session.client);
+      if (over) {
         this.#bus.log(
           'warn',
           `server:${name}`,
-          `session ${session.id.slice(0, 8)}… gets no child of "${name}": its client runs ${mine} per-session server processes (at most ${limits.childrenPerClient}, childrenPerClient) and Ferry ${all} (at most ${limits.childrenTotal}, childrenTotal)`,
+          `session ${session.id.slice(0, 8)}… gets no child of "${name}": ${over.replace('this client', 'its client')}`,
         );
         return;
       }
@@ -668,7 +756,10 @@ export class Hub {
   async closeSessionsOfGrants(grantIds: readonly string[], reason: string): Promise<number> {
     const wanted = new Set(grantIds);
     const doomed = [...this.#sessions.values()].filter((s) => s.owner !== null && wanted.has(s.owner));
-    await Promise.all(doomed.map((s) => this.closeSession(s.id, reason)));
+    await Promise.all([
+      ...doomed.map((s) => this.closeSession(s.id, reason)),
+      this.#pool.stopGrants(grantIds),
+    ]);
     return doomed.length;
   }
 
@@ -692,7 +783,11 @@ export class Hub {
   statuses(): ServerStatus[] {
     return [...this.#entries.values()].map((entry) => {
       const upstream = entry.shared;
-      const children = [...this.#sessions.values()].filter((s) => s.own.has(entry.name)).length;
+      const children =
+        [...this.#sessions.values()].filter((s) => {
+          const own = s.own.get(entry.name);
+          return own !== undefined && !s.borrowed.has(own);
+        }).length + this.#pool.count(entry.name);
       const catalog = upstream?.catalog;
       return {
         name: entry.name,
@@ -714,6 +809,7 @@ export class Hub {
         serverInfo: catalog
           ? { name: catalog.serverInfo.name, version: catalog.serverInfo.version }
           : undefined,
+        protocolVersion: catalog?.protocolVersion,
         stderrTail: upstream?.stderr.tail.toArray(20) ?? [],
         children,
       };
@@ -730,14 +826,9 @@ export class Hub {
     await Promise.allSettled(
       [...this.#sessions.keys()].map((id) => this.closeSession(id, 'Ferry is shutting down')),
     );
+    await this.#pool.stopAll();
     await Promise.allSettled(
       [...this.#entries.values()].map((entry) => entry.shared?.stop() ?? Promise.resolve()),
     );
   }
-}
-
-/** A per-session child sees the remote client's own capabilities, minus what Ferry cannot carry. */
-function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
-  const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
-  return rest;
 }

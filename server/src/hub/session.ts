@@ -24,11 +24,12 @@ import type { CallOutcome } from '../events/types.js';
 import type { Upstream } from '../upstream/upstream.js';
 import type { Hub } from './hub.js';
 import { LOCAL_CLIENT } from './clientLimits.js';
-import { SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
 import { NameIndex } from './naming.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
 import type { GateCall } from '../policy/gate.js';
+import { createdTaskId, TASK_LIMITS, withTaskId } from './tasks.js';
 
 export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
 
@@ -60,12 +61,24 @@ const AGGREGATE_CAPABILITIES: ServerCapabilities = {
   completions: {},
 };
 
+/**
+ * What `/mcp` offers of tasks when a child in scope runs tool calls as tasks: Ferry lists a client's
+ * tasks across children itself, and forwards cancellation to the child that owns the task.
+ */
+const AGGREGATE_TASKS: NonNullable<ServerCapabilities['tasks']> = {
+  list: {},
+  cancel: {},
+  requests: { tools: { call: {} } },
+};
+
 /** One MCP session of a remote client, on `/mcp` (every server) or `/mcp/<server>` (one, original names). */
 export class HubSession {
   readonly peer = new SessionPeer();
   readonly subscriptions = new Set<string>();
   /** Children this session owns (servers in `per-session` mode). */
   readonly own = new Map<string, Upstream>();
+  /** Those of `own` lent by the stateless wire's per-client pool: given back, never stopped, at close. */
+  readonly borrowed = new Set<Upstream>();
   clientInfo: Implementation | undefined;
   clientCapabilities: ClientCapabilities = {};
   protocolVersion = LATEST_PROTOCOL_VERSION;
@@ -115,7 +128,10 @@ export class HubSession {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.allSettled([...this.own.values()].map((upstream) => upstream.stop()));
+    const owned = [...this.own.values()].filter((upstream) => !this.borrowed.has(upstream));
+    for (const upstream of this.borrowed) this.hub.returnPooledChild(upstream);
+    this.borrowed.clear();
+    await Promise.allSettled(owned.map((upstream) => upstream.stop()));
     this.own.clear();
     await this.peer.close().catch(() => undefined);
   }
@@ -213,8 +229,9 @@ export class HubSession {
 
   /** Spawns this session's own children (per-session servers), mirroring the remote client's capabilities. */
   startOwnUpstreams(): void {
-    // A session closed meanwhile (evicted, revoked) must not leave children nobody stops.
-    if (this.#closed) return;
+    // A session closed meanwhile (evicted, revoked) must not leave children nobody stops; a stateless
+    // request's session borrows the client's pooled children instead (`Hub.lendPooledChildren`).
+    if (this.#closed || this.kind === 'stateless') return;
     const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
     for (const name of names) {
       if (this.own.has(name) || !this.hub.isPerSession(name)) continue;
@@ -227,7 +244,10 @@ export class HubSession {
   }
 
   #capabilities(): ServerCapabilities {
-    if (this.scope.kind === 'all') return AGGREGATE_CAPABILITIES;
+    if (this.scope.kind === 'all') {
+      const tasks = this.upstreamsInScope().some((u) => u.catalog?.capabilities.tasks?.requests?.tools?.call);
+      return tasks ? { ...AGGREGATE_CAPABILITIES, tasks: AGGREGATE_TASKS } : AGGREGATE_CAPABILITIES;
+    }
     const catalog = this.#single()?.catalog;
     if (!catalog) return AGGREGATE_CAPABILITIES;
     // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
@@ -407,7 +427,16 @@ export class HubSession {
     const call =
       target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
     try {
-      const result = await upstream.request(method, forwarded, { signal: extra.signal, onprogress });
+      const result = await upstream.request(method, forwarded, {
+        signal: extra.signal,
+        onprogress,
+        // What a modern (2026-07-28) child reads from each request; a stateful child was told at initialize.
+        clientCapabilities: childCapabilities(this.clientCapabilities),
+        logLevel: this.logLevel,
+        // A modern child's input_required goes to this session's client like a stateful child's request.
+        onInput: (key, request) =>
+          this.requestClient(request, extra.requestId, extra.signal, { [FERRY_META.inputKey]: key }),
+      });
       call?.end(result.isError === true ? 'tool-error' : 'ok', result);
       return result;
     } catch (error) {
@@ -502,8 +531,18 @@ export class HubSession {
         this.hub.callRefused(this, 'tools/call', String(params.name), params, (error as Error).message);
         throw error;
       });
-      const forward = () =>
-        this.#forward(target.upstream, 'tools/call', { ...params, name: target.name }, extra, target.name);
+      const forward = async () =>
+        this.#adoptTask(
+          target.upstream,
+          params,
+          await this.#forward(
+            target.upstream,
+            'tools/call',
+            { ...params, name: target.name },
+            extra,
+            target.name,
+          ),
+        );
       const gate = this.hub.gate;
       if (!gate) return forward();
       const startedAt = performance.now();
@@ -562,6 +601,11 @@ export class HubSession {
       const uri = params.uri as string;
       const [upstream] = this.#resourceCandidates(uri);
       if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
+      // 2026-07-28 removed resources/subscribe: a modern child is not asked (it would answer -32601).
+      if (upstream.isModern) {
+        this.subscriptions.add(uri);
+        return {};
+      }
       const result = await this.#forward(upstream, 'resources/subscribe', params, extra);
       this.subscriptions.add(uri);
       return result;
@@ -571,7 +615,7 @@ export class HubSession {
       this.subscriptions.delete(uri);
       const [upstream] = this.#resourceCandidates(uri);
       // A shared child stays subscribed while any other session still wants the updates.
-      if (!upstream || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
+      if (!upstream || upstream.isModern || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
       return this.#forward(upstream, 'resources/unsubscribe', params, extra);
     });
     on('completion/complete', async (params, extra) => {
@@ -589,6 +633,43 @@ export class HubSession {
         return this.#firstSuccessful(this.#resourceCandidates(ref.uri), 'completion/complete', params, extra);
       }
       throw invalidParams('completion/complete needs ref.type "ref/prompt" or "ref/resource"');
+    });
+    // Tasks (2025-11-25): every id the client sees is Ferry's, and only the client that created a task
+    // reaches it, on the child that runs it.
+    for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
+      on(method, async (params, extra) => {
+        const record = this.hub.tasks.find(params.taskId, this.client);
+        if (!record || !this.includes(record.upstream)) {
+          throw invalidParams(`Task not found: ${String(params.taskId)}`);
+        }
+        const result = await this.#forward(
+          record.upstream,
+          method,
+          { ...params, taskId: record.childId },
+          extra,
+        );
+        return withTaskId(result, record.childId, record.id);
+      });
+    }
+    on('tasks/list', async (_params, extra) => {
+      const tasks: Record<string, unknown>[] = [];
+      for (const upstream of this.upstreamsInScope()) {
+        if (!upstream.isReady || !upstream.catalog?.capabilities.tasks?.list) continue;
+        let cursor: string | undefined;
+        for (let page = 0; page < TASK_LIMITS.listPages; page++) {
+          const result = await this.#forward(upstream, 'tasks/list', cursor ? { cursor } : {}, extra);
+          for (const task of Array.isArray(result.tasks) ? (result.tasks as Record<string, unknown>[]) : []) {
+            const record = this.hub.tasks.byChild(upstream, task.taskId);
+            // A child lists every client's tasks: only this client's, by Ferry's id, are shown.
+            if (record && this.hub.tasks.find(record.id, this.client)) {
+              tasks.push(withTaskId(task, record.childId, record.id));
+            }
+          }
+          cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
+          if (!cursor) break;
+        }
+      }
+      return { tasks };
     });
     on('logging/setLevel', (params) => {
       const level = params.level;
@@ -617,6 +698,20 @@ export class HubSession {
     };
   }
 
+  /** A tool call the child ran as a task: the client is given Ferry's id for it, bound to this client. */
+  #adoptTask(upstream: Upstream, params: Params, result: Result): Result {
+    const created =
+      typeof params.task === 'object' && params.task !== null ? createdTaskId(result) : undefined;
+    if (!created) return result;
+    const id = this.hub.tasks.register(
+      upstream,
+      created.childId,
+      { client: this.client, sessionId: this.id },
+      created.ttl,
+    );
+    return withTaskId(result, created.childId, id);
+  }
+
   /**
    * A list asked for while servers are still starting (right after Ferry or a session started) waits a
    * little for them, so the first answer is complete; a slower server follows with list_changed.
@@ -624,6 +719,12 @@ export class HubSession {
   async #settleOwn(): Promise<void> {
     await this.#settleStarting(this.own.size > 0 ? 30_000 : 5_000);
   }
+}
+
+/** A child sees the remote client's own capabilities, minus what Ferry cannot carry (client-side tasks). */
+export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
+  const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
+  return rest;
 }
 
 export function newSessionId(): string {

@@ -2,7 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import {
   ErrorCode,
@@ -13,6 +14,7 @@ import {
   type ClientRequest,
   type Implementation,
   type JSONRPCRequest,
+  type LoggingLevel,
   type Notification,
   type Progress,
   type Prompt,
@@ -28,6 +30,8 @@ import { childEnvironment } from './environment.js';
 import { isAlive, signalTree, sleep, waitForExit, descendantsOf } from './processTree.js';
 import { LineReadBuffer } from './lineBuffer.js';
 import { StderrSink } from './stderr.js';
+import { ChildWire, MODERN_CHILD_LIMITS, type Discovered, type ProbeOutcome } from './modernChild.js';
+import { META, MODERN_PROTOCOL_VERSION } from '../wire/protocol.js';
 
 export interface RestartPolicy {
   initialBackoffMs: number;
@@ -77,11 +81,38 @@ export interface UpstreamInit {
   initTimeoutMs?: number;
   /** Largest single message accepted from the child; a larger one ends the child (it cannot be resynced). */
   maxMessageBytes?: number;
+  /** How long the child gets to answer `server/discover` (default `MODERN_CHILD_LIMITS.discoverTimeoutMs`). */
+  discoverTimeoutMs?: number;
+}
+
+/** One request a modern child asks its client through an `input_required` result (2026-07-28). */
+export interface InputRequest {
+  method: string;
+  params: Record<string, unknown>;
 }
 
 export interface ForwardOptions {
   signal?: AbortSignal;
   onprogress?: (progress: Progress) => void;
+  /** The caller's capabilities for this request: a modern child reads them from the request's `_meta`. */
+  clientCapabilities?: ClientCapabilities;
+  /** The caller's log level: a modern child logs for a request only when it carries one. */
+  logLevel?: LoggingLevel;
+  /**
+   * Asks the caller what a modern child needs to go on (`input_required`), under the child's key; without
+   * it such a call fails with a clear error.
+   */
+  onInput?: (key: string, request: InputRequest) => Promise<Result>;
+}
+
+/**
+ * Ferry's client of one child. 2026-07-28 has no `initialize`: a modern child's connection is open as soon
+ * as the pipe is, so `attach` connects the SDK's protocol engine without the 1.x Client's handshake.
+ */
+class ChildClient extends Client {
+  async attach(transport: Transport): Promise<void> {
+    await Protocol.prototype.connect.call(this, transport);
+  }
 }
 
 interface ChildExit {
@@ -134,6 +165,15 @@ export class Upstream {
   #catalog: UpstreamCatalog | undefined;
   #client: Client | undefined;
   #transport: StdioClientTransport | undefined;
+  /** Set while the running child speaks 2026-07-28 (from its `server/discover` answer). */
+  #discovered: Discovered | undefined;
+  /** A child that answered discovery as a modern server only after the wait: its next start waits longer. */
+  #slowModern = false;
+  /**
+   * A child that failed its stateful start right after a probe it did not answer as a modern server: some
+   * servers choke on a request before `initialize`, so its next starts go straight to `initialize`.
+   */
+  #skipProbe = false;
   #pid: number | undefined;
   #exits: number[] = [];
   #stopping = false;
@@ -181,6 +221,10 @@ export class Upstream {
   get isReady(): boolean {
     return this.#state === 'ready' && this.#client !== undefined;
   }
+  /** True while the running child speaks the stateless 2026-07-28 revision (no setLevel, no subscribe). */
+  get isModern(): boolean {
+    return this.#discovered !== undefined;
+  }
 
   start(): void {
     if (this.#loop) return;
@@ -220,6 +264,75 @@ export class Upstream {
     if (this.#state === 'starting' || this.#state === 'restarting') await this.#settled(options.signal);
     const client = this.#client;
     if (!client || this.#state !== 'ready') throw this.#notReadyError();
+    if (!this.#discovered) return this.#send(client, method, params, options);
+    // A modern child reads who asks from each request: the caller's capabilities and log level.
+    const meta = { ...((params?._meta as Record<string, unknown> | undefined) ?? {}) };
+    if (options.clientCapabilities) meta[META.clientCapabilities] = options.clientCapabilities;
+    if (options.logLevel) meta[META.logLevel] = options.logLevel;
+    let current: Record<string, unknown> = { ...(params ?? {}), _meta: meta };
+    for (let round = 0; ; round++) {
+      const result = await this.#send(client, method, current, options);
+      if (result.resultType !== 'input_required') return result;
+      current = { ...current, ...(await this.#gatherInput(method, result, round, options)) };
+    }
+  }
+
+  /**
+   * A modern child needs input (2026-07-28 `input_required`): each of its requests is asked of the caller
+   * under the child's own key, and the call is sent again with the answers and the child's state.
+   */
+  async #gatherInput(
+    method: string,
+    result: Result,
+    round: number,
+    options: ForwardOptions,
+  ): Promise<Record<string, unknown>> {
+    const onInput = options.onInput;
+    if (!onInput) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `server "${this.name}" needs input from the client to answer ${method}, which this request cannot ask for`,
+      );
+    }
+    if (round >= MODERN_CHILD_LIMITS.inputRounds) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `server "${this.name}" asked for input more than ${MODERN_CHILD_LIMITS.inputRounds} times in one call`,
+      );
+    }
+    const asked = result.inputRequests;
+    const entries =
+      asked && typeof asked === 'object' && !Array.isArray(asked)
+        ? Object.entries(asked as Record<string, unknown>)
+        : [];
+    const requests = entries.filter(
+      (entry): entry is [string, InputRequest] =>
+        typeof (entry[1] as InputRequest | undefined)?.method === 'string',
+    );
+    if (requests.length === 0) {
+      throw new McpError(
+        ErrorCode.InternalError,
+        `server "${this.name}" answered input_required without any input request`,
+      );
+    }
+    const answers = await Promise.all(
+      requests.map(
+        async ([key, request]) =>
+          [key, await onInput(key, { method: request.method, params: request.params ?? {} })] as const,
+      ),
+    );
+    return {
+      inputResponses: Object.fromEntries(answers),
+      ...(typeof result.requestState === 'string' ? { requestState: result.requestState } : {}),
+    };
+  }
+
+  async #send(
+    client: Client,
+    method: string,
+    params: Record<string, unknown> | undefined,
+    options: ForwardOptions,
+  ): Promise<Result> {
     const timeout = this.options.requestTimeoutSeconds * 1000;
     try {
       return await client.request({ method, params }, ResultSchema, {
@@ -402,20 +515,24 @@ export class Upstream {
       this.#init.maxMessageBytes ?? 32 * 1024 * 1024,
     );
     this.#lastProtocolError = undefined;
-    transport.onerror = (error) => this.#protocolError(error);
     const stderrStream = transport.stderr;
     if (stderrStream) this.stderr.attach(stderrStream as Readable);
-    const client = new Client(this.#init.clientInfo, {
+    const client = new ChildClient(this.#init.clientInfo, {
       capabilities: this.#init.clientCapabilities,
       jsonSchemaValidator: PASS_THROUGH_VALIDATOR,
     });
     client.fallbackRequestHandler = (request, extra) => this.#init.hooks.onRequest(this, request, extra);
     client.fallbackNotificationHandler = (notification) => this.#onNotification(notification);
+    const wire = new ChildWire(transport, {
+      clientCapabilities: this.#init.clientCapabilities,
+      clientInfo: this.#init.clientInfo,
+    });
+    wire.onerror = (error) => this.#protocolError(error);
 
     let duringInit = true;
     const exited = new Promise<ChildExit>((resolve) => {
       let exitInfo: { code: number | null; signal: NodeJS.Signals | null } = { code: null, signal: null };
-      transport.onclose = () => resolve({ ...exitInfo, duringInit });
+      wire.onclose = () => resolve({ ...exitInfo, duringInit });
       const originalStart = transport.start.bind(transport);
       transport.start = async () => {
         await originalStart();
@@ -425,14 +542,30 @@ export class Upstream {
       };
     });
     // The SDK Client hands the negotiated version only to transports that ask for it.
-    (transport as { setProtocolVersion?: (version: string) => void }).setProtocolVersion = (version) => {
+    wire.setProtocolVersion = (version: string) => {
       this.#protocolVersion = version;
     };
     this.#transport = transport;
+    this.#discovered = undefined;
+    this.#protocolVersion = undefined;
+    let probed = false;
     try {
-      await client.connect(transport, { timeout: this.#init.initTimeoutMs ?? 60_000 });
+      await wire.start();
+      const probe: ProbeOutcome = this.#skipProbe
+        ? { modern: false, why: 'not probed' }
+        : await this.#probe(wire);
+      probed = !this.#skipProbe;
+      if (probe.modern) {
+        wire.modern = true;
+        this.#discovered = probe.discovered;
+        this.#protocolVersion = MODERN_PROTOCOL_VERSION;
+        await client.attach(wire);
+      } else {
+        await client.connect(wire, { timeout: this.#init.initTimeoutMs ?? 60_000 });
+      }
     } catch (error) {
       this.#transport = undefined;
+      this.#discovered = undefined;
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES') {
         throw new PermanentStartError(
@@ -441,12 +574,13 @@ export class Upstream {
             : `cannot run "${this.#spec.command}": permission denied`,
         );
       }
+      if (probed && !wire.modern) this.#skipProbe = true;
       await this.#killTransport(transport, client);
       const exit = await exited;
       if (!this.#stopping) this.#reason = `initialize failed: ${(error as Error).message}`;
       return exit;
     }
-    keepNotificationsBeforeResponses(transport);
+    keepNotificationsBeforeResponses(wire);
     this.#pid = transport.pid ?? undefined;
     this.#client = client;
     try {
@@ -458,12 +592,39 @@ export class Upstream {
       return exited;
     }
     duringInit = false;
+    if (this.#discovered) this.#listenForChanges(wire, this.#discovered.capabilities);
     if (!this.#stopping) this.#setState('ready');
     const exit = await exited;
     this.#client = undefined;
     this.#transport = undefined;
+    this.#discovered = undefined;
     this.#pid = undefined;
     return exit;
+  }
+
+  /** `server/discover` first; a child that answers it as a 2026-07-28 server is never sent `initialize`. */
+  async #probe(wire: ChildWire): Promise<ProbeOutcome> {
+    const wait = this.#slowModern
+      ? (this.#init.initTimeoutMs ?? 60_000)
+      : (this.#init.discoverTimeoutMs ?? MODERN_CHILD_LIMITS.discoverTimeoutMs);
+    const outcome = await wire.probe(wait, (late) => {
+      if (!late.modern) return;
+      this.#slowModern = true;
+      this.#init.hooks.onProtocolError(
+        this,
+        `it answered server/discover as an MCP ${MODERN_PROTOCOL_VERSION} server only after ${wait} ms; its next start waits longer for that answer`,
+      );
+    });
+    return outcome;
+  }
+
+  /** A modern child announces list changes only on a `subscriptions/listen` stream: Ferry opens one. */
+  #listenForChanges(wire: ChildWire, capabilities: ServerCapabilities): void {
+    const wanted: Record<string, boolean> = {};
+    if (capabilities.tools?.listChanged) wanted.toolsListChanged = true;
+    if (capabilities.prompts?.listChanged) wanted.promptsListChanged = true;
+    if (capabilities.resources?.listChanged) wanted.resourcesListChanged = true;
+    if (Object.keys(wanted).length > 0) wire.listen(wanted);
   }
 
   async #terminateChild(): Promise<void> {
@@ -500,7 +661,8 @@ export class Upstream {
   }
 
   async #loadCatalog(client: Client): Promise<UpstreamCatalog> {
-    const capabilities = client.getServerCapabilities() ?? {};
+    const discovered = this.#discovered;
+    const capabilities = discovered?.capabilities ?? client.getServerCapabilities() ?? {};
     const [tools, resources, resourceTemplates, prompts] = await Promise.all([
       capabilities.tools ? this.#listAll<Tool>(client, 'tools/list', 'tools') : [],
       capabilities.resources ? this.#listAll<Resource>(client, 'resources/list', 'resources') : [],
@@ -512,10 +674,13 @@ export class Upstream {
       capabilities.prompts ? this.#listAll<Prompt>(client, 'prompts/list', 'prompts') : [],
     ]);
     return {
-      serverInfo: client.getServerVersion() ?? { name: this.name, version: '0' },
+      serverInfo: (discovered ? discovered.serverInfo : client.getServerVersion()) ?? {
+        name: this.name,
+        version: '0',
+      },
       protocolVersion: this.#protocolVersion,
       capabilities,
-      instructions: client.getInstructions(),
+      instructions: discovered ? discovered.instructions : client.getInstructions(),
       tools,
       resources,
       resourceTemplates,
@@ -541,6 +706,8 @@ export class Upstream {
 
   async #onNotification(notification: Notification): Promise<void> {
     const method = notification.method;
+    // The acknowledgement of Ferry's own listen stream on a modern child is for Ferry, not for any client.
+    if (method === 'notifications/subscriptions/acknowledged') return;
     if (method.endsWith('/list_changed') && this.#client && this.#catalog) {
       await this.#refreshCatalog();
     }
@@ -580,7 +747,7 @@ export function describeExit(exit: ChildExit): string {
  * progress is dropped as unknown. When a notification arrived in the current tick, a response waits for
  * the next macrotask, after every queued notification handler; otherwise it is delivered at once.
  */
-function keepNotificationsBeforeResponses(transport: StdioClientTransport): void {
+function keepNotificationsBeforeResponses(transport: Transport): void {
   const deliver = transport.onmessage;
   if (!deliver) return;
   let notificationThisTick = false;

@@ -154,16 +154,17 @@ export class StatelessWire implements ModernCallHost {
     if (method === 'subscriptions/listen') {
       return this.listen.open(req, res, { id, params, context, scope, caller });
     }
-    const exchange = new PostExchange(res, [id], false, canSse, {}, this.#options.keepAliveMs());
     const resumed = INPUT_CAPABLE_METHODS.has(method) && typeof params.requestState === 'string';
-    if (resumed) {
+    // Opened before anything is written: a client over its child caps is refused with 429 (QuotaExceeded).
+    const session = resumed ? undefined : await this.#open(scope, caller, context);
+    const exchange = new PostExchange(res, [id], false, canSse, {}, this.#options.keepAliveMs());
+    if (!session) {
       await this.#resume(exchange, id, method, params, caller);
       return exchange.finished;
     }
     // Without a state Ferry sealed there is nothing to resume: a fresh call starts, and answers it
     // brought along only answer what its child asks under the same keys (`presupply`).
     const { inputResponses: answers, requestState: _state, ...fresh } = params;
-    const session = this.#open(scope, caller, context);
     const binding = bindingOf(method, fresh, caller);
     const call = new ModernCall(session, method, id, context, binding, this, MODERN_LIMITS.gatherMs);
     this.#calls.add(call);
@@ -174,7 +175,7 @@ export class StatelessWire implements ModernCallHost {
     await exchange.finished;
   }
 
-  #open(scope: Scope, caller: Caller, context: RequestContext): HubSession {
+  async #open(scope: Scope, caller: Caller, context: RequestContext): Promise<HubSession> {
     const hub = this.#options.hub;
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
     const session = hub.openSession(`stateless-${randomUUID()}`, scope, endpoint, {
@@ -185,6 +186,13 @@ export class StatelessWire implements ModernCallHost {
     session.clientCapabilities = context.clientCapabilities;
     session.clientInfo = context.clientInfo;
     session.logLevel = context.logLevel;
+    try {
+      // Per-session servers: the client's own child, kept across its stateless requests.
+      await hub.lendPooledChildren(session, caller);
+    } catch (error) {
+      void hub.closeSession(session.id, 'refused: over the child caps');
+      throw error;
+    }
     if (context.logLevel) hub.applyLogLevels(session.upstreamsInScope());
     return session;
   }

@@ -28,3 +28,7 @@ export const policyServer = (...flags: string[]) => ({
   command: node,
   args: [fixture('policy-server.ts'), ...flags],
 });
+export const modernServer = (discover: 'modern' | 'hang' | 'error' = 'modern') => ({
+  command: node,
+  args: [fixture('modern-server.ts'), `--discover=${discover}`],
+});

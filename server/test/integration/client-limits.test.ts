@@ -19,6 +19,7 @@ const LIMITS: ClientLimits = {
   legacyStreamsTotal: 3,
   childrenPerClient: 2,
   childrenTotal: 3,
+  pooledChildIdleMs: 60_000,
 };
 
 /** The per-session server's script: counting processes that run it counts per-session children. */

@@ -13,6 +13,7 @@ import { ServerForm } from './ServerForm.js';
 import { PathRiskNote, ServerUrl } from './ServerUrl.js';
 import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
+import { revisionLabel } from '../activity/revision.js';
 
 export function ServersScreen() {
   const state = useFerry();
@@ -148,6 +149,12 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
         {server.serverInfo && (
           <span className="muted">
             {displayText(`${server.serverInfo.name} ${server.serverInfo.version}`)}
+          </span>
+        )}
+        {server.protocolVersion && (
+          // Which revision Ferry speaks with this child: a 2026-07-28 child is talked to statelessly.
+          <span className="muted" data-testid={`server-${server.name}-revision`}>
+            {revisionLabel(server.protocolVersion)}
           </span>
         )}
       </header>

@@ -1,0 +1,64 @@
+/** A 2026-07-28 (stateless) request to Ferry, as a modern client sends it: `_meta`, headers, JSON or SSE. */
+export const MODERN = '2026-07-28';
+export const MODERN_CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
+
+export interface ModernReply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> | undefined;
+  events: Record<string, unknown>[];
+}
+
+let nextId = 1;
+
+export function modernMeta(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientCapabilities': MODERN_CAPS,
+    'io.modelcontextprotocol/clientInfo': { name: 'modern-test', version: '1' },
+    ...extra,
+  };
+}
+
+export async function modernPost(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  options: { headers?: Record<string, string>; meta?: Record<string, unknown> } = {},
+): Promise<ModernReply> {
+  const id = nextId++;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': method,
+      ...options.headers,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: { ...params, _meta: modernMeta(options.meta) },
+    }),
+  });
+  const text = await res.text();
+  const events: Record<string, unknown>[] = [];
+  let body: Record<string, unknown> | undefined;
+  if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    for (const line of text.split('\n')) {
+      if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
+    }
+    body = events.find((e) => e.id === id);
+  } else if (text) {
+    body = JSON.parse(text) as Record<string, unknown>;
+  }
+  return { status: res.status, headers: res.headers, body, events };
+}
+
+/** The text of a tool result's first content block. */
+export function firstText(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] } | undefined)?.content;
+  return content?.[0]?.text ?? '';
+}
