@@ -9,17 +9,13 @@ import {
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isDeepStrictEqual } from 'node:util';
+import type { SettingsView } from '../config/live.js';
 import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js';
 import { childOptions, serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { fullPayload, preview } from '../events/redact.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
-import {
-  Upstream,
-  type RestartPolicy,
-  type UpstreamHooks,
-  type UpstreamRequestExtra,
-} from '../upstream/upstream.js';
+import { Upstream, type UpstreamHooks, type UpstreamRequestExtra } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
 import { CLIENT_LIMITS, LOCAL_CALLER, type Caller, type ClientLimits } from './clientLimits.js';
 import { HubSession, type Scope, type SessionKind } from './session.js';
@@ -34,11 +30,10 @@ const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitati
 export interface HubOptions {
   bus: EventBus;
   version: string;
-  /** Read when a child is created, so config edits apply to the next start. */
-  policy: () => RestartPolicy;
+  /** `ferry.restart` and the message cap, read when a child is created, so config edits apply to the next start. */
+  settings: SettingsView<'restart' | 'maxMessageBytes'>;
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
-  maxMessageBytes?: () => number;
   /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
   limits?: Partial<ClientLimits>;
   /** Per-tool control (policy, pins, approvals, audit). Without it every tool is listed and callable. */
@@ -261,13 +256,13 @@ export class Hub {
       name,
       spec: entry.spec,
       options: entry.options,
-      policy: this.#options.policy(),
+      policy: this.#options.settings.ferry.restart,
       clientCapabilities: owner ? childCapabilities(capabilities) : capabilities,
       clientInfo: { name: 'ferry', version: this.version },
       hooks,
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
-      maxMessageBytes: this.#options.maxMessageBytes?.(),
+      maxMessageBytes: this.#options.settings.ferry.maxMessageBytes,
     });
   }
 
