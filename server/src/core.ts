@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { AdminApi } from './admin/api.js';
+import { AdminApi, type StatusSnapshot } from './admin/api.js';
 import type { AdminListener } from './admin/listener.js';
 import { startStableAdminListener } from './admin/stableListener.js';
 import type { Auth } from './auth/index.js';
@@ -26,7 +26,7 @@ import { RuntimeFile, type RuntimeInfo } from './runtime/runtimeFile.js';
 import { HostSecrets } from './secrets/hostStore.js';
 import type { SecretStore } from './secrets/types.js';
 import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
-import { defaultTunnelMode, namedTunnelToken, saveNamedTunnel } from './tunnel/settings.js';
+import { namedTunnelToken, saveNamedTunnel, startupTunnelMode } from './tunnel/settings.js';
 import { FERRY_VERSION } from './version.js';
 
 export type { RuntimeInfo } from './runtime/runtimeFile.js';
@@ -200,26 +200,8 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
         saveNamedTunnel({ secrets: openSecrets, config: live }, token, hostname),
     },
     exposure,
-    status: () => {
-      const { paused, since } = exposure.state();
-      const info = runtime.current;
-      return {
-        version: FERRY_VERSION,
-        paused,
-        ...(since !== undefined ? { pausedSince: since } : {}),
-        pid: process.pid,
-        startedAt,
-        localUrl: info?.localUrl ?? '',
-        publicUrl: info?.publicUrl ?? '',
-        mcpUrl: info?.mcpUrl ?? '',
-        configPath: live.file.path,
-        demo: live.demo,
-        sessions: hub.sessions.size,
-        auth: auth !== undefined,
-        warnings: [...warnings],
-        secretStore: secrets.kind,
-      };
-    },
+    status: () =>
+      statusOf({ startedAt, live, hub, exposure, runtime, secrets, auth: auth !== undefined, warnings }),
   });
 
   return {
@@ -237,17 +219,15 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       const notice = demoNotice(live, options.demoRuntime);
       if (notice) bus.log('info', 'ferry', notice);
       const wantAuth = options.auth ?? true;
-      const tunnelMode =
-        options.tunnel ??
-        live.ferry.tunnel.mode ??
-        (wantAuth
-          ? await defaultTunnelMode({ settings: live, dataDir, bundledDir: options.bundledBinDir, bus })
-          : 'off');
-      if (!wantAuth && (publicUrl() || tunnelMode !== 'off')) {
-        throw new Error(
-          'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl), use --tunnel off, or keep OAuth on',
-        );
-      }
+      const tunnelMode = await startupTunnelMode({
+        explicit: options.tunnel,
+        oauth: wantAuth,
+        publicUrl: publicUrl() !== undefined,
+        settings: live,
+        dataDir,
+        bundledDir: options.bundledBinDir,
+        bus,
+      });
       if (wantAuth) {
         timeline = new ConnectionTimeline(bus);
         const { createAuth } = await import('./auth/index.js');
@@ -313,5 +293,36 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       adminListener = undefined;
     },
     whenSettled: () => hub.whenSettled(),
+  };
+}
+
+/** What the status shows besides servers and tunnel (the admin API adds those). */
+function statusOf(parts: {
+  startedAt: number;
+  live: LiveConfig;
+  hub: Hub;
+  exposure: ExposureControl;
+  runtime: RuntimeFile;
+  secrets: HostSecrets;
+  auth: boolean;
+  warnings: Set<string>;
+}): Omit<StatusSnapshot, 'servers' | 'tunnel'> {
+  const { paused, since } = parts.exposure.state();
+  const info = parts.runtime.current;
+  return {
+    version: FERRY_VERSION,
+    paused,
+    ...(since !== undefined ? { pausedSince: since } : {}),
+    pid: process.pid,
+    startedAt: parts.startedAt,
+    localUrl: info?.localUrl ?? '',
+    publicUrl: info?.publicUrl ?? '',
+    mcpUrl: info?.mcpUrl ?? '',
+    configPath: parts.live.file.path,
+    demo: parts.live.demo,
+    sessions: parts.hub.sessions.size,
+    auth: parts.auth,
+    warnings: [...parts.warnings],
+    secretStore: parts.secrets.kind,
   };
 }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { LiveConfig, SettingsView } from '../config/live.js';
 import type { EventBus } from '../events/bus.js';
+import type { TunnelMode } from '../events/types.js';
 import type { SecretStore } from '../secrets/types.js';
 import { findCloudflared } from './binary.js';
 
@@ -44,4 +45,29 @@ export async function defaultTunnelMode(options: {
       'no cloudflared on this machine: serving locally only (ferry serve --tunnel quick installs it)',
     );
   return found ? 'quick' : 'off';
+}
+
+/**
+ * The tunnel this start brings up: the command line's, else the config's, else the default. Without OAuth
+ * Ferry may only serve loopback, so a tunnel or a public URL is refused before anything listens.
+ */
+export async function startupTunnelMode(options: {
+  explicit: TunnelMode | undefined;
+  oauth: boolean;
+  publicUrl: boolean;
+  settings: SettingsView<'tunnel'>;
+  dataDir: string;
+  bundledDir: string | undefined;
+  bus: EventBus;
+}): Promise<TunnelMode> {
+  const mode =
+    options.explicit ??
+    options.settings.ferry.tunnel.mode ??
+    (options.oauth ? await defaultTunnelMode(options) : 'off');
+  if (!options.oauth && (options.publicUrl || mode !== 'off')) {
+    throw new Error(
+      'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl), use --tunnel off, or keep OAuth on',
+    );
+  }
+  return mode;
 }
