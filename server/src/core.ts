@@ -1,36 +1,36 @@
-import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { AdminApi } from './admin/api.js';
-import { loadAdminIdentity, newAdminToken, saveAdminIdentity } from './admin/identity.js';
-import { startAdminListener, type AdminListener } from './admin/listener.js';
-import { secureDataDir } from './config/dataDirMode.js';
-import { ConfigFile } from './config/save.js';
+import { AdminApi, type StatusSnapshot } from './admin/api.js';
+import type { AdminListener } from './admin/listener.js';
+import { startStableAdminListener } from './admin/stableListener.js';
+import type { Auth } from './auth/index.js';
+import { LiveConfig } from './config/live.js';
 import { defaultConfigPath, defaultDataDir } from './config/paths.js';
-import { configSchema, type FerryConfig } from './config/schema.js';
-import { removeStaleTempFiles, removeStaleTempFilesOf, writeFileAtomic } from './util/atomicWrite.js';
+import { ConfigFile } from './config/save.js';
+import { DEMO_REPLACED_NOTICE, demoNotice, servedConfig, type DemoRuntime } from './demo/standIn.js';
+import { ConnectionTimeline } from './doctor/timeline.js';
 import { EventBus } from './events/bus.js';
 import { mirrorEventsToLog } from './events/eventLog.js';
-import type { Auth } from './auth/index.js';
-import { ConnectionTimeline } from './doctor/timeline.js';
-import { findCloudflared } from './tunnel/binary.js';
-import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
+import { ExposureControl } from './exposure/control.js';
+import { PauseStore } from './exposure/pause.js';
 import { listenerBounds, type ListenerBounds } from './http/bounds.js';
 import { startPublicListener, type PublicListener } from './http/publicListener.js';
-import type { ClientLimits } from './hub/clientLimits.js';
 import { ServerHosts } from './http/serverHosts.js';
+import type { ClientLimits } from './hub/clientLimits.js';
 import { Hub } from './hub/hub.js';
-import { openSecretStore } from './secrets/open.js';
-import { resolveEnv } from './secrets/resolve.js';
-import { MemorySecretStore } from './secrets/memory.js';
-import { SecretStoreError, type SecretStore } from './secrets/types.js';
-import { FERRY_VERSION } from './version.js';
 import { AuditLog } from './policy/auditLog.js';
 import { policySignature } from './policy/engine.js';
 import { ToolGate } from './policy/gate.js';
 import { PinStore } from './policy/pinStore.js';
-import { PauseStore } from './exposure/pause.js';
-import { Conflict } from './util/errors.js';
+import { prepareDataDir } from './runtime/dataDir.js';
+import { RuntimeFile, type RuntimeInfo } from './runtime/runtimeFile.js';
+import { HostSecrets } from './secrets/hostStore.js';
+import type { SecretStore } from './secrets/types.js';
+import { TunnelManager, type TunnelTimings } from './tunnel/manager.js';
+import { namedTunnelToken, saveNamedTunnel, startupTunnelMode } from './tunnel/settings.js';
+import { FERRY_VERSION } from './version.js';
+
+export type { RuntimeInfo } from './runtime/runtimeFile.js';
+export { demoServerPath } from './demo/standIn.js';
 
 export interface CoreOptions {
   /** Where runtime.json, secrets (file store) and state live. Default: the per-OS config dir. */
@@ -78,7 +78,7 @@ export interface CoreOptions {
    * with the self-contained `script` (server/dist/demo-standalone/server.mjs) otherwise, or `false` when
    * there is no `node`: Ferry then starts with no servers.
    */
-  demoRuntime?: { command: string; env?: Record<string, string>; script?: string } | false;
+  demoRuntime?: DemoRuntime;
   /** Overrides of the per-client and overall session caps (`CLIENT_LIMITS`); tests use small ones. */
   clientLimits?: Partial<ClientLimits>;
   /** How long a child gets to answer `server/discover` (default `MODERN_CHILD_LIMITS`; tests change it). */
@@ -89,15 +89,6 @@ export interface CoreDeps {
   /** The secret store to use; by default the one the config names, opened on first use. */
   secrets?: SecretStore;
   bus?: EventBus;
-}
-
-export interface RuntimeInfo {
-  pid: number;
-  localUrl: string;
-  publicUrl: string;
-  mcpUrl: string;
-  adminUrl: string | undefined;
-  adminToken: string | undefined;
 }
 
 export interface Core {
@@ -112,380 +103,191 @@ export interface Core {
   whenSettled(): Promise<void>;
 }
 
-/** The demo server ships next to this file (server/dist/demo/server.js). */
-export function demoServerPath(): string {
-  return fileURLToPath(new URL('./demo/server.js', import.meta.url));
-}
-
-function demoConfig(runtime: CoreOptions['demoRuntime']): FerryConfig {
-  if (runtime === false) return configSchema.parse({});
-  const { command, env, script } = runtime ?? { command: process.execPath };
-  return configSchema.parse({
-    mcpServers: { demo: { command, args: [script ?? demoServerPath()], ...(env ? { env } : {}) } },
-  });
-}
-
 /**
- * Ferry's one entry point. Everything host-specific (secret store, event consumers) comes in through
- * `deps`, so the same core runs under Electron, under `ferry serve` and inside tests.
+ * Ferry's one entry point: it only wires the parts. The running config lives in `LiveConfig` (every part reads
+ * it there, every edit goes through its `ConfigFile`); everything host-specific (secret store, event
+ * consumers) comes in through `deps`, so the same core runs under Electron, under `ferry serve` and in tests.
  */
 export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core {
   const dataDir = path.resolve(options.dataDir ?? defaultDataDir());
-  const configFile = new ConfigFile(options.configPath ?? defaultConfigPath(dataDir));
+  const live = new LiveConfig(new ConfigFile(options.configPath ?? defaultConfigPath(dataDir)));
   const bus = deps.bus ?? new EventBus();
   mirrorEventsToLog(bus);
-  const runtimePath = path.join(dataDir, 'runtime.json');
   const startedAt = Date.now();
-  let config: FerryConfig = configSchema.parse({});
-  let demo = false;
-  let secrets: Promise<SecretStore> | undefined = deps.secrets ? Promise.resolve(deps.secrets) : undefined;
-  let listener: PublicListener | undefined;
-  let auth: Auth | undefined;
-  let timeline: ConnectionTimeline | undefined;
-  const warnings: string[] = [];
-  let localOrigin = '';
-  let adminListener: AdminListener | undefined;
-  let runtime: RuntimeInfo | undefined;
-  const TUNNEL_TOKEN_KEY = 'tunnel/token';
-
-  /** The store actually in use once opened (the status must not claim a keychain Ferry fell back from). */
-  let secretKind: string | undefined = deps.secrets?.kind;
-  const secretStore = (): Promise<SecretStore> => {
-    // Opened on first use: a machine without a keychain still serves every server that needs no secret.
-    secrets ??= openSecretStore({ kind: options.secretStore ?? config.ferry.secretStore, dataDir }).then(
-      (store) => {
-        secretKind = store.kind;
-        return store;
-      },
-      (error: unknown) => {
-        secrets = undefined;
-        throw error;
-      },
-    );
-    return secrets;
-  };
-
-  /**
-   * OAuth's signing key needs a home. Without an OS keychain (a headless box with no Secret Service)
-   * it is kept in memory only: nothing secret touches the disk, and connections are approved again
-   * after a restart. The file store is used only when the user chose it.
-   */
-  const authSecrets = async (): Promise<SecretStore> => {
-    try {
-      return await secretStore();
-    } catch (error) {
-      if (!(error instanceof SecretStoreError) || error.code !== 'keychain_unavailable') throw error;
-      const warning =
-        'The OS keychain is not available, so the OAuth signing key is kept in memory only: Claude must be reconnected after Ferry restarts. ' +
-        'Start a Secret Service (e.g. gnome-keyring) or choose --secret-store file to keep it.';
-      warnings.push(warning);
-      bus.log('warn', 'ferry', `${warning} (${error.message})`);
-      secretKind = 'memory (OS keychain unavailable)';
-      return new MemorySecretStore();
-    }
-  };
-
+  /** Conditions the user should fix, kept on the status until then. */
+  const warnings = new Set<string>();
+  const secrets = new HostSecrets({
+    kind: () => options.secretStore ?? live.ferry.secretStore,
+    dataDir,
+    given: deps.secrets,
+    warn: (warning, detail) => {
+      warnings.add(warning);
+      bus.log('warn', 'ferry', `${warning} (${detail})`);
+    },
+  });
+  const openSecrets = () => secrets.open();
   const warnPolicy = (message: string) => bus.log('warn', 'policy', message);
-  const pause = new PauseStore(dataDir, (message) => bus.log('warn', 'ferry', message));
   const pins = new PinStore(path.join(dataDir, 'tool-pins.json'), warnPolicy);
   const audit = new AuditLog(path.join(dataDir, 'audit'), warnPolicy);
+  const pause = new PauseStore(dataDir, (message) => bus.log('warn', 'ferry', message));
+  // `listsChanged` is called only after construction, once `hub` below exists.
   const gate = new ToolGate({
     bus,
-    settings: () => config.ferry,
+    settings: () => live.ferry,
     pins,
     audit,
-    // Called only after construction, once `hub` below exists.
     listsChanged: () => hub.listsChanged(),
     registeredName: (clientId) => auth?.clientName(clientId),
   });
-
   const hub = new Hub({
     bus,
     gate,
     version: FERRY_VERSION,
-    policy: () => config.ferry.restart,
-    maxMessageBytes: () => config.ferry.maxMessageBytes,
+    settings: live,
     ...(options.clientLimits ? { limits: options.clientLimits } : {}),
     ...(options.discoverTimeoutMs ? { discoverTimeoutMs: options.discoverTimeoutMs } : {}),
-    resolveEnv: async (env, server) => {
-      if (!Object.values(env).some((value) => value.startsWith('${secret:'))) return env;
-      return resolveEnv(env, await secretStore(), server);
-    },
+    resolveEnv: (env, server) => secrets.resolveEnv(env, server),
+  });
+  live.onChange(async (change) => {
+    if (change.demoEnded) bus.log('info', 'ferry', DEMO_REPLACED_NOTICE);
+    await hub.applyConfig(servedConfig(change, options.demoRuntime));
+    // A policy edit changes what every open session lists: rebuild and announce now, on both wires.
+    if (policySignature(change.config.ferry) !== policySignature(change.before.ferry)) {
+      hub.listsChanged();
+      bus.emit({ type: 'tools.changed', reason: 'policy' });
+    }
   });
 
+  let localOrigin = '';
+  let listener: PublicListener | undefined;
+  let adminListener: AdminListener | undefined;
+  let auth: Auth | undefined;
+  let timeline: ConnectionTimeline | undefined;
   const tunnel = new TunnelManager({
     bus,
     target: () => localOrigin,
     dataDir,
-    configuredBinary: () => config.ferry.tunnel.binary,
+    settings: live,
     bundledDir: options.bundledBinDir,
     allowInstall: true,
-    namedToken: async () => (await secretStore()).get(TUNNEL_TOKEN_KEY),
-    namedHostname: () => config.ferry.tunnel.hostname,
-    namedCredentialsFile: () => config.ferry.tunnel.credentialsFile,
-    serverHostnames: () => config.ferry.tunnel.serverHostnames,
+    namedToken: () => namedTunnelToken(openSecrets),
     timings: options.tunnelTimings,
   });
-
   /** The origin the world uses: an explicit --public-url, else the tunnel's, else the configured one. */
   const publicUrl = (): URL | undefined => {
-    const configured = options.publicUrl ?? tunnel.publicUrl ?? config.ferry.publicUrl;
+    const configured = options.publicUrl ?? tunnel.publicUrl ?? live.ferry.publicUrl;
     return configured ? new URL(configured) : undefined;
   };
-
-  const serverHosts = new ServerHosts(
-    () => config.ferry.tunnel.serverHostnames,
-    () => (publicUrl() ?? new URL(localOrigin)).origin,
-  );
-
-  const writeRuntime = async (): Promise<void> => {
-    if (!runtime || options.writeRuntimeFile === false) return;
-    const origin = (publicUrl() ?? new URL(localOrigin)).origin;
-    runtime = { ...runtime, publicUrl: origin, mcpUrl: `${origin}/mcp` };
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    await writeFileAtomic(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o600 });
-  };
-  bus.on('tunnel.state', (event) => {
-    if (event.state === 'connected' || event.state === 'off') {
-      writeRuntime().catch((error: unknown) =>
-        bus.log('warn', 'ferry', `could not update runtime.json: ${String(error)}`),
-      );
-    }
+  const publicOrigin = () => (publicUrl() ?? new URL(localOrigin)).origin;
+  const serverHosts = new ServerHosts(live, publicOrigin);
+  const runtime = new RuntimeFile({ dataDir, write: options.writeRuntimeFile !== false, publicOrigin, bus });
+  const exposure = new ExposureControl({
+    store: pause,
+    tunnel,
+    bus,
+    oauth: () => auth !== undefined,
+    listener: () => listener,
   });
-
-  const apply = async (next: FerryConfig): Promise<void> => {
-    if (demo && Object.keys(next.mcpServers).length > 0) {
-      demo = false;
-      bus.log('info', 'ferry', 'first server added: the demo server is replaced');
-    }
-    const policyBefore = policySignature(config.ferry);
-    config = next;
-    await hub.applyConfig(demo ? demoConfig(options.demoRuntime) : next);
-    // A policy edit changes what every open session lists: rebuild and announce now, on both wires.
-    if (policySignature(next.ferry) !== policyBefore) {
-      hub.listsChanged();
-      bus.emit({ type: 'tools.changed', reason: 'policy' });
-    }
-  };
+  const bounds = options.listenerBounds ? { bounds: options.listenerBounds } : {};
 
   const admin = new AdminApi({
     hub,
     bus,
     gate,
-    configFile,
-    apply,
-    settings: () => config.ferry,
-    secrets: secretStore,
+    configFile: live.file,
+    apply: (next) => live.replace(next),
+    settings: () => live.ferry,
+    secrets: openSecrets,
     auth: () => auth,
     timeline: () => timeline,
     tunnel: {
       manager: tunnel,
-      start: async (mode) => {
-        if (!auth) throw new Conflict('a tunnel needs OAuth: restart without --no-auth');
-        if (pause.current.paused) throw new Conflict('exposure is paused: resume it to start the tunnel');
-        await tunnel.start(mode);
-      },
+      start: (mode) => exposure.startTunnel(mode),
       stop: () => tunnel.stop(),
-      saveNamed: async (token, hostname) => {
-        await (await secretStore()).set(TUNNEL_TOKEN_KEY, token);
-        config = await configFile.update((document) => {
-          const ferry = (document.ferry ??= {}) as Record<string, unknown>;
-          const block = (ferry.tunnel ??= {}) as Record<string, unknown>;
-          block.hostname = hostname;
-          block.mode = 'named';
-        });
-      },
+      saveNamed: (token, hostname) =>
+        saveNamedTunnel({ secrets: openSecrets, config: live }, token, hostname),
     },
-    exposure: {
-      state: () => pause.current,
-      pause: async () => {
-        if (pause.current.paused) return;
-        // The tunnel the resume brings back: the one running (or trying to) now.
-        const resumeTunnel = tunnel.state === 'off' ? 'off' : tunnel.mode;
-        // Saved first: the tunnel's "off" below must already read as a pause, not as the user's "stop".
-        await pause.save({ paused: true, since: Date.now(), resumeTunnel });
-        bus.emit({ type: 'exposure.state', paused: true, resumeTunnel });
-        await tunnel.stop();
-        await listener?.closeStreams('Ferry was paused by its user');
-      },
-      resume: async () => {
-        const { paused, resumeTunnel = 'off' } = pause.current;
-        if (!paused) return;
-        await pause.save({ paused: false });
-        bus.emit({ type: 'exposure.state', paused: false, resumeTunnel });
-        if (resumeTunnel !== 'off' && auth && listener) await tunnel.start(resumeTunnel);
-      },
-    },
-    status: () => ({
-      version: FERRY_VERSION,
-      paused: pause.current.paused,
-      ...(pause.current.since !== undefined ? { pausedSince: pause.current.since } : {}),
-      pid: process.pid,
-      startedAt,
-      localUrl: runtime?.localUrl ?? '',
-      publicUrl: runtime?.publicUrl ?? '',
-      mcpUrl: runtime?.mcpUrl ?? '',
-      configPath: configFile.path,
-      demo,
-      sessions: hub.sessions.size,
-      auth: auth !== undefined,
-      warnings: [...warnings],
-      secretStore: secretKind ?? options.secretStore ?? config.ferry.secretStore,
-    }),
+    exposure,
+    status: () =>
+      statusOf({ startedAt, live, hub, exposure, runtime, secrets, auth: auth !== undefined, warnings }),
   });
-
-  async function defaultTunnelMode(): Promise<'quick' | 'off'> {
-    const found = await findCloudflared({
-      configured: config.ferry.tunnel.binary,
-      bundledDir: options.bundledBinDir,
-      installDir: path.join(dataDir, 'bin'),
-    });
-    if (!found)
-      bus.log(
-        'info',
-        'tunnel',
-        'no cloudflared on this machine: serving locally only (ferry serve --tunnel quick installs it)',
-      );
-    return found ? 'quick' : 'off';
-  }
 
   return {
     events: bus,
     hub,
     admin,
     tunnel,
-    configPath: configFile.path,
+    configPath: live.file.path,
     async start() {
-      const dirCheck = await secureDataDir(dataDir);
-      if (dirCheck.warning) {
-        bus.log('warn', 'ferry', dirCheck.warning);
-        // A directory Ferry fixed needs nothing more; one it could not stays on the status until fixed.
-        if (dirCheck.outcome === 'open' && !warnings.includes(dirCheck.warning))
-          warnings.push(dirCheck.warning);
-      }
-      // A Ferry killed mid-write leaves a temp file beside the (intact) target; nothing else ever removes it.
-      const leftovers = [
-        ...(await removeStaleTempFiles(dataDir)),
-        ...(await removeStaleTempFilesOf(configFile.path)),
-      ];
-      if (leftovers.length > 0)
-        bus.log('info', 'ferry', `removed ${leftovers.length} temp file(s) left by an interrupted write`);
-      const loaded = await configFile.load();
-      config = loaded.config;
+      const dirWarning = await prepareDataDir(dataDir, live.file.path, bus);
+      if (dirWarning) warnings.add(dirWarning);
       // Pins before any child starts: a definition that changed while Ferry was stopped is held from the start.
       await Promise.all([pins.load(), audit.load(), pause.load()]);
-      demo = !loaded.exists;
-      if (demo)
-        bus.log(
-          'info',
-          'ferry',
-          options.demoRuntime === false
-            ? `no config at ${configFile.path}: add a server or import Claude Desktop's`
-            : `no config at ${configFile.path}: running the built-in demo server`,
-        );
-      await apply(config);
+      await live.load();
+      const notice = demoNotice(live, options.demoRuntime);
+      if (notice) bus.log('info', 'ferry', notice);
       const wantAuth = options.auth ?? true;
-      const tunnelMode =
-        options.tunnel ?? config.ferry.tunnel.mode ?? (wantAuth ? await defaultTunnelMode() : 'off');
-      if (!wantAuth && (publicUrl() || tunnelMode !== 'off')) {
-        throw new Error(
-          'OAuth can only be switched off for loopback use: remove --public-url (or ferry.publicUrl), use --tunnel off, or keep OAuth on',
-        );
-      }
+      const tunnelMode = await startupTunnelMode({
+        explicit: options.tunnel,
+        oauth: wantAuth,
+        publicUrl: publicUrl() !== undefined,
+        settings: live,
+        dataDir,
+        bundledDir: options.bundledBinDir,
+        bus,
+      });
       if (wantAuth) {
         timeline = new ConnectionTimeline(bus);
         const { createAuth } = await import('./auth/index.js');
         auth = await createAuth({
           bus,
           dataDir,
-          secrets: authSecrets,
-          publicOrigin: () => (publicUrl() ?? new URL(localOrigin)).origin,
+          secrets: () => secrets.forAuth(),
+          publicOrigin,
           serverExists: (name) => hub.hasServer(name),
           serverHosts,
-          extraRedirectUris: () => config.ferry.redirectUris,
+          extraRedirectUris: () => live.ferry.redirectUris,
           bodyBounds: listenerBounds(options.listenerBounds),
         });
       }
       listener = await startPublicListener({
         auth,
-        secrets: authSecrets,
+        secrets: () => secrets.forAuth(),
         hub,
         bus,
-        host: options.host ?? config.ferry.host,
-        port: options.port ?? config.ferry.port,
+        host: options.host ?? live.ferry.host,
+        port: options.port ?? live.ferry.port,
         publicUrl,
-        // A server's own hostname reaches Ferry like the main one (Host routing picks the server).
-        allowedHosts: () => [...config.ferry.allowedHosts, ...serverHosts.list()],
-        allowedOrigins: () => config.ferry.allowedOrigins,
-        ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
-        paused: () => pause.current.paused,
-        maxBodyBytes: () => config.ferry.maxBodyBytes,
-        keepAliveMs: () => config.ferry.keepAliveSeconds * 1000,
-        sessionIdleMs: () => config.ferry.sessionIdleMinutes * 60_000,
+        settings: live,
+        serverHosts,
+        ...bounds,
+        paused: () => exposure.state().paused,
       });
       localOrigin = listener.url.origin;
-      if (pause.current.paused) {
-        // Paused before this start: the tunnel stays down until the user resumes, then comes back as asked
-        // now (an explicit mode, the config's), else as it was when the pause began.
-        const resumeTunnel =
-          tunnelMode !== 'off' || options.tunnel !== undefined
-            ? tunnelMode
-            : (pause.current.resumeTunnel ?? 'off');
-        await pause.save({ ...pause.current, resumeTunnel });
-        bus.log(
-          'warn',
-          'ferry',
-          'exposure is paused: the tunnel stays stopped and MCP and OAuth requests get 503 until you resume',
-        );
-      } else if (tunnelMode !== 'off') await tunnel.start(tunnelMode);
-      const origin = (publicUrl() ?? listener.url).origin;
+      await exposure.atStart(tunnelMode, options.tunnel !== undefined);
       bus.emit({ type: 'listener.ready', surface: 'public', url: listener.url.origin });
       let adminToken: string | undefined;
       if (options.adminPort !== false) {
-        const saved = options.stableAdmin ? await loadAdminIdentity(dataDir) : undefined;
-        const token = (adminToken = options.stableAdmin?.rotate
-          ? newAdminToken()
-          : (saved?.token ?? newAdminToken()));
-        const asked = options.adminPort ?? 0;
-        const start = (port: number) =>
-          startAdminListener({
-            api: admin,
-            bus,
-            host: '127.0.0.1',
-            port,
-            token,
-            ...(options.listenerBounds ? { bounds: options.listenerBounds } : {}),
-            ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
-          });
-        // An explicit --admin-port wins; otherwise the last run's port, or any free one if it is taken now.
-        const preferred = asked === 0 && saved ? saved.port : asked;
-        try {
-          adminListener = await start(preferred);
-        } catch (error) {
-          if (preferred === asked || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-          bus.log('warn', 'ferry', `admin port ${preferred} is taken now; the window moved to a new port`);
-          adminListener = await start(0);
-        }
-        if (options.stableAdmin)
-          await saveAdminIdentity(dataDir, { port: Number(adminListener.url.port), token });
+        ({ listener: adminListener, token: adminToken } = await startStableAdminListener({
+          api: admin,
+          bus,
+          port: options.adminPort ?? 0,
+          dataDir,
+          stable: options.stableAdmin,
+          ...bounds,
+          ...(options.adminUiDir ? { uiDir: options.adminUiDir } : {}),
+        }));
         bus.emit({ type: 'listener.ready', surface: 'admin', url: adminListener.url.origin });
       }
-      runtime = {
+      return runtime.publish({
         pid: process.pid,
         localUrl: listener.url.origin,
-        publicUrl: origin,
-        mcpUrl: `${origin}/mcp`,
         adminUrl: adminListener?.url.origin,
         adminToken,
-      };
-      if (options.writeRuntimeFile !== false) {
-        await mkdir(dataDir, { recursive: true, mode: 0o700 });
-        await writeFileAtomic(runtimePath, `${JSON.stringify(runtime, null, 2)}\n`, { mode: 0o600 });
-      }
-      return runtime;
+      });
     },
     async stop() {
-      if (options.writeRuntimeFile !== false && runtime) await rm(runtimePath, { force: true });
+      await runtime.remove();
       await tunnel.stop();
       await Promise.allSettled([listener?.close(), adminListener?.close()]);
       gate.close();
@@ -499,5 +301,36 @@ export function createCore(options: CoreOptions = {}, deps: CoreDeps = {}): Core
       adminListener = undefined;
     },
     whenSettled: () => hub.whenSettled(),
+  };
+}
+
+/** What the status shows besides servers and tunnel (the admin API adds those). */
+function statusOf(parts: {
+  startedAt: number;
+  live: LiveConfig;
+  hub: Hub;
+  exposure: ExposureControl;
+  runtime: RuntimeFile;
+  secrets: HostSecrets;
+  auth: boolean;
+  warnings: Set<string>;
+}): Omit<StatusSnapshot, 'servers' | 'tunnel'> {
+  const { paused, since } = parts.exposure.state();
+  const info = parts.runtime.current;
+  return {
+    version: FERRY_VERSION,
+    paused,
+    ...(since !== undefined ? { pausedSince: since } : {}),
+    pid: process.pid,
+    startedAt: parts.startedAt,
+    localUrl: info?.localUrl ?? '',
+    publicUrl: info?.publicUrl ?? '',
+    mcpUrl: info?.mcpUrl ?? '',
+    configPath: parts.live.file.path,
+    demo: parts.live.demo,
+    sessions: parts.hub.sessions.size,
+    auth: parts.auth,
+    warnings: [...parts.warnings],
+    secretStore: parts.secrets.kind,
   };
 }

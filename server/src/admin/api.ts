@@ -1,5 +1,11 @@
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
-import type { ConfigFile, ServerOptionsInput, ServerSpecInput, ServerSpecPatch } from '../config/save.js';
+import {
+  applyServerPatch,
+  type ConfigFile,
+  type ServerOptionsInput,
+  type ServerSpecInput,
+  type ServerSpecPatch,
+} from '../config/save.js';
 import type { FerryConfig } from '../config/schema.js';
 import { validateServerInput } from '../config/serverInput.js';
 import type { EventBus } from '../events/bus.js';
@@ -341,11 +347,7 @@ export class AdminApi {
     if (!current) throw new AdminError('not_found', `no server named "${name}"`);
     // The edited server is checked as a whole first (form-relative field paths), then spec and options go
     // to the file in one atomic write: a bad field can never leave half an edit saved.
-    const spec: Record<string, unknown> = { ...current };
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === undefined) delete spec[key];
-      else Object.defineProperty(spec, key, { value, enumerable: true, writable: true, configurable: true });
-    }
+    const spec = applyServerPatch({ ...current }, patch);
     const planned = envChanges ? changedEnv(name, current.env, envChanges) : undefined;
     if (planned) spec.env = planned.env;
     const mergedOptions = options === undefined ? undefined : { ...config.ferry.servers[name], ...options };
@@ -354,29 +356,8 @@ export class AdminApi {
       throw new AdminError('invalid_input', 'the server definition has problems', issues);
     // Only a whole, valid edit reaches the secret store, and only a fully stored one reaches the config.
     const undo = await this.#storeSecrets(planned?.secrets ?? []);
-    await this.#edit(
-      (file) =>
-        file.update((document) => {
-          const servers = document.mcpServers as Record<string, unknown>;
-          Object.defineProperty(servers, name, {
-            value: spec,
-            enumerable: true,
-            writable: true,
-            configurable: true,
-          });
-          if (mergedOptions !== undefined) {
-            const ferry = (document.ferry ??= {}) as Record<string, unknown>;
-            const map = (ferry.servers ??= {}) as Record<string, unknown>;
-            Object.defineProperty(map, name, {
-              value: mergedOptions,
-              enumerable: true,
-              writable: true,
-              configurable: true,
-            });
-          }
-        }),
-      undo,
-    );
+    // Checked whole just above: the spec is a valid server definition.
+    await this.#edit((file) => file.replaceServer(name, spec as ServerSpecInput, mergedOptions), undo);
     await this.#forgetUnusedSecrets(name, secretRefs(current.env));
     return this.server(name);
   }
@@ -702,18 +683,7 @@ export class AdminApi {
     this.server(server);
     if (tool.length === 0 || tool.length > 128)
       throw new AdminError('invalid_input', 'a tool name has 1 to 128 characters');
-    await this.#edit((file) =>
-      file.update((document) => {
-        const ferry = ownObject(document, 'ferry');
-        const servers = ownObject(ferry, 'servers');
-        const options = ownObject(servers, server);
-        const tools = ownObject(options, 'tools');
-        if (policy === null) delete tools[tool];
-        else defineOwn(tools, tool, policy);
-        if (Object.keys(tools).length === 0) delete options.tools;
-        if (Object.keys(options).length === 0) delete servers[server];
-      }),
-    );
+    await this.#edit((file) => file.setToolPolicy(server, tool, policy));
     const effective = this.ctx.gate.policyOf(server, tool, this.#presented(server, tool));
     return { server, tool, policy: effective.policy, policySource: effective.source };
   }
@@ -744,16 +714,7 @@ export class AdminApi {
    */
   async setServerToolPolicy(server: string, policy: ToolPolicy | null): Promise<ServerToolPolicy> {
     this.server(server);
-    await this.#edit((file) =>
-      file.update((document) => {
-        const ferry = ownObject(document, 'ferry');
-        const servers = ownObject(ferry, 'servers');
-        const options = ownObject(servers, server);
-        if (policy === null) delete options.defaultToolPolicy;
-        else defineOwn(options, 'defaultToolPolicy', policy);
-        if (Object.keys(options).length === 0) delete servers[server];
-      }),
-    );
+    await this.#edit((file) => file.setServerToolPolicy(server, policy));
     return this.serverToolPolicy(server);
   }
 
@@ -953,18 +914,4 @@ export function auditFilter(query: Omit<AuditQuery, 'limit'>): AuditFilter {
   if (until !== undefined) filter.until = until;
   if (q !== undefined) filter.text = q;
   return filter;
-}
-
-/** `target[key]` as a plain object of its own, created (as an own property, `__proto__` included) if absent. */
-function ownObject(target: Record<string, unknown>, key: string): Record<string, unknown> {
-  const existing = Object.hasOwn(target, key) ? target[key] : undefined;
-  if (existing && typeof existing === 'object' && !Array.isArray(existing))
-    return existing as Record<string, unknown>;
-  const created: Record<string, unknown> = {};
-  defineOwn(target, key, created);
-  return created;
-}
-
-function defineOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }

@@ -5,13 +5,14 @@ import { ConfigError, configIoError } from './errors.js';
 import { formatIssues, isPlainObject } from './issues.js';
 import { loadConfig, validateConfigDocument, type LoadedConfig } from './load.js';
 import { serializeByKey } from '../util/queue.js';
-import type { FerryConfig, serverOptionsSchema, serverSpecSchema } from './schema.js';
+import type { FerryConfig, serverOptionsSchema, serverSpecSchema, toolPolicySchema } from './schema.js';
 
 /** The raw JSON object of a config file, unknown keys and all. */
 export type ConfigDocument = Record<string, unknown>;
 /** What callers may write for a server: the schema's input side (optional fields may be left out). */
 export type ServerSpecInput = z.input<typeof serverSpecSchema>;
 export type ServerOptionsInput = z.input<typeof serverOptionsSchema>;
+export type ToolPolicy = z.infer<typeof toolPolicySchema>;
 /** Keys set to `undefined` are removed from the server; `env` and `args` are replaced whole, not merged. */
 export type ServerSpecPatch = { [K in keyof ServerSpecInput]?: ServerSpecInput[K] | undefined };
 
@@ -74,11 +75,53 @@ export class ConfigFile {
 
   updateServer(name: string, patch: ServerSpecPatch): Promise<FerryConfig> {
     return this.update((document) => {
-      const server = this.#existing(document, name);
-      for (const [key, value] of Object.entries(patch)) {
-        if (value === undefined) delete server[key];
-        else setOwn(server, key, value);
-      }
+      applyServerPatch(this.#existing(document, name), patch);
+    });
+  }
+
+  /**
+   * Writes a server whole, checked by the caller (the admin API merges a form's edit first), with its options
+   * merged the same way; `options` undefined leaves them as they are. One write: never half an edit.
+   */
+  replaceServer(name: string, spec: ServerSpecInput, options?: ServerOptionsInput): Promise<FerryConfig> {
+    return this.update((document) => {
+      this.#existing(document, name);
+      setOwn(ensureObject(document, 'mcpServers'), name, spec);
+      if (options !== undefined)
+        setOwn(ensureObject(ensureObject(document, 'ferry'), 'servers'), name, options);
+    });
+  }
+
+  /** Sets (or with `null` removes) one tool's own policy; empty option blocks are removed with it. */
+  setToolPolicy(server: string, tool: string, policy: ToolPolicy | null): Promise<FerryConfig> {
+    return this.update((document) => {
+      const servers = ensureObject(ensureObject(document, 'ferry'), 'servers');
+      const options = ensureObject(servers, server);
+      const tools = ensureObject(options, 'tools');
+      if (policy === null) delete tools[tool];
+      else setOwn(tools, tool, policy);
+      if (Object.keys(tools).length === 0) delete options.tools;
+      if (Object.keys(options).length === 0) delete servers[server];
+    });
+  }
+
+  /** Sets (or with `null` removes) a server's default tool policy; an empty option block is removed with it. */
+  setServerToolPolicy(server: string, policy: ToolPolicy | null): Promise<FerryConfig> {
+    return this.update((document) => {
+      const servers = ensureObject(ensureObject(document, 'ferry'), 'servers');
+      const options = ensureObject(servers, server);
+      if (policy === null) delete options.defaultToolPolicy;
+      else setOwn(options, 'defaultToolPolicy', policy);
+      if (Object.keys(options).length === 0) delete servers[server];
+    });
+  }
+
+  /** A named tunnel's public hostname, and `mode: named` so the next start brings it up (the token is a secret). */
+  setNamedTunnel(hostname: string): Promise<FerryConfig> {
+    return this.update((document) => {
+      const tunnel = ensureObject(ensureObject(document, 'ferry'), 'tunnel');
+      tunnel.hostname = hostname;
+      tunnel.mode = 'named';
     });
   }
 
@@ -143,9 +186,21 @@ export class ConfigFile {
   }
 }
 
-/** `document[key]` as an object, created if absent. The loaded document was validated, so it is never a non-object. */
+/** A server spec with `patch` applied in place: `undefined` removes a key, anything else replaces it. */
+export function applyServerPatch(server: ConfigDocument, patch: ServerSpecPatch): ConfigDocument {
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) delete server[key];
+    else setOwn(server, key, value);
+  }
+  return server;
+}
+
+/**
+ * `document[key]` as an object of its own, created if absent. The loaded document was validated, so it is
+ * never a non-object; an inherited key (`__proto__`) is not the document's and is never edited through.
+ */
 function ensureObject(document: ConfigDocument, key: string): ConfigDocument {
-  const existing = document[key];
+  const existing = Object.hasOwn(document, key) ? document[key] : undefined;
   if (isPlainObject(existing)) return existing;
   const created: ConfigDocument = {};
   setOwn(document, key, created);

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
+import type { SettingsView } from '../config/live.js';
 import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
 import { LOCAL_CALLER, type Caller } from '../hub/clientLimits.js';
@@ -18,6 +19,7 @@ import { StatelessWire } from '../wire/statelessWire.js';
 import { revisionOf } from '../wire/marker.js';
 import { OriginPolicy } from './originPolicy.js';
 import { serverHostTarget } from './serverHostRoute.js';
+import type { ServerHosts } from './serverHosts.js';
 import { PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS } from '../exposure/pause.js';
 
 export interface PublicListenerOptions {
@@ -29,12 +31,15 @@ export interface PublicListenerOptions {
   port: number;
   /** The externally visible origin; read per request because the tunnel can change it. */
   publicUrl: () => URL | undefined;
-  allowedHosts: () => string[];
-  /** Browser origins allowed besides Ferry's own (`ferry.allowedOrigins`). */
-  allowedOrigins: () => string[];
-  maxBodyBytes: () => number;
-  keepAliveMs: () => number;
-  sessionIdleMs: () => number;
+  /**
+   * The settings in force, read per request: allowed Hosts and browser Origins besides Ferry's own, the body
+   * cap, the SSE keep-alive and the idle-session timeout.
+   */
+  settings: SettingsView<
+    'allowedHosts' | 'allowedOrigins' | 'maxBodyBytes' | 'keepAliveSeconds' | 'sessionIdleMinutes'
+  >;
+  /** A server's own hostname reaches Ferry like the main one (Host routing picks the server). */
+  serverHosts?: Pick<ServerHosts, 'list'>;
   /** The OAuth server in front of every MCP route; absent only in loopback-only `--no-auth` mode. */
   auth?: Auth;
   /** Overrides of the body, socket and anonymous-request bounds (tests shorten them). */
@@ -70,14 +75,16 @@ const GUARDED_PATH = /^\/(?:mcp|sse)(?:\/[a-zA-Z0-9_-]{1,48})?\/?$|^\/messages$/
  * Nothing administrative is routed here.
  */
 export async function startPublicListener(options: PublicListenerOptions): Promise<PublicListener> {
-  const { auth } = options;
+  const { auth, settings } = options;
+  const maxBodyBytes = () => settings.ferry.maxBodyBytes;
+  const keepAliveMs = () => settings.ferry.keepAliveSeconds * 1000;
   const bounds = listenerBounds(options.bounds);
   const budget = new ConnectionBudget(bounds);
   let sealer: Promise<RequestStateSealer> | undefined;
   const modern = new StatelessWire({
     hub: options.hub,
     bus: options.bus,
-    keepAliveMs: options.keepAliveMs,
+    keepAliveMs,
     // The key that seals input-required state lives with the other secrets; made on first use.
     sealer: () =>
       (sealer ??= (options.secrets ? options.secrets() : Promise.resolve(undefined)).then(
@@ -88,9 +95,9 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const mcp = new McpEndpoint({
     hub: options.hub,
     bus: options.bus,
-    maxBodyBytes: options.maxBodyBytes,
+    maxBodyBytes,
     bodyBounds: bounds,
-    keepAliveMs: options.keepAliveMs,
+    keepAliveMs,
     modern,
   });
   /**
@@ -121,18 +128,19 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         new LegacySseEndpoint({
           hub: options.hub,
           bus: options.bus,
-          maxBodyBytes: options.maxBodyBytes,
+          maxBodyBytes,
           bodyBounds: bounds,
-          keepAliveMs: options.keepAliveMs,
+          keepAliveMs,
         }),
     ));
   // Known only once listening; the policy reads it per request.
   const local: { url?: URL } = {};
-  const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), options.allowedHosts, {
+  const allowedHosts = () => [...settings.ferry.allowedHosts, ...(options.serverHosts?.list() ?? [])];
+  const policy = new OriginPolicy(() => options.publicUrl() ?? (local.url as URL), allowedHosts, {
     // Without OAuth only loopback may talk to Ferry: a tunnel's Host header is refused outright.
     loopbackOnly: !auth,
     localUrl: () => local.url,
-    allowedOrigins: options.allowedOrigins,
+    allowedOrigins: () => settings.ferry.allowedOrigins,
   });
 
   let busy = false;
@@ -320,7 +328,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const localUrl = new URL(`http://${host}:${address.port}`);
   local.url = localUrl;
-  const sweeper = setInterval(() => mcp.sweep(options.sessionIdleMs()), 60_000);
+  const sweeper = setInterval(() => mcp.sweep(settings.ferry.sessionIdleMinutes * 60_000), 60_000);
   sweeper.unref();
 
   const closeStreams = async (reason: string): Promise<void> => {

@@ -1,3 +1,5 @@
+import type { SettingsView } from '../config/live.js';
+
 /**
  * Per-server hostnames (`ferry.tunnel.serverHostnames`): `files.example.com` serves the server `files` at
  * exactly `/mcp`, the only connector path Claude is known to handle in every case (claude-ai-mcp#878).
@@ -5,17 +7,21 @@
  */
 export class ServerHosts {
   constructor(
-    /** server name -> hostname, as configured. */
-    private readonly hostnames: () => Readonly<Record<string, string>>,
+    /** `ferry.tunnel.serverHostnames`: server name -> hostname, as configured. */
+    private readonly settings: SettingsView<'tunnel'>,
     /** The public origin: per-server hosts use its scheme (https behind a tunnel). */
     private readonly publicOrigin: () => string,
   ) {}
+
+  #hostnames(): Readonly<Record<string, string>> {
+    return this.settings.ferry.tunnel.serverHostnames;
+  }
 
   /** The server a Host header names, or undefined when it is not a per-server hostname. */
   serverFor(hostHeader: string | undefined): string | undefined {
     if (!hostHeader) return undefined;
     const name = stripPort(hostHeader.toLowerCase());
-    for (const [server, hostname] of Object.entries(this.hostnames())) {
+    for (const [server, hostname] of Object.entries(this.#hostnames())) {
       if (hostname.toLowerCase() === name) return server;
     }
     return undefined;
@@ -23,7 +29,7 @@ export class ServerHosts {
 
   /** `https://files.example.com` for `files`, or undefined when the server has no hostname of its own. */
   origin(server: string): string | undefined {
-    const hostname = Object.hasOwn(this.hostnames(), server) ? this.hostnames()[server] : undefined;
+    const hostname = Object.hasOwn(this.#hostnames(), server) ? this.#hostnames()[server] : undefined;
     if (!hostname) return undefined;
     return `${new URL(this.publicOrigin()).protocol}//${hostname.toLowerCase()}`;
   }
@@ -36,7 +42,7 @@ export class ServerHosts {
 
   /** The server whose own origin this is (`https://files.example.com`), if any. */
   serverForOrigin(origin: string): string | undefined {
-    for (const server of Object.keys(this.hostnames())) {
+    for (const server of Object.keys(this.#hostnames())) {
       if (this.origin(server) === origin) return server;
     }
     return undefined;
@@ -44,7 +50,7 @@ export class ServerHosts {
 
   /** Every per-server hostname, lower case: the Host/Origin policy allows them. */
   list(): string[] {
-    return Object.values(this.hostnames()).map((hostname) => hostname.toLowerCase());
+    return Object.values(this.#hostnames()).map((hostname) => hostname.toLowerCase());
   }
 }
 

@@ -9,18 +9,14 @@ import {
   type Result,
 } from '@modelcontextprotocol/sdk/types.js';
 import { isDeepStrictEqual } from 'node:util';
+import type { SettingsView } from '../config/live.js';
 import type { FerryConfig, ServerOptions, ServerSpec } from '../config/schema.js';
 import { childOptions, serverOptions } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { fullPayload, preview } from '../events/redact.js';
 import { secretRefs } from '../secrets/resolve.js';
 import type { CallOutcome, UpstreamState } from '../events/types.js';
-import {
-  Upstream,
-  type RestartPolicy,
-  type UpstreamHooks,
-  type UpstreamRequestExtra,
-} from '../upstream/upstream.js';
+import { Upstream, type UpstreamHooks, type UpstreamRequestExtra } from '../upstream/upstream.js';
 import { Admission } from './admission.js';
 import { ChildPool } from './childPool.js';
 import { TaskMap, withTaskId } from './tasks.js';
@@ -38,13 +34,12 @@ const SHARED_CLIENT_CAPABILITIES: ClientCapabilities = { sampling: {}, elicitati
 export interface HubOptions {
   bus: EventBus;
   version: string;
-  /** Read when a child is created, so config edits apply to the next start. */
-  policy: () => RestartPolicy;
+  /** `ferry.restart` and the message cap, read when a child is created, so config edits apply to the next start. */
+  settings: SettingsView<'restart' | 'maxMessageBytes'>;
   resolveEnv: (env: Record<string, string>, server: string) => Promise<Record<string, string>>;
   initTimeoutMs?: number;
   /** How long a child gets to answer `server/discover` (tests shorten or lengthen it). */
   discoverTimeoutMs?: number;
-  maxMessageBytes?: () => number;
   /** Overrides of `CLIENT_LIMITS` (tests exercise the caps at small sizes). */
   limits?: Partial<ClientLimits>;
   /** Per-tool control (policy, pins, approvals, audit). Without it every tool is listed and callable. */
@@ -297,14 +292,14 @@ export class Hub {
       name,
       spec: entry.spec,
       options: entry.options,
-      policy: this.#options.policy(),
+      policy: this.#options.settings.ferry.restart,
       clientCapabilities: owner ? childCapabilities(capabilities) : capabilities,
       clientInfo: { name: 'ferry', version: this.version },
       hooks,
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
       ...(this.#options.discoverTimeoutMs ? { discoverTimeoutMs: this.#options.discoverTimeoutMs } : {}),
-      maxMessageBytes: this.#options.maxMessageBytes?.(),
+      maxMessageBytes: this.#options.settings.ferry.maxMessageBytes,
     });
   }
 

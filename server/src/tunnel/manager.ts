@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import type { SettingsView } from '../config/live.js';
 import type { EventBus } from '../events/bus.js';
 import type { TunnelMode, TunnelState } from '../events/types.js';
 import { findCloudflared, installCloudflared, missingBinaryAdvice, type FoundBinary } from './binary.js';
@@ -34,20 +35,18 @@ export interface TunnelManagerOptions {
   /** The public listener's local origin, e.g. `http://127.0.0.1:8790`. */
   target: () => string;
   dataDir: string;
-  configuredBinary?: () => string | undefined;
+  /**
+   * `ferry.tunnel`, read at each start: the configured binary; for named tunnels the hostname configured in
+   * Cloudflare's dashboard and, for a locally-managed tunnel, its credentials file (then Ferry runs it
+   * without a token, from a config file it writes with the ingress rules: main hostname and per-server
+   * hostnames to Ferry's listener); the per-server hostnames (server -> hostname), routed by Host.
+   */
+  settings: SettingsView<'tunnel'>;
   bundledDir?: string;
   /** Download cloudflared on first use when none is found. */
   allowInstall?: boolean;
-  /** Named tunnels: the token (from the keychain) and the hostname configured in Cloudflare's dashboard. */
+  /** Named tunnels: the token (from the keychain). */
   namedToken: () => Promise<string | undefined>;
-  namedHostname: () => string | undefined;
-  /**
-   * A locally-managed tunnel's credentials file: then Ferry runs it without a token, from a config file it
-   * writes with the ingress rules (main hostname and per-server hostnames to Ferry's listener).
-   */
-  namedCredentialsFile?: () => string | undefined;
-  /** Per-server hostnames (server -> hostname), routed by Host to that server alone. */
-  serverHostnames?: () => Readonly<Record<string, string>>;
   timings?: Partial<TunnelTimings>;
 }
 
@@ -99,7 +98,7 @@ export class TunnelManager {
   }
   /** Per-server hostnames as configured (server -> hostname). */
   get serverHostnames(): Readonly<Record<string, string>> {
-    return this.options.serverHostnames?.() ?? {};
+    return this.options.settings.ferry.tunnel.serverHostnames;
   }
 
   async start(mode: 'quick' | 'named'): Promise<void> {
@@ -160,7 +159,7 @@ export class TunnelManager {
 
   async #binary(): Promise<FoundBinary | undefined> {
     const installDir = path.join(this.options.dataDir, 'bin');
-    const configured = this.options.configuredBinary?.();
+    const configured = this.options.settings.ferry.tunnel.binary;
     const found = await findCloudflared({ configured, bundledDir: this.options.bundledDir, installDir });
     if (found || configured || !this.options.allowInstall) return found;
     this.#set('installing', 'downloading cloudflared (first use)');
@@ -181,7 +180,10 @@ export class TunnelManager {
     if (!binary) {
       this.#set(
         'failed',
-        missingBinaryAdvice(path.join(this.options.dataDir, 'bin'), this.options.configuredBinary?.()),
+        missingBinaryAdvice(
+          path.join(this.options.dataDir, 'bin'),
+          this.options.settings.ferry.tunnel.binary,
+        ),
       );
       return;
     }
@@ -226,9 +228,9 @@ export class TunnelManager {
     let token: string | undefined;
     let configFile: string | undefined;
     if (mode === 'named') {
-      const hostname = this.options.namedHostname();
+      const hostname = this.options.settings.ferry.tunnel.hostname;
       if (!hostname) throw new Error('no hostname set for the named tunnel (ferry.tunnel.hostname)');
-      const credentialsFile = this.options.namedCredentialsFile?.();
+      const credentialsFile = this.options.settings.ferry.tunnel.credentialsFile;
       if (credentialsFile) {
         // Locally managed: the ingress rules are Ferry's to write (a token-run tunnel takes the dashboard's).
         configFile = await writeIngressConfig(this.options.dataDir, {
@@ -326,7 +328,10 @@ export class TunnelManager {
   }
 
   #onConnected(mode: 'quick' | 'named', run: Run): void {
-    const url = mode === 'named' ? `https://${this.options.namedHostname() as string}` : (run.url as string);
+    const url =
+      mode === 'named'
+        ? `https://${this.options.settings.ferry.tunnel.hostname as string}`
+        : (run.url as string);
     const previous = this.#lastQuickUrl;
     this.#publicUrl = url;
     this.#set('connected');
