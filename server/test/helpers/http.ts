@@ -34,11 +34,22 @@ export async function read(res: Response): Promise<RawResponse> {
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export const initializeBody = (id: number | string = 0, protocolVersion = '2025-11-25') => ({
+/** The MCP revision raw-HTTP tests speak unless a test is about another one. */
+export const PROTOCOL_VERSION = '2025-11-25';
+
+/**
+ * The one JSON-RPC `initialize` request of the raw-HTTP tests; `clientInfo` is what the client calls
+ * itself (Claude's `claude-ai`, say).
+ */
+export const initializeBody = (
+  id: number | string = 0,
+  protocolVersion = PROTOCOL_VERSION,
+  clientInfo: { name: string; version: string } = { name: 'raw-test', version: '1' },
+) => ({
   jsonrpc: '2.0',
   id,
   method: 'initialize',
-  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } },
+  params: { protocolVersion, capabilities: {}, clientInfo },
 });
 
 /** Initializes a session by hand; returns its id. */

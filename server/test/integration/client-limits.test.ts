@@ -6,7 +6,7 @@ import type { HubSession } from '../../src/hub/session.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { openSession } from '../helpers/http.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { type Connection, OAuthHarness } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-limits.example';
 const run = promisify(execFile);

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState } from '../helpers/tunnel.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 
 let ferry: TestFerry | undefined;
 let stateDir: string;
