@@ -156,6 +156,17 @@ export interface BrowserResult {
   waitingHeaders: Headers;
 }
 
+/** The flow's waiting page, as the browser sees it after GET /authorize. */
+export interface WaitingPage {
+  url: URL;
+  uid: string;
+  html: string;
+  headers: Headers;
+  status: number;
+  /** The match code the page shows (undefined when it shows none: not a waiting page). */
+  matchCode: string | undefined;
+}
+
 export interface Connection {
   clientId: string;
   redirectUri: string;
@@ -249,7 +260,7 @@ export class OAuthHarness<T extends FerryTarget = TestFerry> {
    * `afterSeq`; for a `ferry serve` process (no bus here), the pending consent whose match code the
    * flow's own waiting page shows.
    */
-  async #ownConsent(afterSeq: number | undefined, waitingHtml: string): Promise<PendingConsent> {
+  async #ownConsent(afterSeq: number | undefined, matchCode: string | undefined): Promise<PendingConsent> {
     const { waitFor } = this.ferry;
     if (waitFor && afterSeq !== undefined) {
       const event = await waitFor(
@@ -259,8 +270,7 @@ export class OAuthHarness<T extends FerryTarget = TestFerry> {
       if (event.type !== 'consent.requested') throw new Error('no consent event');
       return event.consent;
     }
-    const matchCode = MATCH_CODE.exec(waitingHtml)?.[1];
-    if (!matchCode) throw new Error(`the waiting page shows no match code: ${waitingHtml.slice(0, 500)}`);
+    if (!matchCode) throw new Error('the waiting page shows no match code');
     return until(
       `the consent request with match code ${matchCode}`,
       async () =>
@@ -280,6 +290,36 @@ export class OAuthHarness<T extends FerryTarget = TestFerry> {
     if (res.status !== 200) throw new Error(`${decision} answered ${res.status}: ${await res.text()}`);
   }
 
+  /** GET /authorize and the waiting page it redirects to, with `jar`'s cookies; throws on any other answer. */
+  async waitingPage(query: FlowQuery, jar: CookieJar = new CookieJar()): Promise<WaitingPage> {
+    const start = await this.#browse(jar, this.authorizeQuery(query));
+    if (start.status !== 303 && start.status !== 302) {
+      throw new Error(`authorize answered ${start.status}: ${await start.text()}`);
+    }
+    await start.body?.cancel();
+    const url = new URL(start.headers.get('location') as string, this.publicOrigin);
+    if (url.origin !== this.publicOrigin || !url.pathname.startsWith('/consent/')) {
+      throw new Error(`authorize redirected to ${url.href} instead of the waiting page`);
+    }
+    const page = await this.#browse(jar, url.href);
+    const html = await page.text();
+    return {
+      url,
+      uid: url.pathname.split('/')[2] as string,
+      html,
+      headers: page.headers,
+      status: page.status,
+      matchCode: MATCH_CODE.exec(html)?.[1],
+    };
+  }
+
+  /** A browser's GET: `jar`'s cookies sent, the answer's stored, redirects left to the caller. */
+  async #browse(jar: CookieJar, url: string): Promise<Response> {
+    const res = await this.client.fetch(url, { headers: { cookie: jar.header() } });
+    jar.store(res);
+    return res;
+  }
+
   /**
    * The browser leg: GET /authorize, the waiting page, the decision on this machine, the page's polling,
    * and the redirects back to the client, each bounded by FLOW_LIMITS.
@@ -289,34 +329,19 @@ export class OAuthHarness<T extends FerryTarget = TestFerry> {
     decision: Decision = 'approve',
     jar: CookieJar = new CookieJar(),
   ): Promise<BrowserResult> {
-    const get = async (url: string) => {
-      const res = await this.client.fetch(url, { headers: { cookie: jar.header() } });
-      jar.store(res);
-      return res;
-    };
-    const start = await get(this.authorizeQuery(query));
-    if (start.status !== 303 && start.status !== 302) {
-      throw new Error(`authorize answered ${start.status}: ${await start.text()}`);
-    }
-    const waitingUrl = new URL(start.headers.get('location') as string, this.publicOrigin);
-    if (waitingUrl.origin !== this.publicOrigin || !waitingUrl.pathname.startsWith('/consent/')) {
-      throw new Error(`authorize redirected to ${waitingUrl.href} instead of the waiting page`);
-    }
     const afterSeq = this.ferry.bus?.lastSeq;
-    const waiting = await get(waitingUrl.href);
-    const waitingHtml = await waiting.text();
-    if (waiting.status !== 200) throw new Error(`waiting page answered ${waiting.status}: ${waitingHtml}`);
-    const consent = await this.#ownConsent(afterSeq, waitingHtml);
+    const waiting = await this.waitingPage(query, jar);
+    if (waiting.status !== 200) throw new Error(`waiting page answered ${waiting.status}: ${waiting.html}`);
+    const consent = await this.#ownConsent(afterSeq, waiting.matchCode);
     await this.#decide(consent.id, decision);
-    const uid = waitingUrl.pathname.split('/')[2] as string;
     let next: string | undefined;
     for (let i = 0; i < FLOW_LIMITS.statusPolls && !next; i++) {
-      const status = await get(`/consent/${uid}/status`);
+      const status = await this.#browse(jar, `/consent/${waiting.uid}/status`);
       next = ((await status.json()) as { next?: string }).next;
       if (!next) await new Promise((resolve) => setTimeout(resolve, FLOW_LIMITS.statusPollMs));
     }
     if (!next) throw new Error('consent never resolved');
-    let res = await get(next);
+    let res = await this.#browse(jar, next);
     for (
       let hops = 0;
       hops < FLOW_LIMITS.redirectHops && (res.status === 302 || res.status === 303);
@@ -328,11 +353,11 @@ export class OAuthHarness<T extends FerryTarget = TestFerry> {
           location,
           consentId: consent.id,
           matchCode: consent.matchCode,
-          waitingHtml,
+          waitingHtml: waiting.html,
           waitingHeaders: waiting.headers,
         };
       }
-      res = await get(location.href);
+      res = await this.#browse(jar, location.href);
     }
     throw new Error(`authorization did not return to the client: ${res.status} ${await res.text()}`);
   }
