@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -16,7 +15,7 @@ import { echoServer, fixture, node } from '../helpers/fixtures.js';
 import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
-import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
+import { startQuickTunnelServe, type QuickTunnelServe } from '../helpers/tunnel.js';
 import { REQ, until } from './support.js';
 
 /**
@@ -946,16 +945,11 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  let stateDir: string;
+  let tunnel: QuickTunnelServe;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-window-tunnel-'));
-    process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-    process.env.FAKE_CLOUDFLARED_SPEED = '20';
-    ferry = await startServeProcess(
-      { mcpServers: { echo: echoServer() }, ferry: { tunnel: { binary: FAKE_CLOUDFLARED } } },
-      ['--tunnel', 'quick'],
-    );
+    tunnel = await startQuickTunnelServe('ferry-window-tunnel-');
+    ferry = tunnel.ferry;
     browser = await launchChromium();
     const context = await isolatedContext(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
@@ -965,10 +959,7 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await ferry?.stop();
-    delete process.env.FAKE_CLOUDFLARED_STATE;
-    delete process.env.FAKE_CLOUDFLARED_SPEED;
-    await rm(stateDir, { recursive: true, force: true });
+    await tunnel?.stop();
   });
 
   it('shows the tunnel URL to paste, restarts the tunnel, and warns with the new URL when it changed', async () => {

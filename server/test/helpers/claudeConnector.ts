@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { call, initializeBody, PROTOCOL_VERSION } from './http.js';
-import { decodeJwt, type FerryTarget, type JsonResult, type OAuthHarness } from './oauth.js';
+import { CLAUDE_CALLBACK, decodeJwt, type FerryTarget, type JsonResult, type OAuthHarness } from './oauth.js';
 
 /**
  * The steps of Claude's connector sequence (shared/claude-connector.md) that every sequence test takes the
@@ -92,4 +92,28 @@ export async function expectRefreshRotates<T extends FerryTarget>(
   expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
   expect(res.body.refresh_token).not.toBe(refreshToken);
   return { accessToken: res.body.access_token as string, refreshToken: res.body.refresh_token as string };
+}
+
+/** Step 5's end: the browser is back at Claude's callback with `state` and Ferry as issuer; the code. */
+export function codeAtClaude(location: URL, state: string, issuer: string): string {
+  expect(`${location.origin}${location.pathname}`).toBe(CLAUDE_CALLBACK);
+  expect(location.searchParams.get('state')).toBe(state);
+  expect(location.searchParams.get('iss')).toBe(issuer);
+  const code = location.searchParams.get('code') as string;
+  expect(code).toBeTruthy();
+  return code;
+}
+
+/** Step 6 as Claude sends it: the code, its verifier and Claude's callback (and `resource`, when given). */
+export function claudeRedeem<T extends FerryTarget>(
+  h: OAuthHarness<T>,
+  grant: { clientId: string; code: string; verifier: string; resource?: string },
+): Promise<JsonResult> {
+  return h.redeem({
+    code: grant.code,
+    code_verifier: grant.verifier,
+    redirect_uri: CLAUDE_CALLBACK,
+    client_id: grant.clientId,
+    ...(grant.resource ? { resource: grant.resource } : {}),
+  });
 }

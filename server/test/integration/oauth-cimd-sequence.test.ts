@@ -3,6 +3,8 @@ import { CLAUDE_CLIENT_METADATA_URL } from '../../src/auth/policy/claudeClient.j
 import {
   CLAUDE_HEADERS,
   claudeMcp,
+  claudeRedeem,
+  codeAtClaude,
   echo,
   expectEcho,
   expectRefreshRotates,
@@ -91,19 +93,14 @@ describe('the Claude connector sequence with a client metadata document (CIMD)',
       resource: MCP,
     });
     expect(result.waitingHtml).toContain('Claude');
-    expect(`${result.location.origin}${result.location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(result.location.searchParams.get('state')).toBe('cimd-state-1');
-    expect(result.location.searchParams.get('iss')).toBe(PUBLIC);
-    state.code = result.location.searchParams.get('code') as string;
-    expect(state.code).toBeTruthy();
+    state.code = codeAtClaude(result.location, 'cimd-state-1', PUBLIC);
   });
 
   it('exchanges the code as a public client named by its URL: a JWT bound to /mcp for that client_id', async () => {
-    const res = await h.redeem({
+    const res = await claudeRedeem(h, {
+      clientId: CLAUDE_CLIENT_METADATA_URL,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: CLAUDE_CLIENT_METADATA_URL,
+      verifier: state.verifier as string,
       resource: MCP,
     });
     expectTokens(res, { iss: PUBLIC, aud: MCP, client_id: CLAUDE_CLIENT_METADATA_URL });

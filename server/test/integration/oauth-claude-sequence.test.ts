@@ -3,6 +3,8 @@ import {
   CLAUDE_HEADERS,
   claudeInitialize,
   claudeMcp,
+  claudeRedeem,
+  codeAtClaude,
   echo,
   expectEcho,
   expectRefreshRotates,
@@ -145,19 +147,14 @@ describe('the Claude connector sequence', () => {
     expect(result.waitingHeaders.get('x-frame-options')).toBe('DENY');
     expect(result.waitingHeaders.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(result.waitingHeaders.get('referrer-policy')).toBe('no-referrer');
-    expect(`${result.location.origin}${result.location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(result.location.searchParams.get('state')).toBe('claude-state-123');
-    expect(result.location.searchParams.get('iss')).toBe(PUBLIC);
-    state.code = result.location.searchParams.get('code') as string;
-    expect(state.code).toBeTruthy();
+    state.code = codeAtClaude(result.location, 'claude-state-123', PUBLIC);
   });
 
   it('6. exchanges the code: Bearer tokens, trimmed scope, no-store', async () => {
-    const res = await h.redeem({
+    const res = await claudeRedeem(h, {
+      clientId: state.clientId as string,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: state.clientId as string,
+      verifier: state.verifier as string,
       resource: MCP,
     });
     expectTokens(res, {
@@ -193,11 +190,10 @@ describe('the Claude connector sequence', () => {
   });
 
   it('refuses a replayed code with invalid_grant, and an unknown client at /token with 401 invalid_client', async () => {
-    const replay = await h.redeem({
+    const replay = await claudeRedeem(h, {
+      clientId: state.clientId as string,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: state.clientId as string,
+      verifier: state.verifier as string,
     });
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
