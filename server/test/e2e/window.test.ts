@@ -17,6 +17,7 @@ import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js'
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { startQuickTunnelServe, type QuickTunnelServe } from '../helpers/tunnel.js';
 import { REQ, until } from './support.js';
+import { initializeBody, PROTOCOL_VERSION, rawPost } from '../helpers/http.js';
 
 /**
  * Every fact row on the Status cards whose value repeats a word of its own label, of its card's heading,
@@ -72,23 +73,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await page.getByRole('heading', { level: 1, name: screen }).waitFor();
   };
   const mcpPost = (token: string) =>
-    fetch(ferry.runtime.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'probe', version: '1' },
-        },
-      }),
+    rawPost(ferry.runtime.mcpUrl, initializeBody(1, PROTOCOL_VERSION, { name: 'probe', version: '1' }), {
+      authorization: `Bearer ${token}`,
     });
 
   beforeAll(async () => {

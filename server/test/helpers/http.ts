@@ -42,7 +42,8 @@ export const PROTOCOL_VERSION = '2025-11-25';
  * itself (Claude's `claude-ai`, say).
  */
 export const initializeBody = (
-  id: number | string = 0,
+  // unknown: the request-id tests send ids JSON-RPC forbids (null, objects, …) on purpose.
+  id: unknown = 0,
   protocolVersion = PROTOCOL_VERSION,
   clientInfo: { name: string; version: string } = { name: 'raw-test', version: '1' },
 ) => ({

@@ -36,6 +36,37 @@ export const FAST_TUNNEL = {
 /** How much faster than real the fake cloudflared runs in end-to-end tests (its connect delays, mostly). */
 const FAKE_SPEED = '20';
 
+export interface FakeCloudflaredEnv {
+  /** A temp dir of the test's own (the fake's state file is in it). */
+  stateDir: string;
+  /** The fake cloudflared's state file (its pid, URLs): `readFakeState(statePath)`. */
+  statePath: string;
+  /** Puts the environment back as it was (every FAKE_CLOUDFLARED_* a test set goes) and removes the dir. */
+  restore(): Promise<void>;
+}
+
+/**
+ * The fake cloudflared finds its state file and speed through the environment: this sets both for one
+ * test (or file) and `restore` takes them back.
+ */
+export async function fakeCloudflaredEnv(prefix: string): Promise<FakeCloudflaredEnv> {
+  const saved = { ...process.env };
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const statePath = path.join(stateDir, 'state.json');
+  process.env.FAKE_CLOUDFLARED_STATE = statePath;
+  process.env.FAKE_CLOUDFLARED_SPEED = FAKE_SPEED;
+  return {
+    stateDir,
+    statePath,
+    async restore() {
+      for (const key of Object.keys(process.env))
+        if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
+      Object.assign(process.env, saved);
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
 export interface QuickTunnelServe {
   ferry: ServeProcess;
   /** The fake cloudflared's state file (its pid, URLs): `readFakeState(statePath)`. */
@@ -46,25 +77,20 @@ export interface QuickTunnelServe {
 
 /**
  * `ferry serve --tunnel quick` with the fake cloudflared (no network) in front of an echo server; the fake
- * finds its state file and speed through the environment, which `stop` restores.
+ * runs in `fakeCloudflaredEnv`, which `stop` restores.
  */
 export async function startQuickTunnelServe(prefix: string): Promise<QuickTunnelServe> {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), prefix));
-  const statePath = path.join(stateDir, 'state.json');
-  process.env.FAKE_CLOUDFLARED_STATE = statePath;
-  process.env.FAKE_CLOUDFLARED_SPEED = FAKE_SPEED;
+  const env = await fakeCloudflaredEnv(prefix);
   const ferry = await startServeProcess(
     { mcpServers: { echo: echoServer() }, ferry: { tunnel: { binary: FAKE_CLOUDFLARED } } },
     ['--tunnel', 'quick'],
   );
   return {
     ferry,
-    statePath,
+    statePath: env.statePath,
     async stop() {
       const code = await ferry.stop();
-      delete process.env.FAKE_CLOUDFLARED_STATE;
-      delete process.env.FAKE_CLOUDFLARED_SPEED;
-      await rm(stateDir, { recursive: true, force: true });
+      await env.restore();
       return code;
     },
   };

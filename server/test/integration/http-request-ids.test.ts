@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { initializeBody } from '../helpers/http.js';
 
 const MODERN = '2026-07-28';
 /** Ferry answers these at once; without the fix the request was never answered, and this bound fails it. */
@@ -33,12 +34,7 @@ describe('JSON-RPC messages the SDK would drop: refused, never left hanging', ()
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const initialize = (id: unknown) => ({
-    jsonrpc: '2.0',
-    id,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-  });
+  const initialize = (id: unknown) => initializeBody(id);
   const modernList = (id: unknown) => ({
     jsonrpc: '2.0',
     id,

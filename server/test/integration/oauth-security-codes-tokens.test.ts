@@ -371,20 +371,7 @@ describe('OAuth security: codes and tokens', () => {
     });
 
     it('does not accept the token in the query string (?access_token=)', async () => {
-      const res = await h.client.fetch(`/mcp?access_token=${encodeURIComponent(main.accessToken)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'q', version: '1' },
-          },
-        }),
-      });
+      const res = await h.mcpPost(`/mcp?access_token=${encodeURIComponent(main.accessToken)}`, {});
       await res.text();
       expect(res.status).toBe(401);
       expect(res.headers.get('mcp-session-id')).toBeNull();

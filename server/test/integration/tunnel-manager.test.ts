@@ -1,28 +1,30 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState } from '../helpers/tunnel.js';
+import {
+  FAKE_CLOUDFLARED,
+  FAST_TUNNEL,
+  readFakeState,
+  fakeCloudflaredEnv,
+  type FakeCloudflaredEnv,
+} from '../helpers/tunnel.js';
 import { OAuthHarness } from '../helpers/oauth.js';
 
 let ferry: TestFerry | undefined;
+let env: FakeCloudflaredEnv;
 let stateDir: string;
-const savedEnv = { ...process.env };
 
 beforeEach(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-fakecf-'));
-  process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-  process.env.FAKE_CLOUDFLARED_SPEED = '20';
+  env = await fakeCloudflaredEnv('ferry-fakecf-');
+  stateDir = env.stateDir;
 });
 afterEach(async () => {
   await ferry?.stop();
   ferry = undefined;
-  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  await rm(stateDir, { recursive: true, force: true });
+  await env.restore();
 });
 
 const start = (binary = FAKE_CLOUDFLARED, mode: 'quick' | 'named' = 'quick') =>

@@ -1,22 +1,26 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { startFerry, type TestFerry } from '../helpers/ferry.js';
-import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState } from '../helpers/tunnel.js';
+import {
+  FAKE_CLOUDFLARED,
+  FAST_TUNNEL,
+  readFakeState,
+  fakeCloudflaredEnv,
+  type FakeCloudflaredEnv,
+} from '../helpers/tunnel.js';
 
 const TUNNEL_ID = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
 
 let ferry: TestFerry | undefined;
+let env: FakeCloudflaredEnv;
 let stateDir: string;
 let credentialsFile: string;
-const savedEnv = { ...process.env };
 
 beforeEach(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-ingress-'));
-  process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-  process.env.FAKE_CLOUDFLARED_SPEED = '20';
+  env = await fakeCloudflaredEnv('ferry-ingress-');
+  stateDir = env.stateDir;
   // What `cloudflared tunnel create` writes; a space in the path must survive the YAML.
   credentialsFile = path.join(stateDir, 'my creds', `${TUNNEL_ID}.json`);
   await import('node:fs/promises').then(({ mkdir }) => mkdir(path.dirname(credentialsFile)));
@@ -32,9 +36,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await ferry?.stop();
   ferry = undefined;
-  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  await rm(stateDir, { recursive: true, force: true });
+  await env.restore();
 });
 
 const connected = (f: TestFerry) =>
