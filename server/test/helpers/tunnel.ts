@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { echoServer, fixturesDir } from './fixtures.js';
 import { startServeProcess, type ServeProcess } from './serveProcess.js';
 
@@ -63,6 +64,36 @@ export async function fakeCloudflaredEnv(prefix: string): Promise<FakeCloudflare
         if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
       Object.assign(process.env, saved);
       await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * `fakeCloudflaredEnv` around every test of the file (hooks), so each test has its own state file; a test
+ * hook that stops Ferry, registered after this, runs before the environment goes.
+ */
+export function useFakeCloudflaredEnv(prefix: string): {
+  readonly stateDir: string;
+  readonly statePath: string;
+} {
+  let env: FakeCloudflaredEnv | undefined;
+  const current = () => {
+    if (!env) throw new Error('the fake cloudflared environment exists only inside a test');
+    return env;
+  };
+  beforeEach(async () => {
+    env = await fakeCloudflaredEnv(prefix);
+  });
+  afterEach(async () => {
+    await env?.restore();
+    env = undefined;
+  });
+  return {
+    get stateDir() {
+      return current().stateDir;
+    },
+    get statePath() {
+      return current().statePath;
     },
   };
 }
