@@ -92,3 +92,36 @@ export const call = (
   method: 'tools/call',
   params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
 });
+
+/** The stateless MCP revision: no session; every request names its revision and method in headers too. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The `_meta` a stateless request carries in place of a session: its revision and the client's capabilities. */
+export const modernMeta = (capabilities: Record<string, unknown> = {}) => ({
+  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': capabilities,
+});
+
+/**
+ * A request on the stateless wire: the revision and method headers Ferry routes by, then `headers` (which
+ * may add `mcp-name` or override either, for the mismatch tests).
+ */
+export function modernPost(
+  url: string,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  headers: Record<string, string> = {},
+  id: number | string = 1,
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+      'mcp-method': method,
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }),
+  });
+}
