@@ -6,10 +6,12 @@ export interface RawResponse {
   json: unknown;
 }
 
+/** A POST as an MCP client sends it; `timeoutMs` bounds the wait for the answer (none unless given). */
 export async function rawPost(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<RawResponse> {
   const res = await fetch(url, {
     method: 'POST',
@@ -19,6 +21,7 @@ export async function rawPost(
       ...headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
   });
   return read(res);
 }
