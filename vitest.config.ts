@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['server/test/**/*.test.ts', 'electron/test/**/*.test.ts'],
+    include: ['server/test/**/*.test.ts', 'electron/test/**/*.test.ts', 'renderer/test/**/*.test.ts'],
     // Integration tests spawn real children and listeners; two cores cannot take more at once.
     maxWorkers: 2,
     testTimeout: 30_000,

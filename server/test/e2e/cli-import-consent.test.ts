@@ -3,9 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
-import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 import { runCli } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
+import { until } from '../helpers/until.js';
 
 describe('ferry import (the real CLI)', () => {
   it('takes the stdio servers of a Claude Desktop config, says what it skipped, and leaves no key in plaintext', async () => {
@@ -73,38 +74,12 @@ describe('ferry serve, headless consent', () => {
   it('prints each consent request with its match code and the call that approves it', async () => {
     const ferry = await startServeProcess({ mcpServers: { echo: echoServer() } }, ['--tunnel', 'off']);
     try {
-      const origin = ferry.runtime.localUrl;
-      const registered = (await (
-        await fetch(`${origin}/register`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(CLAUDE_REGISTRATION),
-        })
-      ).json()) as { client_id: string };
-      const { challenge } = pkce();
-      const query = new URLSearchParams({
-        response_type: 'code',
-        client_id: registered.client_id,
-        redirect_uri: CLAUDE_CALLBACK,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 's',
-        scope: 'claudeai',
-        resource: `${origin}/mcp`,
-      });
-      const start = await fetch(`${origin}/authorize?${query.toString()}`, { redirect: 'manual' });
-      const cookie = start.headers
-        .getSetCookie()
-        .map((c) => c.split(';')[0])
-        .join('; ');
-      const page = await (
-        await fetch(new URL(start.headers.get('location') as string, origin), { headers: { cookie } })
-      ).text();
-      const code = /aria-label="match code">([A-Z0-9-]+)</.exec(page)?.[1];
+      const h = new OAuthHarness(ferry, ferry.runtime.localUrl);
+      const { matchCode: code } = await h.waitingPage({ clientId: await h.registerClient(), state: 's' });
       expect(code).toMatch(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/);
-      const deadline = Date.now() + 10_000;
-      while (!ferry.output().includes(code as string) && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      await until('the match code on the terminal', () => ferry.output().includes(code as string)).catch(
+        () => undefined,
+      );
       const output = ferry.output();
       expect(output).toContain('Connection request');
       expect(output).toContain(code);

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,8 +5,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
-import { echoServer, node } from '../helpers/fixtures.js';
-import { cliPath as cli, runCli } from '../helpers/cli.js';
+import { echoServer } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/cli.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
 
 describe('ferry serve (the real CLI process)', () => {
@@ -97,29 +96,16 @@ describe('ferry serve (the real CLI process)', () => {
   });
 
   it('runs the built-in demo server when there is no config', async () => {
-    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-demo-'));
     // No --config: the default path inside the data dir does not exist, so Ferry serves its demo.
-    const child = spawn(node, [cli, 'serve', '--data-dir', dataDir, '--port', '0', '--no-auth'], {
-      stdio: 'ignore',
-    });
+    const ferry = await startServeProcess(undefined, ['--no-auth']);
     try {
-      let runtime: { mcpUrl: string } | undefined;
-      for (let i = 0; i < 200 && !runtime; i++) {
-        runtime = await readFile(path.join(dataDir, 'runtime.json'), 'utf8').then(
-          (t) => JSON.parse(t) as { mcpUrl: string },
-          () => undefined,
-        );
-        if (!runtime) await new Promise((r) => setTimeout(r, 50));
-      }
       const client = new Client({ name: 'demo-test', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(runtime!.mcpUrl)));
+      await client.connect(new StreamableHTTPClientTransport(new URL(ferry.runtime.mcpUrl)));
       const names = (await client.listTools()).tools.map((t) => t.name);
       expect(names.some((n) => n.startsWith('demo__'))).toBe(true);
       await client.close();
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-      await rm(dataDir, { recursive: true, force: true });
+      await ferry.stop();
     }
   });
 

@@ -1,5 +1,4 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -10,19 +9,9 @@ import { isAlive } from '../../src/upstream/processTree.js';
 import { echoServer, fixture, node, repoRoot } from '../helpers/fixtures.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
 import { REQ, sleep } from './support.js';
+import { freePort } from '../helpers/net.js';
 
 const MCP_REMOTE = path.join(repoRoot, 'node_modules/mcp-remote/dist/proxy.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real third-party client `mcp-remote` (npm), as Claude Desktop, Cursor or Windsurf run it, in front of

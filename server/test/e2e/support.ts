@@ -2,6 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { until } from '../helpers/until.js';
+
+export { sleep, until } from '../helpers/until.js';
 
 /** What the e2e tests pass to every SDK request: no call may hang longer than this. */
 export const REQ = { timeout: 15_000 } as const;
@@ -31,32 +34,6 @@ export async function directClient(
     REQ,
   );
   return client;
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: string | undefined;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error instanceof Error ? error.message : JSON.stringify(error);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last})` : ''}`,
-      );
-    }
-    await sleep(50);
-  }
 }
 
 /** Resolves once `client` lists a tool called `name` (server-everything registers some after initialize). */

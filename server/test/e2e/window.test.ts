@@ -1,5 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -16,8 +15,9 @@ import { echoServer, fixture, node } from '../helpers/fixtures.js';
 import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostileText.js';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
-import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
+import { startQuickTunnelServe, type QuickTunnelServe } from '../helpers/tunnel.js';
 import { REQ, until } from './support.js';
+import { initializeBody, PROTOCOL_VERSION, rawPost } from '../helpers/http.js';
 
 /**
  * Every fact row on the Status cards whose value repeats a word of its own label, of its card's heading,
@@ -73,23 +73,8 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     await page.getByRole('heading', { level: 1, name: screen }).waitFor();
   };
   const mcpPost = (token: string) =>
-    fetch(ferry.runtime.mcpUrl, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'probe', version: '1' },
-        },
-      }),
+    rawPost(ferry.runtime.mcpUrl, initializeBody(1, PROTOCOL_VERSION, { name: 'probe', version: '1' }), {
+      authorization: `Bearer ${token}`,
     });
 
   beforeAll(async () => {
@@ -949,16 +934,11 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
   let browser: Browser;
   let page: Page;
   let errors: string[];
-  let stateDir: string;
+  let tunnel: QuickTunnelServe;
 
   beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-window-tunnel-'));
-    process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-    process.env.FAKE_CLOUDFLARED_SPEED = '20';
-    ferry = await startServeProcess(
-      { mcpServers: { echo: echoServer() }, ferry: { tunnel: { binary: FAKE_CLOUDFLARED } } },
-      ['--tunnel', 'quick'],
-    );
+    tunnel = await startQuickTunnelServe('ferry-window-tunnel-');
+    ferry = tunnel.ferry;
     browser = await launchChromium();
     const context = await isolatedContext(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ferry.runtime.adminUrl });
@@ -968,10 +948,7 @@ describe.skipIf(!haveChromium)('the window with a quick tunnel', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await ferry?.stop();
-    delete process.env.FAKE_CLOUDFLARED_STATE;
-    delete process.env.FAKE_CLOUDFLARED_SPEED;
-    await rm(stateDir, { recursive: true, force: true });
+    await tunnel?.stop();
   });
 
   it('shows the tunnel URL to paste, restarts the tunnel, and warns with the new URL when it changed', async () => {

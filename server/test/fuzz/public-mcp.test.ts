@@ -2,8 +2,9 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { initialize, OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
 import { anyText, fuzzOptions, fuzzTimeout, headerText, watchCrashes } from './support.js';
+import { type Connection, OAuthHarness } from '../helpers/oauth.js';
+import { initializeBody } from '../helpers/http.js';
 
 /**
  * JSON-RPC bodies and headers on both MCP wires of the public listener (the one the internet reaches),
@@ -285,7 +286,7 @@ describe('public listener fuzz: MCP bodies and headers', () => {
       const init = await oauth.mcpPost(
         '/mcp',
         { authorization: `Bearer ${connection.accessToken}` },
-        initialize(),
+        initializeBody(),
       );
       const session = init.headers.get('mcp-session-id') as string;
       await init.text();

@@ -4,8 +4,14 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { startFerry, type TestFerry } from '../helpers/ferry.js';
-import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, CookieJar, pkce } from '../helpers/oauth.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import {
+  CLAUDE_CALLBACK,
+  CLAUDE_REGISTRATION,
+  type Connection,
+  CookieJar,
+  OAuthHarness,
+  pkce,
+} from '../helpers/oauth.js';
 import {
   anyText,
   FUZZ_SEED,

@@ -6,7 +6,7 @@ export interface AdminReply<T = unknown> {
 }
 
 /** The headless admin API of a test Ferry, over real HTTP with its bearer token. */
-export function adminApi(ferry: TestFerry) {
+export function adminApi(ferry: Pick<TestFerry, 'runtime'>) {
   const base = `${ferry.runtime.adminUrl as string}/api`;
   return async <T = unknown>(method: string, path: string, body?: unknown): Promise<AdminReply<T>> => {
     const res = await fetch(`${base}${path}`, {

@@ -6,21 +6,27 @@ export interface HostResponse {
   text: string;
 }
 
+/** How long a raw node:http request here waits for its answer unless told otherwise. */
+export const NODE_REQUEST_TIMEOUT_MS = 10_000;
+
 /**
- * A request to Ferry's local listener as if it came through the tunnel for `host`: cloudflared forwards
- * the public Host header unchanged, and fetch() cannot set Host, so this uses node:http.
+ * A request over node:http, for what fetch() will not send (a Host header of our choosing, a body that is
+ * not a string); the whole answer as text, or an error after `timeoutMs`.
  */
-export function hostRequest(
-  localUrl: string,
-  host: string,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+export function nodeRequest(
+  url: URL | string,
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+  } = {},
 ): Promise<HostResponse> {
-  const url = new URL(path, localUrl);
+  const timeoutMs = init.timeoutMs ?? NODE_REQUEST_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: init.method ?? 'GET', headers: { ...init.headers, host }, timeout: 10_000 },
+      { method: init.method ?? 'GET', headers: init.headers, timeout: timeoutMs },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,10 +40,25 @@ export function hostRequest(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url.href} within 10 s`)));
+    req.on('timeout', () =>
+      req.destroy(new Error(`request to ${String(url)} timed out: no answer within ${timeoutMs} ms`)),
+    );
     req.on('error', reject);
     req.end(init.body);
   });
+}
+
+/**
+ * A request to Ferry's local listener as if it came through the tunnel for `host`: cloudflared forwards
+ * the public Host header unchanged, and fetch() cannot set Host, so this uses node:http.
+ */
+export function hostRequest(
+  localUrl: string,
+  host: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<HostResponse> {
+  return nodeRequest(new URL(path, localUrl), { ...init, headers: { ...init.headers, host } });
 }
 
 /** An MCP POST (JSON answers only) with a bearer token, for `host`. */

@@ -6,10 +6,12 @@ export interface RawResponse {
   json: unknown;
 }
 
+/** A POST as an MCP client sends it; `timeoutMs` bounds the wait for the answer (none unless given). */
 export async function rawPost(
   url: string,
   body: unknown,
   headers: Record<string, string> = {},
+  timeoutMs?: number,
 ): Promise<RawResponse> {
   const res = await fetch(url, {
     method: 'POST',
@@ -19,6 +21,7 @@ export async function rawPost(
       ...headers,
     },
     body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
   });
   return read(res);
 }
@@ -34,11 +37,23 @@ export async function read(res: Response): Promise<RawResponse> {
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export const initializeBody = (id: number | string = 0, protocolVersion = '2025-11-25') => ({
+/** The MCP revision raw-HTTP tests speak unless a test is about another one. */
+export const PROTOCOL_VERSION = '2025-11-25';
+
+/**
+ * The one JSON-RPC `initialize` request of the raw-HTTP tests; `clientInfo` is what the client calls
+ * itself (Claude's `claude-ai`, say).
+ */
+export const initializeBody = (
+  // unknown: the request-id tests send ids JSON-RPC forbids (null, objects, …) on purpose.
+  id: unknown = 0,
+  protocolVersion = PROTOCOL_VERSION,
+  clientInfo: { name: string; version: string } = { name: 'raw-test', version: '1' },
+) => ({
   jsonrpc: '2.0',
   id,
   method: 'initialize',
-  params: { protocolVersion, capabilities: {}, clientInfo: { name: 'raw-test', version: '1' } },
+  params: { protocolVersion, capabilities: {}, clientInfo },
 });
 
 /** Initializes a session by hand; returns its id. */
@@ -80,3 +95,36 @@ export const call = (
   method: 'tools/call',
   params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
 });
+
+/** The stateless MCP revision: no session; every request names its revision and method in headers too. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The `_meta` a stateless request carries in place of a session: its revision and the client's capabilities. */
+export const modernMeta = (capabilities: Record<string, unknown> = {}) => ({
+  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+  'io.modelcontextprotocol/clientCapabilities': capabilities,
+});
+
+/**
+ * A request on the stateless wire: the revision and method headers Ferry routes by, then `headers` (which
+ * may add `mcp-name` or override either, for the mismatch tests).
+ */
+export function modernPost(
+  url: string,
+  method: string,
+  params: Record<string, unknown> | undefined,
+  headers: Record<string, string> = {},
+  id: number | string = 1,
+): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN_PROTOCOL_VERSION,
+      'mcp-method': method,
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }),
+  });
+}

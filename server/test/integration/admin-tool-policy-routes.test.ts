@@ -8,7 +8,7 @@ import { adminApi } from '../helpers/admin.js';
 import { policyServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { call, openSession, rawPost } from '../helpers/http.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 import type { ServerToolPolicy } from '../../src/admin/api.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
 

@@ -6,7 +6,8 @@ import type { HubSession } from '../../src/hub/session.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { openSession } from '../helpers/http.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { type Connection, OAuthHarness } from '../helpers/oauth.js';
+import { sleep, until } from '../helpers/until.js';
 
 const PUBLIC = 'https://ferry-limits.example';
 const run = promisify(execFile);
@@ -142,7 +143,10 @@ describe('per-client caps on sessions, legacy streams and per-session children',
         params: { name: 'slow', arguments: { ms: 2500 } },
       }),
     );
-    await until(() => sessionsOf(a.shared).filter((s) => s.busy).length === LIMITS.sessionsPerClient);
+    await until(
+      'every shared session busy',
+      () => sessionsOf(a.shared).filter((s) => s.busy).length === LIMITS.sessionsPerClient,
+    );
 
     const refused = await initialize(a.shared, '/mcp/shared');
     expect(refused.status).toBe(429);
@@ -286,7 +290,10 @@ describe('per-client caps on sessions, legacy streams and per-session children',
         params: { name: 'shared__slow', arguments: { ms: 2000 } },
       }),
     );
-    await until(() => sessionsOf(a.all).filter((s) => s.busy).length === LIMITS.childrenPerClient);
+    await until(
+      'every child busy',
+      () => sessionsOf(a.all).filter((s) => s.busy).length === LIMITS.childrenPerClient,
+    );
     const refused = await initialize(a.all, '/mcp');
     expect(refused.status).toBe(429);
     expect(JSON.parse(refused.text)).toMatchObject({
@@ -364,14 +371,4 @@ async function perSessionChildren(): Promise<number[]> {
     if (args.join(' ').includes(PER_SESSION_SCRIPT)) pids.push(Number(pid));
   }
   return pids;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function until(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(20);
-  }
 }

@@ -3,7 +3,7 @@ import { ConnectionTimeline } from '../../src/doctor/timeline.js';
 import { runDoctor, type CheckResult, type DoctorFetch, type DoctorLookup } from '../../src/doctor/index.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-doctor.example';
 const URL_ = `${PUBLIC}/mcp`;

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { nodeRequest } from '../helpers/hostRequest.js';
 
 const FAKE = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -179,31 +180,12 @@ async function waitForState(
   }
 }
 
-function send(
+async function send(
   url: string,
   options: { method?: string; headers?: Record<string, string>; body?: Buffer; timeoutMs?: number } = {},
 ): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: options.method ?? 'GET', headers: options.headers, timeout: options.timeoutMs ?? 5_000 },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString(),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)));
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  const { status, headers, text } = await nodeRequest(url, { timeoutMs: 5_000, ...options });
+  return { status, headers, body: text };
 }
 
 interface SeenRequest {

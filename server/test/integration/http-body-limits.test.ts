@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { call, read } from '../helpers/http.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
 import { RawClient, requestHead } from '../helpers/rawSocket.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 
 /** Over every limit below (64 KiB MCP, 64 KiB OAuth, 1 MiB admin) and within the 16 MiB drain bound. */
 const FIVE_MB = 5 * 1024 * 1024;

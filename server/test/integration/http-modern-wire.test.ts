@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, node } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import {
+  initializeBody,
+  MODERN_PROTOCOL_VERSION,
+  modernPost,
+  PROTOCOL_VERSION,
+  rawPost,
+} from '../helpers/http.js';
 
-const MODERN = '2026-07-28';
+const MODERN = MODERN_PROTOCOL_VERSION;
 const CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
 
 interface Reply {
@@ -42,17 +49,7 @@ describe('MCP 2026-07-28 stateless wire', () => {
     headers: Record<string, string> = {},
     id: number | string = nextId++,
   ): Promise<Reply> => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN,
-        'mcp-method': method,
-        ...headers,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) }),
-    });
+    const res = await modernPost(url, method, params, headers, id);
     const text = await res.text();
     const events: Record<string, unknown>[] = [];
     let body: Record<string, unknown> | undefined;
@@ -158,25 +155,9 @@ describe('MCP 2026-07-28 stateless wire', () => {
 
   it('still starts a stateful session for a plain initialize after server/discover (Claude’s mix)', async () => {
     await post('server/discover', { _meta: meta() });
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': '2025-11-25',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'mix', version: '1' },
-        },
-      }),
+    const res = await rawPost(url, initializeBody(1, PROTOCOL_VERSION, { name: 'mix', version: '1' }), {
+      'mcp-protocol-version': PROTOCOL_VERSION,
     });
-    await res.text();
     expect(res.status).toBe(200);
     expect(res.headers.get('mcp-session-id')).toBeTruthy();
   });

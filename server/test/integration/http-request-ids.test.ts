@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { initializeBody, rawPost } from '../helpers/http.js';
 
 const MODERN = '2026-07-28';
 /** Ferry answers these at once; without the fix the request was never answered, and this bound fails it. */
@@ -21,24 +22,10 @@ describe('JSON-RPC messages the SDK would drop: refused, never left hanging', ()
   afterAll(() => ferry.stop());
 
   const post = async (body: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${ferry.runtime.localUrl}/mcp`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        ...headers,
-      },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    const res = await rawPost(`${ferry.runtime.localUrl}/mcp`, body, headers, ANSWER_TIMEOUT_MS);
+    return { status: res.status, body: JSON.parse(res.text) as Record<string, unknown> };
   };
-  const initialize = (id: unknown) => ({
-    jsonrpc: '2.0',
-    id,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } },
-  });
+  const initialize = (id: unknown) => initializeBody(id);
   const modernList = (id: unknown) => ({
     jsonrpc: '2.0',
     id,

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { sseMessages } from '../helpers/http.js';
-import { initialize, OAuthHarness } from '../helpers/oauthFlows.js';
+import { sseMessages, initializeBody } from '../helpers/http.js';
 import { freshRequest, RawClient, requestHead } from '../helpers/rawSocket.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-slow.example';
 
@@ -158,7 +158,7 @@ describe('slow and abusive clients on the public listener', () => {
     const anonymousMcp = await freshRequest(`${local}/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(initialize()),
+      body: JSON.stringify(initializeBody()),
     });
     expect(anonymousMcp.status).toBe(503);
     expect(JSON.parse(anonymousMcp.text)).toMatchObject({ jsonrpc: '2.0', error: { code: -32603 } });
@@ -166,7 +166,7 @@ describe('slow and abusive clients on the public listener', () => {
     const withToken = await freshRequest(`${local}/mcp`, {
       method: 'POST',
       headers: { ...bearer(), 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(initialize(1)),
+      body: JSON.stringify(initializeBody(1)),
     });
     expect(withToken.status).toBe(200);
     expect(JSON.parse(withToken.text)).toMatchObject({ id: 1, result: { serverInfo: { name: 'ferry' } } });
@@ -196,7 +196,7 @@ describe('slow and abusive clients on the public listener', () => {
     const normal = await freshRequest(`${local}/mcp`, {
       method: 'POST',
       headers: { ...bearer(), 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify(initialize(2)),
+      body: JSON.stringify(initializeBody(2)),
     });
     expect(normal.status).toBe(200);
     expect(open()).toBeLessThan(BOUNDS.maxSockets);

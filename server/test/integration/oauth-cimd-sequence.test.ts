@@ -1,15 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CLIENT_METADATA_URL } from '../../src/auth/policy/claudeClient.js';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { browserAuthorize, CLAUDE_CALLBACK, pkce, PublicClient } from '../helpers/oauth.js';
+import {
+  CLAUDE_HEADERS,
+  claudeMcp,
+  claudeRedeem,
+  codeAtClaude,
+  echo,
+  expectEcho,
+  expectRefreshRotates,
+  expectTokens,
+  openClaudeSession,
+} from '../helpers/claudeConnector.js';
+import { CLAUDE_CALLBACK, pkce } from '../helpers/oauth.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 /** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
 const NO_TUNNEL = { tunnel: { mode: 'off' } };
 
 const PUBLIC = 'https://ferry-cimd.example';
 const MCP = `${PUBLIC}/mcp`;
-const CLAUDE_HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protocol-version': '2025-11-25' };
 
 /**
  * Claude's connector sequence as a Client ID Metadata Document client (claude-connector.md step 4a instead of
@@ -17,42 +26,22 @@ const CLAUDE_HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protoc
  * copy of that document without touching the network.
  */
 describe('the Claude connector sequence with a client metadata document (CIMD)', () => {
-  let ferry: TestFerry;
-  let client: PublicClient;
   const realFetch = globalThis.fetch;
   const fetched: string[] = [];
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${ferry.runtime.adminUrl}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${ferry.runtime.adminToken}`, 'content-type': 'application/json' },
-    });
-  const state: { accessToken?: string; refreshToken?: string; verifier?: string; code?: string } = {};
-  const mcpPost = (token: string, body: unknown, extra: Record<string, string> = {}) =>
-    client.fetch('/mcp', {
-      method: 'POST',
-      headers: {
-        ...CLAUDE_HEADERS,
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        ...extra,
-      },
-      body: JSON.stringify(body),
-    });
-
-  beforeAll(async () => {
-    // Every fetch in this process, Ferry's own included, is recorded: none may leave 127.0.0.1.
+  // Every fetch in this process, Ferry's own included, is recorded: none may leave 127.0.0.1. Installed
+  // before the fixture starts Ferry (hooks run in order) and removed after it stopped it.
+  beforeAll(() => {
     globalThis.fetch = (input, init) => {
       fetched.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       return realFetch(input, init);
     };
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC, ferry: NO_TUNNEL });
-    await serverState(ferry, 'echo', 'ready');
-    client = new PublicClient(ferry, PUBLIC);
   });
-  afterAll(async () => {
+  afterAll(() => {
     globalThis.fetch = realFetch;
-    await ferry.stop();
   });
+  const h = useOAuthFerry(PUBLIC, { start: { ferry: NO_TUNNEL } });
+  const client = h.client;
+  const state: { accessToken?: string; refreshToken?: string; verifier?: string; code?: string } = {};
 
   it('starts like the DCR sequence: 401, protected-resource metadata, and AS metadata advertising CIMD', async () => {
     const unauthenticated = await client.fetch('/mcp', {
@@ -81,23 +70,17 @@ describe('the Claude connector sequence with a client metadata document (CIMD)',
     const { verifier, challenge } = pkce();
     state.verifier = verifier;
     let seen: Record<string, unknown> | undefined;
-    const result = await browserAuthorize(
-      client,
+    const result = await h.browser(
       {
-        response_type: 'code',
-        client_id: CLAUDE_CLIENT_METADATA_URL,
-        redirect_uri: CLAUDE_CALLBACK,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
+        clientId: CLAUDE_CLIENT_METADATA_URL,
+        challenge,
         state: 'cimd-state-1',
-        scope: 'claudeai',
-        resource: MCP,
-        prompt: 'consent',
+        extra: { prompt: 'consent' },
       },
       async (id) => {
-        const pending = (await (await admin('/api/consents')).json()) as Record<string, unknown>[];
+        const pending = await h.adminJson<Record<string, unknown>[]>('/api/consents');
         seen = pending.find((c) => c.id === id);
-        const approved = await admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
+        const approved = await h.admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
         expect(approved.status).toBe(200);
       },
     );
@@ -110,85 +93,34 @@ describe('the Claude connector sequence with a client metadata document (CIMD)',
       resource: MCP,
     });
     expect(result.waitingHtml).toContain('Claude');
-    expect(`${result.location.origin}${result.location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(result.location.searchParams.get('state')).toBe('cimd-state-1');
-    expect(result.location.searchParams.get('iss')).toBe(PUBLIC);
-    state.code = result.location.searchParams.get('code') as string;
-    expect(state.code).toBeTruthy();
+    state.code = codeAtClaude(result.location, 'cimd-state-1', PUBLIC);
   });
 
   it('exchanges the code as a public client named by its URL: a JWT bound to /mcp for that client_id', async () => {
-    const res = await client.form('/token', {
-      grant_type: 'authorization_code',
+    const res = await claudeRedeem(h, {
+      clientId: CLAUDE_CLIENT_METADATA_URL,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: CLAUDE_CLIENT_METADATA_URL,
+      verifier: state.verifier as string,
       resource: MCP,
     });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.headers.get('cache-control')).toContain('no-store');
-    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
-    expect(res.body.refresh_token).toEqual(expect.any(String));
+    expectTokens(res, { iss: PUBLIC, aud: MCP, client_id: CLAUDE_CLIENT_METADATA_URL });
     state.accessToken = res.body.access_token as string;
     state.refreshToken = res.body.refresh_token as string;
-    const payload = JSON.parse(
-      Buffer.from(state.accessToken.split('.')[1] as string, 'base64url').toString(),
-    ) as Record<string, unknown>;
-    expect(payload).toMatchObject({ iss: PUBLIC, aud: MCP, client_id: CLAUDE_CLIENT_METADATA_URL });
   });
 
   it('speaks MCP as Claude-User and ends in a successful tools/call', async () => {
     const token = state.accessToken as string;
-    const init = await mcpPost(token, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'claude-ai', version: '0.1.0' },
-      },
-    });
-    expect(init.status).toBe(200);
-    const session = init.headers.get('mcp-session-id') as string;
-    expect(session).toBeTruthy();
-    expect((await mcpPost(token, { jsonrpc: '2.0', method: 'notifications/initialized' })).status).toBe(202);
+    const session = await openClaudeSession(h, token);
     const tools = (await (
-      await mcpPost(token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, { 'mcp-session-id': session })
+      await claudeMcp(h, token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, session)
     ).json()) as { result: { tools: { name: string }[] } };
     expect(tools.result.tools.map((t) => t.name)).toContain('echo__echo');
-    const call = await mcpPost(
-      token,
-      {
-        jsonrpc: '2.0',
-        id: 2,
-        method: 'tools/call',
-        params: { name: 'echo__echo', arguments: { text: 'hello from a CIMD client' } },
-      },
-      { 'mcp-session-id': session },
-    );
-    expect(call.status).toBe(200);
-    expect(((await call.json()) as { result: unknown }).result).toEqual({
-      content: [{ type: 'text', text: 'hello from a CIMD client' }],
-    });
+    await expectEcho(h, token, 2, 'hello from a CIMD client', session);
   });
 
   it('refreshes without scope for the URL client_id, rotating the refresh token', async () => {
-    const res = await client.form('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: state.refreshToken as string,
-      client_id: CLAUDE_CLIENT_METADATA_URL,
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
-    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
-    expect(res.body.refresh_token).not.toBe(state.refreshToken);
-    const call = await mcpPost(res.body.access_token as string, {
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: { name: 'echo__echo', arguments: { text: 'refreshed' } },
-    });
+    const refreshed = await expectRefreshRotates(h, CLAUDE_CLIENT_METADATA_URL, state.refreshToken as string);
+    const call = await claudeMcp(h, refreshed.accessToken, echo(1, 'refreshed'));
     expect(call.status).toBe(200);
   });
 
@@ -210,26 +142,28 @@ describe('the Claude connector sequence with a client metadata document (CIMD)',
     expect(res.status).toBe(400);
     expect(res.headers.get('location')).toBeNull();
     expect(await res.text()).toContain('redirect_uri');
-    expect(((await (await admin('/api/consents')).json()) as unknown[]).length).toBe(0);
+    expect((await h.adminJson<unknown[]>('/api/consents')).length).toBe(0);
   });
 
   it('lists the CIMD connection in GET /api/clients, so the user can see it', async () => {
-    const clients = (await (await admin('/api/clients')).json()) as {
-      clientId: string;
-      clientName?: string;
-      grants: unknown[];
-    }[];
+    const clients = await h.adminJson<
+      {
+        clientId: string;
+        clientName?: string;
+        grants: unknown[];
+      }[]
+    >('/api/clients');
     const claude = clients.find((c) => c.clientId === CLAUDE_CLIENT_METADATA_URL);
     expect(claude, `clients: ${JSON.stringify(clients)}`).toBeDefined();
     expect(claude?.grants.length).toBeGreaterThan(0);
   });
 
   it('revokes the CIMD connection with DELETE /api/clients/:id: its token is refused afterwards', async () => {
-    const revoked = await admin(`/api/clients/${encodeURIComponent(CLAUDE_CLIENT_METADATA_URL)}`, {
+    const revoked = await h.admin(`/api/clients/${encodeURIComponent(CLAUDE_CLIENT_METADATA_URL)}`, {
       method: 'DELETE',
     });
     expect(revoked.status, await revoked.clone().text()).toBe(200);
-    const after = await mcpPost(state.accessToken as string, {
+    const after = await claudeMcp(h, state.accessToken as string, {
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/list',

@@ -1,30 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { describe, expect, it } from 'vitest';
 import {
-  browserAuthorize,
-  CLAUDE_CALLBACK,
-  CLAUDE_REGISTRATION,
-  pkce,
-  PublicClient,
-} from '../helpers/oauth.js';
+  CLAUDE_HEADERS,
+  claudeInitialize,
+  claudeMcp,
+  claudeRedeem,
+  codeAtClaude,
+  echo,
+  expectEcho,
+  expectRefreshRotates,
+  expectTokens,
+  openClaudeSession,
+} from '../helpers/claudeConnector.js';
+import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-test.example';
 const MCP = `${PUBLIC}/mcp`;
-const CLAUDE_HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protocol-version': '2025-11-25' };
 
 /**
  * Claude's whole connector sequence (shared/claude-connector.md steps 1-9) with its literal bodies, headers
  * and quirks, against a Ferry whose public URL is a tunnel hostname; consent is approved via the admin API.
  */
 describe('the Claude connector sequence', () => {
-  let ferry: TestFerry;
-  let client: PublicClient;
-  const admin = (path: string, init: RequestInit = {}) =>
-    fetch(`${ferry.runtime.adminUrl}${path}`, {
-      ...init,
-      headers: { authorization: `Bearer ${ferry.runtime.adminToken}`, 'content-type': 'application/json' },
-    });
+  const h = useOAuthFerry(PUBLIC);
+  const client = h.client;
   const state: {
     clientId?: string;
     accessToken?: string;
@@ -33,27 +32,11 @@ describe('the Claude connector sequence', () => {
     code?: string;
   } = {};
 
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    client = new PublicClient(ferry, PUBLIC);
-  });
-  afterAll(() => ferry.stop());
-
   it('1. answers an unauthenticated POST, GET and HEAD /mcp with 401 and an absolute resource_metadata', async () => {
     const post = await client.fetch('/mcp', {
       method: 'POST',
       headers: { ...CLAUDE_HEADERS, 'user-agent': 'python-httpx/0.28.1', 'content-type': 'application/json' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'claude-ai', version: '0.1.0' },
-        },
-      }),
+      body: JSON.stringify(claudeInitialize()),
     });
     expect(post.status).toBe(401);
     expect(post.headers.get('www-authenticate')).toBe(
@@ -123,11 +106,7 @@ describe('the Claude connector sequence', () => {
   });
 
   it('4b. registers Claude with its literal body: 201, a client_id and integer timestamps', async () => {
-    const res = await client.json('/register', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'python-httpx/0.28.1' },
-      body: JSON.stringify(CLAUDE_REGISTRATION),
-    });
+    const res = await h.register(CLAUDE_REGISTRATION, { 'user-agent': 'python-httpx/0.28.1' });
     expect(res.status).toBe(201);
     expect(res.body.client_id).toEqual(expect.any(String));
     expect(Number.isInteger(res.body.client_id_issued_at)).toBe(true);
@@ -139,27 +118,18 @@ describe('the Claude connector sequence', () => {
   it('5. takes Claude’s malformed scope, waits for approval on this machine, then redirects with code, state and iss', async () => {
     const { verifier, challenge } = pkce();
     state.verifier = verifier;
-    const result = await browserAuthorize(
-      client,
+    const result = await h.browser(
       {
-        response_type: 'code',
-        client_id: state.clientId as string,
-        redirect_uri: CLAUDE_CALLBACK,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
+        clientId: state.clientId as string,
+        challenge,
         state: 'claude-state-123',
-        scope: 'claudeai',
-        resource: MCP,
-        prompt: 'consent',
+        extra: { prompt: 'consent' },
       },
       async (id) => {
-        const pending = (await (await admin('/api/consents')).json()) as {
-          id: string;
-          clientName: string;
-          redirectUri: string;
-          matchCode: string;
-          scopes: string[];
-        }[];
+        const pending =
+          await h.adminJson<
+            { id: string; clientName: string; redirectUri: string; matchCode: string; scopes: string[] }[]
+          >('/api/consents');
         expect(pending).toEqual([
           expect.objectContaining({
             id,
@@ -168,7 +138,7 @@ describe('the Claude connector sequence', () => {
             matchCode: expect.stringMatching(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/),
           }),
         ]);
-        const approved = await admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
+        const approved = await h.admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
         expect(approved.status).toBe(200);
       },
     );
@@ -177,131 +147,57 @@ describe('the Claude connector sequence', () => {
     expect(result.waitingHeaders.get('x-frame-options')).toBe('DENY');
     expect(result.waitingHeaders.get('content-security-policy')).toContain("frame-ancestors 'none'");
     expect(result.waitingHeaders.get('referrer-policy')).toBe('no-referrer');
-    expect(`${result.location.origin}${result.location.pathname}`).toBe(CLAUDE_CALLBACK);
-    expect(result.location.searchParams.get('state')).toBe('claude-state-123');
-    expect(result.location.searchParams.get('iss')).toBe(PUBLIC);
-    state.code = result.location.searchParams.get('code') as string;
-    expect(state.code).toBeTruthy();
+    state.code = codeAtClaude(result.location, 'claude-state-123', PUBLIC);
   });
 
   it('6. exchanges the code: Bearer tokens, trimmed scope, no-store', async () => {
-    const res = await client.form('/token', {
-      grant_type: 'authorization_code',
+    const res = await claudeRedeem(h, {
+      clientId: state.clientId as string,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: state.clientId as string,
+      verifier: state.verifier as string,
       resource: MCP,
     });
-    expect(res.status).toBe(200);
-    expect(res.headers.get('cache-control')).toContain('no-store');
-    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
-    expect(res.body.expires_in).toBeGreaterThanOrEqual(3600);
-    expect(res.body.refresh_token).toEqual(expect.any(String));
-    state.accessToken = res.body.access_token as string;
-    state.refreshToken = res.body.refresh_token as string;
-    const [header, payload] = (state.accessToken.split('.').slice(0, 2) as [string, string]).map(
-      (p) => JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>,
-    );
-    expect(header).toMatchObject({ alg: 'ES256', typ: 'at+jwt' });
-    expect(payload).toMatchObject({
+    expectTokens(res, {
       iss: PUBLIC,
       aud: MCP,
       client_id: state.clientId,
       scope: 'mcp',
       gid: expect.any(String),
     });
+    expect(res.body.expires_in).toBeGreaterThanOrEqual(3600);
+    state.accessToken = res.body.access_token as string;
+    state.refreshToken = res.body.refresh_token as string;
   });
 
   it('7-8. speaks MCP with the token as Claude-User, tolerating a missing session id on notifications', async () => {
-    const auth = {
-      ...CLAUDE_HEADERS,
-      authorization: `Bearer ${state.accessToken}`,
-      'content-type': 'application/json',
-    };
-    const init = await client.fetch('/mcp', {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 0,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'claude-ai', version: '0.1.0' },
-        },
-      }),
-    });
-    expect(init.status).toBe(200);
-    const session = init.headers.get('mcp-session-id') as string;
-    const initialized = await client.fetch('/mcp', {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-    expect(initialized.status).toBe(202);
-    const post = async (body: unknown) => {
-      const res = await client.fetch('/mcp', {
-        method: 'POST',
-        headers: { ...auth, 'mcp-session-id': session },
-        body: JSON.stringify(body),
-      });
-      return (await res.json()) as { result: Record<string, unknown> };
-    };
+    const token = state.accessToken as string;
+    const session = await openClaudeSession(h, token);
+    const post = async (body: unknown) =>
+      (await (await claudeMcp(h, token, body, session)).json()) as { result: Record<string, unknown> };
     const tools = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
     expect((tools.result.tools as { name: string }[]).map((t) => t.name)).toContain('echo__echo');
     await post({ jsonrpc: '2.0', id: 2, method: 'prompts/list' });
     await post({ jsonrpc: '2.0', id: 3, method: 'resources/list' });
-    const call = await post({
-      jsonrpc: '2.0',
-      id: 4,
-      method: 'tools/call',
-      params: { name: 'echo__echo', arguments: { text: 'hello Claude' } },
-    });
-    expect(call.result).toEqual({ content: [{ type: 'text', text: 'hello Claude' }] });
-    const clients = (await (await admin('/api/clients')).json()) as { clientId: string }[];
+    await expectEcho(h, token, 4, 'hello Claude', session);
+    const clients = await h.adminJson<{ clientId: string }[]>('/api/clients');
     expect(clients.map((c) => c.clientId)).toContain(state.clientId);
   });
 
   it('9. refreshes without scope, rotating the refresh token', async () => {
-    const res = await client.form('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: state.refreshToken as string,
-      client_id: state.clientId as string,
-    });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
-    expect(res.body.refresh_token).not.toBe(state.refreshToken);
-    const call = await client.fetch('/mcp', {
-      method: 'POST',
-      headers: {
-        ...CLAUDE_HEADERS,
-        authorization: `Bearer ${res.body.access_token as string}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: 'echo__echo', arguments: { text: 'refreshed' } },
-      }),
-    });
+    const refreshed = await expectRefreshRotates(h, state.clientId as string, state.refreshToken as string);
+    const call = await claudeMcp(h, refreshed.accessToken, echo(1, 'refreshed'));
     expect(call.status).toBe(200);
   });
 
   it('refuses a replayed code with invalid_grant, and an unknown client at /token with 401 invalid_client', async () => {
-    const replay = await client.form('/token', {
-      grant_type: 'authorization_code',
+    const replay = await claudeRedeem(h, {
+      clientId: state.clientId as string,
       code: state.code as string,
-      code_verifier: state.verifier as string,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: state.clientId as string,
+      verifier: state.verifier as string,
     });
     expect(replay.status).toBe(400);
     expect(replay.body.error).toBe('invalid_grant');
-    const unknown = await client.form('/token', {
-      grant_type: 'authorization_code',
+    const unknown = await h.redeem({
       code: 'x',
       code_verifier: 'y'.repeat(43),
       redirect_uri: CLAUDE_CALLBACK,

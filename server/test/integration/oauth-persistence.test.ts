@@ -6,19 +6,18 @@ import { MemorySecretStore } from '../../src/secrets/memory.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import {
-  browserAuthorize,
-  CLAUDE_CALLBACK,
-  CLAUDE_REGISTRATION,
-  pkce,
-  PublicClient,
-} from '../helpers/oauth.js';
+  CLAUDE_HEADERS,
+  claudeMcp,
+  echo,
+  expectEcho,
+  openClaudeSession,
+} from '../helpers/claudeConnector.js';
+import { CLAUDE_CALLBACK, OAuthHarness } from '../helpers/oauth.js';
 
 /** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
 const NO_TUNNEL = { tunnel: { mode: 'off' } };
 
 const PUBLIC = 'https://ferry-restart.example';
-const MCP = `${PUBLIC}/mcp`;
-const HEADERS = { 'user-agent': 'Claude-User', accept: '*/*', 'mcp-protocol-version': '2025-11-25' };
 
 /**
  * A connection survives a restart: a new core on the same data dir and secret store (a named tunnel keeps the
@@ -29,7 +28,6 @@ describe('OAuth state across a restart', () => {
   let dataDir: string;
   const secrets = new MemorySecretStore();
   let ferry: TestFerry | undefined;
-  let client: PublicClient;
   const state: {
     clientId?: string;
     accessToken?: string;
@@ -51,35 +49,12 @@ describe('OAuth state across a restart', () => {
       },
     );
     await serverState(ferry, 'echo', 'ready');
-    client = new PublicClient(ferry, PUBLIC);
     return ferry;
   };
   const running = () => ferry as TestFerry;
-  const admin = (route: string, init: RequestInit = {}) =>
-    fetch(`${running().runtime.adminUrl}${route}`, {
-      ...init,
-      headers: {
-        authorization: `Bearer ${running().runtime.adminToken}`,
-        'content-type': 'application/json',
-      },
-    });
-  const mcp = (token: string, body: unknown, session?: string) =>
-    client.fetch('/mcp', {
-      method: 'POST',
-      headers: {
-        ...HEADERS,
-        authorization: `Bearer ${token}`,
-        'content-type': 'application/json',
-        ...(session ? { 'mcp-session-id': session } : {}),
-      },
-      body: JSON.stringify(body),
-    });
-  const echo = (id: number, text: string) => ({
-    jsonrpc: '2.0',
-    id,
-    method: 'tools/call',
-    params: { name: 'echo__echo', arguments: { text } },
-  });
+  // One harness across restarts: it always reaches the Ferry running now.
+  const h = new OAuthHarness(running, PUBLIC);
+  const mcp = (token: string, body: unknown, session?: string) => claudeMcp(h, token, body, session);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-restart-'));
@@ -91,56 +66,16 @@ describe('OAuth state across a restart', () => {
   });
 
   it('completes a flow with a registered (DCR) client and opens a session', async () => {
-    const registered = await client.json('/register', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(CLAUDE_REGISTRATION),
+    state.clientId = await h.registerClient();
+    const connection = await h.connect({
+      clientId: state.clientId,
+      decision: (id) => running().core.admin.approveConsent(id),
+      query: { state: 's' },
     });
-    expect(registered.status).toBe(201);
-    state.clientId = registered.body.client_id as string;
-    const { verifier, challenge } = pkce();
-    const { location } = await browserAuthorize(
-      client,
-      {
-        response_type: 'code',
-        client_id: state.clientId,
-        redirect_uri: CLAUDE_CALLBACK,
-        code_challenge: challenge,
-        code_challenge_method: 'S256',
-        state: 's',
-        scope: 'claudeai',
-        resource: MCP,
-      },
-      (id) => running().core.admin.approveConsent(id),
-    );
-    const tokens = await client.form('/token', {
-      grant_type: 'authorization_code',
-      code: location.searchParams.get('code') as string,
-      code_verifier: verifier,
-      redirect_uri: CLAUDE_CALLBACK,
-      client_id: state.clientId,
-      resource: MCP,
-    });
-    expect(tokens.status).toBe(200);
-    state.accessToken = tokens.body.access_token as string;
-    state.refreshToken = tokens.body.refresh_token as string;
-    const init = await mcp(state.accessToken, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: {
-        protocolVersion: '2025-11-25',
-        capabilities: {},
-        clientInfo: { name: 'claude-ai', version: '1' },
-      },
-    });
-    expect(init.status).toBe(200);
-    state.session = init.headers.get('mcp-session-id') as string;
-    await mcp(state.accessToken, { jsonrpc: '2.0', method: 'notifications/initialized' }, state.session);
-    const call = await mcp(state.accessToken, echo(1, 'before the restart'), state.session);
-    expect(((await call.json()) as { result: unknown }).result).toEqual({
-      content: [{ type: 'text', text: 'before the restart' }],
-    });
+    state.accessToken = connection.accessToken;
+    state.refreshToken = connection.refreshToken;
+    state.session = await openClaudeSession(h, state.accessToken);
+    await expectEcho(h, state.accessToken, 1, 'before the restart', state.session);
   });
 
   it('after a restart, the old token works on /mcp with the OLD session id, without a new initialize', async () => {
@@ -157,11 +92,7 @@ describe('OAuth state across a restart', () => {
   });
 
   it('refreshes the refresh token issued before the restart', async () => {
-    const res = await client.form('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: state.refreshToken as string,
-      client_id: state.clientId as string,
-    });
+    const res = await h.refresh(state.clientId as string, state.refreshToken as string);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
     state.refreshedAccessToken = res.body.access_token as string;
@@ -172,21 +103,18 @@ describe('OAuth state across a restart', () => {
   });
 
   it('still lists the client in GET /api/clients, with its grant', async () => {
-    const clients = (await (await admin('/api/clients')).json()) as {
-      clientId: string;
-      clientName?: string;
-      grants: unknown[];
-    }[];
+    const clients =
+      await h.adminJson<{ clientId: string; clientName?: string; grants: unknown[] }[]>('/api/clients');
     const found = clients.find((c) => c.clientId === state.clientId);
     expect(found).toMatchObject({ clientName: 'claudeai', redirectUris: [CLAUDE_CALLBACK] });
     expect(found?.grants).toHaveLength(1);
   });
 
   it('DELETE /api/clients/:id then refuses its tokens with 401 and closes its open GET stream', async () => {
-    const stream = await client.fetch('/mcp', {
+    const stream = await h.client.fetch('/mcp', {
       method: 'GET',
       headers: {
-        ...HEADERS,
+        ...CLAUDE_HEADERS,
         accept: 'text/event-stream',
         authorization: `Bearer ${state.accessToken as string}`,
         'mcp-session-id': state.session as string,
@@ -199,7 +127,7 @@ describe('OAuth state across a restart', () => {
       for (;;) if ((await reader.read()).done) return 'closed';
     })().catch(() => 'closed');
 
-    const revoked = await admin(`/api/clients/${encodeURIComponent(state.clientId as string)}`, {
+    const revoked = await h.admin(`/api/clients/${encodeURIComponent(state.clientId as string)}`, {
       method: 'DELETE',
     });
     expect(revoked.status).toBe(200);
@@ -212,14 +140,10 @@ describe('OAuth state across a restart', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     }
-    const refresh = await client.form('/token', {
-      grant_type: 'refresh_token',
-      refresh_token: state.refreshedRefreshToken as string,
-      client_id: state.clientId as string,
-    });
+    const refresh = await h.refresh(state.clientId as string, state.refreshedRefreshToken as string);
     expect([400, 401]).toContain(refresh.status);
     expect(['invalid_grant', 'invalid_client']).toContain(refresh.body.error);
-    const clients = (await (await admin('/api/clients')).json()) as { clientId: string }[];
+    const clients = await h.adminJson<{ clientId: string }[]>('/api/clients');
     expect(clients.map((c) => c.clientId)).not.toContain(state.clientId);
   });
 });

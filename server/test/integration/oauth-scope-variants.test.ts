@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-scopes.example';
 const MCP = `${PUBLIC}/mcp`;
@@ -16,8 +14,7 @@ const LOOPBACK_CALLBACK = 'http://127.0.0.1:33418/callback';
  * exchange, and an MCP call with the token.
  */
 describe('OAuth scope variants end to end', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
+  const h = useOAuthFerry(PUBLIC);
   // A client per variant and kind: each client's authorization requests are rate-limited, and
   // registrations too (20 in a burst, exactly what this needs).
   const clients = new Map<string, string>();
@@ -39,9 +36,6 @@ describe('OAuth scope variants end to end', () => {
   ];
 
   beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
     for (const [label] of variants) {
       clients.set(`${label}/dcr`, await h.registerClient(CLAUDE_REGISTRATION));
       clients.set(
@@ -50,10 +44,9 @@ describe('OAuth scope variants end to end', () => {
       );
     }
   });
-  afterAll(() => ferry.stop());
 
   const consentScopes = async (consentId: string): Promise<string[]> => {
-    const event = await ferry.waitFor(
+    const event = await h.ferry.waitFor(
       (e) => e.type === 'consent.requested' && e.consent.id === consentId,
       1000,
     );

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,21 +13,10 @@ import { CLAUDE_CLIENT_METADATA_URL } from '../../src/auth/policy/claudeClient.j
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { CLAUDE_CALLBACK, CookieJar } from '../helpers/oauth.js';
+import { freePort } from '../helpers/net.js';
 
 /** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
 const NO_TUNNEL = { tunnel: { mode: 'off' } };
-
-/** A port number nothing listens on right now: the redirect URI only has to look like a real loopback one. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The browser: opens the authorization URL the SDK built, follows Ferry's redirects with cookies to the

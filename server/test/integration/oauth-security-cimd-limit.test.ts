@@ -1,7 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { OAuthHarness, outboundFetchGuard } from '../helpers/oauthFlows.js';
+import { describe, expect, it } from 'vitest';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-cimd-limit.example';
 const CLAUDE_CIMD = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
@@ -13,21 +11,8 @@ const CLAUDE_CIMD = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
  * limit was consulted (so each one spends from it exactly as a real fetch would).
  */
 describe('OAuth security: metadata document fetch limit', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
-  let guard: ReturnType<typeof outboundFetchGuard>;
-
   // A fresh Ferry per test: the provider caches documents it fetched, which would hide the limit.
-  beforeEach(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-    guard = outboundFetchGuard(ferry);
-  });
-  afterEach(async () => {
-    guard.restore();
-    await ferry.stop();
-  });
+  const h = useOAuthFerry(PUBLIC, { perTest: true, guard: true });
 
   const authorizeStatus = async (clientId: string) => {
     const res = await h.client.fetch(h.authorizeQuery({ clientId }));
@@ -43,7 +28,7 @@ describe('OAuth security: metadata document fetch limit', () => {
     await claude.text();
     expect(claude.status, 'Claude was refused').toBe(303);
     expect(claude.headers.get('location')).toMatch(/^\/consent\//);
-    expect(guard.calls).toEqual([]);
+    expect(h.guard?.calls).toEqual([]);
   });
 
   it('gives each requester its own allowance: one host’s flood leaves another host’s fetch allowed', async () => {

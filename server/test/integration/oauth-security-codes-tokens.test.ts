@@ -1,10 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import { generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { CLAUDE_CALLBACK, pkce } from '../helpers/oauth.js';
-import { bearerChallenge, decodeJwt, OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bearerChallenge, CLAUDE_CALLBACK, type Connection, decodeJwt, pkce } from '../helpers/oauth.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-tokens.example';
 const MCP = `${PUBLIC}/mcp`;
@@ -16,15 +14,7 @@ const ECHO = `${PUBLIC}/mcp/echo`;
  * one Ferry issued for this exact resource.
  */
 describe('OAuth security: codes and tokens', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
-
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-  });
-  afterAll(() => ferry.stop());
+  const h = useOAuthFerry(PUBLIC);
 
   /** A 401 for a presented but unacceptable token: the RFC 6750 challenge with error="invalid_token". */
   const expectInvalidToken = async (token: string, path = '/mcp') => {
@@ -200,7 +190,7 @@ describe('OAuth security: codes and tokens', () => {
         new Promise((resolve) => setTimeout(() => resolve('still open'), 5000)),
       ]);
       expect(outcome).toBe('ended');
-      await ferry.waitFor(
+      await h.ferry.waitFor(
         (e) => e.type === 'session.closed' && e.sessionId === session && e.reason === 'client revoked',
         5000,
       );
@@ -381,20 +371,7 @@ describe('OAuth security: codes and tokens', () => {
     });
 
     it('does not accept the token in the query string (?access_token=)', async () => {
-      const res = await h.client.fetch(`/mcp?access_token=${encodeURIComponent(main.accessToken)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 0,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'q', version: '1' },
-          },
-        }),
-      });
+      const res = await h.mcpPost(`/mcp?access_token=${encodeURIComponent(main.accessToken)}`, {});
       await res.text();
       expect(res.status).toBe(401);
       expect(res.headers.get('mcp-session-id')).toBeNull();

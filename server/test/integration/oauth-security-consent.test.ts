@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { CLAUDE_CALLBACK, CookieJar, pkce } from '../helpers/oauth.js';
-import { OAuthHarness, type FlowQuery } from '../helpers/oauthFlows.js';
+import { describe, expect, it } from 'vitest';
+import { CLAUDE_CALLBACK, CookieJar, type FlowQuery, pkce } from '../helpers/oauth.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-consent.example';
 const MCP = `${PUBLIC}/mcp`;
@@ -23,15 +21,7 @@ interface Landing {
  * the client, redirect URI and resource approved; a loop on /authorize must not flood the user.
  */
 describe('OAuth security: consent', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
-
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-  });
-  afterAll(() => ferry.stop());
+  const h = useOAuthFerry(PUBLIC);
 
   /** GET /authorize and every redirect on Ferry's origin, as a script would: no decision, no JS. */
   const follow = async (query: FlowQuery, jar = new CookieJar()): Promise<Landing> => {
@@ -105,10 +95,10 @@ describe('OAuth security: consent', () => {
         expect(cookie).toMatch(/; Secure/);
         expect(cookie).not.toMatch(/Domain=/i);
       }
-      const before = ferry.bus.lastSeq;
+      const before = h.ferry.bus.lastSeq;
       const again = await follow({ clientId }, browser);
       expect(again.location?.searchParams.get('code')).toBeTruthy();
-      expect(ferry.bus.since(before).filter((e) => e.type === 'consent.requested')).toHaveLength(0);
+      expect(h.ferry.bus.since(before).filter((e) => e.type === 'consent.requested')).toHaveLength(0);
     });
 
     it('is bound to the resource: remembered for /mcp/echo, a request for /mcp waits', async () => {
@@ -189,12 +179,12 @@ describe('OAuth security: consent', () => {
   describe('a flood of authorization requests', () => {
     it('collapses repeats from one client into one waiting request and rate-limits the rest', async () => {
       const clientId = await h.registerClient({ client_name: 'Flooder' });
-      const before = ferry.bus.lastSeq;
+      const before = h.ferry.bus.lastSeq;
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) statuses.push((await follow({ clientId })).status);
       // One waiting request for the user, however many the script sent.
       expect(await pendingFor(clientId)).toHaveLength(1);
-      const requested = ferry.bus.since(before).filter((e) => e.type === 'consent.requested');
+      const requested = h.ferry.bus.since(before).filter((e) => e.type === 'consent.requested');
       expect(requested.length).toBeLessThanOrEqual(10);
       // Past the burst: 429 with a page that says so and when to retry.
       expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20);

@@ -1,10 +1,8 @@
 import http from 'node:http';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { describe, expect, it } from 'vitest';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
-import { OAuthHarness, outboundFetchGuard } from '../helpers/oauthFlows.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-dcr.example';
 const CLAUDE_CIMD = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
@@ -19,20 +17,7 @@ const CLAUDE_CIMD = 'https://claude.ai/oauth/mcp-oauth-client-metadata';
  * tests before it register fewer than 20 clients.
  */
 describe('OAuth security: client registration and metadata documents', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
-  let guard: ReturnType<typeof outboundFetchGuard>;
-
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-    guard = outboundFetchGuard(ferry);
-  });
-  afterAll(async () => {
-    guard.restore();
-    await ferry.stop();
-  });
+  const h = useOAuthFerry(PUBLIC, { guard: true });
 
   /**
    * One request on `agent` (keep-alive, one socket), so a follow-up reuses the connection like a tunnel's
@@ -46,7 +31,7 @@ describe('OAuth security: client registration and metadata documents', () => {
     contentType = 'application/json',
   ): Promise<{ status: number; text: string }> =>
     new Promise((resolve, reject) => {
-      const url = new URL(ferry.runtime.localUrl);
+      const url = new URL(h.ferry.runtime.localUrl);
       const req = http.request(
         {
           host: url.hostname,
@@ -164,14 +149,14 @@ describe('OAuth security: client registration and metadata documents', () => {
         expect(location.searchParams.get('code')).toBeTruthy();
         expect(waitingHtml).not.toContain('127.0.0.1');
       }
-      expect(guard.calls).toEqual([]);
+      expect(h.guard?.calls).toEqual([]);
     });
 
     it('refuses a sector_identifier_uri on 127.0.0.1 without fetching it', async () => {
       const res = await h.register({ ...CLAUDE_REGISTRATION, sector_identifier_uri: 'https://127.0.0.1/s' });
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_client_metadata');
-      expect(guard.calls).toEqual([]);
+      expect(h.guard?.calls).toEqual([]);
     });
 
     it('accepts Claude’s scope "claudeai" but does not store it on the client', async () => {
@@ -214,7 +199,7 @@ describe('OAuth security: client registration and metadata documents', () => {
       });
       expect(token.status).toBe(200);
       expect((await h.initializeWith(token.body.access_token as string)).status).toBe(200);
-      expect(guard.calls).toEqual([]);
+      expect(h.guard?.calls).toEqual([]);
     });
 
     it('refuses Claude’s pinned client with a redirect URI its document does not list, without redirecting', async () => {
@@ -251,7 +236,7 @@ describe('OAuth security: client registration and metadata documents', () => {
         expect([400, 401]).toContain(token.status);
         expect(token.body.error).toBe('invalid_client');
         expect(token.body.access_token).toBeUndefined();
-        expect(guard.calls).toEqual([]);
+        expect(h.guard?.calls).toEqual([]);
       },
     );
   });

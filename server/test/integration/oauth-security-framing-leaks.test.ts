@@ -2,8 +2,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { CLAUDE_CALLBACK, CookieJar, pkce } from '../helpers/oauth.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { CLAUDE_CALLBACK, type Connection, CookieJar, OAuthHarness, pkce } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-leaks.example';
 const HOSTILE_NAME = '<script>alert(1)</script>';

@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CALLBACK, pkce } from '../helpers/oauth.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-pkce.example';
 
@@ -11,17 +9,12 @@ const PUBLIC = 'https://ferry-pkce.example';
  * `plain`, or a code redeemed without the matching verifier is refused with the error the spec names.
  */
 describe('OAuth security: PKCE', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
+  const h = useOAuthFerry(PUBLIC);
   let clientId: string;
 
   beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
     clientId = await h.registerClient();
   });
-  afterAll(() => ferry.stop());
 
   /** GET /authorize with `extra` on top of a valid request; the response, never followed. */
   const authorize = async (extra: Record<string, string | undefined>) => {
@@ -43,10 +36,10 @@ describe('OAuth security: PKCE', () => {
   };
 
   it('refuses /authorize without code_challenge with invalid_request, before any consent is asked', async () => {
-    const before = ferry.bus.lastSeq;
+    const before = h.ferry.bus.lastSeq;
     const res = await authorize({ code_challenge: undefined, code_challenge_method: undefined });
     expectRedirectedError(res, 'invalid_request', /PKCE/i);
-    expect(ferry.bus.since(before).some((e) => e.type === 'consent.requested')).toBe(false);
+    expect(h.ferry.bus.since(before).some((e) => e.type === 'consent.requested')).toBe(false);
   });
 
   it('refuses code_challenge_method=plain with invalid_request', async () => {

@@ -1,10 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { echoServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { CLAUDE_CALLBACK, pkce } from '../helpers/oauth.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-redirects.example';
 
@@ -34,17 +32,13 @@ const HOSTILE: [label: string, uri: string][] = [
 ];
 
 describe('OAuth security: redirect URIs', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
+  const h = useOAuthFerry(PUBLIC);
   let claudeClient: string;
   let loopback: Server;
   let loopbackPort: number;
   const received: string[] = [];
 
   beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
     claudeClient = await h.registerClient();
     // A local client's callback listener (Claude Code, MCP Inspector), on an ephemeral loopback port.
     loopback = createServer((req, res) => {
@@ -57,7 +51,6 @@ describe('OAuth security: redirect URIs', () => {
   });
   afterAll(async () => {
     await new Promise<void>((resolve) => loopback.close(() => resolve()));
-    await ferry.stop();
   });
 
   describe('at registration (DCR)', () => {
@@ -82,7 +75,7 @@ describe('OAuth security: redirect URIs', () => {
     it.each(HOSTILE)(
       'answers %s with a 400 error page and no redirect, before any consent',
       async (_label, uri) => {
-        const before = ferry.bus.lastSeq;
+        const before = h.ferry.bus.lastSeq;
         const query = h.authorizeQuery({ clientId: claudeClient, redirectUri: uri });
         const res = await h.client.fetch(query);
         const html = await res.text();
@@ -93,7 +86,7 @@ describe('OAuth security: redirect URIs', () => {
         expect(html).toMatch(/redirect_uri/);
         // Nothing of the hostile URI is reflected as markup.
         expect(html).not.toMatch(/<script>alert|javascript:|data:text/);
-        expect(ferry.bus.since(before).some((e) => e.type === 'consent.requested')).toBe(false);
+        expect(h.ferry.bus.since(before).some((e) => e.type === 'consent.requested')).toBe(false);
       },
     );
 

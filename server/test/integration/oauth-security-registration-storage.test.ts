@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src/secrets/memory.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
-import { OAuthHarness, type JsonResult } from '../helpers/oauthFlows.js';
+import { CLAUDE_REGISTRATION, type JsonResult, OAuthHarness, pkce } from '../helpers/oauth.js';
+import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-registration.example';
 const LOOPBACK_CALLBACK = 'http://127.0.0.1:9/cb';
@@ -23,15 +23,7 @@ interface ListedClient {
  * registration rate limit (burst 20) than it has.
  */
 describe('OAuth security: registration bounds', () => {
-  let ferry: TestFerry;
-  let h: OAuthHarness;
-
-  beforeAll(async () => {
-    ferry = await startFerry({ echo: echoServer() }, { auth: true, publicUrl: PUBLIC });
-    await serverState(ferry, 'echo', 'ready');
-    h = new OAuthHarness(ferry, PUBLIC);
-  });
-  afterAll(() => ferry.stop());
+  const h = useOAuthFerry(PUBLIC);
 
   const listed = async (): Promise<ListedClient[]> =>
     (await (await h.admin('/api/clients')).json()) as ListedClient[];

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { hostMcpPost, hostRequest } from '../helpers/hostRequest.js';
-import { bearerChallenge, decodeJwt, initialize, OAuthHarness } from '../helpers/oauthFlows.js';
+import { bearerChallenge, decodeJwt, OAuthHarness } from '../helpers/oauth.js';
+import { initializeBody } from '../helpers/http.js';
 
 const PUBLIC = 'https://ferry-main.example.test';
 const FILES_HOST = 'files.example.test';
@@ -54,7 +55,7 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
   });
 
   it('answers an unauthenticated POST /mcp with a challenge pointing at the host’s own metadata', async () => {
-    const res = await hostMcpPost(local(), FILES_HOST, initialize());
+    const res = await hostMcpPost(local(), FILES_HOST, initializeBody());
     expect(res.status).toBe(401);
     expect(bearerChallenge(res.headers['www-authenticate'] as string)).toMatchObject({
       resource_metadata: `${FILES}/.well-known/oauth-protected-resource/mcp`,
@@ -66,7 +67,7 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
     const connection = await h.connect({ resource: `${FILES}/mcp` });
     expect(decodeJwt(connection.accessToken).payload).toMatchObject({ aud: `${FILES}/mcp`, iss: PUBLIC });
     const auth = { authorization: `Bearer ${connection.accessToken}` };
-    const init = await hostMcpPost(local(), FILES_HOST, initialize(), auth);
+    const init = await hostMcpPost(local(), FILES_HOST, initializeBody(), auth);
     expect(init.status, init.text).toBe(200);
     const session = init.headers['mcp-session-id'] as string;
     expect(session).toBeTruthy();
@@ -105,7 +106,7 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
     const notes = await h.connect({ resource: `https://${NOTES_HOST}/mcp` });
     const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
     const refused = async (host: string, token: string, path = '/mcp') => {
-      const res = await hostMcpPost(local(), host, initialize(), bearer(token), path);
+      const res = await hostMcpPost(local(), host, initializeBody(), bearer(token), path);
       expect(res.status, `${host}${path}`).toBe(401);
       expect(bearerChallenge(res.headers['www-authenticate'] as string)).toMatchObject({
         error: 'invalid_token',
@@ -120,7 +121,7 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
     await refused('ferry-main.example.test', files.accessToken);
     await refused('ferry-main.example.test', files.accessToken, '/mcp/files');
     await refused(NOTES_HOST, files.accessToken);
-    const ok = await hostMcpPost(local(), FILES_HOST, initialize(), bearer(files.accessToken));
+    const ok = await hostMcpPost(local(), FILES_HOST, initializeBody(), bearer(files.accessToken));
     expect(ok.status, ok.text).toBe(200);
   });
 
@@ -130,7 +131,7 @@ describe('per-server hostnames: routing by Host with OAuth', () => {
       const res = await hostMcpPost(
         local(),
         FILES_HOST,
-        initialize(),
+        initializeBody(),
         {
           authorization: `Bearer ${files.accessToken}`,
         },

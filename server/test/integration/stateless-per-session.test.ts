@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modernServer } from '../helpers/fixtures.js';
 import { startFerry, type TestFerry } from '../helpers/ferry.js';
 import { firstText, modernPost } from '../helpers/modern.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { OAuthHarness, type Connection } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-pooled.example';
 /** Short enough for a test to see a child go, long enough that back-to-back calls never see it go. */

@@ -12,7 +12,7 @@ import {
 import { fixture, node } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { firstText, modernPost } from '../helpers/modern.js';
-import { OAuthHarness, type Connection } from '../helpers/oauthFlows.js';
+import { OAuthHarness, type Connection } from '../helpers/oauth.js';
 
 const PUBLIC = 'https://ferry-tasks.example';
 const RELATED = 'io.modelcontextprotocol/related-task';

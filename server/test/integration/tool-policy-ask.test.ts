@@ -5,12 +5,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { adminApi } from '../helpers/admin.js';
 import { policyServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { initializeBody } from '../helpers/http.js';
+import { initializeBody, modernMeta, modernPost } from '../helpers/http.js';
 import type { Stamped } from '../../src/events/types.js';
 import type { AuditRecord, PendingApproval } from '../../src/policy/types.js';
 import { TOOL_POLICY_LIMITS } from '../../src/policy/limits.js';
 
-const MODERN = '2026-07-28';
 const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
 /**
@@ -164,30 +163,20 @@ describe('per-tool policy: ask', () => {
 
   it('waits, keeps alive and completes on the stateless 2026-07-28 wire too', async () => {
     const seq = ferry.bus.lastSeq;
-    const reply = fetch(`${ferry.runtime.localUrl}/mcp/policy`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN,
-        'mcp-method': 'tools/call',
-        'mcp-name': 'write_note',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'm1',
-        method: 'tools/call',
-        params: {
-          name: 'write_note',
-          arguments: { text: 'modern' },
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': MODERN,
-            'io.modelcontextprotocol/clientCapabilities': {},
-            'io.modelcontextprotocol/clientInfo': { name: 'modern-client', version: '1' },
-          },
+    const reply = modernPost(
+      `${ferry.runtime.localUrl}/mcp/policy`,
+      'tools/call',
+      {
+        name: 'write_note',
+        arguments: { text: 'modern' },
+        _meta: {
+          ...modernMeta(),
+          'io.modelcontextprotocol/clientInfo': { name: 'modern-client', version: '1' },
         },
-      }),
-    }).then((res) => res.text());
+      },
+      { 'mcp-name': 'write_note' },
+      'm1',
+    ).then((res) => res.text());
     const approval = await nextApproval(seq);
     expect(approval.clientName).toBe('modern-client');
     // Past one keep-alive interval before answering, so the wait shows on the stream.

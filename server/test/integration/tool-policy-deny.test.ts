@@ -6,8 +6,8 @@ import { adminApi } from '../helpers/admin.js';
 import { policyServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
+import { modernMeta, modernPost } from '../helpers/http.js';
 
-const MODERN = '2026-07-28';
 const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
 
@@ -107,28 +107,12 @@ describe('per-tool policy: deny', () => {
 
   it('applies the same policy on the stateless 2026-07-28 wire', async () => {
     const post = async (method: string, params: Record<string, unknown>) => {
-      const res = await fetch(`${ferry.runtime.localUrl}/mcp`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          'mcp-protocol-version': MODERN,
-          'mcp-method': method,
-          ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
-        },
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method,
-          params: {
-            ...params,
-            _meta: {
-              'io.modelcontextprotocol/protocolVersion': MODERN,
-              'io.modelcontextprotocol/clientCapabilities': {},
-            },
-          },
-        }),
-      });
+      const res = await modernPost(
+        `${ferry.runtime.localUrl}/mcp`,
+        method,
+        { ...params, _meta: modernMeta() },
+        typeof params.name === 'string' ? { 'mcp-name': params.name } : {},
+      );
       return (await res.json()) as { result: Record<string, unknown> };
     };
     const list = await post('tools/list', {});

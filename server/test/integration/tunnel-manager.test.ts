@@ -1,28 +1,18 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
-import { OAuthHarness } from '../helpers/oauthFlows.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState } from '../helpers/tunnel.js';
+import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState, useFakeCloudflaredEnv } from '../helpers/tunnel.js';
+import { OAuthHarness } from '../helpers/oauth.js';
 
 let ferry: TestFerry | undefined;
-let stateDir: string;
-const savedEnv = { ...process.env };
 
-beforeEach(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-fakecf-'));
-  process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-  process.env.FAKE_CLOUDFLARED_SPEED = '20';
-});
+const env = useFakeCloudflaredEnv('ferry-fakecf-');
 afterEach(async () => {
   await ferry?.stop();
   ferry = undefined;
-  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 const start = (binary = FAKE_CLOUDFLARED, mode: 'quick' | 'named' = 'quick') =>
@@ -116,7 +106,7 @@ describe('tunnel manager with a (faithful, fake) cloudflared', () => {
   });
 
   it('tells the user what to do when cloudflared cannot be found, and keeps serving locally', async () => {
-    ferry = await start(path.join(stateDir, 'no-such-cloudflared'));
+    ferry = await start(path.join(env.stateDir, 'no-such-cloudflared'));
     const failed = await ferry.waitFor((e) => e.type === 'tunnel.state' && e.state === 'failed');
     expect(failed.type === 'tunnel.state' && failed.reason).toMatch(
       /cloudflared was not found at .*Fix the path/,

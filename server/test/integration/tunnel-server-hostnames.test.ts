@@ -1,24 +1,19 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { echoServer } from '../helpers/fixtures.js';
 import { startFerry, type TestFerry } from '../helpers/ferry.js';
-import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState } from '../helpers/tunnel.js';
+import { FAKE_CLOUDFLARED, FAST_TUNNEL, readFakeState, useFakeCloudflaredEnv } from '../helpers/tunnel.js';
 
 const TUNNEL_ID = '6ff42ae2-765d-4adf-8112-31c55c1551ef';
 
 let ferry: TestFerry | undefined;
-let stateDir: string;
 let credentialsFile: string;
-const savedEnv = { ...process.env };
 
+const env = useFakeCloudflaredEnv('ferry-ingress-');
 beforeEach(async () => {
-  stateDir = await mkdtemp(path.join(os.tmpdir(), 'ferry-ingress-'));
-  process.env.FAKE_CLOUDFLARED_STATE = path.join(stateDir, 'state.json');
-  process.env.FAKE_CLOUDFLARED_SPEED = '20';
   // What `cloudflared tunnel create` writes; a space in the path must survive the YAML.
-  credentialsFile = path.join(stateDir, 'my creds', `${TUNNEL_ID}.json`);
+  credentialsFile = path.join(env.stateDir, 'my creds', `${TUNNEL_ID}.json`);
   await import('node:fs/promises').then(({ mkdir }) => mkdir(path.dirname(credentialsFile)));
   await writeFile(
     credentialsFile,
@@ -32,9 +27,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await ferry?.stop();
   ferry = undefined;
-  for (const key of Object.keys(process.env)) if (key.startsWith('FAKE_CLOUDFLARED')) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  await rm(stateDir, { recursive: true, force: true });
 });
 
 const connected = (f: TestFerry) =>
@@ -108,7 +100,7 @@ describe('named tunnel from a credentials file: Ferry writes the ingress rules',
   });
 
   it('fails with a clear reason when the credentials file is missing', async () => {
-    const missing = path.join(stateDir, 'nope.json');
+    const missing = path.join(env.stateDir, 'nope.json');
     ferry = await named({ credentialsFile: missing });
     const failed = await ferry.waitFor((e) => e.type === 'tunnel.state' && e.state === 'failed', 10_000);
     expect(failed.type === 'tunnel.state' && failed.reason).toContain(

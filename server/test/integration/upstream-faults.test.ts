@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive } from '../../src/upstream/processTree.js';
 import { echoServer, faultServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { until } from '../helpers/until.js';
 
 let ferry: TestFerry | undefined;
 afterEach(async () => {
@@ -11,14 +12,6 @@ afterEach(async () => {
 
 const text = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text ?? '';
 const pidOf = (f: TestFerry, name: string) => f.core.admin.server(name).pid as number;
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('upstream supervisor under faults', () => {
   it('fails an in-flight call within 1 s when its child is SIGKILLed, restarts it, and serves again', async () => {
@@ -154,7 +147,7 @@ describe('upstream supervisor under faults', () => {
     const started = performance.now();
     await ferry.core.admin.removeServer('stubborn');
     expect(performance.now() - started).toBeLessThan(5000);
-    await until(() => !isAlive(child) && !isAlive(grandchild), 3000);
+    await until('the child and grandchild gone', () => !isAlive(child) && !isAlive(grandchild), 3000);
     expect(isAlive(child)).toBe(false);
     expect(isAlive(grandchild)).toBe(false);
   });
@@ -170,7 +163,7 @@ describe('upstream supervisor under faults', () => {
     const pids = [pidOf(ferry, 'a'), pidOf(ferry, 'b'), grandchild];
     await ferry.stop();
     ferry = undefined;
-    await until(() => pids.every((pid) => !isAlive(pid)), 3000);
+    await until('every process gone', () => pids.every((pid) => !isAlive(pid)), 3000);
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -13,14 +13,10 @@ import {
   type DoctorLookup,
   type DoctorReport,
 } from '../../src/doctor/index.js';
+import { refusedFetch } from '../helpers/doctor.js';
 
 /** Nothing here touches a network: every fetch is one of these, every lookup is given. */
-const refused: DoctorFetch = () =>
-  Promise.reject(
-    new TypeError('fetch failed', {
-      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-    }),
-  );
+const refused = refusedFetch;
 const resolvesTo =
   (...addresses: string[]): DoctorLookup =>
   () =>

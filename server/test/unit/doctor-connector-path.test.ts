@@ -7,14 +7,10 @@ import {
   type DoctorLookup,
   type DoctorReport,
 } from '../../src/doctor/index.js';
+import { refusedFetch } from '../helpers/doctor.js';
 
 /** No network: every request is refused and the host resolves to a public address. */
-const refused: DoctorFetch = () =>
-  Promise.reject(
-    new TypeError('fetch failed', {
-      cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
-    }),
-  );
+const refused = refusedFetch;
 const publicHost: DoctorLookup = () => Promise.resolve([{ address: '104.16.1.1', family: 4 }]);
 /** A server that answers (401 to everything): the check runs once the first request got an answer. */
 const answers: DoctorFetch = () => Promise.resolve(new Response('{}', { status: 401 }));

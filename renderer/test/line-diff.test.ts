@@ -5,7 +5,7 @@ import {
   diffLines,
   sideBySide,
   stablePretty,
-} from '../../../renderer/src/util/lineDiff.js';
+} from '../src/util/lineDiff.js';
 
 /** The window's side-by-side review of a changed tool definition. */
 describe('the definition diff', () => {

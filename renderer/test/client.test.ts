@@ -1,14 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AdminApiError } from '../../../renderer/src/api/errors.js';
-import { createHttpTransport } from '../../../renderer/src/api/http.js';
-import { SseParser, type SseMessage } from '../../../renderer/src/api/sse.js';
-import type { StreamState } from '../../../renderer/src/api/transport.js';
-import type { Stamped } from '../../../renderer/src/api/types.js';
-import { fieldOf, parseEnv, toInput } from '../../../renderer/src/features/servers/draft.js';
-import { parseSnippet } from '../../../renderer/src/features/servers/snippet.js';
-import { serversReady, tunnelKind } from '../../../renderer/src/features/status/words.js';
+import { AdminApiError } from '../src/api/errors.js';
+import { createHttpTransport } from '../src/api/http.js';
+import { SseParser, type SseMessage } from '../src/api/sse.js';
+import type { StreamState } from '../src/api/transport.js';
+import type { Stamped } from '../src/api/types.js';
+import { fieldOf, parseEnv, toInput } from '../src/features/servers/draft.js';
+import { parseSnippet } from '../src/features/servers/snippet.js';
+import { serversReady, tunnelKind } from '../src/features/status/words.js';
 
 /** The window's client-side logic that needs no browser: SSE framing, resume, errors, the server form. */
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientSummary, StatusSnapshot } from '../../../renderer/src/api/types.js';
-import { chartTop } from '../../../renderer/src/features/activity/scale.js';
-import { revisionLabel } from '../../../renderer/src/features/activity/revision.js';
-import { argumentsFrom, pretty, schemaFields } from '../../../renderer/src/features/servers/schemaForm.js';
-import { headline } from '../../../renderer/src/features/status/headline.js';
-import { startingHint } from '../../../renderer/src/features/servers/starting.js';
-import type { CallRow } from '../../../renderer/src/state/store.js';
-import { secretStoreWords, splitLinks } from '../../../renderer/src/util/links.js';
-import { partOf } from '../../../renderer/src/util/fieldPart.js';
+import type { ClientSummary, StatusSnapshot } from '../src/api/types.js';
+import { chartTop } from '../src/features/activity/scale.js';
+import { revisionLabel } from '../src/features/activity/revision.js';
+import { argumentsFrom, pretty, schemaFields } from '../src/features/servers/schemaForm.js';
+import { headline } from '../src/features/status/headline.js';
+import { startingHint } from '../src/features/servers/starting.js';
+import type { CallRow } from '../src/state/store.js';
+import { secretStoreWords, splitLinks } from '../src/util/links.js';
+import { partOf } from '../src/util/fieldPart.js';
 
 /** The window's pure logic: the Status headline, the latency chart's scale, the test-call form. */
 

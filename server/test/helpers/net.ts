@@ -1,0 +1,16 @@
+import { createServer } from 'node:net';
+
+/**
+ * A loopback port nothing listens on right now (the OS picks it, then it is released): a redirect URI or a
+ * callback only has to look like a real loopback one.
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
