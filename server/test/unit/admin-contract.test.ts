@@ -36,7 +36,7 @@ function recordingApi(): { api: AdminApi; calls: [string, unknown[]][] } {
 }
 
 async function* lines(): AsyncGenerator<string> {
-  yield '{"a":1}\n';
+  yield await Promise.resolve('{"a":1}\n');
 }
 
 /** The window's transport, short-circuited to the router (what HTTP and IPC both end in). */
