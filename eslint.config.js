@@ -3,6 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+const NO_ELECTRON = { name: 'electron', message: 'The core and the window never import Electron.' };
+
 export default tseslint.config(
   {
     ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'docs/screenshots/**', '**/*.d.ts'],
@@ -50,12 +52,36 @@ export default tseslint.config(
     },
   },
   {
-    // The core runs without Electron (ferry serve, tests); the window only talks to the admin contract.
-    files: ['server/src/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    // The core runs without Electron (ferry serve, tests).
+    files: ['server/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_ELECTRON] }] },
+  },
+  {
+    // The window only talks to the admin contract: from server/ it imports the contract module, type-only
+    // (its types are the operation table's; the table itself holds zod and the handlers), and the two pure,
+    // import-free helpers it shares with the CLI and the tray. Anything deeper would tie the window to the
+    // core's insides, or bundle them.
+    files: ['renderer/src/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'The core and the window never import Electron.' }] },
+        {
+          paths: [NO_ELECTRON],
+          patterns: [
+            {
+              // Anything in server/ but the contract module and the two shared helpers.
+              regex:
+                '^(\\.\\./)+server/(?!src/admin/contractTypes\\.js$|src/util/(displayText|connectorUrls)\\.js$)',
+              message:
+                'The window imports the core only through server/src/admin/contractTypes.ts (the admin contract).',
+            },
+            {
+              regex: '^(\\.\\./)+server/src/admin/contractTypes\\.js$',
+              allowTypeImports: true,
+              message: 'The admin contract is types only: use `import type`.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Stamped } from '#core';
+import { AdminClient } from '../../renderer/src/api/client.js';
 import { AdminApiError } from '../../renderer/src/api/errors.js';
 import { createIpcTransport, type AdminIpcBridge } from '../../renderer/src/api/ipc.js';
 import type { AdminTransport } from '../../renderer/src/api/transport.js';
@@ -59,10 +60,9 @@ function windowTransport(): { transport: AdminTransport; contents: FakeWebConten
 describe('the admin API over IPC (preload bridge -> typed channels -> the same router as HTTP)', () => {
   it('answers the window’s requests and maps errors to the renderer’s AdminApiError', async () => {
     const { transport } = windowTransport();
-    const status = await transport.request<{ servers: { name: string; state: string }[]; auth: boolean }>(
-      'GET',
-      '/status',
-    );
+    // The window's own client, typed from the operation table, over this transport.
+    const client = new AdminClient(transport);
+    const status = await client.status();
     expect(status.auth).toBe(true);
     expect(status.servers).toEqual([expect.objectContaining({ name: 'echo', state: 'ready' })]);
 
@@ -76,7 +76,7 @@ describe('the admin API over IPC (preload bridge -> typed channels -> the same r
     expect(invalid).toMatchObject({ code: 'invalid_input' });
     expect((invalid as AdminApiError).issues.length).toBeGreaterThan(0);
 
-    const restarted = await transport.request<{ name: string }>('POST', '/servers/echo/restart');
+    const restarted = await client.restartServer('echo');
     expect(restarted.name).toBe('echo');
   });
 
@@ -93,10 +93,7 @@ describe('the admin API over IPC (preload bridge -> typed channels -> the same r
     expect(bad).toMatchObject({ code: 'invalid_input', issues: [{ path: 'query.limit' }] });
     const policy = await transport.request('PATCH', '/servers/echo/policy', { defaultToolPolicy: 'deny' });
     expect(policy).toMatchObject({ server: 'echo', defaultToolPolicy: 'deny' });
-    const tool = await transport.request<{ policy: string; policySource: string; review: unknown }>(
-      'GET',
-      '/tools/echo/echo',
-    );
+    const tool = await new AdminClient(transport).tool('echo', 'echo');
     expect(tool).toMatchObject({
       policy: 'deny',
       policySource: 'server',

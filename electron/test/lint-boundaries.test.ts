@@ -4,7 +4,8 @@ import { repoRoot } from './helpers/desktop.js';
 
 /**
  * The boundaries the lint config enforces, checked against the real config: raw IPC only in the two typed
- * wrappers, Electron reached through the injected host, and no Electron in the core or the window.
+ * wrappers, Electron reached through the injected host, no Electron in the core or the window, and the
+ * window reaching the core only through the admin contract module.
  */
 const eslint = new ESLint({ cwd: repoRoot });
 
@@ -61,5 +62,43 @@ describe('lint keeps the shell’s boundaries', () => {
     expect(
       await ruleIds('renderer/src/main.tsx', "import { shell } from 'electron';\nvoid shell;\n"),
     ).toContain('no-restricted-imports');
+  });
+
+  it('lets the window import the core only through the admin contract, and that only as types', async () => {
+    const restricted = async (file: string, code: string) =>
+      (await ruleIds(file, code)).filter((id) => id === 'no-restricted-imports');
+    // A deep import, even type-only, ties the window to the core's insides.
+    expect(
+      await restricted(
+        'renderer/src/api/types.ts',
+        "import type { Hub } from '../../../server/src/hub/hub.js';\nexport type H = Hub;\n",
+      ),
+    ).toEqual(['no-restricted-imports']);
+    expect(
+      await restricted(
+        'renderer/src/features/servers/ToolsPanel.tsx',
+        "export type { StatusSnapshot } from '../../../../server/src/admin/api.js';\n",
+      ),
+    ).toEqual(['no-restricted-imports']);
+    // The operation table itself carries zod and the handlers: never bundled into the window.
+    expect(
+      await restricted(
+        'renderer/src/api/client.ts',
+        "import { adminOperations } from '../../../server/src/admin/operations.js';\nexport const o = adminOperations;\n",
+      ),
+    ).toEqual(['no-restricted-imports']);
+    // The contract module: types yes, values no.
+    expect(
+      await restricted(
+        'renderer/src/api/types.ts',
+        "import type { StatusSnapshot } from '../../../server/src/admin/contractTypes.js';\nexport type S = StatusSnapshot;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await restricted(
+        'renderer/src/api/types.ts',
+        "import * as contract from '../../../server/src/admin/contractTypes.js';\nexport const c = contract;\n",
+      ),
+    ).toEqual(['no-restricted-imports']);
   });
 });

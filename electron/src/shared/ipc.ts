@@ -1,4 +1,4 @@
-import type { Stamped } from '#core';
+import type { AdminErrorBody, AdminMethod, Stamped } from '#core';
 
 /**
  * The one IPC contract between the main process and the preload: every channel, its arguments and its
@@ -6,19 +6,11 @@ import type { Stamped } from '#core';
  * (there is no generic `on(channel)` for the page).
  */
 
-export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-
 export interface AdminRequest {
   method: AdminMethod;
   /** Relative to the admin API root, as the window addresses it over HTTP: `/status`, `/servers/x/restart`. */
   path: string;
   body?: unknown;
-}
-
-export interface AdminErrorBody {
-  code: string;
-  message: string;
-  issues?: { path: string; message: string; fix?: string }[];
 }
 
 /** Errors are values: Electron reduces a thrown error to its message on the way to the page. */

@@ -1,36 +1,20 @@
-import type { AdminTransport, DownloadedFile, StreamState, Unsubscribe } from './transport.js';
+import { fillPath, ROUTES } from './routes.js';
+import type { AdminTransport, StreamState, Unsubscribe } from './transport.js';
 import type {
   AuditDecision,
   AuditOutcome,
-  AuditRecord,
-  ServerToolPolicy,
-  CallEndEvent,
-  PendingApproval,
-  ToolPolicy,
-  ToolPolicyResult,
-  ToolView,
-  CallToolResult,
-  ClientSummary,
-  ConsentExposure,
-  ConsentResolvedEvent,
-  ImportReport,
-  DoctorReport,
-  LogEvent,
-  PendingConsent,
-  RememberedApproval,
+  BodyOf,
+  DownloadOperation,
+  OperationName,
+  ParamsOf,
+  QueryOf,
+  ResultOf,
   ServerInput,
-  ServerCatalogView,
   ServerOptionsInput,
   ServerSpecPatch,
-  ServerStatus,
   Stamped,
-  StatusSnapshot,
-  TimelineSnapshot,
-  TunnelStatus,
-  ExposureStatus,
+  ToolPolicy,
 } from './types.js';
-
-const seg = (value: string) => encodeURIComponent(value);
 
 /** Filters of the audit trail (`GET /api/audit`, `/api/audit/export`); each set one must match. */
 export interface AuditFilter {
@@ -47,32 +31,50 @@ export interface AuditFilter {
   q?: string;
 }
 
-function auditQuery(filter: AuditFilter, extra: Record<string, string> = {}): string {
-  const query = new URLSearchParams(extra);
-  for (const [key, value] of Object.entries(filter))
+/**
+ * What one operation takes, from the operation table: its path parameters (required when the path has
+ * any), its body (required when the schema has no default) and its query.
+ */
+type CallInput<K extends OperationName> = (keyof ParamsOf<K> extends never
+  ? { params?: ParamsOf<K> }
+  : { params: ParamsOf<K> }) &
+  (undefined extends BodyOf<K> ? { body?: BodyOf<K> } : { body: BodyOf<K> }) & { query?: QueryOf<K> };
+
+/** The path of a call: the pattern filled in, and the query's set values (an empty one is no filter). */
+function pathOf<K extends OperationName>(name: K, input: CallInput<K>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(input.query ?? {}))
     if (value !== undefined && value !== '') query.set(key, String(value));
-  return query.toString();
+  const path = fillPath(ROUTES[name][1], input.params ?? {});
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
 }
 
 /** Every admin operation, typed, over whichever transport the host gives (HTTP for `ferry serve`, IPC in Electron). */
 export class AdminClient {
   constructor(readonly transport: AdminTransport) {}
 
-  status(): Promise<StatusSnapshot> {
-    return this.transport.request('GET', '/status');
+  /**
+   * One operation of the table. The one place an answer gets its type: the wire carries JSON, and the
+   * table says what the core's handler for this operation returns.
+   */
+  async #call<K extends Exclude<OperationName, DownloadOperation>>(
+    name: K,
+    input: CallInput<K>,
+  ): Promise<ResultOf<K>> {
+    return (await this.transport.request(ROUTES[name][0], pathOf(name, input), input.body)) as ResultOf<K>;
   }
 
-  servers(): Promise<ServerStatus[]> {
-    return this.transport.request('GET', '/servers');
+  /** A download (the answer is a file, not JSON): HTTP fetches it whole, IPC answers it whole. */
+  #download<K extends DownloadOperation>(name: K, input: CallInput<K>) {
+    return this.transport.download(pathOf(name, input));
   }
 
-  server(name: string): Promise<ServerStatus> {
-    return this.transport.request('GET', `/servers/${seg(name)}`);
-  }
-
-  addServer(input: ServerInput): Promise<ServerStatus> {
-    return this.transport.request('POST', '/servers', input);
-  }
+  // One line an operation where the method takes what the table takes; the types come from the table.
+  readonly status = () => this.#call('status', {});
+  readonly servers = () => this.#call('servers', {});
+  readonly server = (name: string) => this.#call('server', { params: { name } });
+  readonly addServer = (input: ServerInput) => this.#call('addServer', { body: input });
 
   /** Changes the server's `mcpServers` entry (`spec`: keys to set) and/or its Ferry options (replaced whole). */
   updateServer(
@@ -83,21 +85,14 @@ export class AdminClient {
       /** Per-variable env edits; values not named stay as the config has them. */
       envChanges?: { set: Record<string, string>; remove: string[] };
     },
-  ): Promise<ServerStatus> {
-    return this.transport.request('PATCH', `/servers/${seg(name)}`, change);
+  ) {
+    return this.#call('updateServer', { params: { name }, body: change });
   }
 
-  setDisabled(name: string, disabled: boolean): Promise<ServerStatus> {
-    return this.transport.request('PATCH', `/servers/${seg(name)}`, { disabled });
-  }
-
-  removeServer(name: string): Promise<{ removed: true }> {
-    return this.transport.request('DELETE', `/servers/${seg(name)}`);
-  }
-
-  restartServer(name: string): Promise<ServerStatus> {
-    return this.transport.request('POST', `/servers/${seg(name)}/restart`);
-  }
+  readonly setDisabled = (name: string, disabled: boolean) =>
+    this.#call('updateServer', { params: { name }, body: { disabled } });
+  readonly removeServer = (name: string) => this.#call('removeServer', { params: { name } });
+  readonly restartServer = (name: string) => this.#call('restartServer', { params: { name } });
 
   /**
    * Adds every server of a snippet (or of Claude Desktop's config) at once, secrets to the secret store,
@@ -108,154 +103,75 @@ export class AdminClient {
       /** Only say what would be imported: nothing written, the secret store untouched. */
       preview?: boolean;
     },
-  ): Promise<ImportReport> {
-    return this.transport.request('POST', '/servers/import', from);
+  ) {
+    return this.#call('importServers', { body: from });
   }
 
   /** The server's tools, resources and prompts as clients see them. */
-  catalog(name: string): Promise<ServerCatalogView> {
-    return this.transport.request('GET', `/servers/${seg(name)}/catalog`);
-  }
-
+  readonly catalog = (name: string) => this.#call('catalog', { params: { name } });
   /** Calls one tool (by the child's own name) from the window; Activity shows it as "Ferry window". */
-  callTool(name: string, tool: string, args: Record<string, unknown>): Promise<CallToolResult> {
-    return this.transport.request('POST', `/servers/${seg(name)}/call`, { tool, arguments: args });
-  }
+  readonly callTool = (name: string, tool: string, args: Record<string, unknown>) =>
+    this.#call('callTool', { params: { name }, body: { tool, arguments: args } });
 
-  consentHistory(): Promise<Stamped<ConsentResolvedEvent>[]> {
-    return this.transport.request('GET', '/consents/history');
-  }
-
-  consentExposure(id: string): Promise<ConsentExposure> {
-    return this.transport.request('GET', `/consents/${seg(id)}/exposure`);
-  }
-
-  consents(): Promise<PendingConsent[]> {
-    return this.transport.request('GET', '/consents');
-  }
-
-  approveConsent(id: string, remember = false): Promise<PendingConsent> {
-    return this.transport.request('POST', `/consents/${seg(id)}/approve`, { remember });
-  }
-
-  denyConsent(id: string): Promise<PendingConsent> {
-    return this.transport.request('POST', `/consents/${seg(id)}/deny`, {});
-  }
-
-  clients(): Promise<ClientSummary[]> {
-    return this.transport.request('GET', '/clients');
-  }
-
-  revokeClient(clientId: string): Promise<{ revokedGrants: number; closedSessions: number }> {
-    return this.transport.request('DELETE', `/clients/${seg(clientId)}`);
-  }
-
-  rememberedApprovals(): Promise<RememberedApproval[]> {
-    return this.transport.request('GET', '/remembered');
-  }
-
-  forgetRememberedApproval(id: string): Promise<{ forgotten: true }> {
-    return this.transport.request('DELETE', `/remembered/${seg(id)}`);
-  }
-
-  /** Every tool of every running server: policy, pin state (pinned|changed|new), flags, review diff when held. */
-  tools(): Promise<ToolView[]> {
-    return this.transport.request('GET', '/tools');
-  }
-
-  /** Sets one tool's own policy (original tool name); `null` removes it so the server's default applies. */
-  setToolPolicy(server: string, tool: string, policy: ToolPolicy | null): Promise<ToolPolicyResult> {
-    return this.transport.request('PATCH', `/tools/${seg(server)}/${seg(tool)}`, { policy });
-  }
-
-  /** One tool with its pinned definition next to the one presented now (`review`). */
-  tool(server: string, tool: string): Promise<ToolView> {
-    return this.transport.request('GET', `/tools/${seg(server)}/${seg(tool)}`);
-  }
+  readonly consentHistory = () => this.#call('consentHistory', {});
+  readonly consentExposure = (id: string) => this.#call('consentExposure', { params: { id } });
+  readonly consents = () => this.#call('consents', {});
+  readonly approveConsent = (id: string, remember = false) =>
+    this.#call('approveConsent', { params: { id }, body: { remember } });
+  readonly denyConsent = (id: string) => this.#call('denyConsent', { params: { id } });
+  readonly clients = () => this.#call('clients', {});
+  readonly revokeClient = (clientId: string) => this.#call('revokeClient', { params: { id: clientId } });
+  readonly rememberedApprovals = () => this.#call('rememberedApprovals', {});
+  readonly forgetRememberedApproval = (id: string) =>
+    this.#call('forgetRememberedApproval', { params: { id } });
 
   /** A server's own default tool policy, and the Ferry-wide fallback. */
-  serverToolPolicy(server: string): Promise<ServerToolPolicy> {
-    return this.transport.request('GET', `/servers/${seg(server)}/policy`);
-  }
-
+  readonly serverToolPolicy = (server: string) =>
+    this.#call('serverToolPolicy', { params: { name: server } });
   /** Sets a server's default tool policy; `null` removes it so the Ferry-wide default applies. */
-  setServerToolPolicy(server: string, policy: ToolPolicy | null): Promise<ServerToolPolicy> {
-    return this.transport.request('PATCH', `/servers/${seg(server)}/policy`, { defaultToolPolicy: policy });
-  }
-
+  readonly setServerToolPolicy = (server: string, policy: ToolPolicy | null) =>
+    this.#call('setServerToolPolicy', { params: { name: server }, body: { defaultToolPolicy: policy } });
+  /** Every tool of every running server: policy, pin state (pinned|changed|new), flags, review diff when held. */
+  readonly tools = () => this.#call('tools', {});
+  /** One tool with its pinned definition next to the one presented now (`review`). */
+  readonly tool = (server: string, tool: string) => this.#call('tool', { params: { server, tool } });
+  /** Sets one tool's own policy (original tool name); `null` removes it so the server's default applies. */
+  readonly setToolPolicy = (server: string, tool: string, policy: ToolPolicy | null) =>
+    this.#call('setToolPolicy', { params: { server, tool }, body: { policy } });
   /** Accepts the changed (or flagged new) definition of a held tool. */
-  acceptTool(server: string, tool: string): Promise<ToolView> {
-    return this.transport.request('POST', `/tools/${seg(server)}/${seg(tool)}/accept`, {});
-  }
+  readonly acceptTool = (server: string, tool: string) =>
+    this.#call('acceptTool', { params: { server, tool } });
 
-  approvals(): Promise<PendingApproval[]> {
-    return this.transport.request('GET', '/approvals');
-  }
-
-  approveToolCall(id: string, remember: 'once' | 'always' = 'once'): Promise<PendingApproval> {
-    return this.transport.request('POST', `/approvals/${seg(id)}/approve`, { remember });
-  }
-
-  denyToolCall(id: string): Promise<PendingApproval> {
-    return this.transport.request('POST', `/approvals/${seg(id)}/deny`, {});
-  }
+  readonly approvals = () => this.#call('approvals', {});
+  readonly approveToolCall = (id: string, remember: 'once' | 'always' = 'once') =>
+    this.#call('approveToolCall', { params: { id }, body: { remember } });
+  readonly denyToolCall = (id: string) => this.#call('denyToolCall', { params: { id } });
 
   /** The audit trail, newest first, optionally filtered. */
-  audit(limit = 500, filter: AuditFilter = {}): Promise<AuditRecord[]> {
-    return this.transport.request('GET', `/audit?${auditQuery(filter, { limit: String(limit) })}`);
-  }
-
+  readonly audit = (limit = 500, filter: AuditFilter = {}) =>
+    this.#call('audit', { query: { limit, ...filter } });
   /** The whole audit trail on disk (rotated files included) matching `filter`, as JSON Lines. */
-  exportAudit(filter: AuditFilter = {}): Promise<DownloadedFile> {
-    const query = auditQuery(filter);
-    return this.transport.download(`/audit/export${query ? `?${query}` : ''}`);
-  }
+  readonly exportAudit = (filter: AuditFilter = {}) => this.#download('auditExport', { query: filter });
+  readonly calls = (limit = 500) => this.#call('calls', { query: { limit } });
+  readonly logs = (limit = 1000) => this.#call('logs', { query: { limit } });
 
-  calls(limit = 500): Promise<Stamped<CallEndEvent>[]> {
-    return this.transport.request('GET', `/calls?limit=${limit}`);
-  }
-
-  logs(limit = 1000): Promise<Stamped<LogEvent>[]> {
-    return this.transport.request('GET', `/logs?limit=${limit}`);
-  }
-
-  startTunnel(mode: 'quick' | 'named' = 'quick'): Promise<TunnelStatus> {
-    return this.transport.request('POST', '/tunnel/start', { mode });
-  }
-
-  stopTunnel(): Promise<TunnelStatus> {
-    return this.transport.request('POST', '/tunnel/stop', {});
-  }
-
+  readonly startTunnel = (mode: 'quick' | 'named' = 'quick') => this.#call('startTunnel', { body: { mode } });
+  readonly stopTunnel = () => this.#call('stopTunnel', {});
   /** Takes Ferry off the internet (tunnel stopped, MCP and OAuth refused) without stopping its servers. */
-  pauseExposure(): Promise<ExposureStatus> {
-    return this.transport.request('POST', '/exposure/pause', {});
-  }
-
+  readonly pauseExposure = () => this.#call('pauseExposure', {});
   /** Brings the public surface back; a quick tunnel gets a new address. */
-  resumeExposure(): Promise<ExposureStatus> {
-    return this.transport.request('POST', '/exposure/resume', {});
-  }
-
-  configureNamedTunnel(token: string, hostname: string): Promise<TunnelStatus> {
-    return this.transport.request('PUT', '/tunnel/named', { token, hostname });
-  }
+  readonly resumeExposure = () => this.#call('resumeExposure', {});
+  readonly configureNamedTunnel = (token: string, hostname: string) =>
+    this.#call('configureNamedTunnel', { body: { token, hostname } });
 
   /**
    * Replays Claude's connector handshake against `url` (default: Ferry's own connector URL) and explains each
    * step. Takes up to a minute. The checks after sign-in run with `withToken` (a token Ferry makes for its own
    * URL and revokes after the run) or with `token` (an access token for another URL).
    */
-  runDoctor(
-    input: { url?: string; token?: string; withToken?: boolean; callTool?: string; slowTool?: string } = {},
-  ): Promise<DoctorReport> {
-    return this.transport.request('POST', '/doctor', input);
-  }
-
+  readonly runDoctor = (input: BodyOf<'doctor'> = {}) => this.#call('doctor', { body: input });
   /** Claude's real requests mapped onto the expected sequence; `null` when OAuth is off. */
-  timeline(): Promise<TimelineSnapshot | null> {
-    return this.transport.request('GET', '/timeline');
-  }
+  readonly timeline = () => this.#call('timeline', {});
 
   events(
     since: number | undefined,

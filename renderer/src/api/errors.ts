@@ -1,17 +1,10 @@
-import type { AdminErrorCode, ConfigIssue } from './types.js';
+import type { AdminErrorBody, AdminErrorCode, ConfigIssue } from './types.js';
 
 /**
  * Codes the window switches on: the admin surface's own codes plus the ones only a client can see
  * (the API cannot be reached, no token was given, the answer was not what the contract promises).
  */
 export type ClientErrorCode = AdminErrorCode | 'network' | 'no_token' | 'bad_response';
-
-/** The wire form of an admin error, the same over HTTP and IPC. */
-export interface AdminErrorBody {
-  code: AdminErrorCode;
-  message: string;
-  issues?: ConfigIssue[];
-}
 
 export class AdminApiError extends Error {
   readonly code: ClientErrorCode;

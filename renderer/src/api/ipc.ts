@@ -1,6 +1,6 @@
-import { AdminApiError, isErrorBody, type AdminErrorBody } from './errors.js';
-import type { AdminTransport, DownloadedFile, HttpMethod, StreamState, Unsubscribe } from './transport.js';
-import type { Stamped } from './types.js';
+import { AdminApiError, isErrorBody } from './errors.js';
+import type { AdminTransport, DownloadedFile, StreamState, Unsubscribe } from './transport.js';
+import type { AdminErrorBody, AdminMethod, Stamped } from './types.js';
 
 /**
  * What Electron's preload will expose to the window (as `window.ferryAdmin`): the same admin operations
@@ -9,7 +9,7 @@ import type { Stamped } from './types.js';
  */
 export interface AdminIpcBridge {
   /** Resolves with the operation's result, or rejects with (or resolves to) `{ error: AdminErrorBody }`. */
-  request(method: HttpMethod, path: string, body?: unknown): Promise<unknown>;
+  request(method: AdminMethod, path: string, body?: unknown): Promise<unknown>;
   /** Events after `since`; in-process IPC does not drop, so no resume logic is needed. */
   subscribe(since: number | undefined, listener: (event: Stamped) => void): Unsubscribe;
   /**
@@ -41,7 +41,7 @@ export function createIpcTransport(bridge: AdminIpcBridge): AdminTransport {
       return new AdminApiError(body.code, body.message, body.issues ?? []);
     return AdminApiError.from(error);
   };
-  const request = async <T>(method: HttpMethod, path: string, body?: unknown): Promise<T> => {
+  const request = async (method: AdminMethod, path: string, body?: unknown): Promise<unknown> => {
     let result: unknown;
     try {
       result = await bridge.request(method, path, body);
@@ -49,14 +49,14 @@ export function createIpcTransport(bridge: AdminIpcBridge): AdminTransport {
       throw toError(error);
     }
     if (isErrorBody(result)) throw toError(result);
-    return result as T;
+    return result;
   };
   return {
     description: 'the Ferry app',
     request,
     // The main process gathers the download and answers it whole (IPC replies are not streamed).
     async download(path: string): Promise<DownloadedFile> {
-      const file = await request<Partial<DownloadedFile> | undefined>('GET', path);
+      const file = (await request('GET', path)) as Partial<DownloadedFile> | undefined;
       if (typeof file?.text !== 'string' || typeof file.filename !== 'string')
         throw new AdminApiError('bad_response', `The Ferry app sent no file for ${path}`);
       return { filename: file.filename, contentType: file.contentType ?? 'text/plain', text: file.text };

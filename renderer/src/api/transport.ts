@@ -1,7 +1,7 @@
 import type { AdminApiError } from './errors.js';
-import type { Stamped } from './types.js';
+import type { AdminMethod, DownloadedFile, Stamped } from './types.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+export type { DownloadedFile } from './types.js';
 
 /** The event stream's health, for the connection indicator. */
 export type StreamState =
@@ -21,17 +21,11 @@ export type Unsubscribe = () => void;
 
 /**
  * How the window reaches the core. `path` is relative to the admin API root (`/status`, `/servers/x`), the
- * same for every transport. Failures reject with an `AdminApiError`.
+ * same for every transport. Failures reject with an `AdminApiError`. Answers are untyped JSON here: the
+ * client (client.ts) gives each one its type from the operation table.
  */
-/** A file the admin API sends as a download (the audit export). */
-export interface DownloadedFile {
-  filename: string;
-  contentType: string;
-  text: string;
-}
-
 export interface AdminTransport {
-  request<T>(method: HttpMethod, path: string, body?: unknown): Promise<T>;
+  request(method: AdminMethod, path: string, body?: unknown): Promise<unknown>;
   /** GETs a route that answers with a file rather than JSON. */
   download(path: string): Promise<DownloadedFile>;
   /**

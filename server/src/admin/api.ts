@@ -383,15 +383,9 @@ export class AdminApi {
       }
     };
     if (secrets.length === 0) return undo;
-    let store: SecretStore;
-    try {
-      store = await this.ctx.secrets();
-    } catch (error) {
-      throw new AdminError(
-        'unavailable',
-        `${secrets.map((s) => s.envVar).join(', ')} looks like a secret, but the secret store cannot be opened: ${(error as Error).message}`,
-      );
-    }
+    const store = await this.#openSecrets(
+      `${secrets.map((s) => s.envVar).join(', ')} looks like a secret, but the secret store cannot be opened`,
+    );
     for (const { envVar, key, value } of secrets) {
       try {
         const previous = await store.get(key);
@@ -408,7 +402,16 @@ export class AdminApi {
     return undo;
   }
 
-  /** Deletes secrets the edit stopped referencing, unless another server still uses them. */
+  /** The secret store for an edit that must put secrets there: `unavailable`, with `why`, when it cannot open. */
+  async #openSecrets(why: string): Promise<SecretStore> {
+    try {
+      return await this.ctx.secrets();
+    } catch (error) {
+      throw new AdminError('unavailable', `${why}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Deletes secrets an edit (or a removal) stopped referencing, unless another server still uses them. */
   async #forgetUnusedSecrets(server: string, before: ReturnType<typeof secretRefs>): Promise<void> {
     if (before.length === 0) return;
     const stillUsed = new Set(
@@ -479,15 +482,9 @@ export class AdminApi {
           : error;
       });
     }
-    let store: SecretStore;
-    try {
-      store = await this.ctx.secrets();
-    } catch (error) {
-      throw new AdminError(
-        'unavailable',
-        `the secret store cannot be opened, so secrets would end up in the config: ${(error as Error).message}`,
-      );
-    }
+    const store = await this.#openSecrets(
+      'the secret store cannot be opened, so secrets would end up in the config',
+    );
     let result;
     try {
       result = await importServers(entries, source, {
@@ -511,23 +508,7 @@ export class AdminApi {
     const { config } = await this.ctx.configFile.load().catch(() => ({ config: undefined }));
     const refs = secretRefs(config?.mcpServers[name]?.env);
     await this.#edit((file) => file.removeServer(name));
-    const stillUsed = new Set(
-      Object.values((await this.ctx.configFile.load()).config.mcpServers).flatMap((spec) =>
-        secretRefs(spec.env).map((ref) => ref.key),
-      ),
-    );
-    const orphaned = refs.filter((ref) => !stillUsed.has(ref.key));
-    if (orphaned.length === 0) return;
-    try {
-      const store = await this.ctx.secrets();
-      await Promise.all(orphaned.map((ref) => store.delete(ref.key)));
-    } catch (error) {
-      this.ctx.bus.log(
-        'warn',
-        'ferry',
-        `could not delete the secrets of "${name}": ${(error as Error).message}`,
-      );
-    }
+    await this.#forgetUnusedSecrets(name, refs);
   }
 
   async restartServer(name: string): Promise<ServerStatus> {

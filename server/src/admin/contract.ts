@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { ConfigIssue } from '../config/errors.js';
 
 /**
- * The request bodies of the admin API, once, for the HTTP listener and (later) the Electron IPC handlers.
+ * The request bodies and queries of the admin API, once; `operations.ts` names which operation takes which.
  * Response shapes are the TypeScript types of `api.ts` (StatusSnapshot, ServerStatus, …), which the
- * renderer imports type-only.
+ * renderer imports type-only through `contractTypes.ts`.
  */
 export const addServerBody = z.object({
   name: z.string(),
@@ -115,6 +115,12 @@ export const auditQuery = z
     path: ['since'],
   });
 
+/**
+ * The query of `GET /api/calls` and `GET /api/logs`: `limit` read leniently (see `lenientQuery` in
+ * operations.ts), any other parameter ignored, as these lists always have.
+ */
+export const recentQuery = z.object({ limit: z.string().optional() });
+
 /** `always`: the tool's policy becomes `allow` in the config, and every waiting call of it is approved. */
 export const approveToolCallBody = z
   .object({ remember: z.enum(['once', 'always']).default('once') })
@@ -153,18 +159,3 @@ export function bodyIssues(error: z.ZodError): ConfigIssue[] {
     fix: 'correct this field and send again',
   }));
 }
-
-export type { StatusSnapshot, TunnelStatus, ServerInput, ExposureStatus } from './api.js';
-export type { ServerStatus } from '../hub/hub.js';
-export type { PendingConsent, CoreEvent, Stamped } from '../events/types.js';
-export type { ClientSummary } from '../auth/store/index.js';
-export type {
-  ToolView,
-  PendingApproval,
-  AuditRecord,
-  AuditDecision,
-  AuditOutcome,
-  PinState,
-  ToolPolicy,
-  HiddenInstructionFlag,
-} from '../policy/types.js';

@@ -27,6 +27,13 @@ const STATUS: Record<AdminErrorCode, number> = {
   internal: 500,
 };
 
+/** The wire form of an admin error, the same over HTTP (`{ error: AdminErrorBody }`) and IPC. */
+export interface AdminErrorBody {
+  code: AdminErrorCode;
+  message: string;
+  issues?: ConfigIssue[];
+}
+
 /** An error in the admin surface's own terms: a code the renderer switches on, a status, and the issues. */
 export class AdminError extends FerryError {
   constructor(
@@ -42,7 +49,7 @@ export class AdminError extends FerryError {
     return STATUS[this.code];
   }
 
-  toJSON(): { code: AdminErrorCode; message: string; issues?: ConfigIssue[] } {
+  toJSON(): AdminErrorBody {
     return {
       code: this.code,
       message: this.message,

@@ -40,7 +40,7 @@ const ADMIN_BODY_LIMIT = 1024 * 1024;
  * The headless admin surface: loopback only, a per-launch bearer token, and Host/Origin pinned to its own
  * origin so a web page cannot reach it through DNS rebinding. Never mounted on the public listener.
  * An express app whose `/api` routes all go through the admin router's one dispatch function (the same one
- * Electron's IPC calls), so a route added to `router.ts` is served here without touching this file.
+ * Electron's IPC calls), so an operation added to `operations.ts` is served here without touching this file.
  */
 export async function startAdminListener(options: AdminListenerOptions): Promise<AdminListener> {
   const dispatch = createAdminRouter(options.api);

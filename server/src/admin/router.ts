@@ -1,24 +1,8 @@
 import type { z } from 'zod';
 import type { AdminApi } from './api.js';
-import {
-  addServerBody,
-  approveConsentBody,
-  approveToolCallBody,
-  auditQuery,
-  bodyIssues,
-  callToolBody,
-  importServersBody,
-  doctorBody,
-  namedTunnelBody,
-  patchServerBody,
-  serverToolPolicyBody,
-  startTunnelBody,
-  toolPolicyBody,
-} from './contract.js';
-import { auditFilter } from './api.js';
+import { bodyIssues } from './contract.js';
 import { AdminError } from './errors.js';
-
-export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import { adminOperations, type AdminMethod } from './operations.js';
 
 /**
  * One admin operation addressed the way the window addresses it: a method and a path relative to the API
@@ -27,115 +11,63 @@ export type AdminMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type AdminDispatch = (method: string, path: string, body?: unknown) => Promise<unknown>;
 
-type Handler = (match: RegExpExecArray, body: unknown, query: URLSearchParams) => unknown;
-
 export const BODY_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT']);
 
-export function createAdminRouter(api: AdminApi): AdminDispatch {
-  const name = (m: RegExpExecArray) => decodeURIComponent(m[1] as string);
-  const second = (m: RegExpExecArray) => decodeURIComponent(m[2] as string);
-  const routes: [AdminMethod, RegExp, Handler][] = [
-    ['GET', /^\/status$/, () => api.status()],
-    ['GET', /^\/servers$/, () => api.servers()],
-    ['POST', /^\/servers$/, (_m, body) => api.addServer(parse(addServerBody, body))],
-    ['POST', /^\/servers\/import$/, (_m, body) => api.importServers(parse(importServersBody, body))],
-    ['GET', /^\/servers\/([^/]+)$/, (m) => api.server(name(m))],
-    [
-      'PATCH',
-      /^\/servers\/([^/]+)$/,
-      (m, body) => {
-        const input = parse(patchServerBody, body);
-        if (input.disabled !== undefined && !input.spec && !input.options && !input.envChanges)
-          return api.setDisabled(name(m), input.disabled);
-        return api.updateServer(name(m), input.spec ?? {}, input.options, input.envChanges);
-      },
-    ],
-    [
-      'DELETE',
-      /^\/servers\/([^/]+)$/,
-      async (m) => {
-        await api.removeServer(name(m));
-        return { removed: true };
-      },
-    ],
-    ['POST', /^\/servers\/([^/]+)\/restart$/, (m) => api.restartServer(name(m))],
-    ['GET', /^\/servers\/([^/]+)\/policy$/, (m) => api.serverToolPolicy(name(m))],
-    [
-      'PATCH',
-      /^\/servers\/([^/]+)\/policy$/,
-      (m, body) => api.setServerToolPolicy(name(m), parse(serverToolPolicyBody, body).defaultToolPolicy),
-    ],
-    ['GET', /^\/servers\/([^/]+)\/catalog$/, (m) => api.catalog(name(m))],
-    ['POST', /^\/servers\/([^/]+)\/call$/, (m, body) => api.callTool(name(m), parse(callToolBody, body))],
-    ['GET', /^\/consents\/history$/, () => api.consentHistory()],
-    ['GET', /^\/consents\/([^/]+)\/exposure$/, (m) => api.consentExposure(name(m))],
-    ['GET', /^\/consents$/, () => api.consents()],
-    [
-      'POST',
-      /^\/consents\/([^/]+)\/approve$/,
-      (m, body) => api.approveConsent(name(m), parse(approveConsentBody, body)),
-    ],
-    ['POST', /^\/consents\/([^/]+)\/deny$/, (m) => api.denyConsent(name(m))],
-    ['GET', /^\/clients$/, () => api.clients()],
-    ['DELETE', /^\/clients\/([^/]+)$/, (m) => api.revokeClient(name(m))],
-    ['GET', /^\/remembered$/, () => api.rememberedApprovals()],
-    ['DELETE', /^\/remembered\/([^/]+)$/, (m) => api.forgetRememberedApproval(name(m))],
-    ['POST', /^\/doctor$/, (_m, body) => api.doctor(parse(doctorBody, body))],
-    ['GET', /^\/timeline$/, () => api.timeline() ?? null],
-    ['POST', /^\/tunnel\/start$/, (_m, body) => api.startTunnel(parse(startTunnelBody, body).mode)],
-    ['POST', /^\/tunnel\/stop$/, () => api.stopTunnel()],
-    ['GET', /^\/exposure$/, () => api.exposure()],
-    ['POST', /^\/exposure\/pause$/, () => api.pauseExposure()],
-    ['POST', /^\/exposure\/resume$/, () => api.resumeExposure()],
-    ['PUT', /^\/tunnel\/named$/, (_m, body) => api.configureNamedTunnel(parse(namedTunnelBody, body))],
-    ['GET', /^\/tools$/, () => api.tools()],
-    ['GET', /^\/tools\/([^/]+)\/([^/]+)$/, (m) => api.tool(name(m), second(m))],
-    [
-      'PATCH',
-      /^\/tools\/([^/]+)\/([^/]+)$/,
-      (m, body) => api.setToolPolicy(name(m), second(m), parse(toolPolicyBody, body).policy),
-    ],
-    ['POST', /^\/tools\/([^/]+)\/([^/]+)\/accept$/, (m) => api.acceptTool(name(m), second(m))],
-    ['GET', /^\/approvals$/, () => api.approvals()],
-    [
-      'POST',
-      /^\/approvals\/([^/]+)\/approve$/,
-      (m, body) => api.approveToolCall(name(m), parse(approveToolCallBody, body).remember),
-    ],
-    ['POST', /^\/approvals\/([^/]+)\/deny$/, (m) => api.denyToolCall(name(m))],
-    [
-      'GET',
-      /^\/audit$/,
-      (_m, _b, query) => {
-        const { limit, ...filter } = parseQuery(auditQuery, query);
-        return api.audit(limit, auditFilter(filter));
-      },
-    ],
-    [
-      'GET',
-      /^\/audit\/export$/,
-      (_m, _b, query) => {
-        const { limit: _unused, ...filter } = parseQuery(auditQuery, query);
-        return api.auditExport(filter);
-      },
-    ],
-    ['GET', /^\/calls$/, (_m, _b, query) => api.calls(Number(query.get('limit') ?? 100))],
-    ['GET', /^\/logs$/, (_m, _b, query) => api.logs(Number(query.get('limit') ?? 200))],
-  ];
+/**
+ * A row of the operation table with its types erased, as the dispatcher walks them. `run` is a method so
+ * that each row's narrower input is accepted here (methods are checked bivariantly); the schemas are what
+ * make the input match at run time.
+ */
+interface Route {
+  readonly method: AdminMethod;
+  readonly path: string;
+  readonly body: z.ZodType | undefined;
+  readonly query: z.ZodType | undefined;
+  readonly lenientQuery: boolean;
+  run(api: AdminApi, input: { params: Record<string, string>; body: unknown; query: unknown }): unknown;
+}
 
+/** A path pattern as a matcher: each `:name` is one non-empty segment, captured under its name. */
+function compile(route: Route): { route: Route; pattern: RegExp; names: string[] } {
+  const names: string[] = [];
+  const source = route.path
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(segment.slice(1));
+      return '([^/]+)';
+    })
+    .join('\\/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+const rows: Readonly<Record<string, Route>> = adminOperations;
+const ROUTES = Object.values(rows).map(compile);
+
+export function createAdminRouter(api: AdminApi): AdminDispatch {
   return async (method, path, body) => {
     // Only a path: `//host/x` would otherwise be read as an authority.
     if (!path.startsWith('/') || path.startsWith('//'))
       throw new AdminError('not_found', `no admin route ${method} ${path}`);
     const url = new URL(path, 'admin://ferry/');
     let known = false;
-    for (const [routeMethod, pattern, handler] of routes) {
+    for (const { route, pattern, names } of ROUTES) {
       const match = pattern.exec(url.pathname);
       if (!match) continue;
       known = true;
-      if (routeMethod !== method) continue;
+      if (route.method !== method) continue;
       try {
-        return await handler(match, body, url.searchParams);
+        const params: Record<string, string> = {};
+        for (const [i, name] of names.entries()) params[name] = decodeURIComponent(match[i + 1] as string);
+        return await route.run(api, {
+          params,
+          body: route.body ? parse(route.body, body) : undefined,
+          query: route.query
+            ? route.lenientQuery
+              ? route.query.parse(firstValues(url.searchParams))
+              : parseQuery(route.query, url.searchParams)
+            : undefined,
+        });
       } catch (error) {
         // A malformed %-escape in a name is the caller's mistake, not an internal error.
         if (error instanceof URIError)
@@ -148,6 +80,15 @@ export function createAdminRouter(api: AdminApi): AdminDispatch {
       known ? `${method} is not allowed on ${url.pathname}` : `no admin route ${method} ${url.pathname}`,
     );
   };
+}
+
+/** Each parameter's first value, as `URLSearchParams.get` reads it. */
+function firstValues(query: URLSearchParams): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of query)
+    if (!Object.hasOwn(values, key))
+      Object.defineProperty(values, key, { value, enumerable: true, configurable: true, writable: true });
+  return values;
 }
 
 /**

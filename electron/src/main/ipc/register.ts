@@ -1,18 +1,20 @@
 import {
+  ADMIN_METHODS,
   AdminDownload,
   AdminError,
   adminErrorOf,
   createAdminRouter,
+  type AdminErrorBody,
   type DownloadedFile,
   type Stamped,
 } from '#core';
 import { z } from 'zod';
-import type { AdminErrorBody, AdminReply } from '../../shared/ipc.js';
+import type { AdminReply } from '../../shared/ipc.js';
 import { describe, type Desktop } from '../desktop.js';
 import { MainIpc, push } from './typedIpc.js';
 
 const adminRequest = z.object({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+  method: z.enum(ADMIN_METHODS),
   path: z.string().startsWith('/').max(4096),
   body: z.unknown().optional(),
 });

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type {
-  CallToolResult,
+  ToolCallResult,
   ExposedTool,
   ServerCatalogView,
   ServerStatus,
@@ -193,7 +193,7 @@ function TryForm({ server, tool }: { server: string; tool: ExposedTool }) {
   const fields = schemaFields(tool.inputSchema);
   const [values, setValues] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string>();
-  const [result, setResult] = useState<CallToolResult>();
+  const [result, setResult] = useState<ToolCallResult>();
   const call = useAction(async () => {
     setResult(undefined);
     const args = argumentsFrom(fields, values);
