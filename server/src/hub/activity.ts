@@ -18,40 +18,45 @@ export interface CallOrigin {
   protocol?: string;
 }
 
-/** Records a call in Activity: `call.start` now, `call.end` (with its outcome and timing) when the handle ends. */
-export function recordCall(
-  bus: EventBus,
-  by: CallOrigin,
-  server: string,
-  method: string,
-  target: string,
-  params: Record<string, unknown>,
-): CallHandle {
-  const callId = randomUUID();
-  const started = performance.now();
-  const payload = method === 'tools/call' ? params.arguments : params;
-  const args = { argsPreview: preview(payload), args: fullPayload(payload) };
-  const base = {
-    callId,
-    sessionId: by.sessionId,
-    server,
-    method,
-    target,
-    ...(by.client ? { client: by.client } : {}),
-    ...(by.protocol ? { protocol: by.protocol } : {}),
-  };
-  bus.emit({ type: 'call.start', ...base, ...args });
-  return {
-    end: (outcome, result, error) => {
-      bus.emit({
-        type: 'call.end',
-        ...base,
-        ...args,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-        outcome,
-        ...(error ? { error } : {}),
-        ...(result ? { resultPreview: preview(result.content ?? result), result: fullPayload(result) } : {}),
-      });
-    },
-  };
+/** Activity's record of calls: `call.start` when one begins, `call.end` (outcome, timing) when its handle ends. */
+export class ActivityLog {
+  constructor(private readonly bus: EventBus) {}
+
+  record(
+    by: CallOrigin,
+    server: string,
+    method: string,
+    target: string,
+    params: Record<string, unknown>,
+  ): CallHandle {
+    const callId = randomUUID();
+    const started = performance.now();
+    const payload = method === 'tools/call' ? params.arguments : params;
+    const args = { argsPreview: preview(payload), args: fullPayload(payload) };
+    const base = {
+      callId,
+      sessionId: by.sessionId,
+      server,
+      method,
+      target,
+      ...(by.client ? { client: by.client } : {}),
+      ...(by.protocol ? { protocol: by.protocol } : {}),
+    };
+    this.bus.emit({ type: 'call.start', ...base, ...args });
+    return {
+      end: (outcome, result, error) => {
+        this.bus.emit({
+          type: 'call.end',
+          ...base,
+          ...args,
+          durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+          outcome,
+          ...(error ? { error } : {}),
+          ...(result
+            ? { resultPreview: preview(result.content ?? result), result: fullPayload(result) }
+            : {}),
+        });
+      },
+    };
+  }
 }

@@ -1,9 +1,11 @@
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type {
+  Implementation,
   Notification,
   Prompt,
   Resource,
   ResourceTemplate,
+  ServerCapabilities,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolGate } from '../policy/gate.js';
@@ -37,6 +39,31 @@ export interface Catalogs {
   resourceList: Resource[];
   templates: { template: UriTemplate; upstream: Upstream; item: ResourceTemplate }[];
 }
+
+/** What a session says of the servers in scope (`initialize`, `server/discover`). */
+export interface ServerDescription {
+  capabilities: ServerCapabilities;
+  serverInfo: Implementation;
+  instructions?: string;
+}
+
+const AGGREGATE_CAPABILITIES: ServerCapabilities = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+/**
+ * What `/mcp` offers of tasks when a child in scope runs tool calls as tasks: Ferry lists a client's
+ * tasks across children itself, and forwards cancellation to the child that owns the task.
+ */
+const AGGREGATE_TASKS: NonNullable<ServerCapabilities['tasks']> = {
+  list: {},
+  cancel: {},
+  requests: { tools: { call: {} } },
+};
 
 /**
  * One session's view of the names: on `/mcp` every server's tools and prompts under aggregated names
@@ -109,6 +136,51 @@ export class SessionCatalog {
     }
     this.#built = catalogs;
     return catalogs;
+  }
+
+  /** What `initialize` and `server/discover` say about the servers in scope. */
+  describe(version: string): ServerDescription {
+    const instructions = this.#instructions();
+    return {
+      capabilities: this.#capabilities(),
+      serverInfo: this.#serverInfo(version),
+      ...(instructions ? { instructions } : {}),
+    };
+  }
+
+  #capabilities(): ServerCapabilities {
+    if (this.source.scope.kind === 'all') {
+      const tasks = this.source
+        .upstreamsInScope()
+        .some((u) => u.catalog?.capabilities.tasks?.requests?.tools?.call);
+      return tasks ? { ...AGGREGATE_CAPABILITIES, tasks: AGGREGATE_TASKS } : AGGREGATE_CAPABILITIES;
+    }
+    const catalog = this.single()?.catalog;
+    if (!catalog) return AGGREGATE_CAPABILITIES;
+    // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
+    const caps: ServerCapabilities = { ...catalog.capabilities, logging: {} };
+    if (caps.tools) caps.tools = { ...caps.tools, listChanged: true };
+    if (caps.prompts) caps.prompts = { ...caps.prompts, listChanged: true };
+    if (caps.resources) caps.resources = { ...caps.resources, listChanged: true };
+    return caps;
+  }
+
+  #serverInfo(version: string): Implementation {
+    if (this.source.scope.kind === 'server') {
+      return this.single()?.catalog?.serverInfo ?? { name: this.source.scope.server, version: '0.0.0' };
+    }
+    return { name: 'ferry', title: 'Ferry', version };
+  }
+
+  #instructions(): string | undefined {
+    if (this.source.scope.kind === 'server') return this.single()?.catalog?.instructions;
+    const parts = this.source
+      .upstreamsInScope()
+      .filter((u) => u.catalog?.instructions)
+      .map(
+        (u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`,
+      );
+    return parts.length > 0 ? parts.join('\n\n') : undefined;
   }
 
   /**

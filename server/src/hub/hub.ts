@@ -4,14 +4,13 @@ import type { EventBus } from '../events/bus.js';
 import type { ToolGate } from '../policy/gate.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { Conflict, FerryError } from '../util/errors.js';
-import { recordCall, WINDOW_CLIENT } from './activity.js';
+import { WINDOW_CLIENT } from './activity.js';
 import { CLIENT_LIMITS, type Caller, type ClientLimits } from './clientLimits.js';
 import type { HubOptions } from './options.js';
 import { ServerRegistry, type ServerStatus } from './registry.js';
 import { Router } from './router.js';
 import type { HubSession, Scope, SessionKind } from './session.js';
 import { SessionTable } from './sessionTable.js';
-import type { TaskMap } from './tasks.js';
 
 export type { HubOptions } from './options.js';
 export type { ServerStatus } from './registry.js';
@@ -62,16 +61,6 @@ export class Hub {
       registry: this.#registry,
       table: this.#table,
     });
-  }
-
-  /** Tasks children created for clients, under ids of Ferry's own (see `TaskMap`). */
-  get tasks(): TaskMap {
-    return this.#router.tasks;
-  }
-
-  /** Bumped whenever any catalog or readiness changes; sessions rebuild their name indexes lazily. */
-  get generation(): number {
-    return this.#router.generation;
   }
 
   serverNames(): string[] {
@@ -129,8 +118,7 @@ export class Hub {
     if (!upstream)
       throw new Conflict(`"${server}" has no shared process to call (disabled, or one per session)`);
     const params = { name: tool, arguments: args };
-    const call = recordCall(
-      this.#bus,
+    const call = this.#router.activity.record(
       { sessionId: 'ferry-window', client: WINDOW_CLIENT },
       server,
       'tools/call',

@@ -11,7 +11,7 @@ import { severity } from '../events/logLevels.js';
 import { preview } from '../events/redact.js';
 import type { ToolGate } from '../policy/gate.js';
 import type { Upstream, UpstreamRequestExtra } from '../upstream/upstream.js';
-import { recordCall, type CallHandle, type CallOrigin } from './activity.js';
+import { ActivityLog } from './activity.js';
 import { ListChanges } from './catalog.js';
 import type { ServerRegistry } from './registry.js';
 import type { HubSession, SessionHost } from './session.js';
@@ -39,6 +39,7 @@ export class Router implements SessionHost {
   /** Tasks children created for clients, under ids of Ferry's own (see `TaskMap`). */
   readonly tasks = new TaskMap();
   readonly lists: ListChanges;
+  readonly activity: ActivityLog;
   readonly #bus: EventBus;
   readonly #registry: ServerRegistry;
   readonly #table: SessionTable;
@@ -58,6 +59,7 @@ export class Router implements SessionHost {
     this.#registry = options.registry;
     this.#table = options.table;
     this.lists = new ListChanges(options.gate);
+    this.activity = new ActivityLog(options.bus);
   }
 
   get generation(): number {
@@ -82,16 +84,6 @@ export class Router implements SessionHost {
 
   returnPooledChild(upstream: Upstream): void {
     this.#registry.pool.release(upstream);
-  }
-
-  recordCall(
-    by: CallOrigin,
-    server: string,
-    method: string,
-    target: string,
-    params: Record<string, unknown>,
-  ): CallHandle {
-    return recordCall(this.#bus, by, server, method, target, params);
   }
 
   sessionInitialized(session: HubSession): void {
@@ -164,7 +156,11 @@ export class Router implements SessionHost {
     const params = (notification.params ?? {}) as { level?: LoggingLevel; data?: unknown; logger?: string };
     const level = params.level ?? 'info';
     this.#bus.log(
-      severity(level) >= severity('error') ? 'error' : severity(level) >= severity('warning') ? 'warn' : 'info',
+      severity(level) >= severity('error')
+        ? 'error'
+        : severity(level) >= severity('warning')
+          ? 'warn'
+          : 'info',
       `server:${upstream.name}`,
       typeof params.data === 'string' ? params.data : preview(params.data, LOG_PREVIEW_CHARS),
     );

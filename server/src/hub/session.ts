@@ -13,16 +13,14 @@ import {
   type Request,
   type RequestId,
   type Result,
-  type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { CallOutcome } from '../events/types.js';
 import type { GateCall, ToolGate } from '../policy/gate.js';
 import type { Upstream } from '../upstream/upstream.js';
 import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
-import type { CallHandle, CallOrigin } from './activity.js';
-import { SessionCatalog } from './catalog.js';
-import { LOCAL_CLIENT } from './clientLimits.js';
+import type { ActivityLog, CallOrigin } from './activity.js';
+import { SessionCatalog, type ServerDescription } from './catalog.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
 import { namesInScope, type Scope } from './scope.js';
 import { createdTaskId, TASK_LIMITS, withTaskId, type TaskMap } from './tasks.js';
@@ -57,14 +55,8 @@ export interface SessionHost {
   returnPooledChild(upstream: Upstream): void;
   /** A call of `session` is in flight on `upstream` (the child's requests go to it) until the returned release. */
   trackInflight(upstream: Upstream, session: HubSession, requestId: RequestId): () => void;
-  /** Activity: a call forwarded to `server` (empty: refused before any child saw it). */
-  recordCall(
-    by: CallOrigin,
-    server: string,
-    method: string,
-    target: string,
-    params: Record<string, unknown>,
-  ): CallHandle;
+  /** Activity: the session's calls, forwarded (to `server`) or refused before any child saw them (server ''). */
+  readonly activity: ActivityLog;
   /** A session's log level changed: the shared children in its scope log at the most verbose level asked. */
   applyLogLevels(upstreams: Upstream[]): void;
   /** Whether a session other than `except` still wants `uri`'s updates from `upstream`. */
@@ -110,24 +102,6 @@ const DESCRIBE_SETTLE_MS = { server: 30_000, all: 10_000 } as const;
 
 /** How long a list waits for servers still starting: longer when the session's own children are among them. */
 const LIST_SETTLE_MS = { own: 30_000, shared: 5_000 } as const;
-
-const AGGREGATE_CAPABILITIES: ServerCapabilities = {
-  tools: { listChanged: true },
-  resources: { subscribe: true, listChanged: true },
-  prompts: { listChanged: true },
-  logging: {},
-  completions: {},
-};
-
-/**
- * What `/mcp` offers of tasks when a child in scope runs tool calls as tasks: Ferry lists a client's
- * tasks across children itself, and forwards cancellation to the child that owns the task.
- */
-const AGGREGATE_TASKS: NonNullable<ServerCapabilities['tasks']> = {
-  list: {},
-  cancel: {},
-  requests: { tools: { call: {} } },
-};
 
 /** One MCP session of a remote client, on `/mcp` (every server) or `/mcp/<server>` (one, original names). */
 export class HubSession {
@@ -291,13 +265,8 @@ export class HubSession {
   }
 
   /** What `initialize` and `server/discover` say about the servers in scope. */
-  describe(): { capabilities: ServerCapabilities; serverInfo: Implementation; instructions?: string } {
-    const instructions = this.#instructions();
-    return {
-      capabilities: this.#capabilities(),
-      serverInfo: this.#serverInfo(),
-      ...(instructions ? { instructions } : {}),
-    };
+  describe(): ServerDescription {
+    return this.#catalog.describe(this.#host.version);
   }
 
   /** Resolves once no forwarded request of this session is running (a dropped connection does not cancel). */
@@ -332,38 +301,6 @@ export class HubSession {
     // request's session borrows the client's pooled children instead (`Hub.lendPooledChildren`).
     if (this.#closed || this.kind === 'stateless') return;
     this.#host.startOwn(this);
-  }
-
-  #capabilities(): ServerCapabilities {
-    if (this.scope.kind === 'all') {
-      const tasks = this.upstreamsInScope().some((u) => u.catalog?.capabilities.tasks?.requests?.tools?.call);
-      return tasks ? { ...AGGREGATE_CAPABILITIES, tasks: AGGREGATE_TASKS } : AGGREGATE_CAPABILITIES;
-    }
-    const catalog = this.#catalog.single()?.catalog;
-    if (!catalog) return AGGREGATE_CAPABILITIES;
-    // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
-    const caps: ServerCapabilities = { ...catalog.capabilities, logging: {} };
-    if (caps.tools) caps.tools = { ...caps.tools, listChanged: true };
-    if (caps.prompts) caps.prompts = { ...caps.prompts, listChanged: true };
-    if (caps.resources) caps.resources = { ...caps.resources, listChanged: true };
-    return caps;
-  }
-
-  #serverInfo(): Implementation {
-    if (this.scope.kind === 'server') {
-      return this.#catalog.single()?.catalog?.serverInfo ?? { name: this.scope.server, version: '0.0.0' };
-    }
-    return { name: 'ferry', title: 'Ferry', version: this.#host.version };
-  }
-
-  #instructions(): string | undefined {
-    if (this.scope.kind === 'server') return this.#catalog.single()?.catalog?.instructions;
-    const parts = this.upstreamsInScope()
-      .filter((u) => u.catalog?.instructions)
-      .map(
-        (u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`,
-      );
-    return parts.length > 0 ? parts.join('\n\n') : undefined;
   }
 
   /** Waits (bounded) for servers in scope that are starting or restarting; true if there were any. */
@@ -407,7 +344,7 @@ export class HubSession {
     const call =
       target === undefined
         ? undefined
-        : this.#host.recordCall(this.#origin(), upstream.name, method, target, params);
+        : this.#host.activity.record(this.#origin(), upstream.name, method, target, params);
     try {
       const result = await upstream.request(method, forwarded, {
         signal: extra.signal,
@@ -497,13 +434,7 @@ export class HubSession {
       // The answer describes the servers (capabilities, instructions), so it waits, bounded, for those
       // still starting (`DESCRIBE_SETTLE_MS`).
       await this.settleStarting(DESCRIBE_SETTLE_MS[this.scope.kind]);
-      const instructions = this.#instructions();
-      return {
-        protocolVersion: this.protocolVersion,
-        capabilities: this.#capabilities(),
-        serverInfo: this.#serverInfo(),
-        ...(instructions ? { instructions } : {}),
-      };
+      return { protocolVersion: this.protocolVersion, ...this.describe() };
     });
 
     // The 2026 stateless revision's discovery call: same facts as initialize, no session state touched.
@@ -527,8 +458,8 @@ export class HubSession {
     on('tools/call', async (params, extra) => {
       const target = await this.#catalog.resolve('tools', params.name).catch((error: unknown) => {
         // Refused before any child saw it: Activity still shows the attempt, and why.
-        this.#host
-          .recordCall(this.#origin(), '', 'tools/call', String(params.name), params)
+        this.#host.activity
+          .record(this.#origin(), '', 'tools/call', String(params.name), params)
           .end('refused', undefined, (error as Error).message);
         throw error;
       });
@@ -544,7 +475,9 @@ export class HubSession {
       const call: GateCall = {
         server: target.upstream.name,
         name: target.name,
-        tool: (target.item as Tool | undefined) ?? (await this.#catalog.toolDefinition(target.upstream, target.name)),
+        tool:
+          (target.item as Tool | undefined) ??
+          (await this.#catalog.toolDefinition(target.upstream, target.name)),
         exposedName: String(params.name),
         clientId: this.client,
         clientName: this.clientInfo?.name,
@@ -619,7 +552,12 @@ export class HubSession {
         );
       }
       if (ref.type === 'ref/resource') {
-        return this.#firstSuccessful(this.#catalog.resourceCandidates(ref.uri), 'completion/complete', params, extra);
+        return this.#firstSuccessful(
+          this.#catalog.resourceCandidates(ref.uri),
+          'completion/complete',
+          params,
+          extra,
+        );
       }
       throw invalidParams('completion/complete needs ref.type "ref/prompt" or "ref/resource"');
     });
