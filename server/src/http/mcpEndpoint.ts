@@ -129,7 +129,7 @@ export class McpEndpoint {
       if (!sameScope(live.session.scope, scope)) {
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
       }
-      live.session.lastActivity = Date.now();
+      live.session.touch();
       markRevision(res, live.session.protocolVersion);
       return live.transport.handlePost(req, res, messages, batch, canSse || !accepts.json);
     }
@@ -170,7 +170,7 @@ export class McpEndpoint {
     if (!sameScope(live.session.scope, scope)) {
       throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found on this endpoint');
     }
-    live.session.lastActivity = Date.now();
+    live.session.touch();
     live.transport.handleGet(res);
   }
 

@@ -10,28 +10,23 @@ import {
   type Implementation,
   type LoggingLevel,
   type Notification,
-  type Prompt,
   type Request,
   type RequestId,
-  type Resource,
-  type ResourceTemplate,
   type Result,
-  type ServerCapabilities,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { CallOutcome } from '../events/types.js';
+import type { GateCall, ToolGate } from '../policy/gate.js';
 import type { Upstream } from '../upstream/upstream.js';
-import type { Hub } from './hub.js';
-import { LOCAL_CLIENT } from './clientLimits.js';
 import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
-import { NameIndex } from './naming.js';
+import type { ActivityLog, CallOrigin } from './activity.js';
+import { SessionCatalog, type ServerDescription } from './catalog.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
+import { namesInScope, type Scope } from './scope.js';
+import { createdTaskId, TASK_LIMITS, withTaskId, type TaskMap } from './tasks.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
-import type { GateCall } from '../policy/gate.js';
-import { createdTaskId, TASK_LIMITS, withTaskId } from './tasks.js';
 
-export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
+export type { Scope } from './scope.js';
 
 /**
  * How a session reaches its client: a Streamable HTTP session, a legacy `GET /sse` stream, or the throwaway
@@ -39,37 +34,74 @@ export type Scope = { kind: 'all' } | { kind: 'server'; server: string };
  */
 export type SessionKind = 'streamable' | 'legacy' | 'stateless';
 
+/**
+ * The handful of things a session asks of the hub (implemented by its routing part, `Router`): the
+ * children its scope reaches, in-flight tracking for the requests children send back, Activity, log
+ * levels, subscriptions, tasks, and its own lifecycle. A session sees nothing else of the hub.
+ */
+export interface SessionHost {
+  readonly version: string;
+  readonly gate: ToolGate | undefined;
+  readonly tasks: TaskMap;
+  /** The hub-wide catalog generation a session's name index must match (`ListChanges`). */
+  readonly generation: number;
+  /** The enabled servers. */
+  serverNames(): string[];
+  /** A server's shared child (none for per-session and disabled servers). */
+  sharedUpstream(name: string): Upstream | undefined;
+  /** Spawns `session`'s own children of the per-session servers in its scope, within the child caps. */
+  startOwn(session: HubSession): void;
+  /** A child the stateless wire's pool lent this session goes back to the pool. */
+  returnPooledChild(upstream: Upstream): void;
+  /** A call of `session` is in flight on `upstream` (the child's requests go to it) until the returned release. */
+  trackInflight(upstream: Upstream, session: HubSession, requestId: RequestId): () => void;
+  /** Activity: the session's calls, forwarded (to `server`) or refused before any child saw them (server ''). */
+  readonly activity: ActivityLog;
+  /** A session's log level changed: the shared children in its scope log at the most verbose level asked. */
+  applyLogLevels(upstreams: Upstream[]): void;
+  /** Whether a session other than `except` still wants `uri`'s updates from `upstream`. */
+  isSubscribedElsewhere(upstream: Upstream, uri: string, except: HubSession): boolean;
+  /** The client finished `initialize`: Activity shows the session. */
+  sessionInitialized(session: HubSession): void;
+  closeSession(id: string, reason: string): Promise<void>;
+}
+
+/** Who opened a session, fixed for its life. */
+export interface SessionOpening {
+  id: string;
+  scope: Scope;
+  endpoint: string;
+  /** The OAuth grant that opened this session (null without OAuth): only it may use the session. */
+  owner: string | null;
+  /** The client the session counts against (`ClientLimits`): the OAuth client id, or the one local client. */
+  client: string;
+  kind: SessionKind;
+  /** Per-session children reserved at admission. */
+  childSlots: number;
+}
+
+/** What a client says of itself: at `initialize`, or in each request's `_meta` on the stateless wire. */
+export interface SessionIdentity {
+  protocolVersion: string;
+  clientCapabilities: ClientCapabilities;
+  clientInfo: Implementation | undefined;
+  logLevel: LoggingLevel | undefined;
+}
+
 type Extra = RequestHandlerExtra<Request, Notification>;
 type Params = Record<string, unknown> & { _meta?: Record<string, unknown> };
 
-interface Catalogs {
-  generation: number;
-  tools: NameIndex<Tool>;
-  prompts: NameIndex<Prompt>;
-  toolList: Tool[];
-  promptList: Prompt[];
-  resources: Map<string, Upstream>;
-  resourceList: Resource[];
-  templates: { template: UriTemplate; upstream: Upstream; item: ResourceTemplate }[];
-}
-
-const AGGREGATE_CAPABILITIES: ServerCapabilities = {
-  tools: { listChanged: true },
-  resources: { subscribe: true, listChanged: true },
-  prompts: { listChanged: true },
-  logging: {},
-  completions: {},
-};
+/** How long a child's request to the client (sampling, elicitation, roots) may wait for its answer. */
+const CLIENT_REQUEST_TIMEOUT_MS = 300_000;
 
 /**
- * What `/mcp` offers of tasks when a child in scope runs tool calls as tasks: Ferry lists a client's
- * tasks across children itself, and forwards cancellation to the child that owns the task.
+ * How long an answer that describes the servers (initialize, server/discover) waits for those still
+ * starting: fully on `/mcp/<server>`, briefly on `/mcp` where a slow server follows with list_changed.
  */
-const AGGREGATE_TASKS: NonNullable<ServerCapabilities['tasks']> = {
-  list: {},
-  cancel: {},
-  requests: { tools: { call: {} } },
-};
+const DESCRIBE_SETTLE_MS = { server: 30_000, all: 10_000 } as const;
+
+/** How long a list waits for servers still starting: longer when the session's own children are among them. */
+const LIST_SETTLE_MS = { own: 30_000, shared: 5_000 } as const;
 
 /** One MCP session of a remote client, on `/mcp` (every server) or `/mcp/<server>` (one, original names). */
 export class HubSession {
@@ -79,32 +111,70 @@ export class HubSession {
   readonly own = new Map<string, Upstream>();
   /** Those of `own` lent by the stateless wire's per-client pool: given back, never stopped, at close. */
   readonly borrowed = new Set<Upstream>();
-  clientInfo: Implementation | undefined;
-  clientCapabilities: ClientCapabilities = {};
-  protocolVersion = LATEST_PROTOCOL_VERSION;
-  logLevel: LoggingLevel | undefined;
-  lastActivity = Date.now();
-  /** The OAuth grant that opened this session (null without OAuth): only it may use the session. */
-  owner: string | null = null;
-  /** The client the session counts against (`ClientLimits`): the OAuth client id, or the one local client. */
-  client: string = LOCAL_CLIENT;
-  kind: SessionKind = 'stateless';
+  readonly id: string;
+  readonly scope: Scope;
+  readonly endpoint: string;
+  readonly owner: string | null;
+  readonly client: string;
+  readonly kind: SessionKind;
   /** Per-session children reserved for this session at admission (grown, within the caps, if servers are added). */
-  childSlots = 0;
-  #catalogs: Catalogs | undefined;
+  childSlots: number;
+  #identity: SessionIdentity = {
+    protocolVersion: LATEST_PROTOCOL_VERSION,
+    clientCapabilities: {},
+    clientInfo: undefined,
+    logLevel: undefined,
+  };
+  #lastActivity = Date.now();
+  readonly #host: SessionHost;
+  readonly #catalog: SessionCatalog;
   #closed = false;
   #inflight = 0;
   /** Requests of the client being handled (any method, forwarded or not). */
   #handling = 0;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(
-    readonly hub: Hub,
-    readonly id: string,
-    readonly scope: Scope,
-    readonly endpoint: string,
-  ) {
+  constructor(host: SessionHost, opening: SessionOpening) {
+    this.#host = host;
+    this.id = opening.id;
+    this.scope = opening.scope;
+    this.endpoint = opening.endpoint;
+    this.owner = opening.owner;
+    this.client = opening.client;
+    this.kind = opening.kind;
+    this.childSlots = opening.childSlots;
+    this.#catalog = new SessionCatalog(this, () => host.generation, host.gate);
     this.#registerHandlers();
+  }
+
+  get protocolVersion(): string {
+    return this.#identity.protocolVersion;
+  }
+
+  get clientCapabilities(): ClientCapabilities {
+    return this.#identity.clientCapabilities;
+  }
+
+  get clientInfo(): Implementation | undefined {
+    return this.#identity.clientInfo;
+  }
+
+  get logLevel(): LoggingLevel | undefined {
+    return this.#identity.logLevel;
+  }
+
+  /** What the client says of itself (the stateless wire's `_meta`); what it leaves out stays as it was. */
+  identify(identity: Partial<SessionIdentity>): void {
+    this.#identity = { ...this.#identity, ...identity };
+  }
+
+  get lastActivity(): number {
+    return this.#lastActivity;
+  }
+
+  /** The client used the session (a request or a stream): the idle sweep leaves it alone for a while. */
+  touch(now = Date.now()): void {
+    this.#lastActivity = now;
   }
 
   get closed(): boolean {
@@ -121,7 +191,7 @@ export class HubSession {
     await this.peer.connect(transport);
     this.peer.onclose = () => {
       onclose?.();
-      void this.hub.closeSession(this.id, 'transport closed');
+      void this.#host.closeSession(this.id, 'transport closed');
     };
   }
 
@@ -129,7 +199,7 @@ export class HubSession {
     if (this.#closed) return;
     this.#closed = true;
     const owned = [...this.own.values()].filter((upstream) => !this.borrowed.has(upstream));
-    for (const upstream of this.borrowed) this.hub.returnPooledChild(upstream);
+    for (const upstream of this.borrowed) this.#host.returnPooledChild(upstream);
     this.borrowed.clear();
     await Promise.allSettled(owned.map((upstream) => upstream.stop()));
     this.own.clear();
@@ -170,7 +240,11 @@ export class HubSession {
         new WireError(ErrorCode.InvalidRequest, 'the connected client does not support elicitation'),
       );
     }
-    return this.peer.request(request, ResultSchema, { relatedRequestId, signal, timeout: 300_000 });
+    return this.peer.request(request, ResultSchema, {
+      relatedRequestId,
+      signal,
+      timeout: CLIENT_REQUEST_TIMEOUT_MS,
+    });
   }
 
   /**
@@ -181,7 +255,7 @@ export class HubSession {
     for (const uri of uris) {
       let upstream: Upstream | undefined;
       try {
-        [upstream] = this.#resourceCandidates(uri);
+        [upstream] = this.#catalog.resourceCandidates(uri);
       } catch {
         continue;
       }
@@ -191,13 +265,8 @@ export class HubSession {
   }
 
   /** What `initialize` and `server/discover` say about the servers in scope. */
-  describe(): { capabilities: ServerCapabilities; serverInfo: Implementation; instructions?: string } {
-    const instructions = this.#instructions();
-    return {
-      capabilities: this.#capabilities(),
-      serverInfo: this.#serverInfo(),
-      ...(instructions ? { instructions } : {}),
-    };
+  describe(): ServerDescription {
+    return this.#catalog.describe(this.#host.version);
   }
 
   /** Resolves once no forwarded request of this session is running (a dropped connection does not cancel). */
@@ -208,14 +277,13 @@ export class HubSession {
 
   /** Marks the catalog stale; the next list request rebuilds it. */
   invalidate(): void {
-    this.#catalogs = undefined;
+    this.#catalog.invalidate();
   }
 
   upstreamsInScope(): Upstream[] {
-    const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
     const out: Upstream[] = [];
-    for (const name of names) {
-      const upstream = this.own.get(name) ?? this.hub.sharedUpstream(name);
+    for (const name of namesInScope(this.scope, () => this.#host.serverNames())) {
+      const upstream = this.own.get(name) ?? this.#host.sharedUpstream(name);
       if (upstream) out.push(upstream);
     }
     return out;
@@ -223,7 +291,7 @@ export class HubSession {
 
   includes(upstream: Upstream): boolean {
     if (this.own.get(upstream.name) === upstream) return true;
-    if (this.hub.sharedUpstream(upstream.name) !== upstream) return false;
+    if (this.#host.sharedUpstream(upstream.name) !== upstream) return false;
     return this.scope.kind === 'all' || this.scope.server === upstream.name;
   }
 
@@ -232,137 +300,11 @@ export class HubSession {
     // A session closed meanwhile (evicted, revoked) must not leave children nobody stops; a stateless
     // request's session borrows the client's pooled children instead (`Hub.lendPooledChildren`).
     if (this.#closed || this.kind === 'stateless') return;
-    const names = this.scope.kind === 'all' ? this.hub.serverNames() : [this.scope.server];
-    for (const name of names) {
-      if (this.own.has(name) || !this.hub.isPerSession(name)) continue;
-      this.hub.spawnOwn(this, name);
-    }
-  }
-
-  #single(): Upstream | undefined {
-    return this.scope.kind === 'server' ? this.upstreamsInScope()[0] : undefined;
-  }
-
-  #capabilities(): ServerCapabilities {
-    if (this.scope.kind === 'all') {
-      const tasks = this.upstreamsInScope().some((u) => u.catalog?.capabilities.tasks?.requests?.tools?.call);
-      return tasks ? { ...AGGREGATE_CAPABILITIES, tasks: AGGREGATE_TASKS } : AGGREGATE_CAPABILITIES;
-    }
-    const catalog = this.#single()?.catalog;
-    if (!catalog) return AGGREGATE_CAPABILITIES;
-    // Ferry re-announces lists after a child restarts, so listChanged holds even when the child lacks it.
-    const caps: ServerCapabilities = { ...catalog.capabilities, logging: {} };
-    if (caps.tools) caps.tools = { ...caps.tools, listChanged: true };
-    if (caps.prompts) caps.prompts = { ...caps.prompts, listChanged: true };
-    if (caps.resources) caps.resources = { ...caps.resources, listChanged: true };
-    return caps;
-  }
-
-  #serverInfo(): Implementation {
-    if (this.scope.kind === 'server') {
-      return this.#single()?.catalog?.serverInfo ?? { name: this.scope.server, version: '0.0.0' };
-    }
-    return { name: 'ferry', title: 'Ferry', version: this.hub.version };
-  }
-
-  #instructions(): string | undefined {
-    if (this.scope.kind === 'server') return this.#single()?.catalog?.instructions;
-    const parts = this.upstreamsInScope()
-      .filter((u) => u.catalog?.instructions)
-      .map(
-        (u) => `## ${u.name}\nTools of this server are prefixed "${u.name}__".\n${u.catalog?.instructions}`,
-      );
-    return parts.length > 0 ? parts.join('\n\n') : undefined;
-  }
-
-  #catalogsNow(): Catalogs {
-    const generation = this.hub.generation;
-    if (this.#catalogs && this.#catalogs.generation === generation) return this.#catalogs;
-    const aggregate = this.scope.kind === 'all';
-    const catalogs: Catalogs = {
-      generation,
-      tools: new NameIndex(),
-      prompts: new NameIndex(),
-      toolList: [],
-      promptList: [],
-      resources: new Map(),
-      resourceList: [],
-      templates: [],
-    };
-    for (const upstream of this.upstreamsInScope()) {
-      const catalog = upstream.catalog;
-      if (!catalog || !upstream.isReady) continue;
-      const gate = this.hub.gate;
-      for (const tool of catalog.tools) {
-        // A denied or held tool stays in the index, so a call of it is refused by name with a tool error
-        // that says why, but it is left out of every list.
-        const name = aggregate ? catalogs.tools.add(upstream.name, tool.name, tool) : tool.name;
-        if (!aggregate) catalogs.tools.add(upstream.name, tool.name, tool);
-        if (!name || (gate && !gate.visible(upstream.name, tool))) continue;
-        catalogs.toolList.push(aggregate ? { ...tool, name } : tool);
-      }
-      for (const prompt of catalog.prompts) {
-        const name = aggregate ? catalogs.prompts.add(upstream.name, prompt.name, prompt) : prompt.name;
-        if (!aggregate) catalogs.prompts.add(upstream.name, prompt.name, prompt);
-        if (name) catalogs.promptList.push(aggregate ? { ...prompt, name } : prompt);
-      }
-      for (const resource of catalog.resources) {
-        if (catalogs.resources.has(resource.uri)) continue;
-        catalogs.resources.set(resource.uri, upstream);
-        catalogs.resourceList.push(resource);
-      }
-      for (const item of catalog.resourceTemplates) {
-        try {
-          catalogs.templates.push({ template: new UriTemplate(item.uriTemplate), upstream, item });
-        } catch {
-          // A template the SDK cannot parse can still be listed; it just cannot route reads.
-          catalogs.templates.push({ template: new UriTemplate('{+never}'), upstream, item });
-        }
-      }
-    }
-    this.#catalogs = catalogs;
-    return catalogs;
-  }
-
-  /**
-   * Exposed name -> (child, original name). A name not found while some server is still starting (Ferry
-   * just restarted and Claude calls a cached tool at once) is looked up again once those servers settle.
-   */
-  async #resolve(
-    kind: 'tools' | 'prompts',
-    name: unknown,
-  ): Promise<{ upstream: Upstream; name: string; item?: Tool | Prompt }> {
-    const what = kind === 'tools' ? 'tool' : 'prompt';
-    if (typeof name !== 'string') throw invalidParams(`a ${what} "name" string is required`);
-    if (this.scope.kind === 'server') {
-      const upstream = this.#single();
-      if (!upstream) throw this.#serverGone();
-      return { upstream, name };
-    }
-    const lookup = () => {
-      const target = this.#catalogsNow()[kind].get(name);
-      const upstream = target && this.upstreamsInScope().find((u) => u.name === target.server);
-      return target && upstream ? { upstream, name: target.original, item: target.item } : undefined;
-    };
-    const found = lookup() ?? ((await this.#settleStarting(30_000)) ? lookup() : undefined);
-    if (!found) throw invalidParams(`Unknown ${what}: ${name}`);
-    return found;
-  }
-
-  /**
-   * The definition a child lists for `name` on `/mcp/<server>` (where names are not looked up in the
-   * index). A child still starting is waited for, bounded, so a call right after a restart is judged by
-   * the definition the child presents now, not let through undefined.
-   */
-  async #toolDefinition(upstream: Upstream, name: string): Promise<Tool | undefined> {
-    const gate = this.hub.gate;
-    const find = () => (upstream.catalog && gate ? gate.findTool(upstream.catalog.tools, name) : undefined);
-    if (upstream.state === 'starting' || upstream.state === 'restarting') await this.#settleStarting(30_000);
-    return find();
+    this.#host.startOwn(this);
   }
 
   /** Waits (bounded) for servers in scope that are starting or restarting; true if there were any. */
-  async #settleStarting(ms: number): Promise<boolean> {
+  async settleStarting(ms: number): Promise<boolean> {
     const pending = this.upstreamsInScope().filter((u) => u.state === 'starting' || u.state === 'restarting');
     if (pending.length === 0) return false;
     let timer: NodeJS.Timeout | undefined;
@@ -374,31 +316,6 @@ export class HubSession {
     return true;
   }
 
-  /** Candidates for a resource URI, most likely first: listed, then template match, then any resource server. */
-  #resourceCandidates(uri: unknown): Upstream[] {
-    if (typeof uri !== 'string') throw invalidParams('a resource "uri" string is required');
-    if (this.scope.kind === 'server') {
-      const upstream = this.#single();
-      if (!upstream) throw this.#serverGone();
-      return [upstream];
-    }
-    const catalogs = this.#catalogsNow();
-    const listed = catalogs.resources.get(uri);
-    if (listed) return [listed];
-    const matched = catalogs.templates.filter((t) => t.template.match(uri) !== null).map((t) => t.upstream);
-    if (matched.length > 0) return [...new Set(matched)];
-    const withResources = this.upstreamsInScope().filter(
-      (u) => u.isReady && u.catalog?.capabilities.resources,
-    );
-    if (withResources.length === 0) throw new WireError(-32002, `Resource not found: ${uri}`, { uri });
-    return withResources;
-  }
-
-  #serverGone(): WireError {
-    const name = this.scope.kind === 'server' ? this.scope.server : '?';
-    return new WireError(ErrorCode.ConnectionClosed, `server "${name}" is not configured in Ferry any more`);
-  }
-
   async #forward(
     upstream: Upstream,
     method: string,
@@ -406,7 +323,7 @@ export class HubSession {
     extra: Extra,
     target?: string,
   ): Promise<Result> {
-    this.lastActivity = Date.now();
+    this.touch();
     const meta = params._meta;
     const progressToken = meta?.progressToken;
     let forwarded = params;
@@ -422,10 +339,12 @@ export class HubSession {
             void extra
               .sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } })
               .catch(() => undefined);
-    const release = this.hub.trackInflight(upstream, this, extra.requestId);
+    const release = this.#host.trackInflight(upstream, this, extra.requestId);
     this.#inflight++;
     const call =
-      target === undefined ? undefined : this.hub.callStarted(this, upstream, method, target, params);
+      target === undefined
+        ? undefined
+        : this.#host.activity.record(this.#origin(), upstream.name, method, target, params);
     try {
       const result = await upstream.request(method, forwarded, {
         signal: extra.signal,
@@ -448,6 +367,21 @@ export class HubSession {
       release();
       if (--this.#inflight === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
     }
+  }
+
+  /** A call of a named tool or prompt, sent to its child under the child's own name. */
+  #forwardNamed(
+    target: { upstream: Upstream; name: string },
+    method: string,
+    params: Params,
+    extra: Extra,
+  ): Promise<Result> {
+    return this.#forward(target.upstream, method, { ...params, name: target.name }, extra, target.name);
+  }
+
+  /** Who makes this session's calls, as Activity shows it. */
+  #origin(): CallOrigin {
+    return { sessionId: this.id, client: this.clientInfo?.name, protocol: this.protocolVersion };
   }
 
   async #firstSuccessful(
@@ -486,31 +420,27 @@ export class HubSession {
       });
 
     on('initialize', async (params) => {
-      this.clientInfo = params.clientInfo as Implementation | undefined;
-      this.clientCapabilities = (params.capabilities as ClientCapabilities | undefined) ?? {};
       const requested = params.protocolVersion;
-      this.protocolVersion =
-        typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
-          ? requested
-          : LATEST_PROTOCOL_VERSION;
+      this.identify({
+        clientInfo: params.clientInfo as Implementation | undefined,
+        clientCapabilities: (params.capabilities as ClientCapabilities | undefined) ?? {},
+        protocolVersion:
+          typeof requested === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+            ? requested
+            : LATEST_PROTOCOL_VERSION,
+      });
       this.startOwnUpstreams();
-      this.hub.sessionInitialized(this);
+      this.#host.sessionInitialized(this);
       // The answer describes the servers (capabilities, instructions), so it waits, bounded, for those
-      // still starting: fully on /mcp/<server>, briefly on /mcp where a slow server follows with list_changed.
-      await this.#settleStarting(this.scope.kind === 'server' ? 30_000 : 10_000);
-      const instructions = this.#instructions();
-      return {
-        protocolVersion: this.protocolVersion,
-        capabilities: this.#capabilities(),
-        serverInfo: this.#serverInfo(),
-        ...(instructions ? { instructions } : {}),
-      };
+      // still starting (`DESCRIBE_SETTLE_MS`).
+      await this.settleStarting(DESCRIBE_SETTLE_MS[this.scope.kind]);
+      return { protocolVersion: this.protocolVersion, ...this.describe() };
     });
 
     // The 2026 stateless revision's discovery call: same facts as initialize, no session state touched.
     on('server/discover', async () => {
       // Like initialize, the answer describes the servers: it waits (bounded) for those still starting.
-      await this.#settleStarting(this.scope.kind === 'server' ? 30_000 : 10_000);
+      await this.settleStarting(DESCRIBE_SETTLE_MS[this.scope.kind]);
       const { capabilities, serverInfo, instructions } = this.describe();
       return {
         supportedVersions: [...SERVED_PROTOCOL_VERSIONS],
@@ -523,33 +453,31 @@ export class HubSession {
 
     on('tools/list', async () => {
       await this.#settleOwn();
-      return { tools: this.#catalogsNow().toolList };
+      return { tools: this.#catalog.now().toolList };
     });
     on('tools/call', async (params, extra) => {
-      const target = await this.#resolve('tools', params.name).catch((error: unknown) => {
+      const target = await this.#catalog.resolve('tools', params.name).catch((error: unknown) => {
         // Refused before any child saw it: Activity still shows the attempt, and why.
-        this.hub.callRefused(this, 'tools/call', String(params.name), params, (error as Error).message);
+        this.#host.activity
+          .record(this.#origin(), '', 'tools/call', String(params.name), params)
+          .end('refused', undefined, (error as Error).message);
         throw error;
       });
       const forward = async () =>
         this.#adoptTask(
           target.upstream,
           params,
-          await this.#forward(
-            target.upstream,
-            'tools/call',
-            { ...params, name: target.name },
-            extra,
-            target.name,
-          ),
+          await this.#forwardNamed(target, 'tools/call', params, extra),
         );
-      const gate = this.hub.gate;
+      const gate = this.#host.gate;
       if (!gate) return forward();
       const startedAt = performance.now();
       const call: GateCall = {
         server: target.upstream.name,
         name: target.name,
-        tool: (target.item as Tool | undefined) ?? (await this.#toolDefinition(target.upstream, target.name)),
+        tool:
+          (target.item as Tool | undefined) ??
+          (await this.#catalog.toolDefinition(target.upstream, target.name)),
         exposedName: String(params.name),
         clientId: this.client,
         clientName: this.clientInfo?.name,
@@ -574,32 +502,26 @@ export class HubSession {
     });
     on('prompts/list', async () => {
       await this.#settleOwn();
-      return { prompts: this.#catalogsNow().promptList };
+      return { prompts: this.#catalog.now().promptList };
     });
     on('prompts/get', async (params, extra) => {
-      const target = await this.#resolve('prompts', params.name);
-      return this.#forward(
-        target.upstream,
-        'prompts/get',
-        { ...params, name: target.name },
-        extra,
-        target.name,
-      );
+      const target = await this.#catalog.resolve('prompts', params.name);
+      return this.#forwardNamed(target, 'prompts/get', params, extra);
     });
     on('resources/list', async () => {
       await this.#settleOwn();
-      return { resources: this.#catalogsNow().resourceList };
+      return { resources: this.#catalog.now().resourceList };
     });
     on('resources/templates/list', async () => {
       await this.#settleOwn();
-      return { resourceTemplates: this.#catalogsNow().templates.map((t) => t.item) };
+      return { resourceTemplates: this.#catalog.now().templates.map((t) => t.item) };
     });
     on('resources/read', (params, extra) =>
-      this.#firstSuccessful(this.#resourceCandidates(params.uri), 'resources/read', params, extra),
+      this.#firstSuccessful(this.#catalog.resourceCandidates(params.uri), 'resources/read', params, extra),
     );
     on('resources/subscribe', async (params, extra) => {
       const uri = params.uri as string;
-      const [upstream] = this.#resourceCandidates(uri);
+      const [upstream] = this.#catalog.resourceCandidates(uri);
       if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
       // 2026-07-28 removed resources/subscribe: a modern child is not asked (it would answer -32601).
       if (upstream.isModern) {
@@ -613,15 +535,15 @@ export class HubSession {
     on('resources/unsubscribe', async (params, extra) => {
       const uri = params.uri as string;
       this.subscriptions.delete(uri);
-      const [upstream] = this.#resourceCandidates(uri);
+      const [upstream] = this.#catalog.resourceCandidates(uri);
       // A shared child stays subscribed while any other session still wants the updates.
-      if (!upstream || upstream.isModern || this.hub.isSubscribedElsewhere(upstream, uri, this)) return {};
+      if (!upstream || upstream.isModern || this.#host.isSubscribedElsewhere(upstream, uri, this)) return {};
       return this.#forward(upstream, 'resources/unsubscribe', params, extra);
     });
     on('completion/complete', async (params, extra) => {
       const ref = (params.ref ?? {}) as Record<string, unknown>;
       if (ref.type === 'ref/prompt') {
-        const target = await this.#resolve('prompts', ref.name);
+        const target = await this.#catalog.resolve('prompts', ref.name);
         return this.#forward(
           target.upstream,
           'completion/complete',
@@ -630,7 +552,12 @@ export class HubSession {
         );
       }
       if (ref.type === 'ref/resource') {
-        return this.#firstSuccessful(this.#resourceCandidates(ref.uri), 'completion/complete', params, extra);
+        return this.#firstSuccessful(
+          this.#catalog.resourceCandidates(ref.uri),
+          'completion/complete',
+          params,
+          extra,
+        );
       }
       throw invalidParams('completion/complete needs ref.type "ref/prompt" or "ref/resource"');
     });
@@ -638,7 +565,7 @@ export class HubSession {
     // reaches it, on the child that runs it.
     for (const method of ['tasks/get', 'tasks/result', 'tasks/cancel']) {
       on(method, async (params, extra) => {
-        const record = this.hub.tasks.find(params.taskId, this.client);
+        const record = this.#host.tasks.find(params.taskId, this.client);
         if (!record || !this.includes(record.upstream)) {
           throw invalidParams(`Task not found: ${String(params.taskId)}`);
         }
@@ -659,9 +586,9 @@ export class HubSession {
         for (let page = 0; page < TASK_LIMITS.listPages; page++) {
           const result = await this.#forward(upstream, 'tasks/list', cursor ? { cursor } : {}, extra);
           for (const task of Array.isArray(result.tasks) ? (result.tasks as Record<string, unknown>[]) : []) {
-            const record = this.hub.tasks.byChild(upstream, task.taskId);
+            const record = this.#host.tasks.byChild(upstream, task.taskId);
             // A child lists every client's tasks: only this client's, by Ferry's id, are shown.
-            if (record && this.hub.tasks.find(record.id, this.client)) {
+            if (record && this.#host.tasks.find(record.id, this.client)) {
               tasks.push(withTaskId(task, record.childId, record.id));
             }
           }
@@ -674,14 +601,14 @@ export class HubSession {
     on('logging/setLevel', (params) => {
       const level = params.level;
       if (typeof level !== 'string') throw invalidParams('logging/setLevel needs a "level"');
-      this.logLevel = level as LoggingLevel;
-      this.hub.applyLogLevels(this.upstreamsInScope());
+      this.identify({ logLevel: level as LoggingLevel });
+      this.#host.applyLogLevels(this.upstreamsInScope());
       return {};
     });
 
     peer.fallbackRequestHandler = async (request, extra) => {
       // One server, original names: anything Ferry does not know (tasks, extensions) goes through as is.
-      const upstream = this.#single();
+      const upstream = this.#catalog.single();
       if (!upstream) throw methodNotFound(request.method);
       return this.#forward(upstream, request.method, request.params ?? {}, extra);
     };
@@ -694,7 +621,7 @@ export class HubSession {
       },
     );
     peer.fallbackNotificationHandler = async (notification) => {
-      await this.#single()?.notify(notification);
+      await this.#catalog.single()?.notify(notification);
     };
   }
 
@@ -703,7 +630,7 @@ export class HubSession {
     const created =
       typeof params.task === 'object' && params.task !== null ? createdTaskId(result) : undefined;
     if (!created) return result;
-    const id = this.hub.tasks.register(
+    const id = this.#host.tasks.register(
       upstream,
       created.childId,
       { client: this.client, sessionId: this.id },
@@ -717,7 +644,7 @@ export class HubSession {
    * little for them, so the first answer is complete; a slower server follows with list_changed.
    */
   async #settleOwn(): Promise<void> {
-    await this.#settleStarting(this.own.size > 0 ? 30_000 : 5_000);
+    await this.settleStarting(this.own.size > 0 ? LIST_SETTLE_MS.own : LIST_SETTLE_MS.shared);
   }
 }
 

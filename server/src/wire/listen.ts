@@ -108,9 +108,11 @@ export class ListenStreams {
     const endpoint = scope.kind === 'all' ? '/mcp' : `/mcp/${scope.server}`;
     const sessionId = `listen-${randomUUID()}`;
     const session = hub.openSession(sessionId, scope, endpoint, { caller, kind: 'stateless' });
-    session.protocolVersion = context.protocolVersion;
-    session.clientCapabilities = context.clientCapabilities;
-    session.clientInfo = context.clientInfo;
+    session.identify({
+      protocolVersion: context.protocolVersion,
+      clientCapabilities: context.clientCapabilities,
+      clientInfo: context.clientInfo,
+    });
     const { capabilities } = session.describe();
     const honoured: Filter = {};
     if (wanted.toolsListChanged === true && capabilities.tools) honoured.toolsListChanged = true;

@@ -182,10 +182,7 @@ export class StatelessWire implements ModernCallHost {
       caller,
       kind: 'stateless',
     });
-    session.protocolVersion = context.protocolVersion;
-    session.clientCapabilities = context.clientCapabilities;
-    session.clientInfo = context.clientInfo;
-    session.logLevel = context.logLevel;
+    session.identify(context);
     try {
       // Per-session servers: the client's own child, kept across its stateless requests.
       await hub.lendPooledChildren(session, caller);
