@@ -3,16 +3,14 @@
 // against an in-process Ferry, with the consent approved the moment it is requested (no human time).
 //
 // Node globals are imported explicitly: the repo's ESLint config declares no Node globals for JS.
-import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { URL, URLSearchParams } from 'node:url';
+import { URL } from 'node:url';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
-
-const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
+import { authorizeQuery, browserFetch, pkce, registrationBody, tokenRequestBody } from './oauthClient.js';
 
 export async function benchAuth({ root, echoServer, node }) {
   return { bearer: await bearerCost(root), handshake: await handshakes(root, echoServer, node) };
@@ -86,20 +84,7 @@ async function handshakes(root, echoServer, node) {
 
 /** Claude's sequence, step by step, as fast as the server answers. */
 async function handshake(origin) {
-  const cookies = new Map();
-  const fetchWith = async (url, init = {}) => {
-    const res = await fetch(new URL(url, origin), {
-      redirect: 'manual',
-      ...init,
-      headers: { ...(init.headers ?? {}), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq > 0) cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
-  };
+  const fetchWith = browserFetch((url) => new URL(url, origin));
   const expect = (res, status, what) => {
     if (res.status !== status) throw new Error(`${what}: expected ${status}, got ${res.status}`);
     return res;
@@ -122,27 +107,16 @@ async function handshake(origin) {
     await fetchWith('/register', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_name: 'claudeai',
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'none',
-        scope: 'claudeai',
-        redirect_uris: [CALLBACK],
-      }),
+      body: JSON.stringify(registrationBody('claudeai')),
     }),
     201,
     'registration',
   ).json();
-  const verifier = randomBytes(32).toString('base64url');
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: registered.client_id,
-    redirect_uri: CALLBACK,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+  const { verifier, challenge } = pkce();
+  const query = authorizeQuery({
+    clientId: registered.client_id,
+    challenge,
     state: 's',
-    scope: 'claudeai',
     resource: `${origin}/mcp`,
     prompt: 'consent',
   });
@@ -158,14 +132,12 @@ async function handshake(origin) {
     await fetchWith('/token', {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
+      body: tokenRequestBody({
         code: back.searchParams.get('code'),
-        code_verifier: verifier,
-        redirect_uri: CALLBACK,
-        client_id: registered.client_id,
+        verifier,
+        clientId: registered.client_id,
         resource: `${origin}/mcp`,
-      }).toString(),
+      }),
     }),
     200,
     'token',

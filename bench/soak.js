@@ -124,26 +124,17 @@ async function main() {
     let faultsDone = false;
     const stop = () => performance.now() >= endAt && faultsDone;
     const local = (path) => `${ferry.localUrl}${path}`;
+    // Each kind of caller: how many, where it calls, with which token, and its tag's letter.
+    const kinds = [
+      [statefulCaller, SOAK.statefulSessions, '/mcp/soak', tokens.soak, 's'],
+      [perSessionCaller, SOAK.perSessionClients, '/mcp/session', tokens.session, 'p'],
+      [legacyCaller, SOAK.legacySseClients, '/sse/soak', tokens.soak, 'l'],
+      [statelessCaller, SOAK.statelessCallers, '/mcp/echo', tokens.echo, 'm'],
+    ];
     const callers = [];
-    for (let i = 0; i < SOAK.statefulSessions; i++) {
-      callers.push(
-        statefulCaller({ recorder, url: local('/mcp/soak'), token: tokens.soak, tag: `s${i}`, stop }),
-      );
-    }
-    for (let i = 0; i < SOAK.perSessionClients; i++) {
-      callers.push(
-        perSessionCaller({ recorder, url: local('/mcp/session'), token: tokens.session, tag: `p${i}`, stop }),
-      );
-    }
-    for (let i = 0; i < SOAK.legacySseClients; i++) {
-      callers.push(
-        legacyCaller({ recorder, url: local('/sse/soak'), token: tokens.soak, tag: `l${i}`, stop }),
-      );
-    }
-    for (let i = 0; i < SOAK.statelessCallers; i++) {
-      callers.push(
-        statelessCaller({ recorder, url: local('/mcp/echo'), token: tokens.echo, tag: `m${i}`, stop }),
-      );
+    for (const [caller, count, path, token, letter] of kinds) {
+      for (let i = 0; i < count; i++)
+        callers.push(caller({ recorder, url: local(path), token, tag: `${letter}${i}`, stop }));
     }
 
     const samples = [];

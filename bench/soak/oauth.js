@@ -2,11 +2,18 @@
 // registration), /authorize with PKCE, the waiting page, approval on this machine (the admin API, as the
 // tray's Approve button does), the page's polling, the redirect with the code, /token.
 import { Buffer } from 'node:buffer';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { URL, URLSearchParams } from 'node:url';
+import { URL } from 'node:url';
+import {
+  authorizeQuery,
+  browserFetch,
+  CALLBACK,
+  pkce,
+  registrationBody,
+  tokenRequestBody,
+} from '../oauthClient.js';
 
-const CALLBACK = 'https://claude.ai/api/mcp/auth_callback';
 /** Registration retries after a 429 (the registration burst fault empties the bucket): at most this many. */
 const REGISTER_ATTEMPTS = 20;
 /** Consent status polls before the flow gives up. */
@@ -17,17 +24,6 @@ export class OAuthError extends Error {
     super(message);
     this.status = status;
   }
-}
-
-export function registrationBody(name) {
-  return {
-    client_name: name,
-    grant_types: ['authorization_code', 'refresh_token'],
-    response_types: ['code'],
-    token_endpoint_auth_method: 'none',
-    scope: 'claudeai',
-    redirect_uris: [CALLBACK],
-  };
 }
 
 /** POST /register once; resolves with the raw response. */
@@ -45,27 +41,13 @@ export function register(localUrl, name) {
  * the admin API call. Resolves with { clientId, accessToken }.
  */
 export async function connect(ferry, resource, name = 'claudeai') {
-  const cookies = new Map();
   const local = (url) => {
     const absolute = new URL(url, ferry.publicUrl);
     return absolute.origin === new URL(ferry.publicUrl).origin
       ? `${ferry.localUrl}${absolute.pathname}${absolute.search}`
       : absolute.href;
   };
-  const get = async (url, init = {}) => {
-    const res = await fetch(local(url), {
-      redirect: 'manual',
-      signal: AbortSignal.timeout(10_000),
-      ...init,
-      headers: { ...(init.headers ?? {}), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      if (eq > 0) cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return res;
-  };
+  const get = browserFetch(local, 10_000);
   let registered;
   for (let attempt = 1; !registered; attempt++) {
     const res = await register(ferry.localUrl, name);
@@ -75,15 +57,11 @@ export async function connect(ferry, resource, name = 'claudeai') {
       await sleep(Number(res.headers.get('retry-after') ?? 1) * 1000);
     } else throw new OAuthError(`register: HTTP ${res.status} ${await res.text()}`, res.status);
   }
-  const verifier = randomBytes(32).toString('base64url');
-  const query = new URLSearchParams({
-    response_type: 'code',
-    client_id: registered.client_id,
-    redirect_uri: CALLBACK,
-    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-    code_challenge_method: 'S256',
+  const { verifier, challenge } = pkce();
+  const query = authorizeQuery({
+    clientId: registered.client_id,
+    challenge,
     state: randomBytes(8).toString('hex'),
-    scope: 'claudeai',
     resource,
   });
   const start = await get(`/authorize?${query}`);
@@ -114,14 +92,7 @@ export async function connect(ferry, resource, name = 'claudeai') {
   const token = await get('/token', {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      code,
-      code_verifier: verifier,
-      redirect_uri: CALLBACK,
-      client_id: registered.client_id,
-      resource,
-    }).toString(),
+    body: tokenRequestBody({ code, verifier, clientId: registered.client_id, resource }),
   });
   const body = Buffer.from(await token.arrayBuffer()).toString('utf8');
   if (token.status !== 200) throw new OAuthError(`token: HTTP ${token.status} ${body}`, token.status);

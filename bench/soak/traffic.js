@@ -206,93 +206,70 @@ async function loop(stop, step, reopen) {
   }
 }
 
-/** A stateful session on the shared `soak` server: echo, progress, and now and then a 1 MB answer. */
-export async function statefulCaller({ recorder, url, token, tag, stop }) {
+/**
+ * A caller on one session, opened again (after a pause) whenever a step finds it broken: runs
+ * `step(client, n, i)` with a fresh nonce `n` until `stop()` says so, then closes the session.
+ */
+async function sessionLoop({ recorder, url, token, tag, stop }, sessionOptions, step) {
   let client;
   const reopen = async () => {
     await client?.close().catch(() => undefined);
     client = undefined;
-    client = await openSession(url, token, { tag });
+    client = await openSession(url, token, { tag, ...sessionOptions });
   };
   await reopen().catch((error) => recorder.failed('open', error));
-  await loop(
-    stop,
-    async (i) => {
-      if (!client) return false;
-      const n = `${tag}-${i}-${nonce()}`;
-      if (i % 40 === 7) {
-        return sdkCall(recorder, client, 'blob', 'blob', { nonce: n, bytes: SOAK.blobBytes }, (got) =>
-          got.length === SOAK.blobBytes && got.startsWith(n) && got.endsWith('x')
-            ? undefined
-            : `blob of ${got.length} bytes starting ${JSON.stringify(got.slice(0, 30))}`,
-        );
-      }
-      if (i % 10 === 3) {
-        let progress = 0;
-        return sdkCall(
-          recorder,
-          client,
-          'slow',
-          'slow',
-          { nonce: n, ms: SOAK.slowMs, steps: SOAK.slowSteps },
-          (got) =>
-            got !== n
-              ? `slow: sent ${n}, got ${JSON.stringify(got).slice(0, 60)}`
-              : progress !== SOAK.slowSteps
-                ? `slow: ${progress} progress notifications, expected ${SOAK.slowSteps}`
-                : undefined,
-          { onprogress: () => progress++, resetTimeoutOnProgress: true },
-        );
-      }
-      return sdkCall(recorder, client, 'echo', 'echo', { text: n }, n);
-    },
-    reopen,
-  );
+  await loop(stop, async (i) => (client ? step(client, `${tag}-${i}-${nonce()}`, i) : false), reopen);
   await client?.close().catch(() => undefined);
+}
+
+/** A stateful session on the shared `soak` server: echo, progress, and now and then a 1 MB answer. */
+export async function statefulCaller(caller) {
+  const { recorder } = caller;
+  await sessionLoop(caller, {}, async (client, n, i) => {
+    if (i % 40 === 7) {
+      return sdkCall(recorder, client, 'blob', 'blob', { nonce: n, bytes: SOAK.blobBytes }, (got) =>
+        got.length === SOAK.blobBytes && got.startsWith(n) && got.endsWith('x')
+          ? undefined
+          : `blob of ${got.length} bytes starting ${JSON.stringify(got.slice(0, 30))}`,
+      );
+    }
+    if (i % 10 === 3) {
+      let progress = 0;
+      return sdkCall(
+        recorder,
+        client,
+        'slow',
+        'slow',
+        { nonce: n, ms: SOAK.slowMs, steps: SOAK.slowSteps },
+        (got) =>
+          got !== n
+            ? `slow: sent ${n}, got ${JSON.stringify(got).slice(0, 60)}`
+            : progress !== SOAK.slowSteps
+              ? `slow: ${progress} progress notifications, expected ${SOAK.slowSteps}`
+              : undefined,
+        { onprogress: () => progress++, resetTimeoutOnProgress: true },
+      );
+    }
+    return sdkCall(recorder, client, 'echo', 'echo', { text: n }, n);
+  });
 }
 
 /** A session with its own child (per-session server): sampling and elicitation round trips through it. */
-export async function perSessionCaller({ recorder, url, token, tag, stop }) {
-  let client;
-  const reopen = async () => {
-    await client?.close().catch(() => undefined);
-    client = undefined;
-    client = await openSession(url, token, { tag });
-  };
-  await reopen().catch((error) => recorder.failed('open', error));
-  await loop(
-    stop,
-    async (i) => {
-      if (!client) return false;
-      const n = `${tag}-${i}-${nonce()}`;
-      if (i % 3 === 0) return sdkCall(recorder, client, 'sampling', 'sample', { nonce: n }, `re:${n}`);
-      if (i % 3 === 1) return sdkCall(recorder, client, 'elicitation', 'elicit', { nonce: n }, `ok:${n}`);
-      return sdkCall(recorder, client, 'echo', 'echo', { text: n }, n);
-    },
-    reopen,
-  );
-  await client?.close().catch(() => undefined);
+export async function perSessionCaller(caller) {
+  const { recorder } = caller;
+  await sessionLoop(caller, {}, async (client, n, i) => {
+    if (i % 3 === 0) return sdkCall(recorder, client, 'sampling', 'sample', { nonce: n }, `re:${n}`);
+    if (i % 3 === 1) return sdkCall(recorder, client, 'elicitation', 'elicit', { nonce: n }, `ok:${n}`);
+    return sdkCall(recorder, client, 'echo', 'echo', { text: n }, n);
+  });
 }
 
 /** A legacy HTTP+SSE client (GET /sse/<server>, POST /messages). */
-export async function legacyCaller({ recorder, url, token, tag, stop }) {
-  let client;
-  const reopen = async () => {
-    await client?.close().catch(() => undefined);
-    client = undefined;
-    client = await openSession(url, token, { tag, legacy: true });
-  };
-  await reopen().catch((error) => recorder.failed('open', error));
-  await loop(
-    stop,
-    async (i) => {
-      if (!client) return false;
-      const n = `${tag}-${i}-${nonce()}`;
-      return sdkCall(recorder, client, 'echo', 'echo', { text: n }, n);
-    },
-    reopen,
+export async function legacyCaller(caller) {
+  const { recorder } = caller;
+  await sessionLoop(caller, { legacy: true }, async (client, n) =>
+    sdkCall(recorder, client, 'echo', 'echo', { text: n }, n),
   );
-  await client?.close().catch(() => undefined);
 }
 
 /** A 2026-07-28 caller: every request stands alone. */

@@ -1,26 +1,12 @@
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Stamped } from '#core';
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, CookieJar, pkce } from '../../server/test/helpers/oauth.js';
-import {
-  eventually,
-  fixture,
-  launch,
-  removeDirs,
-  testDirs,
-  writeConfig,
-  type TestDirs,
-} from './helpers/desktop.js';
+import { eventually, fixture, launch, shownNotification, useTestDirs } from './helpers/desktop.js';
 
-let dirs: TestDirs;
-
-beforeEach(async () => {
-  dirs = await testDirs();
-  await writeConfig(dirs, {
-    mcpServers: { echo: { command: process.execPath, args: [fixture('echo-server.ts')] } },
-  });
+const dirs = useTestDirs({
+  mcpServers: { echo: { command: process.execPath, args: [fixture('echo-server.ts')] } },
 });
-afterEach(() => removeDirs(dirs));
 
 /** Claude's first steps up to the waiting page: register, then send the browser to /authorize. */
 async function requestConnection(localUrl: string): Promise<{ clientId: string }> {
@@ -60,7 +46,7 @@ describe('consent from the tray and notifications', () => {
     desktop.core.events.on('consent.resolved', (event) => void resolved.push(event));
     await requestConnection(desktop.core.admin.status().localUrl);
 
-    const notification = await eventually(() => fake.notifications.find((n) => n.shown), 'a notification');
+    const notification = await shownNotification(fake);
     const [pending] = desktop.core.admin.consents();
     expect(pending).toBeDefined();
     expect(notification.options.title).toBe('claudeai wants to use your MCP servers');
@@ -90,7 +76,7 @@ describe('consent from the tray and notifications', () => {
     desktop.core.events.on('consent.resolved', (event) => void outcomes.push(event.outcome));
     await requestConnection(desktop.core.admin.status().localUrl);
 
-    const notification = await eventually(() => fake.notifications.find((n) => n.shown), 'a notification');
+    const notification = await shownNotification(fake);
     expect(notification.options.actions).toBeUndefined();
     expect(notification.options.body).toContain('click to review');
     notification.click();

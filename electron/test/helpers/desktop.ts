@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { afterEach, beforeEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { MemorySecretStore, type CoreOptions } from '#core';
@@ -8,7 +9,7 @@ import { registrations } from '../../src/main/registrations.js';
 import { FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
 import type { TrayView } from '../../src/main/tray/model.js';
 import { trayView } from '../../src/main/tray/model.js';
-import { FakeElectron } from '../fakeElectron.js';
+import { FakeElectron, type FakeNotification } from '../fakeElectron.js';
 
 export { fixture, repoRoot } from '../../../server/test/helpers/fixtures.js';
 export { FAKE_CLOUDFLARED, FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
@@ -37,6 +38,37 @@ export async function writeConfig(dirs: TestDirs, config: Record<string, unknown
 }
 
 export const removeDirs = (dirs: TestDirs) => rm(dirs.root, { recursive: true, force: true });
+
+/**
+ * Fresh directories for every test of the file, with `config` written as Ferry's config, removed after the
+ * test. The returned dirs read the current test's, so read them inside tests only.
+ */
+export function useTestDirs(config: Record<string, unknown>): TestDirs {
+  let current: TestDirs | undefined;
+  beforeEach(async () => {
+    current = await testDirs();
+    await writeConfig(current, config);
+  });
+  afterEach(() => (current ? removeDirs(current) : undefined));
+  const now = (): TestDirs => {
+    if (!current) throw new Error('the test directories exist only inside a test');
+    return current;
+  };
+  return {
+    get root() {
+      return now().root;
+    },
+    get userData() {
+      return now().userData;
+    },
+    get dataDir() {
+      return now().dataDir;
+    },
+    get configPath() {
+      return now().configPath;
+    },
+  };
+}
 
 export interface Launched {
   fake: FakeElectron;
@@ -100,6 +132,10 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/** The first notification the desktop showed (a consent, a tool call waiting for the user). */
+export const shownNotification = (fake: FakeElectron): Promise<FakeNotification> =>
+  eventually(() => fake.notifications.find((n) => n.shown), 'a notification');
 
 export function alive(pid: number): boolean {
   // kill(0 or a negative pid) addresses process groups, which would answer for unrelated processes.

@@ -58,23 +58,9 @@ export class BearerVerifier {
   }
 
   async verify(authorization: string | undefined, resource: string): Promise<BearerResult> {
-    if (!authorization) {
-      return {
-        ok: false,
-        error: 'invalid_request',
-        description: 'missing bearer token',
-        reason: 'no Authorization header',
-      };
-    }
+    if (!authorization) return malformed('missing bearer token', 'no Authorization header');
     const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(authorization);
-    if (!match) {
-      return {
-        ok: false,
-        error: 'invalid_request',
-        description: 'malformed Authorization header',
-        reason: 'not a Bearer token',
-      };
-    }
+    if (!match) return malformed('malformed Authorization header', 'not a Bearer token');
     const token = match[1] as string;
     const cacheKey = `${resource}\n${this.options.issuer()}\n${token}`;
     const cached = this.#verified.get(cacheKey);
@@ -112,6 +98,12 @@ export class BearerVerifier {
   }
 }
 
+/** No token to check at all: RFC 6750's invalid_request (the client sent the request wrong). */
+function malformed(description: string, reason: string): BearerResult {
+  return { ok: false, error: 'invalid_request', description, reason };
+}
+
+/** A token that is not (or no longer) good: RFC 6750's invalid_token. */
 function invalid(description: string, reason: string): BearerResult {
   return { ok: false, error: 'invalid_token', description, reason };
 }

@@ -27,6 +27,20 @@ export function throwIfHelp(argv: string[], options: ParseArgsOptionsConfig, usa
   if (tokens.some((token) => token.kind === 'option' && token.name === 'help')) throw new HelpRequest(usage);
 }
 
+/**
+ * A command's arguments: `--help` first (HelpRequest), then the strict parse, which refuses unknown options
+ * with parseArgs' own error. `operands` says whether the command takes positional arguments at all.
+ */
+export function parseCommand<T extends ParseArgsOptionsConfig, P extends boolean>(
+  argv: string[],
+  options: T,
+  usage: string,
+  operands: P,
+) {
+  throwIfHelp(argv, options, usage);
+  return parseArgs({ args: argv, options, strict: true, allowPositionals: operands });
+}
+
 export interface ServeArgs {
   config?: string;
   dataDir?: string;
@@ -68,13 +82,7 @@ const SERVE_OPTIONS = {
 
 /** `ferry serve`'s options; throws HelpRequest for `--help`/`-h`, UsageError (or parseArgs' error) otherwise. */
 export function parseServeArgs(argv: string[]): ServeArgs {
-  throwIfHelp(argv, SERVE_OPTIONS, SERVE_USAGE);
-  const { values } = parseArgs({
-    args: argv,
-    options: SERVE_OPTIONS,
-    strict: true,
-    allowPositionals: false,
-  });
+  const { values } = parseCommand(argv, SERVE_OPTIONS, SERVE_USAGE, false);
   const tunnel = values.tunnel;
   if (tunnel !== undefined && !['quick', 'named', 'off'].includes(tunnel)) {
     throw new UsageError(`--tunnel must be quick, named or off, not "${tunnel}"`);

@@ -1,19 +1,14 @@
-import type { Core, RuntimeInfo } from '../core.js';
+import type { RuntimeInfo } from '../core.js';
 import type { PendingConsent } from '../events/types.js';
 import { DISPLAY_LIMITS } from '../util/displayText.js';
-import { bold, cyan, dim, green, red, safe, yellow } from './render.js';
-import type { TerminalQuestions } from './terminalQuestions.js';
+import { DecisionPrompter } from './decisionPrompt.js';
+import { bold, cyan, dim, safe, yellow } from './render.js';
 
 /**
  * Headless consent: every request is printed with its match code and the admin call that approves it;
  * on an interactive terminal Ferry also asks y/n, one question at a time.
  */
-export class ConsentPrompter {
-  constructor(
-    private readonly core: Core,
-    private readonly questions: TerminalQuestions,
-  ) {}
-
+export class ConsentPrompter extends DecisionPrompter<PendingConsent> {
   ask(consent: PendingConsent, runtime: RuntimeInfo | undefined): void {
     // The consent was escaped when it was built; escaping again is a no-op that keeps this printer safe
     // whoever builds the consent.
@@ -32,27 +27,12 @@ export class ConsentPrompter {
         ),
       );
     }
-    if (!process.stdin.isTTY) return;
-    this.questions.ask(
-      consent.id,
-      `Allow ${cyan(name)} [${consent.matchCode}]? [y/N/r=yes and remember] `,
-      (answer) => {
-        const choice = answer.trim().toLowerCase();
-        const approve = choice === 'y' || choice === 'yes' || choice === 'r';
-        const decision = approve
-          ? this.core.admin.approveConsent(consent.id, { remember: choice === 'r' })
-          : Promise.resolve(this.core.admin.denyConsent(consent.id));
-        decision.then(
-          () => console.log(approve ? green('approved') : red('denied')),
-          (error: unknown) =>
-            console.log(red(`could not ${approve ? 'approve' : 'deny'}: ${(error as Error).message}`)),
-        );
-      },
-    );
-  }
-
-  /** Decided elsewhere (admin API, window): stop asking here. */
-  resolved(id: string): void {
-    this.questions.cancel(id);
+    this.decide({
+      id: consent.id,
+      question: `Allow ${cyan(name)} [${consent.matchCode}]? [y/N/r=yes and remember] `,
+      sticky: 'r',
+      approve: (remember) => this.core.admin.approveConsent(consent.id, { remember }),
+      deny: () => this.core.admin.denyConsent(consent.id),
+    });
   }
 }

@@ -1,7 +1,7 @@
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
 import { runDoctor } from '../doctor/index.js';
 import type { CheckResult, DoctorReport, ToolChoice } from '../doctor/index.js';
-import { throwIfHelp, UsageError } from './args.js';
+import { parseCommand, UsageError } from './args.js';
 import { DOCTOR_OPTIONS, DOCTOR_USAGE } from './usage.js';
 import { bold, dim, green, red, safe, yellow } from './render.js';
 
@@ -82,13 +82,7 @@ const DOCTOR_CLI_OPTIONS = {
 
 /** `ferry doctor <url>`: replays Claude's connector handshake against the URL and explains each step. */
 export async function runDoctorCli(argv: string[]): Promise<number> {
-  throwIfHelp(argv, DOCTOR_CLI_OPTIONS, DOCTOR_USAGE);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: DOCTOR_CLI_OPTIONS,
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseCommand(argv, DOCTOR_CLI_OPTIONS, DOCTOR_USAGE, true);
   if (positionals.length !== 1) {
     throw new UsageError(
       `ferry doctor takes one URL, e.g. ferry doctor https://<name>.trycloudflare.com/mcp\n\n${DOCTOR_OPTIONS}`,

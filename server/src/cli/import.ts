@@ -1,11 +1,11 @@
 import { access, constants } from 'node:fs/promises';
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import type { ParseArgsOptionsConfig } from 'node:util';
 import path from 'node:path';
 import { ConfigFile } from '../config/save.js';
 import { claudeDesktopConfigPath, defaultConfigPath, defaultDataDir } from '../config/paths.js';
 import { formatImportReport, importClaudeDesktop } from '../config/import.js';
 import { openSecretStore } from '../secrets/open.js';
-import { throwIfHelp, UsageError } from './args.js';
+import { parseCommand, UsageError } from './args.js';
 import { IMPORT_USAGE } from './usage.js';
 import { red, safe } from './render.js';
 
@@ -19,13 +19,7 @@ const IMPORT_OPTIONS = {
 
 /** `ferry import [file]`: copies Claude Desktop's stdio servers into Ferry's config, secrets into the keychain. */
 export async function runImport(argv: string[]): Promise<number> {
-  throwIfHelp(argv, IMPORT_OPTIONS, IMPORT_USAGE);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: IMPORT_OPTIONS,
-    allowPositionals: true,
-    strict: true,
-  });
+  const { values, positionals } = parseCommand(argv, IMPORT_OPTIONS, IMPORT_USAGE, true);
   if (positionals.length > 1) throw new UsageError('ferry import takes at most one file');
   const moveSecrets = values.secrets;
   if (moveSecrets !== 'detected' && moveSecrets !== 'all' && moveSecrets !== 'none') {

@@ -79,77 +79,67 @@ class Scanner {
   }
 
   object(): void {
-    const open = this.i++;
-    this.whitespace();
-    if (this.s[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (;;) {
-      this.whitespace();
-      const c = this.s[this.i];
-      if (c === undefined) this.unclosed(open, '}');
-      if (c === "'")
-        this.fail('property names must be in double quotes', 'replace the single quotes with double quotes');
-      if (c !== '"') {
-        const word = /^[A-Za-z_$][\w$-]*/.exec(this.s.slice(this.i))?.[0];
-        if (word) this.fail(`property name ${word} is not in double quotes`, `write "${word}"`);
-        this.fail(
-          `expected a property name in double quotes, found ${JSON.stringify(c)}`,
-          'write "name": value',
-        );
-      }
-      this.string();
-      this.whitespace();
-      if (this.s[this.i] !== ':')
-        this.fail('expected ":" after the property name', 'put a ":" between the name and its value');
-      this.i++;
-      this.value();
-      this.whitespace();
-      const after = this.s[this.i];
-      if (after === '}') {
-        this.i++;
-        return;
-      }
-      if (after === undefined) this.unclosed(open, '}');
-      if (after !== ',') {
-        this.fail(
-          'expected "," or "}" after the value',
-          'put a comma between entries, or close the object with "}"',
-        );
-      }
-      const comma = this.i++;
-      this.whitespace();
-      if (this.s[this.i] === '}') this.fail('trailing comma before "}"', 'remove this comma', comma);
-    }
+    this.list('}', (open) => this.entry(open), [
+      'expected "," or "}" after the value',
+      'put a comma between entries, or close the object with "}"',
+    ]);
   }
 
   array(): void {
+    this.list(']', () => this.value(), [
+      'expected "," or "]" after the list item',
+      'put a comma between items, or close the list with "]"',
+    ]);
+  }
+
+  /**
+   * What objects and lists share: from the opening bracket, items separated by commas up to the closing
+   * bracket, with the same errors for a missing comma, a trailing comma and a bracket never closed.
+   */
+  list(close: '}' | ']', item: (open: number) => void, noComma: [problem: string, fix: string]): void {
     const open = this.i++;
     this.whitespace();
-    if (this.s[this.i] === ']') {
+    if (this.s[this.i] === close) {
       this.i++;
       return;
     }
     for (;;) {
-      this.value();
+      item(open);
       this.whitespace();
       const after = this.s[this.i];
-      if (after === ']') {
+      if (after === close) {
         this.i++;
         return;
       }
-      if (after === undefined) this.unclosed(open, ']');
-      if (after !== ',') {
-        this.fail(
-          'expected "," or "]" after the list item',
-          'put a comma between items, or close the list with "]"',
-        );
-      }
+      if (after === undefined) this.unclosed(open, close);
+      if (after !== ',') this.fail(...noComma);
       const comma = this.i++;
       this.whitespace();
-      if (this.s[this.i] === ']') this.fail('trailing comma before "]"', 'remove this comma', comma);
+      if (this.s[this.i] === close) this.fail(`trailing comma before "${close}"`, 'remove this comma', comma);
     }
+  }
+
+  /** One `"name": value` of the object opened at `open`. */
+  entry(open: number): void {
+    this.whitespace();
+    const c = this.s[this.i];
+    if (c === undefined) this.unclosed(open, '}');
+    if (c === "'")
+      this.fail('property names must be in double quotes', 'replace the single quotes with double quotes');
+    if (c !== '"') {
+      const word = /^[A-Za-z_$][\w$-]*/.exec(this.s.slice(this.i))?.[0];
+      if (word) this.fail(`property name ${word} is not in double quotes`, `write "${word}"`);
+      this.fail(
+        `expected a property name in double quotes, found ${JSON.stringify(c)}`,
+        'write "name": value',
+      );
+    }
+    this.string();
+    this.whitespace();
+    if (this.s[this.i] !== ':')
+      this.fail('expected ":" after the property name', 'put a ":" between the name and its value');
+    this.i++;
+    this.value();
   }
 
   string(): void {

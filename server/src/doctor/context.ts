@@ -74,39 +74,3 @@ export interface CheckSpec {
   reads?: (ctx: DoctorContext) => Evidence | undefined;
   run(ctx: DoctorContext): Promise<Outcome>;
 }
-
-export const pass = (detail: string, evidence?: Evidence, related?: Evidence[]): Outcome => ({
-  verdict: 'pass',
-  detail,
-  ...(evidence ? { evidence } : {}),
-  ...(related?.length ? { related } : {}),
-});
-
-export const skip = (detail: string, evidence?: Evidence): Outcome => ({
-  verdict: 'skip',
-  detail,
-  ...(evidence ? { evidence } : {}),
-});
-
-export function problem(
-  verdict: 'warn' | 'fail',
-  cause: CauseId | undefined,
-  detail: string,
-  fix: string,
-  evidence?: Evidence,
-  related?: Evidence[],
-): Outcome {
-  return {
-    verdict,
-    detail,
-    fix,
-    ...(cause ? { cause } : {}),
-    ...(evidence ? { evidence } : {}),
-    ...(related?.length ? { related } : {}),
-  };
-}
-
-/** "HTTP 404" or "no answer (ECONNREFUSED)", for details. */
-export function answered(exchange: Exchange): string {
-  return exchange.status ? `HTTP ${exchange.status}` : `no answer (${exchange.error ?? 'unknown error'})`;
-}

@@ -9,8 +9,19 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import { BodyError, readBody, type BodyBounds } from '../util/body.js';
+import type { EventBus } from '../events/bus.js';
 import type { QuotaExceeded } from '../hub/admission.js';
+import type { Hub } from '../hub/hub.js';
 import { QUOTA_RETRY_AFTER_SECONDS } from '../hub/clientLimits.js';
+
+/** What every MCP endpoint (Streamable HTTP, legacy SSE) is built with; the listener makes one for both. */
+export interface EndpointOptions {
+  hub: Hub;
+  bus: EventBus;
+  maxBodyBytes: () => number;
+  bodyBounds: BodyBounds;
+  keepAliveMs: () => number;
+}
 
 /** Every HTTP-level failure of the MCP endpoints, in one place: status + a JSON-RPC error body. */
 export class HttpError extends Error {
@@ -72,6 +83,23 @@ export async function readJsonRpcBody(
     if (!(error instanceof BodyError)) throw error;
     throw new HttpError(error.status, ErrorCode.InvalidRequest, error.message, { Connection: 'close' });
   }
+}
+
+/** Refuses a POST that says its body is something other than JSON (a missing Content-Type passes). */
+export function requireJsonBody(req: IncomingMessage): void {
+  const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+  if (contentType && !contentType.startsWith('application/json')) {
+    req.resume();
+    throw new HttpError(415, ErrorCode.InvalidRequest, 'Content-Type must be application/json');
+  }
+}
+
+/** The JSON-RPC messages of an endpoint's POST: its body read within the endpoint's bounds, then parsed. */
+export async function readMessages(
+  req: IncomingMessage,
+  options: EndpointOptions,
+): Promise<{ messages: JSONRPCMessage[]; batch: boolean }> {
+  return parseMessages(await readJsonRpcBody(req, options.maxBodyBytes(), options.bodyBounds));
 }
 
 /** Parses and shape-checks a POST body: one JSON-RPC message or a batch of them. */

@@ -3,20 +3,16 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { QuotaExceeded } from '../hub/admission.js';
 import type { Caller } from '../hub/clientLimits.js';
-import type { EventBus } from '../events/bus.js';
-import type { Hub } from '../hub/hub.js';
-import type { BodyBounds } from '../util/body.js';
 import type { Scope } from '../hub/session.js';
-import { HttpError, parseMessages, quotaRefusal, readJsonRpcBody, sendHttpError } from './jsonRpcHttp.js';
+import {
+  HttpError,
+  quotaRefusal,
+  readMessages,
+  requireJsonBody,
+  sendHttpError,
+  type EndpointOptions,
+} from './jsonRpcHttp.js';
 import { writeSseKeepAlive } from './sseStream.js';
-
-export interface LegacySseOptions {
-  hub: Hub;
-  bus: EventBus;
-  maxBodyBytes: () => number;
-  bodyBounds: BodyBounds;
-  keepAliveMs: () => number;
-}
 
 /**
  * The 2024-11-05 HTTP+SSE transport (`GET /sse` + `POST /messages?sessionId=`) for older clients,
@@ -26,7 +22,7 @@ export interface LegacySseOptions {
 export class LegacySseEndpoint {
   readonly #transports = new Map<string, SSEServerTransport>();
 
-  constructor(private readonly options: LegacySseOptions) {}
+  constructor(private readonly options: EndpointOptions) {}
 
   async openStream(res: ServerResponse, scope: Scope, messagesPath: string, caller: Caller): Promise<void> {
     const hub = this.options.hub;
@@ -82,14 +78,8 @@ export class LegacySseEndpoint {
         req.resume();
         throw new HttpError(404, ErrorCode.InvalidRequest, 'Session not found');
       }
-      const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-      if (contentType && !contentType.startsWith('application/json')) {
-        req.resume();
-        throw new HttpError(415, ErrorCode.InvalidRequest, 'Content-Type must be application/json');
-      }
-      const { messages } = parseMessages(
-        await readJsonRpcBody(req, this.options.maxBodyBytes(), this.options.bodyBounds),
-      );
+      requireJsonBody(req);
+      const { messages } = await readMessages(req, this.options);
       res.writeHead(202, { 'Content-Type': 'text/plain' });
       res.end('Accepted');
       for (const message of messages) {

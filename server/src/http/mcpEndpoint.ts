@@ -1,31 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ErrorCode, LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
-import type { EventBus } from '../events/bus.js';
 import { QuotaExceeded } from '../hub/admission.js';
 import type { Caller } from '../hub/clientLimits.js';
-import type { Hub } from '../hub/hub.js';
-import type { BodyBounds } from '../util/body.js';
 import { newSessionId, type HubSession, type Scope } from '../hub/session.js';
 import {
   acceptedTypes,
   badRequest,
   HttpError,
   isRequest,
-  parseMessages,
   quotaRefusal,
-  readJsonRpcBody,
+  readMessages,
+  requireJsonBody,
   sendHttpError,
+  type EndpointOptions,
 } from './jsonRpcHttp.js';
 import { SessionTransport } from './sessionTransport.js';
 import { StatelessWire } from '../wire/statelessWire.js';
 import { markRevision } from '../wire/marker.js';
 
-export interface McpEndpointOptions {
-  hub: Hub;
-  bus: EventBus;
-  maxBodyBytes: () => number;
-  bodyBounds: BodyBounds;
-  keepAliveMs: () => number;
+export interface McpEndpointOptions extends EndpointOptions {
   /** The stateless MCP 2026-07-28 wire, served on the same URL (absent: sessionless requests get a throwaway session). */
   modern?: StatelessWire;
 }
@@ -94,11 +87,7 @@ export class McpEndpoint {
   }
 
   async #post(req: IncomingMessage, res: ServerResponse, scope: Scope, caller: Caller): Promise<void> {
-    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
-    if (contentType && !contentType.startsWith('application/json')) {
-      req.resume();
-      throw new HttpError(415, ErrorCode.InvalidRequest, 'Content-Type must be application/json');
-    }
+    requireJsonBody(req);
     const accepts = acceptedTypes(req);
     if (!accepts.json && !accepts.sse) {
       req.resume();
@@ -108,9 +97,7 @@ export class McpEndpoint {
         'Accept must allow application/json or text/event-stream',
       );
     }
-    const { messages, batch } = parseMessages(
-      await readJsonRpcBody(req, this.#options.maxBodyBytes(), this.#options.bodyBounds),
-    );
+    const { messages, batch } = await readMessages(req, this.#options);
     // A client that takes only SSE still gets its answer; one that takes only JSON never gets a stream.
     const canSse = accepts.sse;
     // MCP 2026-07-28: no session at all; each request says who it is in its own `_meta`.

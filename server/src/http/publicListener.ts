@@ -10,7 +10,7 @@ import type { Hub } from '../hub/hub.js';
 import { bodyBackstop } from './bodyMiddleware.js';
 import { listenerBounds, type ListenerBounds } from './bounds.js';
 import { ConnectionBudget } from './connectionBudget.js';
-import { HttpError, sendHttpError } from './jsonRpcHttp.js';
+import { HttpError, sendHttpError, type EndpointOptions } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
 import type { SecretStore } from '../secrets/types.js';
@@ -92,14 +92,14 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         () => RequestStateSealer.open(undefined),
       )),
   });
-  const mcp = new McpEndpoint({
+  const endpoint: EndpointOptions = {
     hub: options.hub,
     bus: options.bus,
     maxBodyBytes,
     bodyBounds: bounds,
     keepAliveMs,
-    modern,
-  });
+  };
+  const mcp = new McpEndpoint({ ...endpoint, modern });
   /**
    * Every MCP route needs a token for its exact resource URL. The grant is bound to the session; the
    * client id is what the per-client caps count (without OAuth, loopback only, there is one client).
@@ -124,14 +124,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   let legacyEndpoint: Promise<LegacySseEndpoint> | undefined;
   const legacy = () =>
     (legacyEndpoint ??= import('./legacySse.js').then(
-      ({ LegacySseEndpoint }) =>
-        new LegacySseEndpoint({
-          hub: options.hub,
-          bus: options.bus,
-          maxBodyBytes,
-          bodyBounds: bounds,
-          keepAliveMs,
-        }),
+      ({ LegacySseEndpoint }) => new LegacySseEndpoint(endpoint),
     ));
   // Known only once listening; the policy reads it per request.
   const local: { url?: URL } = {};

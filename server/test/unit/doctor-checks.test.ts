@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseChallenge } from '../../src/doctor/checks/challenge.js';
+import { parseChallenge } from '../../src/doctor/checks/common.js';
 import { asMetadataUrls, prmUrls } from '../../src/doctor/checks/metadata.js';
 import { harmlessTool } from '../../src/doctor/checks/session.js';
 import { CAUSE_ORDER, summarize } from '../../src/doctor/causes.js';

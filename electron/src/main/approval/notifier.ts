@@ -1,5 +1,6 @@
 import { DISPLAY_LIMITS, displayText, type PendingApproval } from '#core';
-import type { ElectronHost, NotificationLike } from '../host.js';
+import type { ElectronHost } from '../host.js';
+import { DecisionNotifier } from '../notify/decisionNotifier.js';
 
 /**
  * How much of the (already redacted) argument preview a notification body carries: notification centres
@@ -15,74 +16,33 @@ export interface ApprovalActions {
 }
 
 /**
- * One native notification per tool call waiting on policy "ask": which client wants to run which tool, and
- * its arguments. Allow once / Always allow / Deny buttons where the platform has notification actions
- * (macOS); elsewhere a click opens the Approvals screen (Windows toast buttons would report back through a
- * URL scheme any web page could open: nothing may allow a call that way). A resolved call (answered
- * anywhere, timed out, cancelled) takes its notification away.
+ * One notification per tool call waiting on policy "ask": which client wants to run which tool, and its
+ * arguments, with Allow once / Always allow / Deny where there are buttons, else the Approvals screen.
  */
-export class ApprovalNotifier {
-  readonly #shown = new Map<string, NotificationLike>();
-
+export class ApprovalNotifier extends DecisionNotifier {
   constructor(
-    private readonly host: Pick<ElectronHost, 'Notification'>,
-    private readonly platform: NodeJS.Platform,
+    host: Pick<ElectronHost, 'Notification'>,
+    platform: NodeJS.Platform,
     private readonly actions: ApprovalActions,
-  ) {}
+  ) {
+    super(host, platform, () => actions.openApprovals());
+  }
 
   requested(approval: PendingApproval): void {
-    if (!this.host.Notification.isSupported()) {
-      this.actions.openApprovals();
-      return;
-    }
-    const buttons = this.platform === 'darwin';
     // The client chose its name, the child its tool's name and the caller the arguments: all escaped and cut.
     const client = displayText(approval.clientName, DISPLAY_LIMITS.clientName);
     const server = displayText(approval.server, DISPLAY_LIMITS.host);
     const tool = displayText(approval.tool, DISPLAY_LIMITS.host);
-    const args = displayText(approval.argsPreview, NOTIFICATION_ARGS_CHARS);
-    const notification = new this.host.Notification({
+    const { id } = approval;
+    this.show({
+      id,
       title: `${client} wants to run ${server} › ${tool}`,
-      body: `${args}${buttons ? '' : ' · click to review'}`,
-      urgency: 'critical',
-      timeoutType: 'never',
-      ...(buttons
-        ? {
-            actions: [
-              { type: 'button' as const, text: 'Allow once' },
-              { type: 'button' as const, text: 'Always allow' },
-              { type: 'button' as const, text: 'Deny' },
-            ],
-            closeButtonText: 'Later',
-          }
-        : {}),
+      body: displayText(approval.argsPreview, NOTIFICATION_ARGS_CHARS),
+      buttons: [
+        { text: 'Allow once', press: () => this.actions.allow(id, 'once') },
+        { text: 'Always allow', press: () => this.actions.allow(id, 'always') },
+        { text: 'Deny', press: () => this.actions.deny(id) },
+      ],
     });
-    notification.on('action', (_event, index) => {
-      if (index === 0) this.actions.allow(approval.id, 'once');
-      else if (index === 1) this.actions.allow(approval.id, 'always');
-      else if (index === 2) this.actions.deny(approval.id);
-    });
-    notification.on('click', () => this.actions.openApprovals());
-    notification.on('close', () => {
-      if (this.#shown.get(approval.id) === notification) this.#shown.delete(approval.id);
-    });
-    // Held until resolved: a notification that is garbage-collected loses its click handlers.
-    this.#shown.set(approval.id, notification);
-    notification.show();
-  }
-
-  resolved(id: string): void {
-    const notification = this.#shown.get(id);
-    this.#shown.delete(id);
-    notification?.close();
-  }
-
-  get pending(): number {
-    return this.#shown.size;
-  }
-
-  dispose(): void {
-    for (const notification of this.#shown.values()) notification.close();
-    this.#shown.clear();
   }
 }

@@ -1,5 +1,6 @@
 import { DISPLAY_LIMITS, displayText, type PendingConsent } from '#core';
-import type { ElectronHost, NotificationLike } from '../host.js';
+import type { ElectronHost } from '../host.js';
+import { DecisionNotifier } from '../notify/decisionNotifier.js';
 
 export interface ConsentActions {
   approve(id: string): void;
@@ -9,71 +10,32 @@ export interface ConsentActions {
 }
 
 /**
- * One native notification per connection request: who asks, where the browser goes back to, and the match
- * code the waiting page shows. Approve / Deny buttons where the platform has notification actions (macOS);
- * elsewhere a click opens the Consents screen. (Windows toast buttons report back only through a URL
- * scheme registered for the app, which any web page could open as well: nothing may approve that way.)
- * Resolved requests take their notification away.
+ * One notification per connection request: who asks, where the browser goes back to, and the match code
+ * the waiting page shows, with Approve / Deny where there are buttons, else the Consents screen.
  */
-export class ConsentNotifier {
-  readonly #shown = new Map<string, NotificationLike>();
-
+export class ConsentNotifier extends DecisionNotifier {
   constructor(
-    private readonly host: Pick<ElectronHost, 'Notification'>,
-    private readonly platform: NodeJS.Platform,
+    host: Pick<ElectronHost, 'Notification'>,
+    platform: NodeJS.Platform,
     private readonly actions: ConsentActions,
-  ) {}
+  ) {
+    super(host, platform, () => actions.openConsents());
+  }
 
   requested(consent: PendingConsent): void {
-    if (!this.host.Notification.isSupported()) {
-      this.actions.openConsents();
-      return;
-    }
-    const buttons = this.platform === 'darwin';
     // The client chose its name and redirect: escaped and cut like on every other surface, so the
     // match code still fits the body.
     const name = displayText(consent.clientName, DISPLAY_LIMITS.clientName);
     const host = displayText(consent.redirectHost, DISPLAY_LIMITS.host);
-    const notification = new this.host.Notification({
+    const { id } = consent;
+    this.show({
+      id,
       title: `${name} wants to use your MCP servers`,
-      body: `Returns to ${host} · match code ${consent.matchCode}${buttons ? '' : ' · click to review'}`,
-      urgency: 'critical',
-      timeoutType: 'never',
-      ...(buttons
-        ? {
-            actions: [
-              { type: 'button' as const, text: 'Approve' },
-              { type: 'button' as const, text: 'Deny' },
-            ],
-            closeButtonText: 'Later',
-          }
-        : {}),
+      body: `Returns to ${host} · match code ${consent.matchCode}`,
+      buttons: [
+        { text: 'Approve', press: () => this.actions.approve(id) },
+        { text: 'Deny', press: () => this.actions.deny(id) },
+      ],
     });
-    notification.on('action', (_event, index) => {
-      if (index === 0) this.actions.approve(consent.id);
-      else if (index === 1) this.actions.deny(consent.id);
-    });
-    notification.on('click', () => this.actions.openConsents());
-    notification.on('close', () => {
-      if (this.#shown.get(consent.id) === notification) this.#shown.delete(consent.id);
-    });
-    // Held until resolved: a notification that is garbage-collected loses its click handlers.
-    this.#shown.set(consent.id, notification);
-    notification.show();
-  }
-
-  resolved(id: string): void {
-    const notification = this.#shown.get(id);
-    this.#shown.delete(id);
-    notification?.close();
-  }
-
-  get pending(): number {
-    return this.#shown.size;
-  }
-
-  dispose(): void {
-    for (const notification of this.#shown.values()) notification.close();
-    this.#shown.clear();
   }
 }

@@ -1,43 +1,19 @@
 import { CAUSES } from '../causes.js';
 import { PAUSED_MESSAGE } from '../../exposure/pause.js';
 import { edgeBlock, FIRST_REQUEST_HEADERS, initializeRequest, UA_CLAUDE_USER } from '../claude.js';
+import type { CheckSpec, DoctorContext, Outcome } from '../context.js';
 import {
   answered,
+  blockedByEdge,
+  parseChallenge,
   pass,
+  pathOf,
   problem,
+  reached,
+  reachedWithAuth,
   skip,
-  type CheckSpec,
-  type DoctorContext,
-  type Outcome,
-} from '../context.js';
+} from './common.js';
 import type { Exchange } from '../probe.js';
-
-/** The scheme and parameters of a `WWW-Authenticate` header (the first challenge). */
-export function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } {
-  if (!header) return { scheme: '', params: {} };
-  const scheme = /^\s*([A-Za-z-]+)/.exec(header)?.[1] ?? '';
-  const params: Record<string, string> = {};
-  for (const match of header.matchAll(/([A-Za-z_]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
-    const name = (match[1] as string).toLowerCase();
-    if (!(name in params)) params[name] = match[2] ?? match[3] ?? '';
-  }
-  return { scheme, params };
-}
-
-/** Skips checks that need an answer from the server when the first request got none. */
-export function reached(ctx: DoctorContext): string | undefined {
-  if (ctx.unreachable) return `not reached: ${ctx.unreachable}`;
-  if (!ctx.firstPost?.status) return 'not reached';
-  return undefined;
-}
-
-/** Skips the OAuth checks when the server asks for no token at all. */
-export function reachedWithAuth(ctx: DoctorContext): string | undefined {
-  return (
-    reached(ctx) ??
-    (ctx.noAuth ? 'the server answers without a token: there is no OAuth to check' : undefined)
-  );
-}
 
 const ACCEPT_FIX =
   'Treat "Accept: */*" (and a missing Accept) as accepting both application/json and text/event-stream; ' +
@@ -48,12 +24,11 @@ function unexpected(exchange: Exchange, what: string, url: URL): Outcome {
   const { status, evidence } = exchange;
   const edge = edgeBlock(exchange);
   if (edge) {
-    return problem(
-      'fail',
-      'edge-blocks-claude-user',
+    return blockedByEdge(
       `${what} got ${edge}: the edge blocks Claude's backend before the server sees it`,
-      `${CAUSES['edge-blocks-claude-user'].remedy} "Bot Fight Mode" also challenges python-httpx, Claude's first user agent.`,
       evidence,
+      [],
+      `"Bot Fight Mode" also challenges python-httpx, Claude's first user agent.`,
     );
   }
   if (status === 406) {
@@ -176,10 +151,6 @@ function judgeChallenge(exchange: Exchange, what: string, ctx: DoctorContext): O
   );
 }
 
-function pathOf(url: URL): string {
-  return url.pathname === '/' ? '' : url.pathname;
-}
-
 export const challengePost: CheckSpec = {
   id: 'challenge-post',
   title: 'POST without a token gets 401 and a Bearer challenge',
@@ -261,31 +232,22 @@ export const claudeUser: CheckSpec = {
     const related = [baseline.evidence];
     const edge = edgeBlock(exchange);
     if (edge || (exchange.status === 403 && baseline.status !== 403)) {
-      return problem(
-        'fail',
-        'edge-blocks-claude-user',
+      return blockedByEdge(
         `the same POST as "Claude-User" got ${edge ?? 'HTTP 403'} (HTTP ${baseline.status} without it)`,
-        CAUSES['edge-blocks-claude-user'].remedy,
         exchange.evidence,
         related,
       );
     }
     if (!exchange.status) {
-      return problem(
-        'fail',
-        'edge-blocks-claude-user',
+      return blockedByEdge(
         `the same POST as "Claude-User" got no answer (${exchange.error ?? '?'}), HTTP ${baseline.status} without it`,
-        CAUSES['edge-blocks-claude-user'].remedy,
         exchange.evidence,
         related,
       );
     }
     if (exchange.status !== baseline.status) {
-      return problem(
-        'fail',
-        'edge-blocks-claude-user',
+      return blockedByEdge(
         `"Claude-User" got HTTP ${exchange.status}, other user agents HTTP ${baseline.status}: something between Claude and the server treats Claude differently`,
-        CAUSES['edge-blocks-claude-user'].remedy,
         exchange.evidence,
         related,
       );

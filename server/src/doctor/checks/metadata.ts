@@ -1,16 +1,8 @@
 import { PROTOCOL_VERSION, UA_BACKEND } from '../claude.js';
-import {
-  answered,
-  pass,
-  problem,
-  skip,
-  type CheckSpec,
-  type DoctorContext,
-  type Outcome,
-} from '../context.js';
+import type { CheckSpec, Outcome } from '../context.js';
 import { jsonObject, type Exchange } from '../probe.js';
 import type { Evidence } from '../types.js';
-import { reachedWithAuth } from './challenge.js';
+import { answered, hasAsMetadata, pass, pathOf, problem, reachedWithAuth, skip } from './common.js';
 
 const METADATA_HEADERS = {
   accept: 'application/json',
@@ -19,10 +11,6 @@ const METADATA_HEADERS = {
 };
 
 const PRM = '/.well-known/oauth-protected-resource';
-
-function pathOf(url: URL): string {
-  return url.pathname === '/' ? '' : url.pathname;
-}
 
 /** Where Claude looks for the protected-resource metadata: RFC 9728 path insertion, then the root. */
 export function prmUrls(url: URL): { suffixed: string; root: string } {
@@ -235,10 +223,6 @@ export function asMetadataUrls(issuer: URL, mcp: URL): AsCandidate[] {
     });
   }
   return out;
-}
-
-function hasAsMetadata(ctx: DoctorContext): string | undefined {
-  return reachedWithAuth(ctx) ?? (ctx.asMetadata ? undefined : 'no authorization-server metadata to read');
 }
 
 export const asMetadata: CheckSpec = {

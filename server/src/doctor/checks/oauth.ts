@@ -6,13 +6,9 @@ import {
   UA_BACKEND,
   UA_BROWSER,
 } from '../claude.js';
-import { answered, pass, problem, skip, type CheckSpec, type DoctorContext } from '../context.js';
+import type { CheckSpec } from '../context.js';
 import { jsonObject } from '../probe.js';
-import { reachedWithAuth } from './challenge.js';
-
-function hasAsMetadata(ctx: DoctorContext): string | undefined {
-  return reachedWithAuth(ctx) ?? (ctx.asMetadata ? undefined : 'no authorization-server metadata to read');
-}
+import { answered, hasAsMetadata, pass, problem, skip } from './common.js';
 
 const REGISTRATION_FIX =
   'Accept Claude\'s registration as sent: any "scope" string (store none, or ignore unknown values), the ' +

@@ -1,4 +1,5 @@
-import { pass, problem, type CheckSpec } from '../context.js';
+import type { CheckSpec } from '../context.js';
+import { pass, problem } from './common.js';
 
 /** The one connector path Claude is known to handle in every case (claude-ai-mcp#878). */
 export const RECOMMENDED_PATH = '/mcp';

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { isPublicAddress } from '../../auth/policy/publicAddress.js';
 import { FIRST_REQUEST_HEADERS, initializeRequest } from '../claude.js';
-import { pass, problem, skip, type CheckSpec } from '../context.js';
+import type { CheckSpec } from '../context.js';
+import { pass, problem, skip } from './common.js';
 import { isTlsFailure } from '../probe.js';
 import type { Evidence } from '../types.js';
 

@@ -1,18 +1,10 @@
 import { MODERN_PROTOCOL_VERSION } from '../../wire/protocol.js';
 import { CAUSES } from '../causes.js';
 import { edgeBlock, initializeRequest, PROTOCOL_VERSION, UA_CLAUDE_USER } from '../claude.js';
-import {
-  answered,
-  pass,
-  problem,
-  skip,
-  type CheckSpec,
-  type DoctorContext,
-  type Outcome,
-} from '../context.js';
+import type { CheckSpec, DoctorContext, Outcome } from '../context.js';
 import { hasAnswer, rpcMessages, sseEvents, type Exchange } from '../probe.js';
 import type { ToolChoice } from '../types.js';
-import { parseChallenge, reached } from './challenge.js';
+import { answered, blockedByEdge, parseChallenge, pass, problem, reached, skip } from './common.js';
 
 /** Claude's tool-name rule (and the Anthropic API's). */
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -82,15 +74,7 @@ function jwtClaims(token: string): Record<string, unknown> | undefined {
 function refused(ctx: DoctorContext, exchange: Exchange, what: string): Outcome {
   const { status, evidence } = exchange;
   const edge = edgeBlock(exchange);
-  if (edge) {
-    return problem(
-      'fail',
-      'edge-blocks-claude-user',
-      `${what} as "Claude-User" got ${edge}`,
-      CAUSES['edge-blocks-claude-user'].remedy,
-      evidence,
-    );
-  }
+  if (edge) return blockedByEdge(`${what} as "Claude-User" got ${edge}`, evidence);
   if (status === 401) {
     const { params } = parseChallenge(exchange.headers.get('www-authenticate'));
     const said = params.error_description ?? params.error ?? 'no reason given';
