@@ -1,25 +1,20 @@
 import type { PendingApproval } from '../../api/types.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { DecisionCard, type Choice } from '../../components/DecisionCard.js';
+import { useLoaded } from '../../components/Loaded.js';
+import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
-import { ago, inTime } from '../../util/format.js';
-import { useAction, useNow } from '../../util/hooks.js';
+import { useNow } from '../../util/hooks.js';
 
 /** Tool calls held by policy "ask": each waits here (and in the terminal or a notification) for a yes or no. */
 export function ApprovalsScreen() {
-  const state = useFerry();
-  const store = useStore();
   const now = useNow();
-  const { approvals } = state;
-  if (approvals.state === 'loading') return <Loading what="waiting tool calls" />;
-  if (approvals.state === 'error')
-    return (
-      <ErrorNote
-        title="Could not load the waiting tool calls."
-        error={approvals.error}
-        retry={() => void store.reload('approvals')}
-      />
-    );
+  const approvals = useLoaded(useFerry().approvals, {
+    key: 'approvals',
+    what: 'waiting tool calls',
+    failure: 'Could not load the waiting tool calls.',
+  });
+  if (!approvals.ready) return approvals.view;
   return (
     <>
       <p className="muted">
@@ -45,13 +40,19 @@ export function ApprovalsScreen() {
   );
 }
 
+const APPROVAL_CHOICES = [
+  { decision: 'once', label: 'Allow once', tone: 'primary' },
+  { decision: 'always', label: 'Always allow' },
+  { decision: 'deny', label: 'Deny', tone: 'danger' },
+] as const satisfies readonly Choice<string>[];
+
 function ApprovalCard({ approval, now }: { approval: PendingApproval; now: number }) {
   const store = useStore();
   // The client chose its name, the child its tool's name: escaped and cut here like on every surface.
   const client = displayText(approval.clientName, DISPLAY_LIMITS.clientName);
   const server = displayText(approval.server, DISPLAY_LIMITS.host);
   const tool = displayText(approval.tool, DISPLAY_LIMITS.uri);
-  const decide = useAction(async (decision: 'once' | 'always' | 'deny') => {
+  const decide = async (decision: 'once' | 'always' | 'deny') => {
     if (decision === 'deny') await store.client.denyToolCall(approval.id);
     else await store.client.approveToolCall(approval.id, decision);
     store.removeApproval(approval.id);
@@ -62,53 +63,33 @@ function ApprovalCard({ approval, now }: { approval: PendingApproval; now: numbe
           ? `Allowed ${tool} for ${client}; it runs without asking from now on`
           : `Allowed ${tool} for ${client} once`,
     );
-  });
-  const titleId = `approval-${approval.id}-title`;
+  };
   return (
-    <article className="card consent" aria-labelledby={titleId}>
-      <header className="consent-head">
-        <h2 id={titleId}>
+    <DecisionCard
+      id={`approval-${approval.id}`}
+      heading={
+        <>
           <span className="client-name">{client}</span> wants to run{' '}
           <span className="mono">
             {server} › {tool}
           </span>
-        </h2>
-      </header>
-      <dl className="facts">
-        <dt>Arguments</dt>
-        <dd className="mono break">{displayText(approval.argsPreview, DISPLAY_LIMITS.line)}</dd>
-        <dt>Asked</dt>
-        <dd>
-          {ago(approval.createdAt, now)}{' '}
-          <span className="muted">(refused unanswered {inTime(approval.expiresAt, now)})</span>
-        </dd>
-      </dl>
-      <p className="actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={decide.busy}
-          onClick={() => void decide.run('once')}
-        >
-          Allow once
-        </button>
-        <button type="button" disabled={decide.busy} onClick={() => void decide.run('always')}>
-          Always allow
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={decide.busy}
-          onClick={() => void decide.run('deny')}
-        >
-          Deny
-        </button>
-      </p>
-      <p className="field-hint">
-        “Always allow” saves the policy <code>allow</code> for this tool in the config: its later calls, from
-        any client, run without asking.
-      </p>
-      {decide.error && <ErrorNote error={decide.error} onDismiss={decide.clear} />}
-    </article>
+        </>
+      }
+      facts={
+        <>
+          <dt>Arguments</dt>
+          <dd className="mono break">{displayText(approval.argsPreview, DISPLAY_LIMITS.line)}</dd>
+        </>
+      }
+      asked={{ at: approval.createdAt, until: approval.expiresAt, lapse: 'refused unanswered', now }}
+      choices={APPROVAL_CHOICES}
+      decide={decide}
+      hint={
+        <>
+          “Always allow” saves the policy <code>allow</code> for this tool in the config: its later calls,
+          from any client, run without asking.
+        </>
+      }
+    />
   );
 }
