@@ -132,10 +132,16 @@ export function TextField({
   );
 }
 
-/**
- * A TextField's value and setter for one string field of a form's state object, and the API's issues whose
- * path is that field's name.
- */
+/** A control's value and setter for one string field of a state object (a form's, a filter bar's). */
+export function bindValue<D extends Record<K, string>, K extends string>(
+  values: D,
+  setValues: Dispatch<SetStateAction<D>>,
+  name: K,
+): { value: string; onChange: (value: string) => void } {
+  return { value: values[name], onChange: (value) => setValues((v) => ({ ...v, [name]: value })) };
+}
+
+/** bindValue, and the API's issues whose path is that field's name. */
 export function bindText<D extends Record<K, string>, K extends string>(
   values: D,
   setValues: Dispatch<SetStateAction<D>>,
@@ -143,8 +149,7 @@ export function bindText<D extends Record<K, string>, K extends string>(
   issues: readonly ConfigIssue[] = [],
 ): { value: string; onChange: (value: string) => void; issues: ConfigIssue[] } {
   return {
-    value: values[name],
-    onChange: (value) => setValues((v) => ({ ...v, [name]: value })),
+    ...bindValue(values, setValues, name),
     issues: issues.filter((issue) => issue.path === name),
   };
 }

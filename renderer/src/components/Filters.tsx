@@ -1,3 +1,6 @@
+import { useState } from 'react';
+import { bindValue } from './Field.js';
+
 /**
  * The controls of a filter toolbar (Activity, the audit trail, Logs): a labelled select or search box laid
  * out inline, so every screen's filters read and wrap the same way.
@@ -68,4 +71,16 @@ export function SearchFilter({
       />
     </div>
   );
+}
+
+/**
+ * A filter bar's values in one object, and `bind(name)`: the id (`<prefix>-<name>`), value and setter of
+ * that filter's control.
+ */
+export function useFilters<K extends string>(
+  prefix: string,
+  initial: Record<K, string>,
+): [Record<K, string>, (name: K) => { id: string; value: string; onChange: (value: string) => void }] {
+  const [values, setValues] = useState(initial);
+  return [values, (name) => ({ id: `${prefix}-${name}`, ...bindValue(values, setValues, name) })];
 }

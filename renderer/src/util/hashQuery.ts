@@ -5,16 +5,21 @@ export function hashQuery(): URLSearchParams {
   return new URLSearchParams(window.location.hash.split('?')[1] ?? '');
 }
 
-/**
- * The hash route's query, read again on every `hashchange`: the tray, a notification or a link elsewhere in
- * the window opens a screen on one thing (`#/logs?source=…`, `#/servers?server=…&tool=…`) while it is open.
- */
-export function useHashQuery(): URLSearchParams {
-  const [query, setQuery] = useState(hashQuery);
+/** What `read` makes of the hash route, read again on every `hashchange`. */
+export function useFromHash<T>(read: () => T): T {
+  const [value, setValue] = useState(read);
   useEffect(() => {
-    const onHash = () => setQuery(hashQuery());
+    const onHash = () => setValue(read);
     window.addEventListener('hashchange', onHash);
     return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return query;
+  }, [read]);
+  return value;
+}
+
+/**
+ * The hash route's query, live: the tray, a notification or a link elsewhere in the window opens a screen
+ * on one thing (`#/logs?source=…`, `#/servers?server=…&tool=…`) while that screen is already open.
+ */
+export function useHashQuery(): URLSearchParams {
+  return useFromHash(hashQuery);
 }

@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useRef, useState, type DependencyList } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+  type DependencyList,
+  type Dispatch,
+  type SetStateAction,
+} from 'react';
 import { AdminApiError } from '../api/errors.js';
 
 /** The current time, re-read every `intervalMs` (ages and countdowns tick with it). */
@@ -53,8 +61,8 @@ export interface Fetched<T> {
   value: T | undefined;
   /** Why the latest read failed; cleared by the next answer. */
   error: AdminApiError | undefined;
-  /** Shows what an action returned without reading again. */
-  set: (value: T) => void;
+  /** Shows what an action returned (or a local edit) without reading again. */
+  set: Dispatch<SetStateAction<T | undefined>>;
 }
 
 /**

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Badge, outcomeTone } from '../../components/Badge.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
-import { SearchFilter, SelectFilter, type Choice } from '../../components/Filters.js';
+import { SearchFilter, SelectFilter, useFilters, type Choice } from '../../components/Filters.js';
 import { orKept, useLoaded } from '../../components/Loaded.js';
 import { Empty, ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
@@ -58,10 +58,8 @@ export function ActivityScreen() {
 function CallsView() {
   const state = useFerry();
   const now = useNow(15_000);
-  const [server, setServer] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const [range, setRange] = useState('');
-  const [search, setSearch] = useState('');
+  const [filters, bind] = useFilters('activity', { search: '', server: '', outcome: '', range: '' });
+  const { search, server, outcome, range } = filters;
   const [open, setOpen] = useState<string>();
   const servers = useMemo(() => {
     const names = new Set(state.calls.map((c) => c.server).filter((n) => n !== ''));
@@ -106,30 +104,14 @@ function CallsView() {
     <>
       <div className="toolbar filters" role="group" aria-label="Filters">
         <SearchFilter
-          id="activity-search"
+          {...bind('search')}
           label="Search"
           placeholder="Tool, client, arguments, result…"
-          value={search}
-          onChange={setSearch}
           grow
         />
-        <SelectFilter
-          id="activity-server"
-          label="Server"
-          any="All servers"
-          choices={servers}
-          value={server}
-          onChange={setServer}
-        />
-        <SelectFilter
-          id="activity-outcome"
-          label="Outcome"
-          any="Any outcome"
-          choices={OUTCOME_CHOICES}
-          value={outcome}
-          onChange={setOutcome}
-        />
-        <SelectFilter id="activity-range" label="Time" choices={RANGES} value={range} onChange={setRange} />
+        <SelectFilter {...bind('server')} label="Server" any="All servers" choices={servers} />
+        <SelectFilter {...bind('outcome')} label="Outcome" any="Any outcome" choices={OUTCOME_CHOICES} />
+        <SelectFilter {...bind('range')} label="Time" choices={RANGES} />
         <p className="muted" aria-live="polite">
           {filtered.length} of {state.calls.length} calls{running > 0 ? `, ${running} running` : ''}
         </p>

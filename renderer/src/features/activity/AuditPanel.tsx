@@ -1,9 +1,8 @@
-import { useState } from 'react';
 import type { AuditFilter } from '../../api/client.js';
 import type { AuditDecision, AuditRecord } from '../../api/types.js';
 import { Badge, outcomeTone, type Tone } from '../../components/Badge.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
-import { SearchFilter, SelectFilter } from '../../components/Filters.js';
+import { SearchFilter, SelectFilter, useFilters } from '../../components/Filters.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
@@ -45,10 +44,8 @@ function decisionTone(decision: AuditDecision): Tone {
 export function AuditPanel() {
   const store = useStore();
   const state = useFerry();
-  const [decision, setDecision] = useState('');
-  const [server, setServer] = useState('');
-  const [tool, setTool] = useState('');
-  const [client, setClient] = useState('');
+  const [filters, bind] = useFilters('audit', { decision: '', server: '', tool: '', client: '' });
+  const { decision, server, tool, client } = filters;
   const filter: AuditFilter = {
     ...(decision ? { decision: decision as AuditDecision } : {}),
     ...(server ? { server } : {}),
@@ -74,36 +71,10 @@ export function AuditPanel() {
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Audit filters">
-        <SelectFilter
-          id="audit-decision"
-          label="Decision"
-          any="Any decision"
-          choices={DECISIONS}
-          value={decision}
-          onChange={setDecision}
-        />
-        <SelectFilter
-          id="audit-server"
-          label="Server"
-          any="All servers"
-          choices={servers}
-          value={server}
-          onChange={setServer}
-        />
-        <SearchFilter
-          id="audit-tool"
-          label="Tool"
-          placeholder="Its own name"
-          value={tool}
-          onChange={setTool}
-        />
-        <SearchFilter
-          id="audit-client"
-          label="Client"
-          placeholder="Name or id"
-          value={client}
-          onChange={setClient}
-        />
+        <SelectFilter {...bind('decision')} label="Decision" any="Any decision" choices={DECISIONS} />
+        <SelectFilter {...bind('server')} label="Server" any="All servers" choices={servers} />
+        <SearchFilter {...bind('tool')} label="Tool" placeholder="Its own name" />
+        <SearchFilter {...bind('client')} label="Client" placeholder="Name or id" />
         <button type="button" disabled={exportFile.busy} onClick={() => void exportFile.run()}>
           {exportFile.busy ? 'Exporting…' : 'Export JSON Lines'}
         </button>

@@ -5,7 +5,7 @@ import { orKept, useLoaded } from '../../components/Loaded.js';
 import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { clock } from '../../util/format.js';
-import { copyText } from '../../util/clipboard.js';
+import { copyAndSay } from '../../util/clipboard.js';
 import { saveFile } from '../../util/download.js';
 import { useHashQuery } from '../../util/hashQuery.js';
 import { displayText } from '../../util/displayText.js';
@@ -72,13 +72,8 @@ export function LogsScreen() {
     );
     store.announce(`Exported ${visible.length} log lines`);
   };
-  const copy = () => {
-    const text = asText();
-    copyText(text).then(
-      () => store.announce(`Copied ${visible.length} log lines`),
-      (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
-    );
-  };
+  const copy = () =>
+    void copyAndSay(asText(), `Copied ${visible.length} log lines`, (text) => store.announce(text));
 
   return (
     <>

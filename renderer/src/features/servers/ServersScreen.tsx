@@ -2,11 +2,12 @@ import { useState } from 'react';
 import type { ServerStatus } from '../../api/types.js';
 import { Badge, serverTone } from '../../components/Badge.js';
 import { ConfirmButton } from '../../components/Confirm.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { useLoaded } from '../../components/Loaded.js';
+import { Empty, ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { displayText } from '../../util/displayText.js';
 import { plural, sentence } from '../../util/format.js';
-import { copyText } from '../../util/clipboard.js';
+import { copyAndSay } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ImportDesktop } from './ImportDesktop.js';
 import { ServerForm } from './ServerForm.js';
@@ -16,29 +17,24 @@ import { ToolsPanel } from './ToolsPanel.js';
 
 export function ServersScreen() {
   const state = useFerry();
-  const store = useStore();
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [editing, setEditing] = useState<string>();
   const focusCard = (name: string) =>
     setTimeout(() => document.getElementById(`server-${name}`)?.focus(), 50);
 
-  if (state.status.state === 'loading') return <Loading what="servers" />;
-  if (state.status.state === 'error')
-    return (
-      <ErrorNote
-        title="Could not load the servers."
-        error={state.status.error}
-        retry={() => void store.reload('status')}
-      />
-    );
-  const { servers, demo } = state.status.value;
+  const loaded = useLoaded(state.status, {
+    key: 'status',
+    what: 'servers',
+    failure: 'Could not load the servers.',
+  });
+  if (!loaded.ready) return loaded.view;
+  const { servers, demo, configPath, secretStore } = loaded.value;
   return (
     <>
       <div className="toolbar">
         <p className="muted">
-          {plural(servers.length, 'server')} from{' '}
-          <span className="mono">{state.status.value.configPath}</span>
+          {plural(servers.length, 'server')} from <span className="mono">{configPath}</span>
         </p>
         {!adding && !importing && (
           <button type="button" onClick={() => setImporting(true)}>
@@ -59,7 +55,7 @@ export function ServersScreen() {
       )}
       {importing && (
         <ImportDesktop
-          secretStore={state.status.value.secretStore}
+          secretStore={secretStore}
           onClose={(imported) => {
             setImporting(false);
             if (imported) focusCard(imported);
@@ -276,9 +272,10 @@ function CrashActions({
         type="button"
         className="primary"
         onClick={() =>
-          void copyText(commandLine).then(
-            () => store.announce('Copied the command: run it in a terminal to see why it exits'),
-            (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+          void copyAndSay(
+            commandLine,
+            'Copied the command: run it in a terminal to see why it exits',
+            (text) => store.announce(text),
           )
         }
       >

@@ -1,17 +1,10 @@
-import { useEffect, useState } from 'react';
-import type {
-  CallToolResult,
-  ExposedTool,
-  ServerCatalogView,
-  ServerStatus,
-  ToolView,
-} from '../../api/types.js';
-import { AdminApiError } from '../../api/errors.js';
+import { useState } from 'react';
+import type { CallToolResult, ExposedTool, ServerStatus, ToolView } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { plural } from '../../util/format.js';
-import { useAction } from '../../util/hooks.js';
+import { useAction, useFetched } from '../../util/hooks.js';
 import { argumentsFrom, schemaFields } from './schemaForm.js';
 import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } from './ToolPolicy.js';
 
@@ -23,31 +16,25 @@ import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } f
 export function ToolsPanel({ server }: { server: ServerStatus }) {
   const store = useStore();
   const { toolsRevision } = useFerry();
-  const [view, setView] = useState<ServerCatalogView>();
-  const [policies, setPolicies] = useState<Map<string, ToolView>>(new Map());
-  const [error, setError] = useState<AdminApiError>();
-  useEffect(() => {
-    let live = true;
-    Promise.all([store.client.catalog(server.name), store.client.tools()]).then(
-      ([value, tools]) => {
-        if (!live) return;
-        setView(value);
-        setPolicies(new Map(tools.filter((t) => t.server === server.name).map((t) => [t.name, t])));
-      },
-      (caught: unknown) => live && setError(AdminApiError.from(caught)),
-    );
-    return () => {
-      live = false;
-    };
+  // The catalog as clients see it, and each tool's policy and pin state by its own name.
+  const {
+    value: loaded,
+    error,
+    set,
+  } = useFetched(async () => {
+    const [catalog, tools] = await Promise.all([store.client.catalog(server.name), store.client.tools()]);
+    const policies = new Map(tools.filter((t) => t.server === server.name).map((t) => [t.name, t]));
+    return { catalog, policies };
   }, [store, server.name, server.state, server.tools, server.resources, server.prompts, toolsRevision]);
   const update = (name: string, next: Partial<ToolView>) =>
-    setPolicies((current) => {
-      const found = current.get(name);
-      if (!found) return current;
-      return new Map(current).set(name, { ...found, ...next });
+    set((current) => {
+      const found = current?.policies.get(name);
+      if (!current || !found) return current;
+      return { ...current, policies: new Map(current.policies).set(name, { ...found, ...next }) };
     });
   if (error) return <ErrorNote title="Could not list what this server exposes." error={error} />;
-  if (!view) return <Loading what="its tools" />;
+  if (!loaded) return <Loading what="its tools" />;
+  const { catalog: view, policies } = loaded;
   if (!view.known)
     return (
       <p className="muted">
