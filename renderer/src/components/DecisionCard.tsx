@@ -1,28 +1,34 @@
 import type { ReactNode } from 'react';
+import { useStore } from '../state/context.js';
 import { ago, inTime } from '../util/format.js';
 import { useAction } from '../util/hooks.js';
 import { ErrorNote } from './States.js';
 
-/** One answer to a waiting request: its button's words, and its look (the main one, or the refusal). */
-export interface Choice<D extends string> {
-  decision: D;
+/**
+ * One answer to a waiting request: its button's words and look (the main one, or the refusal), what it
+ * sends to the core, and what is announced once the core took it.
+ */
+export interface Choice {
   label: string;
   tone?: 'primary' | 'danger';
+  send: () => Promise<unknown>;
+  said: string;
 }
 
 /**
  * A request that waits for the user (a connection, a tool call): who asks for what, the facts to judge it
- * by, when it was asked and when it lapses, and one button per answer. The answer runs once at a time; its
- * error stays on the card.
+ * by, when it was asked and when it lapses, and one button per answer. One answer runs at a time; once the
+ * core took it the card leaves the list at once (the event confirming it may come later); its error stays
+ * on the card.
  */
-export function DecisionCard<D extends string>({
+export function DecisionCard({
   id,
   heading,
   aside,
   facts,
   asked,
   choices,
-  decide,
+  onDecided,
   hint,
 }: {
   /** Unique on the page: the card is labelled by `<id>-title`. */
@@ -34,12 +40,18 @@ export function DecisionCard<D extends string>({
   facts: ReactNode;
   /** When it was asked, when it lapses and what happens then ("expires", "refused unanswered"), and now. */
   asked: { at: number; until: number; lapse: string; now: number };
-  choices: readonly Choice<D>[];
-  decide: (decision: D) => Promise<void>;
+  choices: readonly Choice[];
+  /** Takes the request off the list it was shown in. */
+  onDecided: () => void;
   /** What the lasting answer ("remember", "always") means. */
   hint: ReactNode;
 }) {
-  const action = useAction(decide);
+  const store = useStore();
+  const action = useAction(async (choice: Choice) => {
+    await choice.send();
+    onDecided();
+    store.announce(choice.said);
+  });
   const titleId = `${id}-title`;
   return (
     <article className="card consent" aria-labelledby={titleId}>
@@ -60,11 +72,11 @@ export function DecisionCard<D extends string>({
       <p className="actions">
         {choices.map((choice) => (
           <button
-            key={choice.decision}
+            key={choice.label}
             type="button"
             className={choice.tone}
             disabled={action.busy}
-            onClick={() => void action.run(choice.decision)}
+            onClick={() => void action.run(choice)}
           >
             {choice.label}
           </button>
@@ -73,5 +85,27 @@ export function DecisionCard<D extends string>({
       <p className="field-hint">{hint}</p>
       {action.error && <ErrorNote error={action.error} onDismiss={action.clear} />}
     </article>
+  );
+}
+
+/** The waiting requests of one kind as a list of cards, oldest first, or what to expect while there are none. */
+export function WaitingList<T extends { id: string }>({
+  label,
+  items,
+  empty,
+  children,
+}: {
+  label: string;
+  items: readonly T[];
+  empty: ReactNode;
+  children: (item: T) => ReactNode;
+}) {
+  if (items.length === 0) return <>{empty}</>;
+  return (
+    <ul className="cards" aria-label={label}>
+      {items.map((item) => (
+        <li key={item.id}>{children(item)}</li>
+      ))}
+    </ul>
   );
 }

@@ -1,6 +1,7 @@
 import { useMemo, useState } from 'react';
 import { Badge, outcomeTone } from '../../components/Badge.js';
 import { CopyButton } from '../../components/CopyButton.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
 import { DataTable, type Column } from '../../components/DataTable.js';
 import { SearchFilter, SelectFilter, useFilters, type Choice } from '../../components/Filters.js';
 import { orKept, useLoaded } from '../../components/Loaded.js';
@@ -175,9 +176,9 @@ function CallLine({ call, open, onToggle }: { call: CallRow; open: boolean; onTo
           <Badge tone={outcomeTone(call.outcome)}>{call.outcome}</Badge>
         </td>
         <td className="cell-actions" data-label="">
-          <button type="button" className="call-toggle" aria-expanded={open} onClick={onToggle}>
+          <ToggleButton className="call-toggle" open={open} onToggle={onToggle}>
             {open ? 'Hide' : 'Details'}
-          </button>
+          </ToggleButton>
         </td>
       </tr>
       {open && (

@@ -1,5 +1,5 @@
 import type { PendingApproval } from '../../api/types.js';
-import { DecisionCard, type Choice } from '../../components/DecisionCard.js';
+import { DecisionCard, WaitingList, type Choice } from '../../components/DecisionCard.js';
 import { useLoaded } from '../../components/Loaded.js';
 import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
@@ -20,53 +20,53 @@ export function ApprovalsScreen() {
       <p className="muted">
         Allow only a call you expect: the client asked for it, and it runs on this computer once allowed.
       </p>
-      {approvals.value.length === 0 ? (
-        <Empty title="No tool call is waiting.">
-          <p>
-            When a client calls a tool whose policy is <strong>ask</strong>, the call waits here until you
-            allow or deny it.
-          </p>
-        </Empty>
-      ) : (
-        <ul className="cards" aria-label="Waiting tool calls">
-          {approvals.value.map((approval) => (
-            <li key={approval.id}>
-              <ApprovalCard approval={approval} now={now} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <WaitingList
+        label="Waiting tool calls"
+        items={approvals.value}
+        empty={
+          <Empty title="No tool call is waiting.">
+            <p>
+              When a client calls a tool whose policy is <strong>ask</strong>, the call waits here until you
+              allow or deny it.
+            </p>
+          </Empty>
+        }
+      >
+        {(approval) => <ApprovalCard approval={approval} now={now} />}
+      </WaitingList>
     </>
   );
 }
 
-const APPROVAL_CHOICES = [
-  { decision: 'once', label: 'Allow once', tone: 'primary' },
-  { decision: 'always', label: 'Always allow' },
-  { decision: 'deny', label: 'Deny', tone: 'danger' },
-] as const satisfies readonly Choice<string>[];
-
 function ApprovalCard({ approval, now }: { approval: PendingApproval; now: number }) {
   const store = useStore();
+  const { id } = approval;
   // The client chose its name, the child its tool's name: escaped and cut here like on every surface.
   const client = displayText(approval.clientName, DISPLAY_LIMITS.clientName);
   const server = displayText(approval.server, DISPLAY_LIMITS.host);
   const tool = displayText(approval.tool, DISPLAY_LIMITS.uri);
-  const decide = async (decision: 'once' | 'always' | 'deny') => {
-    if (decision === 'deny') await store.client.denyToolCall(approval.id);
-    else await store.client.approveToolCall(approval.id, decision);
-    store.removeApproval(approval.id);
-    store.announce(
-      decision === 'deny'
-        ? `Denied ${tool} for ${client}`
-        : decision === 'always'
-          ? `Allowed ${tool} for ${client}; it runs without asking from now on`
-          : `Allowed ${tool} for ${client} once`,
-    );
-  };
+  const choices: Choice[] = [
+    {
+      label: 'Allow once',
+      tone: 'primary',
+      send: () => store.client.approveToolCall(id, 'once'),
+      said: `Allowed ${tool} for ${client} once`,
+    },
+    {
+      label: 'Always allow',
+      send: () => store.client.approveToolCall(id, 'always'),
+      said: `Allowed ${tool} for ${client}; it runs without asking from now on`,
+    },
+    {
+      label: 'Deny',
+      tone: 'danger',
+      send: () => store.client.denyToolCall(id),
+      said: `Denied ${tool} for ${client}`,
+    },
+  ];
   return (
     <DecisionCard
-      id={`approval-${approval.id}`}
+      id={`approval-${id}`}
       heading={
         <>
           <span className="client-name">{client}</span> wants to run{' '}
@@ -82,8 +82,8 @@ function ApprovalCard({ approval, now }: { approval: PendingApproval; now: numbe
         </>
       }
       asked={{ at: approval.createdAt, until: approval.expiresAt, lapse: 'refused unanswered', now }}
-      choices={APPROVAL_CHOICES}
-      decide={decide}
+      choices={choices}
+      onDecided={() => store.removeApproval(id)}
       hint={
         <>
           “Always allow” saves the policy <code>allow</code> for this tool in the config: its later calls,

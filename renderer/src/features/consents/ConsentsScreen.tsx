@@ -1,7 +1,7 @@
 import type { ConsentResolvedEvent, PendingConsent } from '../../api/types.js';
 import { Badge, type Tone } from '../../components/Badge.js';
 import { Card } from '../../components/Card.js';
-import { DecisionCard, type Choice } from '../../components/DecisionCard.js';
+import { DecisionCard, WaitingList, type Choice } from '../../components/DecisionCard.js';
 import { OAuthOff, useLoaded } from '../../components/Loaded.js';
 import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
@@ -32,22 +32,20 @@ export function ConsentsScreen() {
         </p>
         <NotifyButton />
       </div>
-      {consents.value.length === 0 ? (
-        <Empty title="No one is waiting.">
-          <p>
-            When you click <strong>Connect</strong> for Ferry in Claude, the request appears here with the
-            match code your browser shows.
-          </p>
-        </Empty>
-      ) : (
-        <ul className="cards" aria-label="Pending requests">
-          {consents.value.map((consent) => (
-            <li key={consent.id}>
-              <ConsentCard consent={consent} now={now} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <WaitingList
+        label="Pending requests"
+        items={consents.value}
+        empty={
+          <Empty title="No one is waiting.">
+            <p>
+              When you click <strong>Connect</strong> for Ferry in Claude, the request appears here with the
+              match code your browser shows.
+            </p>
+          </Empty>
+        }
+      >
+        {(consent) => <ConsentCard consent={consent} now={now} />}
+      </WaitingList>
       <History waiting={consents.value.length} now={now} />
     </>
   );
@@ -125,30 +123,29 @@ function Exposure({ consent }: { consent: PendingConsent }) {
   );
 }
 
-const CONSENT_CHOICES = [
-  { decision: 'approve', label: 'Approve', tone: 'primary' },
-  { decision: 'remember', label: 'Approve and remember' },
-  { decision: 'deny', label: 'Deny', tone: 'danger' },
-] as const satisfies readonly Choice<string>[];
-
 function ConsentCard({ consent, now }: { consent: PendingConsent; now: number }) {
   const store = useStore();
+  const { id } = consent;
   // Escaped by the core already; again here so the window never shows a raw override whoever sent it.
   const name = displayText(consent.clientName, DISPLAY_LIMITS.clientName);
   const host = displayText(consent.redirectHost, DISPLAY_LIMITS.host);
-  const decide = async (decision: 'approve' | 'remember' | 'deny') => {
-    if (decision === 'deny') await store.client.denyConsent(consent.id);
-    else await store.client.approveConsent(consent.id, decision === 'remember');
-    store.removeConsent(consent.id);
-    store.announce(
-      decision === 'deny'
-        ? `Denied ${name}`
-        : `Approved ${name}${decision === 'remember' ? ' and remembered it' : ''}; the browser returns to ${host}`,
-    );
-  };
+  const choices: Choice[] = [
+    {
+      label: 'Approve',
+      tone: 'primary',
+      send: () => store.client.approveConsent(id, false),
+      said: `Approved ${name}; the browser returns to ${host}`,
+    },
+    {
+      label: 'Approve and remember',
+      send: () => store.client.approveConsent(id, true),
+      said: `Approved ${name} and remembered it; the browser returns to ${host}`,
+    },
+    { label: 'Deny', tone: 'danger', send: () => store.client.denyConsent(id), said: `Denied ${name}` },
+  ];
   return (
     <DecisionCard
-      id={`consent-${consent.id}`}
+      id={`consent-${id}`}
       heading={
         <>
           <span className="client-name">{name}</span> wants to use your tools
@@ -164,8 +161,8 @@ function ConsentCard({ consent, now }: { consent: PendingConsent; now: number })
       }
       facts={<ConsentFacts consent={consent} host={host} />}
       asked={{ at: consent.createdAt, until: consent.expiresAt, lapse: 'expires', now }}
-      choices={CONSENT_CHOICES}
-      decide={decide}
+      choices={choices}
+      onDecided={() => store.removeConsent(id)}
       hint="“Remember” approves this client’s later requests for the same access without asking."
     />
   );

@@ -209,8 +209,6 @@ export function DefinitionReview({
   const current = view.review?.current ?? null;
   const rows = sideBySide(diffLines(definitionLines(pinned), definitionLines(current)));
   const changed = rows.filter((r) => r.kind === 'changed').length;
-  const show = (line: string | undefined) =>
-    line === undefined ? '' : displayText(line, DISPLAY_LIMITS.line);
   return (
     <section className="review" aria-label={`Review the definition of ${tool}`}>
       <p>
@@ -232,24 +230,8 @@ export function DefinitionReview({
         </div>
         {rows.map((row, i) => (
           <div key={i} className={`diff-row diff-${row.kind}`} role="row" data-kind={row.kind}>
-            <span
-              className={`diff-old mono${row.kind === 'changed' && row.left !== undefined ? ' diff-removed' : ''}`}
-              role="cell"
-            >
-              {row.kind === 'changed' && row.left !== undefined && (
-                <span className="offscreen">removed: </span>
-              )}
-              {show(row.left)}
-            </span>
-            <span
-              className={`diff-new mono${row.kind === 'changed' && row.right !== undefined ? ' diff-added' : ''}`}
-              role="cell"
-            >
-              {row.kind === 'changed' && row.right !== undefined && (
-                <span className="offscreen">added: </span>
-              )}
-              {show(row.right)}
-            </span>
+            <DiffCell side="old" line={row.left} changed={row.kind === 'changed'} />
+            <DiffCell side="new" line={row.right} changed={row.kind === 'changed'} />
           </div>
         ))}
       </div>
@@ -263,5 +245,29 @@ export function DefinitionReview({
         <ErrorNote title="The definition was not accepted." error={accept.error} onDismiss={accept.clear} />
       )}
     </section>
+  );
+}
+
+const SIDES = {
+  old: { marked: 'diff-removed', aloud: 'removed: ' },
+  new: { marked: 'diff-added', aloud: 'added: ' },
+} as const;
+
+/** One side of a diff row: a changed line is marked, and said as removed or added to a screen reader. */
+function DiffCell({
+  side,
+  line,
+  changed,
+}: {
+  side: 'old' | 'new';
+  line: string | undefined;
+  changed: boolean;
+}) {
+  const marked = changed && line !== undefined;
+  return (
+    <span className={`diff-${side} mono${marked ? ` ${SIDES[side].marked}` : ''}`} role="cell">
+      {marked && <span className="offscreen">{SIDES[side].aloud}</span>}
+      {line === undefined ? '' : displayText(line, DISPLAY_LIMITS.line)}
+    </span>
   );
 }

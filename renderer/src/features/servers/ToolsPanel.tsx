@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { CallToolResult, ExposedTool, ServerStatus, ToolView } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { plural } from '../../util/format.js';
@@ -140,14 +141,9 @@ function ToolItem({
             {label}
           </span>
         ))}
-        <button
-          type="button"
-          className="quiet tool-try"
-          aria-expanded={trying}
-          onClick={() => setTrying((v) => !v)}
-        >
+        <ToggleButton className="quiet tool-try" open={trying} onToggle={setTrying}>
           {trying ? 'Close' : 'Try it'}
-        </button>
+        </ToggleButton>
       </div>
       {tool.exposedName === undefined && (
         <p className="note note-error">

@@ -3,6 +3,7 @@ import type { AdminClient } from '../../api/client.js';
 import type { StatusSnapshot } from '../../api/types.js';
 import { Badge, tunnelTone } from '../../components/Badge.js';
 import { CopyButton } from '../../components/CopyButton.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
 import { Card } from '../../components/Card.js';
 import { useLoaded } from '../../components/Loaded.js';
 import { ErrorNote } from '../../components/States.js';
@@ -280,14 +281,9 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
             Stop tunnel
           </button>
         )}
-        <button
-          type="button"
-          className="quiet"
-          aria-expanded={showNamed}
-          onClick={() => setShowNamed((v) => !v)}
-        >
+        <ToggleButton open={showNamed} onToggle={setShowNamed}>
           Named tunnel…
-        </button>
+        </ToggleButton>
       </p>
       {start.error && (
         <ErrorNote title="The tunnel did not start." error={start.error} onDismiss={start.clear} />
