@@ -2,7 +2,7 @@ export type Tone = 'good' | 'busy' | 'bad' | 'off' | 'info';
 
 export function Badge({ tone, children, label }: { tone: Tone; children: string; label?: string }) {
   return (
-    <span className={`badge badge-${tone}`} aria-label={label}>
+    <span className={`badge tone-${tone}`} aria-label={label}>
       <span className="badge-dot" aria-hidden="true" />
       {children}
     </span>

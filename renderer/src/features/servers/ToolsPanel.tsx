@@ -137,7 +137,7 @@ function ToolItem({
         <span className="mono tool-name">{tool.exposedName ?? tool.name}</span>
         {tool.title && <span className="tool-title">{tool.title}</span>}
         {hints.map(([key, label, tone]) => (
-          <span key={key} className={`chip chip-${tone}`}>
+          <span key={key} className={`chip tone-${tone}`}>
             {label}
           </span>
         ))}
