@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServerStatus } from '../../api/types.js';
 import { Badge, serverTone } from '../../components/Badge.js';
 import { ConfirmButton } from '../../components/Confirm.js';
@@ -8,20 +8,23 @@ import { useFerry, useStore } from '../../state/context.js';
 import { displayText } from '../../util/displayText.js';
 import { plural, sentence } from '../../util/format.js';
 import { copyAndSay } from '../../util/clipboard.js';
+import { useHashQuery } from '../../util/hashQuery.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ImportDesktop } from './ImportDesktop.js';
 import { ServerForm } from './ServerForm.js';
 import { PathRiskNote, ServerUrl } from './ServerUrl.js';
 import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
+import { LINK_SCROLL_DELAY_MS, serverLink, type ServerLink } from './link.js';
 
 export function ServersScreen() {
   const state = useFerry();
+  const link = serverLink(useHashQuery());
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [editing, setEditing] = useState<string>();
   const focusCard = (name: string) =>
-    setTimeout(() => document.getElementById(`server-${name}`)?.focus(), 50);
+    setTimeout(() => document.getElementById(`server-${name}`)?.focus(), LINK_SCROLL_DELAY_MS);
 
   const loaded = useLoaded(state.status, {
     key: 'status',
@@ -99,7 +102,12 @@ export function ServersScreen() {
                 </li>
               ) : (
                 <li key={server.name}>
-                  <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
+                  <ServerCard
+                    server={server}
+                    demo={demo}
+                    onEdit={() => setEditing(server.name)}
+                    link={server.name === link.server ? link : undefined}
+                  />
                 </li>
               ),
             )}
@@ -110,7 +118,18 @@ export function ServersScreen() {
   );
 }
 
-function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: boolean; onEdit: () => void }) {
+function ServerCard({
+  server,
+  demo,
+  onEdit,
+  link,
+}: {
+  server: ServerStatus;
+  demo: boolean;
+  onEdit: () => void;
+  /** Set when the window was opened on this server. */
+  link: ServerLink | undefined;
+}) {
   const store = useStore();
   const action = useAction(async (what: 'enable' | 'disable' | 'restart' | 'remove') => {
     if (what === 'restart') await store.client.restartServer(server.name);
@@ -128,9 +147,23 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
   });
   const disabled = server.state === 'disabled';
   const [showTools, setShowTools] = useState(false);
+  const cardRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!link) return;
+    if (link.tools) setShowTools(true);
+    // A linked tool is scrolled to by the tools panel once it has loaded; otherwise the card itself. After
+    // the screen's own focus move to its heading (on a change of screen), so that does not scroll back.
+    if (link.tool !== undefined) return;
+    const timer = setTimeout(() => {
+      cardRef.current?.scrollIntoView({ block: 'start' });
+      cardRef.current?.focus({ preventScroll: true });
+    }, LINK_SCROLL_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [link?.at]);
   const commandLine = [server.command, ...server.args.map(quoteArg)].join(' ');
   return (
     <article
+      ref={cardRef}
       className="card server"
       id={`server-${server.name}`}
       tabIndex={-1}
@@ -184,9 +217,9 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
           {server.pid !== undefined && ` · pid ${server.pid}`}
         </span>
       </p>
-      <details className="exposed" onToggle={(e) => setShowTools(e.currentTarget.open)}>
+      <details className="exposed" open={showTools} onToggle={(e) => setShowTools(e.currentTarget.open)}>
         <summary>What clients see</summary>
-        {showTools && <ToolsPanel server={server} />}
+        {showTools && <ToolsPanel server={server} linked={link?.tool === undefined ? undefined : link} />}
       </details>
       {server.stderrTail.length > 0 && (
         <details className="stderr">

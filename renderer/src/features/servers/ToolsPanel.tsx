@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { CallToolResult, ExposedTool, ServerStatus, ToolView } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
 import { ToggleButton } from '../../components/ToggleButton.js';
@@ -7,6 +7,7 @@ import { useFerry, useStore } from '../../state/context.js';
 import { plural } from '../../util/format.js';
 import { useAction, useFetched } from '../../util/hooks.js';
 import { argumentsFrom, schemaFields } from './schemaForm.js';
+import { LINK_SCROLL_DELAY_MS, type ServerLink } from './link.js';
 import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } from './ToolPolicy.js';
 
 /**
@@ -14,7 +15,14 @@ import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } f
  * annotations, its policy and pin state, then resources and prompts. Reloaded when the server's tool count
  * or state changes, and live on `tool.held` and policy changes (the store's `toolsRevision`).
  */
-export function ToolsPanel({ server }: { server: ServerStatus }) {
+export function ToolsPanel({
+  server,
+  linked,
+}: {
+  server: ServerStatus;
+  /** A link to one of its tools (the tray's "Review …"): scrolled to and marked once the list is here. */
+  linked?: ServerLink | undefined;
+}) {
   const store = useStore();
   const { toolsRevision } = useFerry();
   // The catalog as clients see it, and each tool's policy and pin state by its own name.
@@ -33,6 +41,20 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
       if (!current || !found) return current;
       return { ...current, policies: new Map(current.policies).set(name, { ...found, ...next }) };
     });
+  const listRef = useRef<HTMLUListElement>(null);
+  const ready = loaded !== undefined;
+  useEffect(() => {
+    if (!ready || linked?.tool === undefined) return;
+    const name = linked.tool;
+    const timer = setTimeout(() => {
+      const item = listRef.current?.querySelector<HTMLElement>(`li.tool[data-tool="${CSS.escape(name)}"]`);
+      // A tool gone from the list (removed, or renamed by its server): the card is what is left to show.
+      const target = item ?? document.getElementById(`server-${server.name}`);
+      target?.scrollIntoView({ block: 'start' });
+      target?.focus({ preventScroll: true });
+    }, LINK_SCROLL_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [ready, linked?.at]);
   if (error) return <ErrorNote title="Could not list what this server exposes." error={error} />;
   if (!loaded) return <Loading what="its tools" />;
   const { catalog: view, policies } = loaded;
@@ -51,7 +73,7 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
       {view.tools.length === 0 ? (
         <p className="muted">No tools.</p>
       ) : (
-        <ul className="tools" aria-label={`Tools of ${server.name}`}>
+        <ul className="tools" aria-label={`Tools of ${server.name}`} ref={listRef}>
           {view.tools.map((tool) => (
             <ToolItem
               key={tool.name}
@@ -60,6 +82,7 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
               policy={policies.get(tool.name)}
               onChanged={(next) => update(tool.name, next)}
               revision={toolsRevision}
+              linked={linked?.tool === tool.name}
             />
           ))}
         </ul>
@@ -116,19 +139,23 @@ function ToolItem({
   policy,
   onChanged,
   revision,
+  linked,
 }: {
   server: string;
   tool: ExposedTool;
   policy: ToolView | undefined;
   onChanged: (next: Partial<ToolView>) => void;
   revision: number;
+  /** The tool a link opened the window on: marked, and focusable so the focus can move to it. */
+  linked: boolean;
 }) {
   const [trying, setTrying] = useState(false);
   const hints = HINTS.filter(([key]) => tool.annotations[key] === true);
   const held = policy?.held === true;
   return (
     <li
-      className={`tool${held ? ' tool-held' : ''}${policy?.policy === 'deny' ? ' tool-denied' : ''}`}
+      className={`tool${held ? ' tool-held' : ''}${policy?.policy === 'deny' ? ' tool-denied' : ''}${linked ? ' tool-linked' : ''}`}
+      tabIndex={linked ? -1 : undefined}
       data-tool={tool.name}
       data-policy={policy?.policy}
       data-pin={policy?.pin}
