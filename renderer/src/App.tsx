@@ -10,6 +10,7 @@ import { StatusScreen } from './features/status/StatusScreen.js';
 import { useFerry, useStore } from './state/context.js';
 import type { FerryState } from './state/store.js';
 import { ThemeToggle } from './theme.js';
+import { useFromHash } from './util/hashQuery.js';
 import { useConsentNotifications } from './util/notify.js';
 
 export const SCREENS = [
@@ -30,19 +31,9 @@ function screenFromHash(): ScreenId {
   return SCREENS.find((s) => s.id === id)?.id ?? 'status';
 }
 
-function useScreen(): ScreenId {
-  const [screen, setScreen] = useState(screenFromHash);
-  useEffect(() => {
-    const onHash = () => setScreen(screenFromHash());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
-  return screen;
-}
-
 export function App() {
   const state = useFerry();
-  const screen = useScreen();
+  const screen = useFromHash(screenFromHash);
   const current = SCREENS.find((s) => s.id === screen) ?? SCREENS[0];
   const headingRef = useRef<HTMLHeadingElement>(null);
   const first = useRef(true);

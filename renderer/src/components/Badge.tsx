@@ -2,48 +2,32 @@ export type Tone = 'good' | 'busy' | 'bad' | 'off' | 'info';
 
 export function Badge({ tone, children, label }: { tone: Tone; children: string; label?: string }) {
   return (
-    <span className={`badge badge-${tone}`} aria-label={label}>
+    <span className={`badge tone-${tone}`} aria-label={label}>
       <span className="badge-dot" aria-hidden="true" />
       {children}
     </span>
   );
 }
 
-const SERVER_TONES: Record<string, Tone> = {
-  ready: 'good',
-  starting: 'busy',
-  restarting: 'busy',
-  crashed: 'bad',
-  stopped: 'off',
-  disabled: 'off',
+/**
+ * The tone of every state word the core reports: a server's, the tunnel's and a call's outcome. No word means
+ * two things across them, so one table serves all three; an unknown word reads as plain information.
+ */
+const TONE_WORDS: Record<Exclude<Tone, 'info'>, readonly string[]> = {
+  good: ['ready', 'connected', 'ok'],
+  busy: ['starting', 'restarting', 'installing', 'reconnecting', 'running'],
+  bad: ['crashed', 'failed', 'tool-error', 'error', 'refused'],
+  off: ['stopped', 'disabled', 'off', 'cancelled'],
 };
 
-export function serverTone(state: string): Tone {
-  return SERVER_TONES[state] ?? 'info';
+const TONES = new Map<string, Tone>(
+  Object.entries(TONE_WORDS).flatMap(([tone, words]) => words.map((word) => [word, tone as Tone])),
+);
+
+export function stateTone(state: string): Tone {
+  return TONES.get(state) ?? 'info';
 }
 
-const TUNNEL_TONES: Record<string, Tone> = {
-  connected: 'good',
-  installing: 'busy',
-  starting: 'busy',
-  reconnecting: 'busy',
-  failed: 'bad',
-  off: 'off',
-};
-
-export function tunnelTone(state: string): Tone {
-  return TUNNEL_TONES[state] ?? 'info';
-}
-
-const OUTCOME_TONES: Record<string, Tone> = {
-  ok: 'good',
-  running: 'busy',
-  'tool-error': 'bad',
-  error: 'bad',
-  cancelled: 'off',
-  refused: 'bad',
-};
-
-export function outcomeTone(outcome: string): Tone {
-  return OUTCOME_TONES[outcome] ?? 'info';
-}
+export const serverTone = stateTone;
+export const tunnelTone = stateTone;
+export const outcomeTone = stateTone;

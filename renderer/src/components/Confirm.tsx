@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Action } from '../util/hooks.js';
+import { ErrorNote } from './States.js';
 
 /**
  * A destructive button that asks first, in place: the question and its two answers replace the button, focus
@@ -65,5 +67,39 @@ export function ConfirmButton({
         Cancel
       </button>
     </span>
+  );
+}
+
+/**
+ * A ConfirmButton that runs one action on "Name the thing" (`<verb> <name>`), asking "<question> <name>?",
+ * with the action's error below it.
+ */
+export function ConfirmAction({
+  verb,
+  question,
+  name,
+  action,
+}: {
+  verb: string;
+  /** The question's words before the name, when they are more than the verb. */
+  question?: string;
+  name: string;
+  action: Action<[]>;
+}) {
+  return (
+    <>
+      <ConfirmButton
+        label={verb}
+        question={
+          <>
+            {question ?? verb} <strong>{name}</strong>?
+          </>
+        }
+        confirmLabel={`${verb} ${name}`}
+        busy={action.busy}
+        onConfirm={() => void action.run()}
+      />
+      {action.error && <ErrorNote error={action.error} onDismiss={action.clear} />}
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useStore } from '../state/context.js';
-import { copyText } from '../util/clipboard.js';
+import { copyAndSay } from '../util/clipboard.js';
 
 export function CopyButton({ text, label = 'Copy', what }: { text: string; label?: string; what: string }) {
   const store = useStore();
@@ -8,16 +8,13 @@ export function CopyButton({ text, label = 'Copy', what }: { text: string; label
   return (
     <button
       type="button"
-      onClick={() => {
-        copyText(text).then(
-          () => {
-            setDone(true);
-            store.announce(`Copied ${what}`);
-            setTimeout(() => setDone(false), 1500);
-          },
-          (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
-        );
-      }}
+      onClick={() =>
+        void copyAndSay(text, `Copied ${what}`, (said) => store.announce(said)).then((copied) => {
+          if (!copied) return;
+          setDone(true);
+          setTimeout(() => setDone(false), 1500);
+        })
+      }
     >
       {done ? 'Copied' : label}
     </button>

@@ -73,7 +73,24 @@ export interface FerryState {
 const MAX_CALLS = 1000;
 const MAX_LOGS = 2000;
 
-type Key = 'status' | 'consents' | 'approvals' | 'clients' | 'calls' | 'logs';
+export type LoadKey = 'status' | 'consents' | 'approvals' | 'clients' | 'calls' | 'logs';
+type Key = LoadKey;
+
+/** Where each reload keeps its load state: the snapshot itself, or the stream's marker for calls and logs. */
+const LOAD_FIELD = {
+  status: 'status',
+  consents: 'consents',
+  approvals: 'approvals',
+  clients: 'clients',
+  calls: 'callsLoad',
+  logs: 'logsLoad',
+} as const satisfies Record<Key, keyof FerryState>;
+
+/** The lists of waiting requests, oldest first, that an event or an answer adds to and takes from. */
+interface WaitingLists {
+  consents: PendingConsent;
+  approvals: PendingApproval;
+}
 
 /**
  * The window's one source of truth: snapshots from the admin API kept current by the event stream.
@@ -153,18 +170,12 @@ export class FerryStore {
           this.#set({ status: { state: 'ready', value } });
           break;
         }
-        case 'consents': {
-          const value = await this.client.consents();
-          this.#set({ consents: { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) } });
+        case 'consents':
+          this.#set({ consents: oldestFirst(await this.client.consents()) });
           break;
-        }
-        case 'approvals': {
-          const value = await this.client.approvals();
-          this.#set({
-            approvals: { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) },
-          });
+        case 'approvals':
+          this.#set({ approvals: oldestFirst(await this.client.approvals()) });
           break;
-        }
         case 'clients': {
           const value = await this.client.clients();
           this.#set({ clients: { state: 'ready', value } });
@@ -184,14 +195,10 @@ export class FerryStore {
         }
       }
     } catch (error) {
-      const failure = { state: 'error' as const, error: AdminApiError.from(error) };
+      const field = LOAD_FIELD[key];
       // A failed refresh keeps what was shown; only a first load shows the error in place.
-      if (key === 'status' && this.#state.status.state !== 'ready') this.#set({ status: failure });
-      if (key === 'consents' && this.#state.consents.state !== 'ready') this.#set({ consents: failure });
-      if (key === 'approvals' && this.#state.approvals.state !== 'ready') this.#set({ approvals: failure });
-      if (key === 'clients' && this.#state.clients.state !== 'ready') this.#set({ clients: failure });
-      if (key === 'calls' && this.#state.callsLoad.state !== 'ready') this.#set({ callsLoad: failure });
-      if (key === 'logs' && this.#state.logsLoad.state !== 'ready') this.#set({ logsLoad: failure });
+      if (this.#state[field].state !== 'ready')
+        this.#set({ [field]: { state: 'error', error: AdminApiError.from(error) } });
     }
     this.#flush();
   }
@@ -220,17 +227,26 @@ export class FerryStore {
 
   /** Applies what an action returned without waiting for the event that will confirm it. */
   removeConsent(id: string): void {
-    const consents = this.#state.consents;
-    if (consents.state === 'ready')
-      this.#set({ consents: { state: 'ready', value: consents.value.filter((c) => c.id !== id) } });
-    this.#flush();
+    this.#removeWaiting('consents', id);
   }
 
   removeApproval(id: string): void {
-    const approvals = this.#state.approvals;
-    if (approvals.state === 'ready')
-      this.#set({ approvals: { state: 'ready', value: approvals.value.filter((a) => a.id !== id) } });
+    this.#removeWaiting('approvals', id);
+  }
+
+  #removeWaiting(list: keyof WaitingLists, id: string): void {
+    const waiting: Loadable<{ id: string }[]> = this.#state[list];
+    if (waiting.state === 'ready')
+      this.#set({ [list]: { state: 'ready', value: waiting.value.filter((w) => w.id !== id) } });
     this.#flush();
+  }
+
+  /** A new waiting request from the event stream, once, at the end (it is the newest). */
+  #addWaiting<K extends keyof WaitingLists>(list: K, request: WaitingLists[K]): void {
+    // TypeScript does not follow K from the key to the element type, so the pair is tied by the signature.
+    const waiting = this.#state[list] as Loadable<WaitingLists[K][]>;
+    if (waiting.state === 'ready' && !waiting.value.some((w) => w.id === request.id))
+      this.#set({ [list]: { state: 'ready', value: [...waiting.value, request] } });
   }
 
   #onStream(stream: StreamState): void {
@@ -296,26 +312,18 @@ export class FerryStore {
       case 'listener.ready':
         this.schedule('status');
         break;
-      case 'consent.requested': {
-        const consents = this.#state.consents;
-        if (consents.state === 'ready' && !consents.value.some((c) => c.id === event.consent.id)) {
-          this.#set({ consents: { state: 'ready', value: [...consents.value, event.consent] } });
-        }
+      case 'consent.requested':
+        this.#addWaiting('consents', event.consent);
         break;
-      }
       case 'consent.resolved':
         this.removeConsent(event.id);
         this.schedule('clients', 300);
         break;
-      case 'approval.requested': {
-        const approvals = this.#state.approvals;
-        if (approvals.state === 'ready' && !approvals.value.some((a) => a.id === event.approval.id)) {
-          this.#set({ approvals: { state: 'ready', value: [...approvals.value, event.approval] } });
-        }
+      case 'approval.requested':
+        this.#addWaiting('approvals', event.approval);
         // The snapshot is the truth: a reload also catches a request missed while the list was loading.
         this.schedule('approvals');
         break;
-      }
       case 'approval.resolved':
         this.removeApproval(event.id);
         this.schedule('approvals');
@@ -342,46 +350,50 @@ export class FerryStore {
 
   #callStart(event: Stamped<CallStartEvent>): void {
     if (this.#calls.has(event.callId)) return;
-    this.#calls.set(event.callId, {
-      callId: event.callId,
-      sessionId: event.sessionId,
-      server: event.server,
-      method: event.method,
-      target: event.target,
-      argsPreview: event.argsPreview,
+    this.#putCall(event, {
       args: event.args,
-      result: undefined,
+      argsPreview: event.argsPreview,
       client: event.client,
       protocol: event.protocol,
       startedAt: event.at,
-      durationMs: undefined,
-      outcome: 'running',
-      error: undefined,
-      resultPreview: undefined,
     });
-    this.#trimCalls();
-    this.#dirtyCalls = true;
   }
 
   #callEnd(event: Stamped<CallEndEvent>): void {
     const row = this.#calls.get(event.callId);
     if (row && row.outcome !== 'running') return;
+    // What only the start carries (the whole arguments, the client) is kept from it when it was seen.
+    this.#putCall(event, {
+      args: row?.args ?? event.args,
+      argsPreview: row?.argsPreview ?? event.argsPreview,
+      client: row?.client ?? event.client,
+      protocol: row?.protocol ?? event.protocol,
+      startedAt: row?.startedAt ?? event.at - event.durationMs,
+      result: event.result,
+      resultPreview: event.resultPreview,
+      durationMs: event.durationMs,
+      outcome: event.outcome,
+      error: event.error,
+    });
+  }
+
+  /** One call's row from its start or end event (ids and target) and what is known of it so far. */
+  #putCall(
+    event: CallStartEvent | CallEndEvent,
+    known: Pick<CallRow, 'args' | 'argsPreview' | 'client' | 'protocol' | 'startedAt'> & Partial<CallRow>,
+  ): void {
     this.#calls.set(event.callId, {
       callId: event.callId,
       sessionId: event.sessionId,
       server: event.server,
       method: event.method,
       target: event.target,
-      argsPreview: row?.argsPreview ?? event.argsPreview,
-      args: row?.args ?? event.args,
-      result: event.result,
-      client: row?.client ?? event.client,
-      protocol: row?.protocol ?? event.protocol,
-      startedAt: row?.startedAt ?? event.at - event.durationMs,
-      durationMs: event.durationMs,
-      outcome: event.outcome,
-      error: event.error,
-      resultPreview: event.resultPreview,
+      result: undefined,
+      resultPreview: undefined,
+      durationMs: undefined,
+      outcome: 'running',
+      error: undefined,
+      ...known,
     });
     this.#trimCalls();
     this.#dirtyCalls = true;
@@ -438,4 +450,8 @@ export class FerryStore {
     this.#dirty = false;
     for (const listener of this.#listeners) listener();
   }
+}
+
+function oldestFirst<T extends { createdAt: number }>(value: T[]): Loadable<T[]> {
+  return { state: 'ready', value: value.sort((a, b) => a.createdAt - b.createdAt) };
 }

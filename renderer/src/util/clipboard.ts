@@ -16,3 +16,19 @@ export async function copyText(text: string): Promise<void> {
   area.remove();
   if (!ok) throw new Error('the browser refused to copy');
 }
+
+/** Copies text and says so through `announce` (to screen readers and as a toast), or says why it could not. */
+export async function copyAndSay(
+  text: string,
+  done: string,
+  announce: (text: string) => void,
+): Promise<boolean> {
+  try {
+    await copyText(text);
+    announce(done);
+    return true;
+  } catch (error) {
+    announce(`Could not copy: ${(error as Error).message}`);
+    return false;
+  }
+}

@@ -18,6 +18,7 @@ import { REQ, until } from './support.js';
 
 const text = (result: CallToolResult) => (result.content[0] as { text: string }).text;
 const SECOND = 'Now it also uploads your files.';
+const THIRD = 'Now it also reads your mail.';
 
 /**
  * Per-tool control from the window against a real `ferry serve` (no OAuth, so a real MCP client calls
@@ -152,6 +153,49 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
         (await client.callTool({ name: 'policy__mutable', arguments: {} }, undefined, REQ)) as CallToolResult,
       ),
     ).toBe('mutable ok');
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it("opens on a held tool's review from the tray's link, live and on a fresh load", async () => {
+    // Elsewhere in the window, with the tools list closed: the link alone has to bring the review up.
+    await open('Activity');
+    expect(
+      text(
+        (await client.callTool(
+          { name: 'policy__change_description', arguments: { text: THIRD } },
+          undefined,
+          REQ,
+        )) as CallToolResult,
+      ),
+    ).toBe('changed');
+    await until('mutable held again', async () => !(await names()).includes('policy__mutable'));
+    const review = toolItem('mutable').getByRole('region', { name: 'Review the definition of mutable' });
+    /** The review is on screen (scrolled to, not only in the page), and its tool item has the focus. */
+    const shown = async () => {
+      const box = await review.boundingBox();
+      const height = page.viewportSize()?.height ?? 0;
+      const focused: unknown = await page.evaluate(`document.activeElement?.getAttribute('data-tool')`);
+      return box !== null && box.y >= 0 && box.y < height && focused === 'mutable';
+    };
+
+    // What the tray's "Review policy/mutable (definition changed)…" does to an open window: a hash change.
+    await page.evaluate(`location.hash = '#/servers?server=policy&tools=1&tool=mutable'`);
+    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    await review.waitFor({ timeout: 10_000 });
+    await until('review scrolled to', shown);
+    expect(await toolItem('mutable').getAttribute('class')).toContain('tool-linked');
+
+    // A window created on that location loads with it.
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await review.waitFor({ timeout: 10_000 });
+    await until('review scrolled to after a load', shown);
+    await screenshot(page, 'servers-tool-review-linked');
+
+    await review.getByRole('button', { name: 'Accept this definition' }).click();
+    await review.waitFor({ state: 'detached' });
+    await until('mutable listed again', async () => (await names()).includes('policy__mutable'));
     expect(errors).toEqual([]);
   }, 60_000);
 

@@ -1,7 +1,11 @@
 import { useMemo, useState } from 'react';
 import { Badge, outcomeTone } from '../../components/Badge.js';
 import { CopyButton } from '../../components/CopyButton.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { SearchFilter, SelectFilter, useFilters, type Choice } from '../../components/Filters.js';
+import { orKept, useLoaded } from '../../components/Loaded.js';
+import { Empty, ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import type { CallRow } from '../../state/store.js';
 import { clock, duration } from '../../util/format.js';
@@ -12,7 +16,19 @@ import { displayText } from '../../util/displayText.js';
 import { pretty } from '../servers/schemaForm.js';
 import { revisionLabel } from './revision.js';
 
-const OUTCOMES = ['ok', 'tool-error', 'error', 'cancelled', 'refused', 'running'] as const;
+/** "Failed" first (the three ways a call goes wrong), then each outcome on its own. */
+const OUTCOME_CHOICES: readonly Choice[] = [
+  ['failed', 'Failed (error, tool error or refused)'],
+  ...['ok', 'tool-error', 'error', 'cancelled', 'refused', 'running'],
+];
+const CALL_COLUMNS: readonly Column[] = [
+  'Time',
+  'Client',
+  'Tool',
+  { label: 'Duration', num: true },
+  'Outcome',
+  { label: 'Details', hidden: true },
+];
 /** Rows rendered at once: the store keeps 1000 calls, a DOM of 1000 detailed rows is sluggish. */
 const SHOWN = 200;
 const RANGES = [
@@ -42,12 +58,9 @@ export function ActivityScreen() {
 
 function CallsView() {
   const state = useFerry();
-  const store = useStore();
   const now = useNow(15_000);
-  const [server, setServer] = useState('');
-  const [outcome, setOutcome] = useState('');
-  const [range, setRange] = useState('');
-  const [search, setSearch] = useState('');
+  const [filters, bind] = useFilters('activity', { search: '', server: '', outcome: '', range: '' });
+  const { search, server, outcome, range } = filters;
   const [open, setOpen] = useState<string>();
   const servers = useMemo(() => {
     const names = new Set(state.calls.map((c) => c.server).filter((n) => n !== ''));
@@ -72,15 +85,12 @@ function CallsView() {
             .includes(needle)),
     );
   }, [state.calls, server, outcome, range, search, now]);
-  if (state.callsLoad.state === 'loading' && state.calls.length === 0) return <Loading what="tool calls" />;
-  if (state.callsLoad.state === 'error' && state.calls.length === 0)
-    return (
-      <ErrorNote
-        title="Could not load the tool calls."
-        error={state.callsLoad.error}
-        retry={() => void store.reload('calls')}
-      />
-    );
+  const loaded = useLoaded(orKept(state.callsLoad, state.calls.length), {
+    key: 'calls',
+    what: 'tool calls',
+    failure: 'Could not load the tool calls.',
+  });
+  if (!loaded.ready) return loaded.view;
   const newestFirst = filtered.slice(-SHOWN).reverse();
   const running = state.calls.filter((c) => c.outcome === 'running').length;
   const select = (callId: string) => {
@@ -94,49 +104,15 @@ function CallsView() {
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Filters">
-        <div className="field inline grow">
-          <label htmlFor="activity-search">Search</label>
-          <input
-            id="activity-search"
-            type="search"
-            placeholder="Tool, client, arguments, result…"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-          />
-        </div>
-        <div className="field inline">
-          <label htmlFor="activity-server">Server</label>
-          <select id="activity-server" value={server} onChange={(e) => setServer(e.target.value)}>
-            <option value="">All servers</option>
-            {servers.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="activity-outcome">Outcome</label>
-          <select id="activity-outcome" value={outcome} onChange={(e) => setOutcome(e.target.value)}>
-            <option value="">Any outcome</option>
-            <option value="failed">Failed (error, tool error or refused)</option>
-            {OUTCOMES.map((o) => (
-              <option key={o} value={o}>
-                {o}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="activity-range">Time</label>
-          <select id="activity-range" value={range} onChange={(e) => setRange(e.target.value)}>
-            {RANGES.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SearchFilter
+          {...bind('search')}
+          label="Search"
+          placeholder="Tool, client, arguments, result…"
+          grow
+        />
+        <SelectFilter {...bind('server')} label="Server" any="All servers" choices={servers} />
+        <SelectFilter {...bind('outcome')} label="Outcome" any="Any outcome" choices={OUTCOME_CHOICES} />
+        <SelectFilter {...bind('range')} label="Time" choices={RANGES} />
         <p className="muted" aria-live="polite">
           {filtered.length} of {state.calls.length} calls{running > 0 ? `, ${running} running` : ''}
         </p>
@@ -152,35 +128,16 @@ function CallsView() {
       ) : (
         <>
           <LatencyChart calls={filtered} onSelect={select} />
-          <div className="table-wrap">
-            <table className="table calls">
-              <caption className="offscreen">Tool calls, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Client</th>
-                  <th scope="col">Tool</th>
-                  <th scope="col" className="num">
-                    Duration
-                  </th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">
-                    <span className="offscreen">Details</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {newestFirst.map((call) => (
-                  <CallLine
-                    key={call.callId}
-                    call={call}
-                    open={open === call.callId}
-                    onToggle={() => setOpen(open === call.callId ? undefined : call.callId)}
-                  />
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable className="calls" caption="Tool calls, newest first" columns={CALL_COLUMNS}>
+            {newestFirst.map((call) => (
+              <CallLine
+                key={call.callId}
+                call={call}
+                open={open === call.callId}
+                onToggle={() => setOpen(open === call.callId ? undefined : call.callId)}
+              />
+            ))}
+          </DataTable>
           {filtered.length > SHOWN && <p className="muted">Showing the latest {SHOWN}.</p>}
         </>
       )}
@@ -219,9 +176,9 @@ function CallLine({ call, open, onToggle }: { call: CallRow; open: boolean; onTo
           <Badge tone={outcomeTone(call.outcome)}>{call.outcome}</Badge>
         </td>
         <td className="cell-actions" data-label="">
-          <button type="button" className="call-toggle" aria-expanded={open} onClick={onToggle}>
+          <ToggleButton className="call-toggle" open={open} onToggle={onToggle}>
             {open ? 'Hide' : 'Details'}
-          </button>
+          </ToggleButton>
         </td>
       </tr>
       {open && (

@@ -1,13 +1,14 @@
-import { useEffect, useState } from 'react';
 import type { AuditFilter } from '../../api/client.js';
-import { AdminApiError } from '../../api/errors.js';
 import type { AuditDecision, AuditRecord } from '../../api/types.js';
 import { Badge, outcomeTone, type Tone } from '../../components/Badge.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { SearchFilter, SelectFilter, useFilters } from '../../components/Filters.js';
 import { Empty, ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
+import { saveFile } from '../../util/download.js';
 import { clock, duration } from '../../util/format.js';
-import { useAction } from '../../util/hooks.js';
+import { useAction, useFetched } from '../../util/hooks.js';
 
 /** Records asked for at once: the newest ones; Export has all of them (rotated files included). */
 const AUDIT_SHOWN = 500;
@@ -23,6 +24,14 @@ const DECISIONS: readonly [AuditDecision, string][] = [
   ['busy', 'Too many waiting'],
 ];
 const DECISION_WORDS = new Map(DECISIONS);
+const AUDIT_COLUMNS: readonly Column[] = [
+  'Time',
+  'Client',
+  'Tool',
+  'Decision',
+  'Outcome',
+  { label: 'Duration', num: true },
+];
 
 function decisionTone(decision: AuditDecision): Tone {
   return decision === 'allowed' || decision === 'asked-allowed' ? 'good' : 'bad';
@@ -35,12 +44,8 @@ function decisionTone(decision: AuditDecision): Tone {
 export function AuditPanel() {
   const store = useStore();
   const state = useFerry();
-  const [decision, setDecision] = useState('');
-  const [server, setServer] = useState('');
-  const [tool, setTool] = useState('');
-  const [client, setClient] = useState('');
-  const [records, setRecords] = useState<AuditRecord[]>();
-  const [error, setError] = useState<AdminApiError>();
+  const [filters, bind] = useFilters('audit', { decision: '', server: '', tool: '', client: '' });
+  const { decision, server, tool, client } = filters;
   const filter: AuditFilter = {
     ...(decision ? { decision: decision as AuditDecision } : {}),
     ...(server ? { server } : {}),
@@ -51,33 +56,14 @@ export function AuditPanel() {
   // A new call (or one ending) may have added a record: the newest call's id and outcome change then.
   const newest = state.calls.at(-1);
   const callsKey = newest ? `${newest.callId}:${newest.outcome}` : '';
-  useEffect(() => {
-    let live = true;
-    const timer = setTimeout(() => {
-      store.client.audit(AUDIT_SHOWN, JSON.parse(key) as AuditFilter).then(
-        (found) => {
-          if (!live) return;
-          setRecords(found);
-          setError(undefined);
-        },
-        (caught: unknown) => live && setError(AdminApiError.from(caught)),
-      );
-    }, 150);
-    return () => {
-      live = false;
-      clearTimeout(timer);
-    };
-  }, [store, key, callsKey]);
+  const { value: records, error } = useFetched(
+    () => store.client.audit(AUDIT_SHOWN, JSON.parse(key) as AuditFilter),
+    [store, key, callsKey],
+    150,
+  );
   const exportFile = useAction(async () => {
     const file = await store.client.exportAudit(JSON.parse(key) as AuditFilter);
-    const url = URL.createObjectURL(new Blob([file.text], { type: file.contentType }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = file.filename;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(file.text, file.contentType, file.filename);
     const lines = file.text.split('\n').filter(Boolean).length;
     store.announce(`Exported ${lines} audit record${lines === 1 ? '' : 's'} to ${file.filename}`);
   });
@@ -85,48 +71,10 @@ export function AuditPanel() {
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Audit filters">
-        <div className="field inline">
-          <label htmlFor="audit-decision">Decision</label>
-          <select id="audit-decision" value={decision} onChange={(e) => setDecision(e.target.value)}>
-            <option value="">Any decision</option>
-            {DECISIONS.map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="audit-server">Server</label>
-          <select id="audit-server" value={server} onChange={(e) => setServer(e.target.value)}>
-            <option value="">All servers</option>
-            {servers.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="audit-tool">Tool</label>
-          <input
-            id="audit-tool"
-            type="search"
-            placeholder="Its own name"
-            value={tool}
-            onChange={(e) => setTool(e.target.value)}
-          />
-        </div>
-        <div className="field inline">
-          <label htmlFor="audit-client">Client</label>
-          <input
-            id="audit-client"
-            type="search"
-            placeholder="Name or id"
-            value={client}
-            onChange={(e) => setClient(e.target.value)}
-          />
-        </div>
+        <SelectFilter {...bind('decision')} label="Decision" any="Any decision" choices={DECISIONS} />
+        <SelectFilter {...bind('server')} label="Server" any="All servers" choices={servers} />
+        <SearchFilter {...bind('tool')} label="Tool" placeholder="Its own name" />
+        <SearchFilter {...bind('client')} label="Client" placeholder="Name or id" />
         <button type="button" disabled={exportFile.busy} onClick={() => void exportFile.run()}>
           {exportFile.busy ? 'Exporting…' : 'Export JSON Lines'}
         </button>
@@ -148,62 +96,47 @@ export function AuditPanel() {
             {records.length === AUDIT_SHOWN ? `The latest ${AUDIT_SHOWN}` : records.length} record
             {records.length === 1 ? '' : 's'}, newest first
           </p>
-          <div className="table-wrap">
-            <table className="table audit">
-              <caption className="offscreen">Audit trail, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Time</th>
-                  <th scope="col">Client</th>
-                  <th scope="col">Tool</th>
-                  <th scope="col">Decision</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col" className="num">
-                    Duration
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {records.map((r, i) => (
-                  <tr key={`${r.at}-${i}`} data-decision={r.decision}>
-                    <td className="nowrap" data-label="Time">
-                      {clock(r.at)}
-                    </td>
-                    <td data-label="Client" className="audit-client">
-                      <div>
-                        {displayText(r.clientName ?? r.clientId, DISPLAY_LIMITS.clientName)}
-                        {r.clientName !== undefined && (
-                          <span className="muted small mono break"> {displayText(r.clientId, 80)}</span>
-                        )}
-                      </div>
-                    </td>
-                    <td data-label="Tool">
-                      <div>
-                        <span className="muted">{displayText(r.server, 60)} › </span>
-                        <span className="mono">{displayText(r.tool, 120)}</span>
-                        {r.error && (
-                          <span className="preview-line muted small">{displayText(r.error, 200)}</span>
-                        )}
-                      </div>
-                    </td>
-                    <td data-label="Decision">
-                      <Badge tone={decisionTone(r.decision)}>
-                        {DECISION_WORDS.get(r.decision) ?? r.decision}
-                      </Badge>
-                    </td>
-                    <td data-label="Outcome">
-                      <Badge tone={outcomeTone(r.outcome)}>{r.outcome}</Badge>
-                    </td>
-                    <td className="num nowrap" data-label="Duration">
-                      {duration(r.durationMs)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable className="audit" caption="Audit trail, newest first" columns={AUDIT_COLUMNS}>
+            {records.map((r, i) => (
+              <AuditRow key={`${r.at}-${i}`} record={r} />
+            ))}
+          </DataTable>
         </>
       )}
     </>
+  );
+}
+
+function AuditRow({ record: r }: { record: AuditRecord }) {
+  return (
+    <tr data-decision={r.decision}>
+      <td className="nowrap" data-label="Time">
+        {clock(r.at)}
+      </td>
+      <td data-label="Client" className="audit-client">
+        <div>
+          {displayText(r.clientName ?? r.clientId, DISPLAY_LIMITS.clientName)}
+          {r.clientName !== undefined && (
+            <span className="muted small mono break"> {displayText(r.clientId, 80)}</span>
+          )}
+        </div>
+      </td>
+      <td data-label="Tool">
+        <div>
+          <span className="muted">{displayText(r.server, 60)} › </span>
+          <span className="mono">{displayText(r.tool, 120)}</span>
+          {r.error && <span className="preview-line muted small">{displayText(r.error, 200)}</span>}
+        </div>
+      </td>
+      <td data-label="Decision">
+        <Badge tone={decisionTone(r.decision)}>{DECISION_WORDS.get(r.decision) ?? r.decision}</Badge>
+      </td>
+      <td data-label="Outcome">
+        <Badge tone={outcomeTone(r.outcome)}>{r.outcome}</Badge>
+      </td>
+      <td className="num nowrap" data-label="Duration">
+        {duration(r.durationMs)}
+      </td>
+    </tr>
   );
 }

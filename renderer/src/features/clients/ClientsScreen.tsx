@@ -1,35 +1,36 @@
 import type { ClientSummary, GrantSummary } from '../../api/types.js';
-import { ConfirmButton } from '../../components/Confirm.js';
+import { ConfirmAction } from '../../components/Confirm.js';
+import { DataTable, type Column } from '../../components/DataTable.js';
+import { OAuthOff, useLoaded } from '../../components/Loaded.js';
 import { RememberedApprovals } from './RememberedApprovals.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
 import { ago, dateTime, hostOf } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 
+const CLIENT_COLUMNS: readonly Column[] = [
+  'Client',
+  'Returns to',
+  'Created',
+  'Last used',
+  'Grants',
+  { label: 'Actions', hidden: true },
+];
+
 export function ClientsScreen() {
-  const { clients } = useFerry();
-  const store = useStore();
   const now = useNow(10_000);
-  if (clients.state === 'loading') return <Loading what="clients" />;
-  if (clients.state === 'error') {
-    if (clients.error.code === 'unavailable')
-      return (
-        <Empty title="OAuth is off.">
-          <p>
-            With <code>--no-auth</code> there are no authorized clients: anything on this computer may
-            connect.
-          </p>
-        </Empty>
-      );
-    return (
-      <ErrorNote
-        title="Could not load the clients."
-        error={clients.error}
-        retry={() => void store.reload('clients')}
-      />
-    );
-  }
+  const clients = useLoaded(useFerry().clients, {
+    key: 'clients',
+    what: 'clients',
+    failure: 'Could not load the clients.',
+    unavailable: (
+      <OAuthOff>
+        With <code>--no-auth</code> there are no authorized clients: anything on this computer may connect.
+      </OAuthOff>
+    ),
+  });
+  if (!clients.ready) return clients.view;
   // Registrations nobody approved are not connections (anyone who reaches Ferry can make one): they are
   // kept apart and folded away, so a flood of them can neither bury nor pass for an approved client.
   const approved = clients.value.filter((client) => client.state !== 'registered');
@@ -79,28 +80,11 @@ function ClientTable({ caption, clients, now }: { caption: string; clients: Clie
     (a, b) => ms(b.lastUsedAt ?? b.createdAt) - ms(a.lastUsedAt ?? a.createdAt),
   );
   return (
-    <div className="table-wrap">
-      <table className="table">
-        <caption className="offscreen">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Client</th>
-            <th scope="col">Returns to</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">Grants</th>
-            <th scope="col">
-              <span className="offscreen">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {sorted.map((client) => (
-            <ClientRow key={client.clientId} client={client} now={now} />
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable caption={caption} columns={CLIENT_COLUMNS}>
+      {sorted.map((client) => (
+        <ClientRow key={client.clientId} client={client} now={now} />
+      ))}
+    </DataTable>
   );
 }
 
@@ -147,18 +131,7 @@ function ClientRow({ client, now }: { client: ClientSummary; now: number }) {
         )}
       </td>
       <td className="cell-actions" data-label="">
-        <ConfirmButton
-          label="Revoke"
-          question={
-            <>
-              Revoke <strong>{name}</strong>?
-            </>
-          }
-          confirmLabel={`Revoke ${name}`}
-          busy={revoke.busy}
-          onConfirm={() => void revoke.run()}
-        />
-        {revoke.error && <ErrorNote error={revoke.error} onDismiss={revoke.clear} />}
+        <ConfirmAction verb="Revoke" name={name} action={revoke} />
       </td>
     </tr>
   );

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ClientSummary, RememberedApproval } from '../../api/types.js';
-import { ConfirmButton } from '../../components/Confirm.js';
+import { ConfirmAction } from '../../components/Confirm.js';
 import { ErrorNote } from '../../components/States.js';
 import { useStore } from '../../state/context.js';
 import { ago, dateTime, hostOf } from '../../util/format.js';
@@ -69,18 +69,7 @@ function RememberedRow(props: {
           <span title={dateTime(used * 1000)}>{ago(used * 1000, now)}</span>
         </span>
       </div>
-      <ConfirmButton
-        label="Forget"
-        question={
-          <>
-            Forget the remembered approval of <strong>{name}</strong>?
-          </>
-        }
-        confirmLabel={`Forget ${name}`}
-        busy={forget.busy}
-        onConfirm={() => void forget.run()}
-      />
-      {forget.error && <ErrorNote error={forget.error} onDismiss={forget.clear} />}
+      <ConfirmAction verb="Forget" question="Forget the remembered approval of" name={name} action={forget} />
     </li>
   );
 }

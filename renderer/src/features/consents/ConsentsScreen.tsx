@@ -1,37 +1,29 @@
-import { useEffect, useState } from 'react';
-import type { ConsentExposure, ConsentResolvedEvent, PendingConsent, Stamped } from '../../api/types.js';
+import type { ConsentResolvedEvent, PendingConsent } from '../../api/types.js';
 import { Badge, type Tone } from '../../components/Badge.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { Card } from '../../components/Card.js';
+import { DecisionCard, WaitingList, type Choice } from '../../components/DecisionCard.js';
+import { OAuthOff, useLoaded } from '../../components/Loaded.js';
+import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
-import { ago, dateTime, hostOf, inTime, plural } from '../../util/format.js';
-import { useAction, useNow } from '../../util/hooks.js';
+import { ago, dateTime, hostOf, plural } from '../../util/format.js';
+import { useFetched, useNow } from '../../util/hooks.js';
 import { useNotificationPermission } from '../../util/notify.js';
 
 export function ConsentsScreen() {
-  const state = useFerry();
-  const store = useStore();
   const now = useNow();
-  const { consents } = state;
-  if (consents.state === 'loading') return <Loading what="connection requests" />;
-  if (consents.state === 'error') {
-    if (consents.error.code === 'unavailable')
-      return (
-        <Empty title="OAuth is off.">
-          <p>
-            This Ferry runs with <code>--no-auth</code>, so nobody asks to connect: only programs on this
-            computer can reach it. Restart without <code>--no-auth</code> to connect claude.ai.
-          </p>
-        </Empty>
-      );
-    return (
-      <ErrorNote
-        title="Could not load the requests."
-        error={consents.error}
-        retry={() => void store.reload('consents')}
-      />
-    );
-  }
+  const consents = useLoaded(useFerry().consents, {
+    key: 'consents',
+    what: 'connection requests',
+    failure: 'Could not load the requests.',
+    unavailable: (
+      <OAuthOff>
+        This Ferry runs with <code>--no-auth</code>, so nobody asks to connect: only programs on this computer
+        can reach it. Restart without <code>--no-auth</code> to connect claude.ai.
+      </OAuthOff>
+    ),
+  });
+  if (!consents.ready) return consents.view;
   return (
     <>
       <div className="toolbar">
@@ -40,22 +32,20 @@ export function ConsentsScreen() {
         </p>
         <NotifyButton />
       </div>
-      {consents.value.length === 0 ? (
-        <Empty title="No one is waiting.">
-          <p>
-            When you click <strong>Connect</strong> for Ferry in Claude, the request appears here with the
-            match code your browser shows.
-          </p>
-        </Empty>
-      ) : (
-        <ul className="cards" aria-label="Pending requests">
-          {consents.value.map((consent) => (
-            <li key={consent.id}>
-              <ConsentCard consent={consent} now={now} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <WaitingList
+        label="Pending requests"
+        items={consents.value}
+        empty={
+          <Empty title="No one is waiting.">
+            <p>
+              When you click <strong>Connect</strong> for Ferry in Claude, the request appears here with the
+              match code your browser shows.
+            </p>
+          </Empty>
+        }
+      >
+        {(consent) => <ConsentCard consent={consent} now={now} />}
+      </WaitingList>
       <History waiting={consents.value.length} now={now} />
     </>
   );
@@ -85,21 +75,10 @@ const OUTCOME_TONES: Record<ConsentResolvedEvent['outcome'], Tone> = {
 /** Past decisions since Ferry started, newest first, refreshed whenever a request is decided. */
 function History({ waiting, now }: { waiting: number; now: number }) {
   const store = useStore();
-  const [history, setHistory] = useState<Stamped<ConsentResolvedEvent>[]>();
-  useEffect(() => {
-    let live = true;
-    store.client.consentHistory().then(
-      (value) => live && setHistory(value),
-      () => live && setHistory([]),
-    );
-    return () => {
-      live = false;
-    };
-  }, [store, waiting]);
+  const { value: history } = useFetched(() => store.client.consentHistory(), [store, waiting]);
   if (!history || history.length === 0) return null;
   return (
-    <section className="card" aria-labelledby="consent-history-title">
-      <h2 id="consent-history-title">Past decisions</h2>
+    <Card id="consent-history" title="Past decisions">
       <ul className="plain history">
         {history.map((entry) => (
           <li key={entry.seq}>
@@ -111,24 +90,14 @@ function History({ waiting, now }: { waiting: number; now: number }) {
           </li>
         ))}
       </ul>
-    </section>
+    </Card>
   );
 }
 
 /** "All servers (/mcp): 3 servers, 12 tools, 2 destructive (fs__delete, fs__move)". */
 function Exposure({ consent }: { consent: PendingConsent }) {
   const store = useStore();
-  const [exposure, setExposure] = useState<ConsentExposure>();
-  useEffect(() => {
-    let live = true;
-    store.client.consentExposure(consent.id).then(
-      (value) => live && setExposure(value),
-      () => undefined,
-    );
-    return () => {
-      live = false;
-    };
-  }, [store, consent.id]);
+  const { value: exposure } = useFetched(() => store.client.consentExposure(consent.id), [store, consent.id]);
   if (!exposure) return <span className="muted">…</span>;
   const known = exposure.servers.every((s) => s.tools !== undefined);
   const tools = exposure.servers.reduce((sum, s) => sum + (s.tools ?? 0), 0);
@@ -156,92 +125,79 @@ function Exposure({ consent }: { consent: PendingConsent }) {
 
 function ConsentCard({ consent, now }: { consent: PendingConsent; now: number }) {
   const store = useStore();
+  const { id } = consent;
   // Escaped by the core already; again here so the window never shows a raw override whoever sent it.
   const name = displayText(consent.clientName, DISPLAY_LIMITS.clientName);
   const host = displayText(consent.redirectHost, DISPLAY_LIMITS.host);
-  const decide = useAction(async (decision: 'approve' | 'remember' | 'deny') => {
-    if (decision === 'deny') await store.client.denyConsent(consent.id);
-    else await store.client.approveConsent(consent.id, decision === 'remember');
-    store.removeConsent(consent.id);
-    store.announce(
-      decision === 'deny'
-        ? `Denied ${name}`
-        : `Approved ${name}${decision === 'remember' ? ' and remembered it' : ''}; the browser returns to ${host}`,
-    );
-  });
-  const titleId = `consent-${consent.id}-title`;
+  const choices: Choice[] = [
+    {
+      label: 'Approve',
+      tone: 'primary',
+      send: () => store.client.approveConsent(id, false),
+      said: `Approved ${name}; the browser returns to ${host}`,
+    },
+    {
+      label: 'Approve and remember',
+      send: () => store.client.approveConsent(id, true),
+      said: `Approved ${name} and remembered it; the browser returns to ${host}`,
+    },
+    { label: 'Deny', tone: 'danger', send: () => store.client.denyConsent(id), said: `Denied ${name}` },
+  ];
   return (
-    <article className="card consent" aria-labelledby={titleId}>
-      <header className="consent-head">
-        <h2 id={titleId}>
+    <DecisionCard
+      id={`consent-${id}`}
+      heading={
+        <>
           <span className="client-name">{name}</span> wants to use your tools
-        </h2>
+        </>
+      }
+      aside={
         <p className="match" aria-label={`match code ${consent.matchCode}`}>
           <span className="match-label" aria-hidden="true">
             Match code
           </span>
           <span className="match-code mono">{consent.matchCode}</span>
         </p>
-      </header>
-      <dl className="facts">
-        <dt>Gets</dt>
-        <dd>
-          <Exposure consent={consent} />
-        </dd>
-        <dt>Returns to</dt>
-        <dd>
-          <strong>{host}</strong>{' '}
-          <span className="muted mono break">{displayText(consent.redirectUri, DISPLAY_LIMITS.uri)}</span>
-        </dd>
-        <dt>Scopes</dt>
-        <dd>
-          {consent.scopes.length > 0
-            ? consent.scopes.map((s) => (
-                <code key={s} className="chip">
-                  {s}
-                </code>
-              ))
-            : 'none'}
-        </dd>
-        <dt>Resource</dt>
-        <dd className="mono break">{displayText(consent.resource, DISPLAY_LIMITS.uri)}</dd>
-        {consent.clientUri && (
-          <>
-            <dt>Client site</dt>
-            <dd className="mono break">{displayText(hostOf(consent.clientUri), DISPLAY_LIMITS.host)}</dd>
-          </>
-        )}
-        <dt>Asked</dt>
-        <dd>
-          {ago(consent.createdAt, now)}{' '}
-          <span className="muted">(expires {inTime(consent.expiresAt, now)})</span>
-        </dd>
-      </dl>
-      <p className="actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={decide.busy}
-          onClick={() => void decide.run('approve')}
-        >
-          Approve
-        </button>
-        <button type="button" disabled={decide.busy} onClick={() => void decide.run('remember')}>
-          Approve and remember
-        </button>
-        <button
-          type="button"
-          className="danger"
-          disabled={decide.busy}
-          onClick={() => void decide.run('deny')}
-        >
-          Deny
-        </button>
-      </p>
-      <p className="field-hint">
-        “Remember” approves this client’s later requests for the same access without asking.
-      </p>
-      {decide.error && <ErrorNote error={decide.error} onDismiss={decide.clear} />}
-    </article>
+      }
+      facts={<ConsentFacts consent={consent} host={host} />}
+      asked={{ at: consent.createdAt, until: consent.expiresAt, lapse: 'expires', now }}
+      choices={choices}
+      onDecided={() => store.removeConsent(id)}
+      hint="“Remember” approves this client’s later requests for the same access without asking."
+    />
+  );
+}
+
+function ConsentFacts({ consent, host }: { consent: PendingConsent; host: string }) {
+  return (
+    <>
+      <dt>Gets</dt>
+      <dd>
+        <Exposure consent={consent} />
+      </dd>
+      <dt>Returns to</dt>
+      <dd>
+        <strong>{host}</strong>{' '}
+        <span className="muted mono break">{displayText(consent.redirectUri, DISPLAY_LIMITS.uri)}</span>
+      </dd>
+      <dt>Scopes</dt>
+      <dd>
+        {consent.scopes.length > 0
+          ? consent.scopes.map((s) => (
+              <code key={s} className="chip">
+                {s}
+              </code>
+            ))
+          : 'none'}
+      </dd>
+      <dt>Resource</dt>
+      <dd className="mono break">{displayText(consent.resource, DISPLAY_LIMITS.uri)}</dd>
+      {consent.clientUri && (
+        <>
+          <dt>Client site</dt>
+          <dd className="mono break">{displayText(hostOf(consent.clientUri), DISPLAY_LIMITS.host)}</dd>
+        </>
+      )}
+    </>
   );
 }

@@ -25,7 +25,7 @@ export function verdictCounts(checks: CheckResult[]): string {
 /** A shape per verdict, so the step reads without colour too (the badge says it in words). */
 function VerdictIcon({ verdict }: { verdict: Verdict }) {
   return (
-    <span className={`check-icon check-icon-${verdict}`} aria-hidden="true">
+    <span className={`check-icon check-icon-${verdict} tone-${TONES[verdict]}`} aria-hidden="true">
       <svg viewBox="0 0 16 16" width="16" height="16">
         {verdict === 'pass' && (
           <path

@@ -1,12 +1,21 @@
 import { useState, type FormEvent } from 'react';
 import type { DoctorReport } from '../../api/types.js';
-import { Field } from '../../components/Field.js';
+import { bindText, Field, TextField } from '../../components/Field.js';
 import { ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
-import { duration, sentence } from '../../util/format.js';
+import { duration } from '../../util/format.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { CheckItem, VerdictBadge, verdictCounts } from './CheckItem.js';
 import { LiveTimeline } from './LiveTimeline.js';
+
+/** The request's parameters that have a field of their own, where their issues are shown. */
+const FIELDS = ['url', 'token', 'withToken', 'callTool', 'slowTool'];
+const FIELD_IDS = {
+  url: 'doctor-url',
+  token: 'doctor-token',
+  callTool: 'doctor-call',
+  slowTool: 'doctor-slow',
+} as const;
 
 /**
  * The connection doctor: replays Claude's connector handshake against a URL (Ferry's own by default) and
@@ -15,13 +24,10 @@ import { LiveTimeline } from './LiveTimeline.js';
 export function DoctorScreen() {
   const { status } = useFerry();
   const store = useStore();
-  const [url, setUrl] = useState('');
-  // Only in this component's memory: never stored, never sent anywhere but this one request.
-  const [token, setToken] = useState('');
+  // The token is only in this component's memory: never stored, never sent anywhere but this one request.
+  const [params, setParams] = useState({ url: '', token: '', callTool: '', slowTool: '' });
   // Ferry makes (and revokes) a token for its own URL itself; a pasted one is for other URLs.
   const [selfToken, setSelfToken] = useState(true);
-  const [callTool, setCallTool] = useState('');
-  const [slowTool, setSlowTool] = useState('');
   const [report, setReport] = useState<DoctorReport>();
   const [startedAt, setStartedAt] = useState(0);
   const connectorUrl = status.state === 'ready' ? status.value.mcpUrl : undefined;
@@ -31,9 +37,9 @@ export function DoctorScreen() {
   const run = useAction(async () => {
     setReport(undefined);
     setStartedAt(Date.now());
-    const target = url.trim();
+    const { url, token, callTool, slowTool } = params;
     const result = await store.client.runDoctor({
-      ...(target ? { url: target } : {}),
+      ...(url.trim() ? { url: url.trim() } : {}),
       ...(withToken ? { withToken: true } : token ? { token } : {}),
       ...(callTool.trim() ? { callTool: callTool.trim() } : {}),
       ...(slowTool.trim() ? { slowTool: slowTool.trim() } : {}),
@@ -46,16 +52,15 @@ export function DoctorScreen() {
     if (!run.busy) void run.run();
   };
   const issuesAt = (path: string) => run.error?.issues.filter((i) => i.path === path) ?? [];
-  const urlIssues = issuesAt('url');
-  const tokenIssues = issuesAt('token');
-  const withTokenIssues = issuesAt('withToken');
-  const callIssues = issuesAt('callTool');
-  const slowIssues = issuesAt('slowTool');
+  /** A text field bound to the request parameter it fills, with that parameter's issues. */
+  const text = (name: keyof typeof params) => ({
+    id: FIELD_IDS[name],
+    disabled: run.busy,
+    ...bindText(params, setParams, name, run.error?.issues),
+  });
   // Issues shown at their fields are not said again in the result: the result only points at them.
   const atFields = Boolean(
-    run.error &&
-    run.error.issues.length > 0 &&
-    run.error.issues.every((i) => ['url', 'token', 'withToken', 'callTool', 'slowTool'].includes(i.path)),
+    run.error && run.error.issues.length > 0 && run.error.issues.every((i) => FIELDS.includes(i.path)),
   );
 
   return (
@@ -69,8 +74,8 @@ export function DoctorScreen() {
         <h2 id="doctor-run-title">Check a connector URL</h2>
         <form onSubmit={submit} noValidate>
           <div className="form-grid">
-            <Field
-              id="doctor-url"
+            <TextField
+              {...text('url')}
               label="URL to check"
               hint={
                 connectorUrl ? (
@@ -82,108 +87,49 @@ export function DoctorScreen() {
                   'Leave empty for Ferry’s connector URL.'
                 )
               }
-              issues={urlIssues}
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  type="url"
-                  inputMode="url"
-                  autoComplete="off"
-                  spellCheck={false}
-                  placeholder={connectorUrl ?? 'https://<name>.trycloudflare.com/mcp'}
-                  value={url}
-                  disabled={run.busy}
-                  onChange={(e) => setUrl(e.target.value)}
-                />
-              )}
-            </Field>
+              type="url"
+              inputMode="url"
+              placeholder={connectorUrl ?? 'https://<name>.trycloudflare.com/mcp'}
+            />
             {oauth && (
-              <div className={`field field-check${withTokenIssues.length > 0 ? ' field-invalid' : ''}`}>
-                <label htmlFor="doctor-with-token">
-                  <input
-                    id="doctor-with-token"
-                    type="checkbox"
-                    checked={selfToken}
-                    disabled={run.busy}
-                    aria-invalid={withTokenIssues.length > 0 ? true : undefined}
-                    aria-describedby={`doctor-with-token-hint${withTokenIssues.length > 0 ? ' doctor-with-token-issues' : ''}`}
-                    onChange={(e) => setSelfToken(e.target.checked)}
-                  />{' '}
-                  Also run the checks after sign-in
-                </label>
-                <p className="field-hint" id="doctor-with-token-hint">
-                  Initialize, tools and streaming, with a token Ferry makes for its own connector URL. It
-                  lives a minute and is revoked when the run ends. For another URL, untick this and paste a
-                  token.
-                </p>
-                {withTokenIssues.length > 0 && (
-                  <ul className="field-issues" id="doctor-with-token-issues">
-                    {withTokenIssues.map((issue, i) => (
-                      <li key={i}>
-                        {sentence(issue.message)}. <span className="fix">Fix: {issue.fix}.</span>
-                      </li>
-                    ))}
-                  </ul>
-                )}
-              </div>
-            )}
-            {!withToken && (
               <Field
-                id="doctor-token"
-                label="Access token (optional)"
-                hint="Enables the checks after sign-in (initialize, tools, streaming). Not stored."
-                issues={tokenIssues}
+                id="doctor-with-token"
+                label="Also run the checks after sign-in"
+                check
+                hint="Initialize, tools and streaming, with a token Ferry makes for its own connector URL. It lives a minute and is revoked when the run ends. For another URL, untick this and paste a token."
+                issues={issuesAt('withToken')}
               >
                 {(props) => (
                   <input
                     {...props}
-                    type="password"
-                    autoComplete="off"
-                    spellCheck={false}
-                    value={token}
+                    type="checkbox"
+                    checked={selfToken}
                     disabled={run.busy}
-                    onChange={(e) => setToken(e.target.value)}
+                    onChange={(e) => setSelfToken(e.target.checked)}
                   />
                 )}
               </Field>
             )}
-            <Field
-              id="doctor-call"
+            {!withToken && (
+              <TextField
+                {...text('token')}
+                label="Access token (optional)"
+                hint="Enables the checks after sign-in (initialize, tools, streaming). Not stored."
+                type="password"
+              />
+            )}
+            <TextField
+              {...text('callTool')}
               label="Tool to call"
               hint="Optional: a harmless tool, by the name clients see. On its own the doctor calls only the demo's clock."
-              issues={callIssues}
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  className="mono"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={callTool}
-                  disabled={run.busy}
-                  onChange={(e) => setCallTool(e.target.value)}
-                />
-              )}
-            </Field>
-            <Field
-              id="doctor-slow"
+              mono
+            />
+            <TextField
+              {...text('slowTool')}
               label="Slow tool"
               hint="Optional: a tool that takes over 15 s, to check keep-alives on long calls."
-              issues={slowIssues}
-            >
-              {(props) => (
-                <input
-                  {...props}
-                  className="mono"
-                  autoComplete="off"
-                  spellCheck={false}
-                  value={slowTool}
-                  disabled={run.busy}
-                  onChange={(e) => setSlowTool(e.target.value)}
-                />
-              )}
-            </Field>
+              mono
+            />
           </div>
           <p className="actions">
             <button type="submit" className="primary" disabled={run.busy} aria-disabled={run.busy}>

@@ -1,32 +1,29 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LogEvent, LogLevel, Stamped } from '../../api/types.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { SearchFilter, SelectFilter } from '../../components/Filters.js';
+import { orKept, useLoaded } from '../../components/Loaded.js';
+import { Empty } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { clock } from '../../util/format.js';
-import { copyText } from '../../util/clipboard.js';
+import { copyAndSay } from '../../util/clipboard.js';
+import { saveFile } from '../../util/download.js';
+import { useHashQuery } from '../../util/hashQuery.js';
 import { displayText } from '../../util/displayText.js';
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const LEVEL_CHOICES = LEVELS.map((l) => [l, `${l} and up`] as const);
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 const SHOWN = 500;
-
-/** `#/logs?source=server:flaky` opens the screen on one source ("See its stderr"). */
-function sourceFromHash(): string {
-  const query = window.location.hash.split('?')[1] ?? '';
-  return new URLSearchParams(query).get('source') ?? '';
-}
 
 export function LogsScreen() {
   const state = useFerry();
   const store = useStore();
   const [level, setLevel] = useState<LogLevel>('info');
-  const [source, setSource] = useState(sourceFromHash);
+  // `#/logs?source=server:flaky` opens the screen on one source ("See its stderr").
+  const query = useHashQuery();
+  const [source, setSource] = useState(() => query.get('source') ?? '');
+  useEffect(() => setSource(query.get('source') ?? ''), [query]);
   const [wrap, setWrap] = useState(true);
-  useEffect(() => {
-    const onHash = () => setSource(sourceFromHash());
-    window.addEventListener('hashchange', onHash);
-    return () => window.removeEventListener('hashchange', onHash);
-  }, []);
   const [search, setSearch] = useState('');
   const [paused, setPaused] = useState<Stamped<LogEvent>[]>();
   const listRef = useRef<HTMLOListElement>(null);
@@ -56,73 +53,56 @@ export function LogsScreen() {
     if (list && follow.current) list.scrollTop = list.scrollHeight;
   }, [visible]);
 
-  if (state.logsLoad.state === 'loading' && state.logs.length === 0) return <Loading what="logs" />;
-  if (state.logsLoad.state === 'error' && state.logs.length === 0)
-    return (
-      <ErrorNote
-        title="Could not load the logs."
-        error={state.logsLoad.error}
-        retry={() => void store.reload('logs')}
-      />
-    );
+  const loaded = useLoaded(orKept(state.logsLoad, state.logs.length), {
+    key: 'logs',
+    what: 'logs',
+    failure: 'Could not load the logs.',
+  });
+  if (!loaded.ready) return loaded.view;
 
   const asText = () =>
     visible
       .map((l) => `${new Date(l.at).toISOString()} ${l.level.toUpperCase()} [${l.source}] ${l.message}`)
       .join('\n');
   const exportFile = () => {
-    const url = URL.createObjectURL(new Blob([`${asText()}\n`], { type: 'text/plain' }));
-    const link = document.createElement('a');
-    link.href = url;
-    link.download = `ferry-logs-${new Date().toISOString().replace(/[:.]/g, '-')}.log`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    saveFile(
+      `${asText()}\n`,
+      'text/plain',
+      `ferry-logs-${new Date().toISOString().replace(/[:.]/g, '-')}.log`,
+    );
     store.announce(`Exported ${visible.length} log lines`);
   };
-  const copy = () => {
-    const text = asText();
-    copyText(text).then(
-      () => store.announce(`Copied ${visible.length} log lines`),
-      (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
-    );
-  };
+  const copy = () =>
+    void copyAndSay(asText(), `Copied ${visible.length} log lines`, (text) => store.announce(text));
 
   return (
     <>
       <div className="toolbar filters" role="group" aria-label="Filters">
-        <div className="field inline">
-          <label htmlFor="logs-level">Level</label>
-          <select id="logs-level" value={level} onChange={(e) => setLevel(e.target.value as LogLevel)}>
-            {LEVELS.map((l) => (
-              <option key={l} value={l}>
-                {l} and up
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline">
-          <label htmlFor="logs-source">Source</label>
-          <select id="logs-source" value={source} onChange={(e) => setSource(e.target.value)}>
-            <option value="">All sources</option>
-            {[...new Set([...sources, ...(source ? [source] : [])])].map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field inline grow">
-          <label htmlFor="logs-search">Search</label>
-          <input
-            id="logs-search"
-            type="search"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            placeholder="text in the message or source"
-          />
-        </div>
+        <SelectFilter
+          id="logs-level"
+          label="Level"
+          choices={LEVEL_CHOICES}
+          value={level}
+          // The choices are the four levels.
+          onChange={(value) => setLevel(value as LogLevel)}
+        />
+        <SelectFilter
+          id="logs-source"
+          label="Source"
+          any="All sources"
+          // A source named by the link that opened the screen is offered before its first line arrives.
+          choices={[...new Set([...sources, ...(source ? [source] : [])])]}
+          value={source}
+          onChange={setSource}
+        />
+        <SearchFilter
+          id="logs-search"
+          label="Search"
+          placeholder="text in the message or source"
+          value={search}
+          onChange={setSearch}
+          grow
+        />
         <button
           type="button"
           aria-pressed={paused !== undefined}

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { AdminApiError } from '../../api/errors.js';
 import type { ConfigIssue, ServerStatus } from '../../api/types.js';
-import { Field } from '../../components/Field.js';
+import { bindText, Field, TextField } from '../../components/Field.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { sentence } from '../../util/format.js';
 import { secretStoreWords } from '../../util/links.js';
@@ -63,8 +63,14 @@ export function ServerForm({
     target?.focus();
   }, [focusFirstIssue]);
 
-  const update = (field: keyof ServerDraft) => (event: { target: { value: string } }) =>
-    setDraft((d) => ({ ...d, [field]: event.target.value }));
+  /** A text field's id, issues, value and setter for one draft field; the command line's fields are mono. */
+  const text = (field: 'name' | 'command' | 'args' | 'env' | 'cwd') => ({
+    id: id(field),
+    mono: true,
+    ...bindText(draft, setDraft, field),
+    // The API names a server's fields by their config path (mcpServers.x.args[1]): sorted by issuesByField.
+    issues: fields[field],
+  });
 
   const fill = (server: SnippetServer) => {
     setDraft((d) => ({ ...server.draft, name: server.draft.name || d.name }));
@@ -247,52 +253,15 @@ export function ServerForm({
         </div>
       )}
       <div className="form-grid">
-        <Field
-          id={id('name')}
+        <TextField
+          {...text('name')}
           label="Name"
           hint="Letters, digits, - and _; tools are named name__tool."
-          issues={fields.name}
-        >
-          {(p) => (
-            <input
-              {...p}
-              value={draft.name}
-              onChange={update('name')}
-              readOnly={Boolean(editing)}
-              autoComplete="off"
-              spellCheck={false}
-            />
-          )}
-        </Field>
-        <Field
-          id={id('command')}
-          label="Command"
-          hint="The program to start, e.g. npx, uvx, node."
-          issues={fields.command}
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              value={draft.command}
-              onChange={update('command')}
-              autoComplete="off"
-              spellCheck={false}
-            />
-          )}
-        </Field>
-        <Field id={id('args')} label="Arguments" hint="One per line." issues={fields.args}>
-          {(p) => (
-            <textarea
-              {...p}
-              className="mono"
-              rows={4}
-              value={draft.args}
-              onChange={update('args')}
-              spellCheck={false}
-            />
-          )}
-        </Field>
+          mono={false}
+          readOnly={Boolean(editing)}
+        />
+        <TextField {...text('command')} label="Command" hint="The program to start, e.g. npx, uvx, node." />
+        <TextField {...text('args')} label="Arguments" hint="One per line." lines={4} />
         {editing && editing.envNames.length > 0 && (
           <fieldset className="env-vars">
             <legend>Environment variables</legend>
@@ -348,44 +317,21 @@ export function ServerForm({
             })}
           </fieldset>
         )}
-        <Field
-          id={id('env')}
+        <TextField
+          {...text('env')}
           label={editing ? 'Add variables' : 'Environment'}
           hint={
             editing
               ? 'One KEY=VALUE per line: added, or replacing a variable of the same name; the others are kept.'
               : `One KEY=VALUE per line. Secret-looking values (API keys, tokens) go to ${secretHome}; \${secret:name} reads one stored there.`
           }
-          issues={fields.env}
-        >
-          {(p) => (
-            <textarea
-              {...p}
-              className="mono"
-              rows={3}
-              value={draft.env}
-              onChange={update('env')}
-              spellCheck={false}
-            />
-          )}
-        </Field>
-        <Field
-          id={id('cwd')}
+          lines={3}
+        />
+        <TextField
+          {...text('cwd')}
           label="Working directory"
           hint={editing ? 'Leave empty to keep the current one.' : 'Optional; an absolute path.'}
-          issues={fields.cwd}
-        >
-          {(p) => (
-            <input
-              {...p}
-              className="mono"
-              value={draft.cwd}
-              onChange={update('cwd')}
-              autoComplete="off"
-              spellCheck={false}
-            />
-          )}
-        </Field>
+        />
         <Field
           id={id('sessionMode')}
           label="Session mode"
@@ -393,7 +339,14 @@ export function ServerForm({
           issues={fields.sessionMode}
         >
           {(p) => (
-            <select {...p} value={draft.sessionMode} onChange={update('sessionMode')}>
+            <select
+              {...p}
+              value={draft.sessionMode}
+              onChange={(e) =>
+                // The select offers only the two modes.
+                setDraft((d) => ({ ...d, sessionMode: e.target.value as ServerDraft['sessionMode'] }))
+              }
+            >
               <option value="shared">Shared</option>
               <option value="per-session">Per session</option>
             </select>

@@ -1,12 +1,14 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ServerStatus } from '../../api/types.js';
 import { Badge, serverTone } from '../../components/Badge.js';
 import { ConfirmButton } from '../../components/Confirm.js';
-import { Empty, ErrorNote, Loading } from '../../components/States.js';
+import { useLoaded } from '../../components/Loaded.js';
+import { Empty, ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { displayText } from '../../util/displayText.js';
 import { plural, sentence } from '../../util/format.js';
-import { copyText } from '../../util/clipboard.js';
+import { copyAndSay } from '../../util/clipboard.js';
+import { useHashQuery } from '../../util/hashQuery.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ImportDesktop } from './ImportDesktop.js';
 import { ServerForm } from './ServerForm.js';
@@ -14,32 +16,29 @@ import { PathRiskNote, ServerUrl } from './ServerUrl.js';
 import { startingHint } from './starting.js';
 import { ToolsPanel } from './ToolsPanel.js';
 import { revisionLabel } from '../activity/revision.js';
+import { LINK_SCROLL_DELAY_MS, serverLink, type ServerLink } from './link.js';
 
 export function ServersScreen() {
   const state = useFerry();
-  const store = useStore();
+  const link = serverLink(useHashQuery());
   const [adding, setAdding] = useState(false);
   const [importing, setImporting] = useState(false);
   const [editing, setEditing] = useState<string>();
   const focusCard = (name: string) =>
-    setTimeout(() => document.getElementById(`server-${name}`)?.focus(), 50);
+    setTimeout(() => document.getElementById(`server-${name}`)?.focus(), LINK_SCROLL_DELAY_MS);
 
-  if (state.status.state === 'loading') return <Loading what="servers" />;
-  if (state.status.state === 'error')
-    return (
-      <ErrorNote
-        title="Could not load the servers."
-        error={state.status.error}
-        retry={() => void store.reload('status')}
-      />
-    );
-  const { servers, demo } = state.status.value;
+  const loaded = useLoaded(state.status, {
+    key: 'status',
+    what: 'servers',
+    failure: 'Could not load the servers.',
+  });
+  if (!loaded.ready) return loaded.view;
+  const { servers, demo, configPath, secretStore } = loaded.value;
   return (
     <>
       <div className="toolbar">
         <p className="muted">
-          {plural(servers.length, 'server')} from{' '}
-          <span className="mono">{state.status.value.configPath}</span>
+          {plural(servers.length, 'server')} from <span className="mono">{configPath}</span>
         </p>
         {!adding && !importing && (
           <button type="button" onClick={() => setImporting(true)}>
@@ -60,7 +59,7 @@ export function ServersScreen() {
       )}
       {importing && (
         <ImportDesktop
-          secretStore={state.status.value.secretStore}
+          secretStore={secretStore}
           onClose={(imported) => {
             setImporting(false);
             if (imported) focusCard(imported);
@@ -104,7 +103,12 @@ export function ServersScreen() {
                 </li>
               ) : (
                 <li key={server.name}>
-                  <ServerCard server={server} demo={demo} onEdit={() => setEditing(server.name)} />
+                  <ServerCard
+                    server={server}
+                    demo={demo}
+                    onEdit={() => setEditing(server.name)}
+                    link={server.name === link.server ? link : undefined}
+                  />
                 </li>
               ),
             )}
@@ -115,7 +119,18 @@ export function ServersScreen() {
   );
 }
 
-function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: boolean; onEdit: () => void }) {
+function ServerCard({
+  server,
+  demo,
+  onEdit,
+  link,
+}: {
+  server: ServerStatus;
+  demo: boolean;
+  onEdit: () => void;
+  /** Set when the window was opened on this server. */
+  link: ServerLink | undefined;
+}) {
   const store = useStore();
   const action = useAction(async (what: 'enable' | 'disable' | 'restart' | 'remove') => {
     if (what === 'restart') await store.client.restartServer(server.name);
@@ -133,9 +148,23 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
   });
   const disabled = server.state === 'disabled';
   const [showTools, setShowTools] = useState(false);
+  const cardRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (!link) return;
+    if (link.tools) setShowTools(true);
+    // A linked tool is scrolled to by the tools panel once it has loaded; otherwise the card itself. After
+    // the screen's own focus move to its heading (on a change of screen), so that does not scroll back.
+    if (link.tool !== undefined) return;
+    const timer = setTimeout(() => {
+      cardRef.current?.scrollIntoView({ block: 'start' });
+      cardRef.current?.focus({ preventScroll: true });
+    }, LINK_SCROLL_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [link?.at]);
   const commandLine = [server.command, ...server.args.map(quoteArg)].join(' ');
   return (
     <article
+      ref={cardRef}
       className="card server"
       id={`server-${server.name}`}
       tabIndex={-1}
@@ -195,9 +224,9 @@ function ServerCard({ server, demo, onEdit }: { server: ServerStatus; demo: bool
           {server.pid !== undefined && ` · pid ${server.pid}`}
         </span>
       </p>
-      <details className="exposed" onToggle={(e) => setShowTools(e.currentTarget.open)}>
+      <details className="exposed" open={showTools} onToggle={(e) => setShowTools(e.currentTarget.open)}>
         <summary>What clients see</summary>
-        {showTools && <ToolsPanel server={server} />}
+        {showTools && <ToolsPanel server={server} linked={link?.tool === undefined ? undefined : link} />}
       </details>
       {server.stderrTail.length > 0 && (
         <details className="stderr">
@@ -283,9 +312,10 @@ function CrashActions({
         type="button"
         className="primary"
         onClick={() =>
-          void copyText(commandLine).then(
-            () => store.announce('Copied the command: run it in a terminal to see why it exits'),
-            (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+          void copyAndSay(
+            commandLine,
+            'Copied the command: run it in a terminal to see why it exits',
+            (text) => store.announce(text),
           )
         }
       >

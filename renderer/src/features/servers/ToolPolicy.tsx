@@ -1,17 +1,9 @@
-import { useEffect, useState } from 'react';
-import { AdminApiError } from '../../api/errors.js';
-import type {
-  HiddenInstructionFlag,
-  PolicySource,
-  ServerToolPolicy,
-  ToolPolicy,
-  ToolView,
-} from '../../api/types.js';
+import type { HiddenInstructionFlag, PolicySource, ToolPolicy, ToolView } from '../../api/types.js';
 import { Badge, type Tone } from '../../components/Badge.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useStore } from '../../state/context.js';
 import { DISPLAY_LIMITS, displayText } from '../../util/displayText.js';
-import { useAction } from '../../util/hooks.js';
+import { useAction, useFetched } from '../../util/hooks.js';
 import { definitionLines, diffLines, sideBySide } from '../../util/lineDiff.js';
 
 const POLICIES: readonly ToolPolicy[] = ['allow', 'ask', 'deny'];
@@ -44,11 +36,58 @@ const PIN_LABELS: Record<ToolView['pin'], string> = {
   new: 'New, with hidden-instruction markers: held until you accept it',
 };
 
+/**
+ * A choice of allow, ask or deny; with `none`, also the empty choice that removes the setting (null), named
+ * by what then applies.
+ */
+function PolicySelect({
+  id,
+  label,
+  ariaLabel,
+  value,
+  none,
+  disabled,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  /** A longer name than the visible label, where several of these stand together. */
+  ariaLabel?: string;
+  value: ToolPolicy | null;
+  none?: string;
+  disabled: boolean;
+  onChange: (policy: ToolPolicy | null) => void;
+}) {
+  return (
+    <div className="field inline">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        aria-label={ariaLabel}
+        value={value ?? ''}
+        disabled={disabled}
+        // The options are the three policies and, with `none`, the empty value.
+        onChange={(e) => onChange(e.target.value === '' ? null : (e.target.value as ToolPolicy))}
+      >
+        {none !== undefined && <option value="">{none}</option>}
+        {POLICIES.map((p) => (
+          <option key={p} value={p}>
+            {POLICY_WORDS[p]}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 /** The server-wide default for tools without a policy of their own (`defaultToolPolicy`). */
 export function ServerPolicyControl({ server, revision }: { server: string; revision: number }) {
   const store = useStore();
-  const [value, setValue] = useState<ServerToolPolicy>();
-  const [error, setError] = useState<AdminApiError>();
+  const {
+    value,
+    error,
+    set: setValue,
+  } = useFetched(() => store.client.serverToolPolicy(server), [store, server, revision]);
   const save = useAction(async (policy: ToolPolicy | null) => {
     setValue(await store.client.setServerToolPolicy(server, policy));
     store.announce(
@@ -57,38 +96,20 @@ export function ServerPolicyControl({ server, revision }: { server: string; revi
         : `Tools of ${server} without their own policy: ${POLICY_WORDS[policy]}`,
     );
   });
-  useEffect(() => {
-    let live = true;
-    store.client.serverToolPolicy(server).then(
-      (found) => live && setValue(found),
-      (caught: unknown) => live && setError(AdminApiError.from(caught)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [store, server, revision]);
   if (error) return <ErrorNote title="Could not read this server's tool policy." error={error} />;
   if (!value) return null;
   const id = `default-policy-${server}`;
   const fallback = value.fallback === 'annotations' ? 'by annotations' : POLICY_WORDS[value.fallback];
   return (
     <div className="policy-default">
-      <div className="field inline">
-        <label htmlFor={id}>Default for its tools</label>
-        <select
-          id={id}
-          value={value.defaultToolPolicy ?? ''}
-          disabled={save.busy}
-          onChange={(e) => void save.run(e.target.value === '' ? null : (e.target.value as ToolPolicy))}
-        >
-          <option value="">Ferry default ({fallback})</option>
-          {POLICIES.map((p) => (
-            <option key={p} value={p}>
-              {POLICY_WORDS[p]}
-            </option>
-          ))}
-        </select>
-      </div>
+      <PolicySelect
+        id={id}
+        label="Default for its tools"
+        value={value.defaultToolPolicy ?? null}
+        none={`Ferry default (${fallback})`}
+        disabled={save.busy}
+        onChange={(policy) => void save.run(policy)}
+      />
       <p className="muted small">
         {value.fallback === 'annotations' && 'By annotations: read-only tools are allowed, others ask. '}A
         tool's own policy below wins over this default.
@@ -120,22 +141,14 @@ export function ToolPolicyControls({
   });
   return (
     <div className="tool-policy">
-      <div className="field inline">
-        <label htmlFor={id}>Policy</label>
-        <select
-          id={id}
-          aria-label={`Policy for ${view.name}`}
-          value={view.policy}
-          disabled={save.busy}
-          onChange={(e) => void save.run(e.target.value as ToolPolicy)}
-        >
-          {POLICIES.map((p) => (
-            <option key={p} value={p}>
-              {POLICY_WORDS[p]}
-            </option>
-          ))}
-        </select>
-      </div>
+      <PolicySelect
+        id={id}
+        label="Policy"
+        ariaLabel={`Policy for ${view.name}`}
+        value={view.policy}
+        disabled={save.busy}
+        onChange={(policy) => void save.run(policy)}
+      />
       <span className="muted small policy-source" data-source={view.policySource}>
         {SOURCE_WORDS[view.policySource]}
       </span>
@@ -181,31 +194,21 @@ export function DefinitionReview({
   onAccepted: (view: ToolView) => void;
 }) {
   const store = useStore();
-  const [view, setView] = useState<ToolView>();
-  const [error, setError] = useState<AdminApiError>();
+  const { value: view, error } = useFetched(
+    () => store.client.tool(server, tool),
+    [store, server, tool, revision],
+  );
   const accept = useAction(async () => {
     const accepted = await store.client.acceptTool(server, tool);
     store.announce(`Accepted the new definition of ${tool}: it is listed and callable again`);
     onAccepted(accepted);
   });
-  useEffect(() => {
-    let live = true;
-    store.client.tool(server, tool).then(
-      (found) => live && setView(found),
-      (caught: unknown) => live && setError(AdminApiError.from(caught)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [store, server, tool, revision]);
   if (error) return <ErrorNote title="Could not load the definitions to compare." error={error} />;
   if (!view) return <Loading what="the definitions" />;
   const pinned = view.review?.pinned ?? null;
   const current = view.review?.current ?? null;
   const rows = sideBySide(diffLines(definitionLines(pinned), definitionLines(current)));
   const changed = rows.filter((r) => r.kind === 'changed').length;
-  const show = (line: string | undefined) =>
-    line === undefined ? '' : displayText(line, DISPLAY_LIMITS.line);
   return (
     <section className="review" aria-label={`Review the definition of ${tool}`}>
       <p>
@@ -227,24 +230,8 @@ export function DefinitionReview({
         </div>
         {rows.map((row, i) => (
           <div key={i} className={`diff-row diff-${row.kind}`} role="row" data-kind={row.kind}>
-            <span
-              className={`diff-old mono${row.kind === 'changed' && row.left !== undefined ? ' diff-removed' : ''}`}
-              role="cell"
-            >
-              {row.kind === 'changed' && row.left !== undefined && (
-                <span className="offscreen">removed: </span>
-              )}
-              {show(row.left)}
-            </span>
-            <span
-              className={`diff-new mono${row.kind === 'changed' && row.right !== undefined ? ' diff-added' : ''}`}
-              role="cell"
-            >
-              {row.kind === 'changed' && row.right !== undefined && (
-                <span className="offscreen">added: </span>
-              )}
-              {show(row.right)}
-            </span>
+            <DiffCell side="old" line={row.left} changed={row.kind === 'changed'} />
+            <DiffCell side="new" line={row.right} changed={row.kind === 'changed'} />
           </div>
         ))}
       </div>
@@ -258,5 +245,29 @@ export function DefinitionReview({
         <ErrorNote title="The definition was not accepted." error={accept.error} onDismiss={accept.clear} />
       )}
     </section>
+  );
+}
+
+const SIDES = {
+  old: { marked: 'diff-removed', aloud: 'removed: ' },
+  new: { marked: 'diff-added', aloud: 'added: ' },
+} as const;
+
+/** One side of a diff row: a changed line is marked, and said as removed or added to a screen reader. */
+function DiffCell({
+  side,
+  line,
+  changed,
+}: {
+  side: 'old' | 'new';
+  line: string | undefined;
+  changed: boolean;
+}) {
+  const marked = changed && line !== undefined;
+  return (
+    <span className={`diff-${side} mono${marked ? ` ${SIDES[side].marked}` : ''}`} role="cell">
+      {marked && <span className="offscreen">{SIDES[side].aloud}</span>}
+      {line === undefined ? '' : displayText(line, DISPLAY_LIMITS.line)}
+    </span>
   );
 }

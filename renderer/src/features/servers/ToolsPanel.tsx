@@ -1,18 +1,13 @@
-import { useEffect, useState } from 'react';
-import type {
-  ToolCallResult,
-  ExposedTool,
-  ServerCatalogView,
-  ServerStatus,
-  ToolView,
-} from '../../api/types.js';
-import { AdminApiError } from '../../api/errors.js';
+import { useEffect, useRef, useState } from 'react';
+import type { ToolCallResult, ExposedTool, ServerStatus, ToolView } from '../../api/types.js';
 import { CopyButton } from '../../components/CopyButton.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
 import { ErrorNote, Loading } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import { plural } from '../../util/format.js';
-import { useAction } from '../../util/hooks.js';
+import { useAction, useFetched } from '../../util/hooks.js';
 import { argumentsFrom, schemaFields } from './schemaForm.js';
+import { LINK_SCROLL_DELAY_MS, type ServerLink } from './link.js';
 import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } from './ToolPolicy.js';
 
 /**
@@ -20,34 +15,49 @@ import { DefinitionReview, FlagList, ServerPolicyControl, ToolPolicyControls } f
  * annotations, its policy and pin state, then resources and prompts. Reloaded when the server's tool count
  * or state changes, and live on `tool.held` and policy changes (the store's `toolsRevision`).
  */
-export function ToolsPanel({ server }: { server: ServerStatus }) {
+export function ToolsPanel({
+  server,
+  linked,
+}: {
+  server: ServerStatus;
+  /** A link to one of its tools (the tray's "Review …"): scrolled to and marked once the list is here. */
+  linked?: ServerLink | undefined;
+}) {
   const store = useStore();
   const { toolsRevision } = useFerry();
-  const [view, setView] = useState<ServerCatalogView>();
-  const [policies, setPolicies] = useState<Map<string, ToolView>>(new Map());
-  const [error, setError] = useState<AdminApiError>();
-  useEffect(() => {
-    let live = true;
-    Promise.all([store.client.catalog(server.name), store.client.tools()]).then(
-      ([value, tools]) => {
-        if (!live) return;
-        setView(value);
-        setPolicies(new Map(tools.filter((t) => t.server === server.name).map((t) => [t.name, t])));
-      },
-      (caught: unknown) => live && setError(AdminApiError.from(caught)),
-    );
-    return () => {
-      live = false;
-    };
+  // The catalog as clients see it, and each tool's policy and pin state by its own name.
+  const {
+    value: loaded,
+    error,
+    set,
+  } = useFetched(async () => {
+    const [catalog, tools] = await Promise.all([store.client.catalog(server.name), store.client.tools()]);
+    const policies = new Map(tools.filter((t) => t.server === server.name).map((t) => [t.name, t]));
+    return { catalog, policies };
   }, [store, server.name, server.state, server.tools, server.resources, server.prompts, toolsRevision]);
   const update = (name: string, next: Partial<ToolView>) =>
-    setPolicies((current) => {
-      const found = current.get(name);
-      if (!found) return current;
-      return new Map(current).set(name, { ...found, ...next });
+    set((current) => {
+      const found = current?.policies.get(name);
+      if (!current || !found) return current;
+      return { ...current, policies: new Map(current.policies).set(name, { ...found, ...next }) };
     });
+  const listRef = useRef<HTMLUListElement>(null);
+  const ready = loaded !== undefined;
+  useEffect(() => {
+    if (!ready || linked?.tool === undefined) return;
+    const name = linked.tool;
+    const timer = setTimeout(() => {
+      const item = listRef.current?.querySelector<HTMLElement>(`li.tool[data-tool="${CSS.escape(name)}"]`);
+      // A tool gone from the list (removed, or renamed by its server): the card is what is left to show.
+      const target = item ?? document.getElementById(`server-${server.name}`);
+      target?.scrollIntoView({ block: 'start' });
+      target?.focus({ preventScroll: true });
+    }, LINK_SCROLL_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [ready, linked?.at]);
   if (error) return <ErrorNote title="Could not list what this server exposes." error={error} />;
-  if (!view) return <Loading what="its tools" />;
+  if (!loaded) return <Loading what="its tools" />;
+  const { catalog: view, policies } = loaded;
   if (!view.known)
     return (
       <p className="muted">
@@ -63,7 +73,7 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
       {view.tools.length === 0 ? (
         <p className="muted">No tools.</p>
       ) : (
-        <ul className="tools" aria-label={`Tools of ${server.name}`}>
+        <ul className="tools" aria-label={`Tools of ${server.name}`} ref={listRef}>
           {view.tools.map((tool) => (
             <ToolItem
               key={tool.name}
@@ -72,6 +82,7 @@ export function ToolsPanel({ server }: { server: ServerStatus }) {
               policy={policies.get(tool.name)}
               onChanged={(next) => update(tool.name, next)}
               revision={toolsRevision}
+              linked={linked?.tool === tool.name}
             />
           ))}
         </ul>
@@ -128,19 +139,23 @@ function ToolItem({
   policy,
   onChanged,
   revision,
+  linked,
 }: {
   server: string;
   tool: ExposedTool;
   policy: ToolView | undefined;
   onChanged: (next: Partial<ToolView>) => void;
   revision: number;
+  /** The tool a link opened the window on: marked, and focusable so the focus can move to it. */
+  linked: boolean;
 }) {
   const [trying, setTrying] = useState(false);
   const hints = HINTS.filter(([key]) => tool.annotations[key] === true);
   const held = policy?.held === true;
   return (
     <li
-      className={`tool${held ? ' tool-held' : ''}${policy?.policy === 'deny' ? ' tool-denied' : ''}`}
+      className={`tool${held ? ' tool-held' : ''}${policy?.policy === 'deny' ? ' tool-denied' : ''}${linked ? ' tool-linked' : ''}`}
+      tabIndex={linked ? -1 : undefined}
       data-tool={tool.name}
       data-policy={policy?.policy}
       data-pin={policy?.pin}
@@ -149,18 +164,13 @@ function ToolItem({
         <span className="mono tool-name">{tool.exposedName ?? tool.name}</span>
         {tool.title && <span className="tool-title">{tool.title}</span>}
         {hints.map(([key, label, tone]) => (
-          <span key={key} className={`chip chip-${tone}`}>
+          <span key={key} className={`chip tone-${tone}`}>
             {label}
           </span>
         ))}
-        <button
-          type="button"
-          className="quiet tool-try"
-          aria-expanded={trying}
-          onClick={() => setTrying((v) => !v)}
-        >
+        <ToggleButton className="quiet tool-try" open={trying} onToggle={setTrying}>
           {trying ? 'Close' : 'Try it'}
-        </button>
+        </ToggleButton>
       </div>
       {tool.exposedName === undefined && (
         <p className="note note-error">

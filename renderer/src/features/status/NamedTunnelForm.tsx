@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Field } from '../../components/Field.js';
+import { bindText, TextField } from '../../components/Field.js';
 import { ErrorNote } from '../../components/States.js';
 import { useStore } from '../../state/context.js';
 import { useAction } from '../../util/hooks.js';
@@ -17,13 +17,12 @@ export function NamedTunnelForm({
   secretStore: string;
 }) {
   const store = useStore();
-  const [token, setToken] = useState('');
-  const [hostname, setHostname] = useState('');
+  const [values, setValues] = useState({ token: '', hostname: '' });
   const [saved, setSaved] = useState(false);
   const save = useAction(async () => {
-    await store.client.configureNamedTunnel(token, hostname);
+    await store.client.configureNamedTunnel(values.token, values.hostname);
     setSaved(true);
-    setToken('');
+    setValues((v) => ({ ...v, token: '' }));
     store.announce('Named tunnel saved');
   });
   const issues = save.error?.issues ?? [];
@@ -38,27 +37,18 @@ export function NamedTunnelForm({
         route a hostname to it, and paste its token here; the token goes to{' '}
         <span data-testid="named-secret-store">{secretStoreWords(secretStore)}</span>.
       </p>
-      <Field id="named-token" label="Tunnel token" issues={issues.filter((i) => i.path === 'token')}>
-        {(props) => (
-          <input
-            {...props}
-            type="password"
-            autoComplete="off"
-            value={token}
-            onChange={(e) => setToken(e.target.value)}
-          />
-        )}
-      </Field>
-      <Field id="named-hostname" label="Public hostname" issues={issues.filter((i) => i.path === 'hostname')}>
-        {(props) => (
-          <input
-            {...props}
-            placeholder="mcp.example.com"
-            value={hostname}
-            onChange={(e) => setHostname(e.target.value)}
-          />
-        )}
-      </Field>
+      <TextField
+        id="named-token"
+        label="Tunnel token"
+        type="password"
+        {...bindText(values, setValues, 'token', issues)}
+      />
+      <TextField
+        id="named-hostname"
+        label="Public hostname"
+        placeholder="mcp.example.com"
+        {...bindText(values, setValues, 'hostname', issues)}
+      />
       {save.error && issues.length === 0 && <ErrorNote error={save.error} onDismiss={save.clear} />}
       <p className="actions">
         <button type="submit" disabled={disabled || save.busy}>

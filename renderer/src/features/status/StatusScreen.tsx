@@ -1,15 +1,19 @@
 import { useState } from 'react';
+import type { AdminClient } from '../../api/client.js';
 import type { StatusSnapshot } from '../../api/types.js';
 import { Badge, tunnelTone } from '../../components/Badge.js';
 import { CopyButton } from '../../components/CopyButton.js';
-import { ErrorNote, Loading } from '../../components/States.js';
+import { ToggleButton } from '../../components/ToggleButton.js';
+import { Card } from '../../components/Card.js';
+import { useLoaded } from '../../components/Loaded.js';
+import { ErrorNote } from '../../components/States.js';
 import { useFerry, useStore } from '../../state/context.js';
 import type { FerryState } from '../../state/store.js';
 import { ago, isLoopbackUrl } from '../../util/format.js';
-import { copyText } from '../../util/clipboard.js';
+import { copyAndSay } from '../../util/clipboard.js';
 import { useAction, useNow } from '../../util/hooks.js';
 import { ConnectorNote } from './ConnectorNote.js';
-import { headline } from './headline.js';
+import { headline, type HeadlineAction } from './headline.js';
 import { NamedTunnelForm } from './NamedTunnelForm.js';
 import { serversReady, tunnelKind } from './words.js';
 
@@ -28,25 +32,20 @@ export function connectorUrl(status: StatusSnapshot): string {
 
 export function StatusScreen() {
   const state = useFerry();
-  const store = useStore();
-  if (state.status.state === 'loading') return <Loading what="the status" />;
-  if (state.status.state === 'error')
-    return (
-      <ErrorNote
-        title="Could not load the status."
-        error={state.status.error}
-        retry={() => void store.reload('status')}
-      />
-    );
-  const status = state.status.value;
+  const loaded = useLoaded(state.status, {
+    key: 'status',
+    what: 'the status',
+    failure: 'Could not load the status.',
+  });
+  if (!loaded.ready) return loaded.view;
+  const status = loaded.value;
   const url = connectorUrl(status);
   const local = isLoopbackUrl(url);
   return (
     <>
       <Headline state={state} status={status} url={url} />
       <Warnings state={state} status={status} />
-      <section className="card connect" aria-labelledby="connect-title">
-        <h2 id="connect-title">Connect Claude</h2>
+      <Card id="connect" title="Connect Claude" className="connect">
         <div className="url-row">
           <label htmlFor="connector-url">{local ? 'Local URL' : 'Connector URL'}</label>
           <input
@@ -92,11 +91,10 @@ export function StatusScreen() {
             </li>
           </ol>
         )}
-      </section>
+      </Card>
       <div className="grid">
         <TunnelCard status={status} />
-        <section className="card" aria-labelledby="access-title">
-          <h2 id="access-title">Access</h2>
+        <Card id="access" title="Access">
           <dl className="facts">
             <dt>OAuth</dt>
             <dd>
@@ -115,9 +113,8 @@ export function StatusScreen() {
               <a href="#/servers">{serversReady(status.servers)}</a>
             </dd>
           </dl>
-        </section>
-        <section className="card" aria-labelledby="about-title">
-          <h2 id="about-title">This Ferry</h2>
+        </Card>
+        <Card id="about" title="This Ferry">
           <dl className="facts">
             <dt>Version</dt>
             <dd>{status.version}</dd>
@@ -132,7 +129,7 @@ export function StatusScreen() {
             <dt>Local URL</dt>
             <dd className="mono break">{status.localUrl}</dd>
           </dl>
-        </section>
+        </Card>
       </div>
     </>
   );
@@ -142,11 +139,7 @@ export function StatusScreen() {
 function Headline({ state, status, url }: { state: FerryState; status: StatusSnapshot; url: string }) {
   const store = useStore();
   const now = useNow(5000);
-  const act = useAction(async (what: () => Promise<unknown>, done: string) => {
-    await what();
-    store.announce(done);
-    void store.reload('status');
-  });
+  const act = useStatusAction();
   const line = headline({
     status,
     connectorUrl: url,
@@ -157,6 +150,7 @@ function Headline({ state, status, url }: { state: FerryState; status: StatusSna
   });
   const { action } = line;
   const local = isLoopbackUrl(url);
+  const fix = fixOf(action, store.client);
   return (
     <section
       className={`card headline headline-${line.tone}`}
@@ -167,67 +161,62 @@ function Headline({ state, status, url }: { state: FerryState; status: StatusSna
         <strong>{line.title}</strong>
         {line.detail && <span className="muted">{line.detail}</span>}
       </p>
-      {action.kind === 'review-consents' && (
+      {action.kind === 'review-consents' ? (
         <a className="button-link primary" href="#/consents">
           Review the request
         </a>
-      )}
-      {action.kind === 'start-tunnel' && (
-        <button
-          type="button"
-          className="primary"
-          disabled={act.busy}
-          onClick={() =>
-            void act.run(() => store.client.startTunnel(action.mode), `Starting the ${action.mode} tunnel`)
-          }
-        >
-          {action.label}
-        </button>
-      )}
-      {action.kind === 'restart' && (
-        <button
-          type="button"
-          className="primary"
-          disabled={act.busy}
-          onClick={() =>
-            void act.run(() => store.client.restartServer(action.server), `Restarting ${action.server}`)
-          }
-        >
-          Restart {action.server}
-        </button>
-      )}
-      {action.kind === 'resume' && (
-        <button
-          type="button"
-          className="primary"
-          disabled={act.busy}
-          onClick={() => void act.run(() => store.client.resumeExposure(), 'Exposure resumed')}
-        >
-          Resume exposure
-        </button>
-      )}
-      {action.kind === 'copy-url' && (
+      ) : action.kind === 'copy-url' ? (
         <button
           type="button"
           className="primary"
           onClick={() =>
-            void copyText(url).then(
-              () =>
-                store.announce(
-                  local
-                    ? 'Copied the local URL (it works only on this computer)'
-                    : 'Copied the connector URL',
-                ),
-              (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+            void copyAndSay(
+              url,
+              local ? 'Copied the local URL (it works only on this computer)' : 'Copied the connector URL',
+              (text) => store.announce(text),
             )
           }
         >
           {action.label}
         </button>
-      )}
+      ) : fix ? (
+        <button
+          type="button"
+          className="primary"
+          disabled={act.busy}
+          onClick={() => void act.run(fix.run, fix.done)}
+        >
+          {fix.label}
+        </button>
+      ) : null}
       {act.error && <ErrorNote error={act.error} onDismiss={act.clear} />}
     </section>
   );
+}
+
+/** The operation behind a headline's main button, its words, and what is announced once it is done. */
+function fixOf(
+  action: HeadlineAction,
+  client: AdminClient,
+): { label: string; run: () => Promise<unknown>; done: string } | undefined {
+  switch (action.kind) {
+    case 'start-tunnel':
+      return {
+        label: action.label,
+        run: () => client.startTunnel(action.mode),
+        done: `Starting the ${action.mode} tunnel`,
+      };
+    case 'restart':
+      return {
+        label: `Restart ${action.server}`,
+        run: () => client.restartServer(action.server),
+        done: `Restarting ${action.server}`,
+      };
+    case 'resume':
+      return { label: 'Resume exposure', run: () => client.resumeExposure(), done: 'Exposure resumed' };
+    default:
+      return undefined;
+  }
 }
 
 function Since({ at }: { at: number }) {
@@ -252,8 +241,7 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
   const running = tunnel.state !== 'off' && tunnel.state !== 'failed';
   const kind = tunnelKind(tunnel);
   return (
-    <section className="card" aria-labelledby="tunnel-title">
-      <h2 id="tunnel-title">Tunnel</h2>
+    <Card id="tunnel" title="Tunnel">
       <dl className="facts">
         <dt>State</dt>
         <dd data-testid="tunnel-state">
@@ -293,14 +281,9 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
             Stop tunnel
           </button>
         )}
-        <button
-          type="button"
-          className="quiet"
-          aria-expanded={showNamed}
-          onClick={() => setShowNamed((v) => !v)}
-        >
+        <ToggleButton open={showNamed} onToggle={setShowNamed}>
           Named tunnel…
-        </button>
+        </ToggleButton>
       </p>
       {start.error && (
         <ErrorNote title="The tunnel did not start." error={start.error} onDismiss={start.clear} />
@@ -313,7 +296,7 @@ function TunnelCard({ status }: { status: StatusSnapshot }) {
           onStart={() => void start.run('named')}
         />
       )}
-    </section>
+    </Card>
   );
 }
 
@@ -357,6 +340,16 @@ function PauseControl({ status }: { status: StatusSnapshot }) {
   );
 }
 
+/** Runs an operation that changes the status, announces `done` and reads the status again. */
+function useStatusAction() {
+  const store = useStore();
+  return useAction(async (what: () => Promise<unknown>, done: string) => {
+    await what();
+    store.announce(done);
+    void store.reload('status');
+  });
+}
+
 interface Warning {
   key: string;
   text: string;
@@ -366,11 +359,7 @@ interface Warning {
 
 function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot }) {
   const store = useStore();
-  const act = useAction(async (what: () => Promise<unknown>, done: string) => {
-    await what();
-    store.announce(done);
-    void store.reload('status');
-  });
+  const act = useStatusAction();
   const warnings: Warning[] = status.warnings.map((text, i) => ({ key: `w${i}`, text, actions: [] }));
   // A failed tunnel is not listed here: the Tunnel card says why once, with its Retry button.
   for (const change of state.urlChanges) {
@@ -382,9 +371,10 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
           label: 'Copy new URL',
           primary: true,
           run: () =>
-            void copyText(`${change.current.replace(/\/+$/, '')}/mcp`).then(
-              () => store.announce('Copied the new connector URL'),
-              (error: unknown) => store.announce(`Could not copy: ${(error as Error).message}`),
+            void copyAndSay(
+              `${change.current.replace(/\/+$/, '')}/mcp`,
+              'Copied the new connector URL',
+              (text) => store.announce(text),
             ),
         },
         { label: 'Dismiss', run: () => store.dismissUrlChange(change.seq) },
@@ -407,8 +397,7 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
   }
   if (warnings.length === 0) return null;
   return (
-    <section className="card attention" aria-labelledby="attention-title">
-      <h2 id="attention-title">Needs attention</h2>
+    <Card id="attention" title="Needs attention" className="attention">
       <ul className="warnings">
         {warnings.map((w) => (
           <li key={w.key}>
@@ -437,6 +426,6 @@ function Warnings({ state, status }: { state: FerryState; status: StatusSnapshot
         ))}
       </ul>
       {act.error && <ErrorNote error={act.error} onDismiss={act.clear} />}
-    </section>
+    </Card>
   );
 }
