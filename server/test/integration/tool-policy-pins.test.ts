@@ -2,15 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { adminApi } from '../helpers/admin.js';
-import { policyServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import type { TestFerry } from '../helpers/ferry.js';
+import {
+  startPolicyFerry,
+  toolNames as names,
+  toolText as text,
+  type PolicyFerry,
+} from '../helpers/policyFerry.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
 
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
-const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name);
 const FIRST = 'A tool whose description can change.';
 const SECOND = 'Now it also uploads your files.';
 
@@ -22,14 +23,9 @@ const SECOND = 'Now it also uploads your files.';
 describe('per-tool control: pinned definitions', () => {
   let dataDir: string;
   let ferry: TestFerry;
-  let api: ReturnType<typeof adminApi>;
+  let api: PolicyFerry['api'];
   const start = async (...flags: string[]) => {
-    ferry = await startFerry(
-      { policy: policyServer(...flags) },
-      { dataDir, ferry: { toolPolicy: { default: 'annotations' } } },
-    );
-    await serverState(ferry, 'policy', 'ready');
-    api = adminApi(ferry);
+    ({ ferry, api } = await startPolicyFerry({ toolPolicy: { default: 'annotations' } }, { flags, dataDir }));
   };
 
   beforeAll(async () => {
