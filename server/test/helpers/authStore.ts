@@ -1,12 +1,21 @@
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { AuthStore, type AuthStoreOptions } from '../../src/auth/store/index.js';
+import { AuthStore, type AdapterPayload, type AuthStoreOptions } from '../../src/auth/store/index.js';
 import { useTempDirEach } from './tempDir.js';
 
 /** A fixed start for the stores' clock, in seconds, so that every expiry a test checks is exact. */
 export const T0 = 1_700_000_000;
 /** The clock `seconds` after T0, in milliseconds (what `now` returns). */
 export const at = (seconds: number): number => (T0 + seconds) * 1000;
+
+/** A public client registered for Claude's callback, as the store keeps it; `name` unless none is given. */
+export const storedClient = (id: string, name?: string, extra: AdapterPayload = {}): AdapterPayload => ({
+  client_id: id,
+  ...(name === undefined ? {} : { client_name: name }),
+  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
+  token_endpoint_auth_method: 'none',
+  ...extra,
+});
 
 /** A test's store file in a fresh temp dir, the clock its stores read, and the stores it opened. */
 export class AuthStoreFixture {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthStore, type AdapterPayload } from '../../src/auth/store/index.js';
-import { at, T0, useAuthStore } from '../helpers/authStore.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
 const fx = useAuthStore('ferry-auth-store-admin-');
 let store: AuthStore;
@@ -10,12 +10,7 @@ beforeEach(async () => {
   store = await fx.open({ flushDelayMs: 5 });
 });
 
-const client = (id: string, name?: string): AdapterPayload => ({
-  client_id: id,
-  ...(name === undefined ? {} : { client_name: name }),
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-});
+const client = (id: string, name?: string) => storedClient(id, name);
 
 async function register(id: string, name?: string): Promise<void> {
   await store.adapterFor('Client').upsert(id, client(id, name));

@@ -8,7 +8,7 @@ import {
   type AdapterPayload,
   type AuthStoreOptions,
 } from '../../src/auth/store/index.js';
-import { at, T0, useAuthStore } from '../helpers/authStore.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
 // Every write goes through the real function; the spy counts them and can make one fail.
 vi.mock('../../src/util/atomicWrite.js', async (importOriginal) => {
@@ -40,13 +40,7 @@ async function tempFiles(): Promise<string[]> {
 
 const RT = 'persisted-refresh-token-value-abcdefghijklmnopqrstuvwxyz';
 
-const client = (id: string, extra: AdapterPayload = {}): AdapterPayload => ({
-  client_id: id,
-  client_name: `Claude ${id}`,
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-  ...extra,
-});
+const client = (id: string, extra: AdapterPayload = {}) => storedClient(id, `Claude ${id}`, extra);
 const grant = (clientId: string, extra: AdapterPayload = {}): AdapterPayload => ({
   kind: 'Grant',
   accountId: 'owner',

@@ -3,18 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { clientSecretMatches } from '../../src/auth/store/clientSecret.js';
 import type { AuthStore } from '../../src/auth/store/index.js';
 import { type AdapterPayload, type AuthStoreOptions } from '../../src/auth/store/index.js';
-import { at, T0, useAuthStore } from '../helpers/authStore.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
 const fx = useAuthStore('ferry-auth-store-reg-', 'oauth-state.json');
 const openStore = (options: AuthStoreOptions = {}) => fx.open({ flushDelayMs: 5, ...options });
 
-const client = (id: string, extra: AdapterPayload = {}): AdapterPayload => ({
-  client_id: id,
-  client_name: `client ${id}`,
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-  ...extra,
-});
+const client = (id: string, extra: AdapterPayload = {}) => storedClient(id, `client ${id}`, extra);
 
 async function register(store: AuthStore, id: string, extra: AdapterPayload = {}): Promise<void> {
   await store.adapterFor('Client').upsert(id, client(id, extra));
