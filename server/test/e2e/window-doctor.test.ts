@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { haveChromium, screenshot } from '../helpers/browser.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
-import { useServeWindow } from '../helpers/window.js';
+import { checksPass, doctorCheck, useServeWindow } from '../helpers/window.js';
 import { occurrences } from '../helpers/windowLayout.js';
 
 /**
@@ -33,16 +33,15 @@ describe.skipIf(!haveChromium)('the doctor runs its token checks from the window
     await win.page.getByRole('button', { name: 'Run doctor' }).click();
     const result = win.page.getByRole('region', { name: 'Result' });
     await result.locator('.doctor-summary').waitFor({ timeout: 60_000 });
-    const check = (id: string) => result.locator(`li[data-check="${id}"]`);
-    for (const id of [
+    const check = (id: string) => doctorCheck(result, id);
+    await checksPass(result, [
       'initialize',
       'initialized-notification',
       'discover',
       'modern-wire',
       'tools-list',
       'sse-flush',
-    ])
-      await check(id).getByText('pass', { exact: true }).waitFor();
+    ]);
     expect(await check('initialize').locator('.check-detail').textContent()).toMatch(/session/);
     // Skipped checks say what to do in the window, never with a command line.
     expect(await occurrences(win.page, 'ferry doctor')).toBe(0);

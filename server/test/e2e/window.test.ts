@@ -10,7 +10,7 @@ import { HOSTILE_NAME, HOSTILE_NAME_SHOWN, RAW_CONTROL } from '../helpers/hostil
 import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
 import { startServeProcess } from '../helpers/serveProcess.js';
 import { startQuickTunnelServe, type QuickTunnelServe } from '../helpers/tunnel.js';
-import { useServeWindow } from '../helpers/window.js';
+import { checksPass, doctorCheck, useServeWindow } from '../helpers/window.js';
 import { REQ, until } from './support.js';
 import { initializeBody, PROTOCOL_VERSION, rawPost } from '../helpers/http.js';
 
@@ -70,6 +70,15 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
       };
     `,
   });
+  /** Registers a client with Ferry (DCR) the way Claude does; its registration. */
+  const register = async (body: unknown) =>
+    (await (
+      await fetch(`${win.ferry.runtime.localUrl}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
+    ).json()) as { client_id: string };
   const mcpPost = (token: string) =>
     rawPost(win.ferry.runtime.mcpUrl, initializeBody(1, PROTOCOL_VERSION, { name: 'probe', version: '1' }), {
       authorization: `Bearer ${token}`,
@@ -216,13 +225,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
 
   it('shows a consent raised by a real /authorize, approves it, and the waiting page lands on its redirect', async () => {
     const origin = win.ferry.runtime.localUrl;
-    const registered = (await (
-      await fetch(`${origin}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(CLAUDE_REGISTRATION),
-      })
-    ).json()) as { client_id: string };
+    const registered = await register(CLAUDE_REGISTRATION);
     const { verifier, challenge } = pkce();
     const query = new URLSearchParams({
       response_type: 'code',
@@ -713,13 +716,7 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
 
   it('shows a hostile client name escaped and cut in Consents and Clients, the match code whole', async () => {
     const origin = win.ferry.runtime.localUrl;
-    const registered = (await (
-      await fetch(`${origin}/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ ...CLAUDE_REGISTRATION, client_name: HOSTILE_NAME }),
-      })
-    ).json()) as { client_id: string };
+    const registered = await register({ ...CLAUDE_REGISTRATION, client_name: HOSTILE_NAME });
     const query = new URLSearchParams({
       response_type: 'code',
       client_id: registered.client_id,
@@ -803,16 +800,14 @@ describe.skipIf(!haveChromium)('the window against ferry serve', () => {
     // (Only now: unrouting while the handler still holds the request would answer it a second time.)
     await win.page.unroute('**/api/doctor');
     expect(await summary.textContent()).toContain(win.ferry.runtime.mcpUrl);
-    const check = (id: string) => result.locator(`li[data-check="${id}"]`);
-    for (const id of [
+    const check = (id: string) => doctorCheck(result, id);
+    await checksPass(result, [
       'challenge-post',
       'challenge-get-head',
       'prm-suffixed',
       'prm-resource',
       'as-metadata',
-    ]) {
-      await check(id).getByText('pass', { exact: true }).waitFor();
-    }
+    ]);
     // Loopback: fine for local testing, but Claude cannot reach it; the step says why and what to do.
     const reach = check('reachability');
     await reach.getByText('warning', { exact: true }).waitFor();

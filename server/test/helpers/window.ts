@@ -1,6 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { isolatedContext, launchChromium, screenshot, watchErrors } from './browser.js';
 import { REQ } from '../e2e/support.js';
@@ -133,4 +133,12 @@ export function usePolicyWindow(clientName: string): PolicyWindow {
   });
   afterAll(() => win.client?.close().catch(() => undefined));
   return win;
+}
+
+/** One check's row, by its id, in the doctor's result as the window shows it. */
+export const doctorCheck = (result: Locator, id: string): Locator => result.locator(`li[data-check="${id}"]`);
+
+/** Waits until every check of `ids` says "pass" in the doctor's result. */
+export async function checksPass(result: Locator, ids: readonly string[]): Promise<void> {
+  for (const id of ids) await doctorCheck(result, id).getByText('pass', { exact: true }).waitFor();
 }
