@@ -103,44 +103,35 @@ const fixtureServer = { command: node, args: [fixture('conformance-server.ts')] 
 // Scored scenarios that call a tool or prompt by its original name cannot pass on the aggregated /mcp,
 // where every name carries its server's prefix (`conformance__test_simple_text`). docs/conformance.md
 // explains each. json-schema-2020-12 and server-sse-polling also name tools, but are not scored.
-const RENAMED_ON_AGGREGATE_2025 = [
+// These are scored in both requirement sets.
+const RENAMED_ON_AGGREGATE = [
   'completion-complete',
   'tools-call-simple-text',
   'tools-call-image',
   'tools-call-audio',
   'tools-call-embedded-resource',
   'tools-call-mixed-content',
-  'tools-call-with-logging',
   'tools-call-error',
   'tools-call-with-progress',
-  'tools-call-sampling',
-  'tools-call-elicitation',
-  'elicitation-sep1034-defaults',
-  'elicitation-sep1330-enums',
   'prompts-get-simple',
   'prompts-get-with-args',
   'prompts-get-embedded-resource',
   'prompts-get-with-image',
 ];
 
-// The same for 2026-07-28, plus server-stateless (its capability, streaming and logging probes call
-// fixture tools by name) and every input-required-result scenario whose tool or prompt must be found
-// (the rest pass on /mcp: unsupported-methods lists, and missing-input-response, ignore-extra-params and
-// validate-input judge an error as "not complete").
+// 2025-11-25 also scores the tool calls that log, sample and elicit by name.
+const RENAMED_ON_AGGREGATE_2025 = [
+  ...RENAMED_ON_AGGREGATE,
+  'tools-call-with-logging',
+  'tools-call-sampling',
+  'tools-call-elicitation',
+  'elicitation-sep1034-defaults',
+  'elicitation-sep1330-enums',
+];
+
 const RENAMED_ON_AGGREGATE_2026 = [
+  ...RENAMED_ON_AGGREGATE,
   'server-stateless',
-  'completion-complete',
-  'tools-call-simple-text',
-  'tools-call-image',
-  'tools-call-audio',
-  'tools-call-embedded-resource',
-  'tools-call-mixed-content',
-  'tools-call-error',
-  'tools-call-with-progress',
-  'prompts-get-simple',
-  'prompts-get-with-args',
-  'prompts-get-embedded-resource',
-  'prompts-get-with-image',
   'input-required-result-basic-elicitation',
   'input-required-result-basic-sampling',
   'input-required-result-basic-list-roots',
@@ -153,101 +144,73 @@ const RENAMED_ON_AGGREGATE_2026 = [
   'input-required-result-capability-check',
 ];
 
-describe('official MCP conformance suite, requirements 2025-11-25, through ferry serve', () => {
-  describe('shared child, and the aggregated /mcp', () => {
-    let ferry: ServeProcess;
-
-    beforeAll(async () => {
-      ferry = await startServeProcess({
-        mcpServers: { conformance: fixtureServer },
-        // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
-        ferry: { toolPolicy: { default: 'allow' } },
-      });
-    }, 30_000);
-    afterAll(async () => {
-      expect(await ferry.stop()).toBe(0);
+/**
+ * A `ferry serve` over the conformance fixture as `server`, for the enclosing describe; it must exit
+ * cleanly. Returns its MCP URL: `/mcp/<server>` given a server, the aggregated `/mcp` without.
+ */
+function useConformanceFerry(server: string, ferry: Record<string, unknown> = {}): (name?: string) => string {
+  let running: ServeProcess | undefined;
+  beforeAll(async () => {
+    running = await startServeProcess({
+      mcpServers: { [server]: fixtureServer },
+      // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
+      ferry: { ...ferry, toolPolicy: { default: 'allow' } },
     });
-
-    it(
-      'passes every scored scenario on /mcp/<server> with a shared child',
-      { timeout: RUN_TEST_TIMEOUT_MS },
-      async () => {
-        expectAllScoredPass(await runRequirements(`${ferry.runtime.mcpUrl}/conformance`, '2025-11-25'), 30);
-      },
-    );
-
-    it(
-      'fails on the aggregated /mcp only where names are prefixed',
-      { timeout: RUN_TEST_TIMEOUT_MS },
-      async () => {
-        expectOnlyRenamedFail(
-          await runRequirements(ferry.runtime.mcpUrl, '2025-11-25', RENAMED_ON_AGGREGATE_2025),
-          RENAMED_ON_AGGREGATE_2025,
-        );
-      },
-    );
+  }, 30_000);
+  afterAll(async () => {
+    expect(await running?.stop()).toBe(0);
   });
+  return (name) => {
+    if (!running) throw new Error('the conformance Ferry runs only inside its tests');
+    return name ? `${running.runtime.mcpUrl}/${name}` : running.runtime.mcpUrl;
+  };
+}
 
-  // A Ferry of its own, so the aggregated run above does not start a child per session as well.
-  describe('a child per session', () => {
-    let ferry: ServeProcess;
+// A Ferry for each revision: a 2026 run abandons several input_required rounds (the suite never answers
+// them), and those parked calls hold a tools/call open on the shared child until their TTL (5 min).
+// Kept away from the 2025 runs, they can neither confuse them nor fill the per-client park cap.
+describe.each([
+  { revision: '2025-11-25', scored: 30, renamed: RENAMED_ON_AGGREGATE_2025 },
+  { revision: '2026-07-28', scored: 37, renamed: RENAMED_ON_AGGREGATE_2026 },
+] as const)(
+  'official MCP conformance suite, requirements $revision, through ferry serve',
+  ({ revision, scored, renamed }) => {
+    describe('shared child, and the aggregated /mcp', () => {
+      const mcpUrl = useConformanceFerry('conformance');
 
-    beforeAll(async () => {
-      ferry = await startServeProcess({
-        mcpServers: { isolated: fixtureServer },
-        ferry: { servers: { isolated: { sessionMode: 'per-session' } }, toolPolicy: { default: 'allow' } },
-      });
-    }, 30_000);
-    afterAll(async () => {
-      expect(await ferry.stop()).toBe(0);
+      it(
+        'passes every scored scenario on /mcp/<server> with a shared child',
+        { timeout: RUN_TEST_TIMEOUT_MS },
+        async () => {
+          expectAllScoredPass(await runRequirements(mcpUrl('conformance'), revision), scored);
+        },
+      );
+
+      it(
+        'fails on the aggregated /mcp only where names are prefixed',
+        { timeout: RUN_TEST_TIMEOUT_MS },
+        async () => {
+          expectOnlyRenamedFail(await runRequirements(mcpUrl(), revision, renamed), renamed);
+        },
+      );
     });
+  },
+);
+
+// A Ferry of its own, so the aggregated run above does not start a child per session as well.
+//
+// No per-session run for 2026-07-28: its stateless wire does not start per-session children yet, so
+// /mcp/isolated would not exercise what it is named for (docs/conformance.md).
+describe('official MCP conformance suite, requirements 2025-11-25, through ferry serve', () => {
+  describe('a child per session', () => {
+    const mcpUrl = useConformanceFerry('isolated', { servers: { isolated: { sessionMode: 'per-session' } } });
 
     it(
       'passes every scored scenario on /mcp/<server> with a child per session',
       { timeout: RUN_TEST_TIMEOUT_MS },
       async () => {
-        expectAllScoredPass(await runRequirements(`${ferry.runtime.mcpUrl}/isolated`, '2025-11-25'), 30);
+        expectAllScoredPass(await runRequirements(mcpUrl('isolated'), '2025-11-25'), 30);
       },
     );
   });
-});
-
-// A Ferry of its own: a 2026 run abandons several input_required rounds (the suite never answers
-// them), and those parked calls hold a tools/call open on the shared child until their TTL (5 min).
-// Kept away from the 2025 runs, they can neither confuse them nor fill the per-client park cap.
-//
-// No per-session run here: the 2026 stateless wire does not start per-session children yet, so
-// /mcp/isolated would not exercise what it is named for (docs/conformance.md).
-describe('official MCP conformance suite, requirements 2026-07-28, through ferry serve', () => {
-  let ferry: ServeProcess;
-
-  beforeAll(async () => {
-    ferry = await startServeProcess({
-      mcpServers: { conformance: fixtureServer },
-      // The conformance fixture's tools carry no annotations: "ask" would park the suite's calls.
-      ferry: { toolPolicy: { default: 'allow' } },
-    });
-  }, 30_000);
-  afterAll(async () => {
-    expect(await ferry.stop()).toBe(0);
-  });
-
-  it(
-    'passes every scored scenario on /mcp/<server> with a shared child',
-    { timeout: RUN_TEST_TIMEOUT_MS },
-    async () => {
-      expectAllScoredPass(await runRequirements(`${ferry.runtime.mcpUrl}/conformance`, '2026-07-28'), 37);
-    },
-  );
-
-  it(
-    'fails on the aggregated /mcp only where names are prefixed',
-    { timeout: RUN_TEST_TIMEOUT_MS },
-    async () => {
-      expectOnlyRenamedFail(
-        await runRequirements(ferry.runtime.mcpUrl, '2026-07-28', RENAMED_ON_AGGREGATE_2026),
-        RENAMED_ON_AGGREGATE_2026,
-      );
-    },
-  );
 });

@@ -1,18 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  haveChromium,
-  isolatedContext,
-  launchChromium,
-  screenshot,
-  watchErrors,
-} from '../helpers/browser.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, screenshot } from '../helpers/browser.js';
 import { echoServer, node } from '../helpers/fixtures.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
+import { startServeProcess } from '../helpers/serveProcess.js';
 import { FAKE_CLOUDFLARED } from '../helpers/tunnel.js';
-import { CHECK_WIDTHS, layoutProblems, occurrences } from '../helpers/windowLayout.js';
+import { useServeWindow } from '../helpers/window.js';
+import { occurrences } from '../helpers/windowLayout.js';
 import { PER_SERVER_PATH_RISK } from '../../src/util/connectorUrls.js';
 
 /** A word said twice in a row of one message: "failed: failed to start", "failed (failed to request …". */
@@ -24,21 +18,10 @@ const STUTTER = /\b(failed|error)\b[^.\n]{0,4}\b\1\b/i;
  * once there, in the user's words.
  */
 describe.skipIf(!haveChromium)('errors are said once, in the user’s words', () => {
-  let ferry: ServeProcess;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  const shown = (): Promise<string> => page.evaluate('document.body.innerText');
-  const open = async (screen: string) => {
-    await page
-      .getByRole('navigation', { name: 'Screens' })
-      .getByRole('link', { name: new RegExp(`^${screen}`) })
-      .click();
-    await page.getByRole('heading', { level: 1, name: screen }).waitFor();
-  };
+  const shown = (): Promise<string> => win.page.evaluate('document.body.innerText');
 
-  beforeAll(async () => {
-    ferry = await startServeProcess(
+  const win = useServeWindow(() =>
+    startServeProcess(
       {
         mcpServers: {
           echo: echoServer(),
@@ -54,90 +37,80 @@ describe.skipIf(!haveChromium)('errors are said once, in the user’s words', ()
       ['--tunnel', 'off', '--secret-store', 'file'],
       // A quick tunnel that never gets its hostname, as without network.
       { env: { FAKE_CLOUDFLARED_FAIL_ALWAYS: '1', FAKE_CLOUDFLARED_SPEED: '20' } },
-    );
-    browser = await launchChromium();
-    page = await (await isolatedContext(browser)).newPage();
-    errors = watchErrors(page);
-    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    await page.getByTestId('headline').waitFor();
-  }, 60_000);
+    ),
+  );
 
-  afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
+  beforeAll(async () => {
+    await win.signIn();
+    await win.page.getByTestId('headline').waitFor();
   });
 
   it('Status: a failed tunnel and two crashed servers, each said once', async () => {
-    await page.getByTestId('headline').getByRole('button', { name: 'Start quick tunnel' }).click();
-    const tunnel = page.getByRole('region', { name: 'Tunnel' });
+    await win.page.getByTestId('headline').getByRole('button', { name: 'Start quick tunnel' }).click();
+    const tunnel = win.page.getByRole('region', { name: 'Tunnel' });
     await tunnel.getByText('failed', { exact: true }).waitFor({ timeout: 20_000 });
-    const attention = page.getByRole('region', { name: 'Needs attention' });
+    const attention = win.page.getByRole('region', { name: 'Needs attention' });
     await attention.getByText(/Server "flaky" crashed/).waitFor({ timeout: 15_000 });
     await attention.getByText(/Server "ghost" crashed/).waitFor();
-    expect(await page.getByTestId('headline').textContent()).toContain('the tunnel is down');
-    expect(await occurrences(page, 'failed to request quick Tunnel')).toBe(1);
-    expect(await occurrences(page, 'no such program')).toBe(1);
-    expect(await occurrences(page, 'exited with code 3')).toBe(1);
+    expect(await win.page.getByTestId('headline').textContent()).toContain('the tunnel is down');
+    expect(await occurrences(win.page, 'failed to request quick Tunnel')).toBe(1);
+    expect(await occurrences(win.page, 'no such program')).toBe(1);
+    expect(await occurrences(win.page, 'exited with code 3')).toBe(1);
     expect(await shown()).not.toMatch(STUTTER);
     expect(await shown()).not.toContain('1 times');
-    for (const width of CHECK_WIDTHS) {
-      await page.setViewportSize({ width, height: 860 });
-      expect({ width, ...(await layoutProblems(page)) }).toEqual({ width, cut: [], overflow: false });
-      if (width === 420) await screenshot(page, 'status-failures-narrow');
-    }
-    await page.setViewportSize({ width: 1280, height: 800 });
-    expect(errors).toEqual([]);
+    await win.expectFitsWidths('status-failures-narrow');
+    expect(win.errors).toEqual([]);
   }, 60_000);
 
   it('Servers: each crash reason and the /mcp/<server> risk once; a taken name said at its field only', async () => {
-    await open('Servers');
-    await page.locator('#server-ghost').getByText('crashed', { exact: true }).waitFor();
-    expect(await occurrences(page, 'no such program')).toBe(1);
-    expect(await occurrences(page, 'exited with code 3')).toBe(1);
-    expect(await occurrences(page, PER_SERVER_PATH_RISK)).toBe(1);
+    await win.open('Servers');
+    await win.page.locator('#server-ghost').getByText('crashed', { exact: true }).waitFor();
+    expect(await occurrences(win.page, 'no such program')).toBe(1);
+    expect(await occurrences(win.page, 'exited with code 3')).toBe(1);
+    expect(await occurrences(win.page, PER_SERVER_PATH_RISK)).toBe(1);
     expect(await shown()).not.toMatch(STUTTER);
 
-    await page.getByRole('button', { name: 'Add server' }).click();
-    await page.getByLabel('Name').fill('echo');
-    await page.getByLabel('Command').fill(node);
-    await page.getByRole('button', { name: 'Add server' }).last().click();
-    const nameIssues = page.locator('#add-name-issues');
+    await win.page.getByRole('button', { name: 'Add server' }).click();
+    await win.page.getByLabel('Name').fill('echo');
+    await win.page.getByLabel('Command').fill(node);
+    await win.page.getByRole('button', { name: 'Add server' }).last().click();
+    const nameIssues = win.page.locator('#add-name-issues');
     await nameIssues.waitFor();
     expect(await nameIssues.textContent()).toBe(
       'a server named "echo" already exists Fix: choose another name, or edit the existing server',
     );
-    expect(await occurrences(page, 'already exists')).toBe(1);
-    expect(await occurrences(page, 'choose another name')).toBe(1);
+    expect(await occurrences(win.page, 'already exists')).toBe(1);
+    expect(await occurrences(win.page, 'choose another name')).toBe(1);
     // The file's path is on the Servers screen once (its header), not in the message.
-    expect(await occurrences(page, path.join(ferry.dataDir, 'config.json'))).toBe(1);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    expect(errors).toEqual([]);
+    expect(await occurrences(win.page, path.join(win.ferry.dataDir, 'config.json'))).toBe(1);
+    await win.page.getByRole('button', { name: 'Cancel' }).click();
+    expect(win.errors).toEqual([]);
   });
 
   it('Servers: a config file broken by hand is named once, at its line, without saying the place twice', async () => {
-    const configPath = path.join(ferry.dataDir, 'config.json');
+    const configPath = path.join(win.ferry.dataDir, 'config.json');
     const good = await readFile(configPath, 'utf8');
     await writeFile(configPath, '{ "mcpServers": { "echo": ');
     try {
-      await page.locator('#server-echo').getByRole('button', { name: 'Edit' }).click();
-      await page.getByRole('button', { name: 'Save changes' }).click();
-      const alert = page.getByRole('alert').filter({ hasText: 'Nothing was saved' });
+      await win.page.locator('#server-echo').getByRole('button', { name: 'Edit' }).click();
+      await win.page.getByRole('button', { name: 'Save changes' }).click();
+      const alert = win.page.getByRole('alert').filter({ hasText: 'Nothing was saved' });
       await alert.waitFor();
       expect(await alert.textContent()).toMatch(/config\.json:1:27: not valid JSON: the file ends/);
-      expect(await occurrences(page, 'not valid JSON')).toBe(1);
+      expect(await occurrences(win.page, 'not valid JSON')).toBe(1);
       expect(await shown()).not.toContain('(line 1, column 27)');
-      await screenshot(page, 'servers-config-broken');
-      await page.getByRole('button', { name: 'Cancel' }).click();
+      await screenshot(win.page, 'servers-config-broken');
+      await win.page.getByRole('button', { name: 'Cancel' }).click();
     } finally {
       await writeFile(configPath, good);
     }
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   });
 
   it('Logs: a program that cannot start is one crash line, not a protocol error too; no "failed … failed"', async () => {
-    await open('Logs');
-    await page.locator('.log-line').filter({ hasText: 'server "ghost" crashed' }).first().waitFor();
-    await page
+    await win.open('Logs');
+    await win.page.locator('.log-line').filter({ hasText: 'server "ghost" crashed' }).first().waitFor();
+    await win.page
       .locator('.log-line')
       .filter({ hasText: 'tunnel down (quick): failed to request' })
       .first()
@@ -145,6 +118,6 @@ describe.skipIf(!haveChromium)('errors are said once, in the user’s words', ()
     const text = await shown();
     expect(text).not.toContain('protocol error from the child (stdout must carry only JSON-RPC): spawn');
     expect(text).not.toMatch(STUTTER);
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   });
 });

@@ -1,43 +1,21 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  haveChromium,
-  isolatedContext,
-  launchChromium,
-  screenshot,
-  watchErrors,
-} from '../helpers/browser.js';
+import { describe, expect, it } from 'vitest';
+import { haveChromium, screenshot } from '../helpers/browser.js';
 import { echoServer } from '../helpers/fixtures.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
+import { startServeProcess } from '../helpers/serveProcess.js';
+import { useServeWindow } from '../helpers/window.js';
 
 /**
  * Pause exposure from the Status screen against a real `ferry serve`: the button pauses, the headline says
  * "Paused" with the one action to resume, the public endpoint really refuses meanwhile, and Resume undoes it.
  */
 describe.skipIf(!haveChromium)('the window, pause exposure', () => {
-  let ferry: ServeProcess;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-
-  beforeAll(async () => {
-    ferry = await startServeProcess({
-      mcpServers: { echo: echoServer() },
-      ferry: { toolPolicy: { default: 'allow' } },
-    });
-    browser = await launchChromium();
-    page = await (await isolatedContext(browser)).newPage();
-    errors = watchErrors(page);
-  }, 60_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await ferry?.stop();
-  });
+  const win = useServeWindow(() =>
+    startServeProcess({ mcpServers: { echo: echoServer() }, ferry: { toolPolicy: { default: 'allow' } } }),
+  );
 
   const mcpStatus = async () =>
     (
-      await fetch(`${ferry.runtime.localUrl}/mcp`, {
+      await fetch(`${win.ferry.runtime.localUrl}/mcp`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
@@ -45,24 +23,24 @@ describe.skipIf(!haveChromium)('the window, pause exposure', () => {
     ).status;
 
   it('pauses from the Status screen: the headline says Paused with Resume as its one action', async () => {
-    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    const headline = page.getByTestId('headline');
+    await win.signIn();
+    await win.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    const headline = win.page.getByTestId('headline');
     await headline.waitFor();
     expect(await headline.textContent()).not.toContain('Paused');
 
-    await page.getByRole('button', { name: 'Pause exposure' }).click();
+    await win.page.getByRole('button', { name: 'Pause exposure' }).click();
     await headline.getByText('Paused · Claude cannot reach your servers').waitFor();
     const buttons = headline.getByRole('button');
     expect(await buttons.allTextContents()).toEqual(['Resume exposure']);
     expect(await headline.textContent()).toContain('your servers keep running');
     await expect.poll(mcpStatus).toBe(503);
-    await screenshot(page, 'status-paused');
+    await screenshot(win.page, 'status-paused');
 
     await headline.getByRole('button', { name: 'Resume exposure' }).click();
-    await page.getByRole('button', { name: 'Pause exposure' }).waitFor();
+    await win.page.getByRole('button', { name: 'Pause exposure' }).waitFor();
     expect(await headline.textContent()).not.toContain('Paused');
     await expect.poll(mcpStatus).not.toBe(503);
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   });
 });

@@ -1,18 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  haveChromium,
-  isolatedContext,
-  launchChromium,
-  screenshot,
-  watchErrors,
-} from '../helpers/browser.js';
-import { policyServer } from '../helpers/fixtures.js';
-import { startServeProcess, type ServeProcess } from '../helpers/serveProcess.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { haveChromium, screenshot } from '../helpers/browser.js';
+import { usePolicyWindow } from '../helpers/window.js';
 import type { AuditRecord } from '../../src/policy/types.js';
 import { REQ, until } from './support.js';
 
@@ -27,45 +17,18 @@ const THIRD = 'Now it also reads your mail.';
  * narrows with its filters and exports as JSON Lines; at 420 px the audit table is cards.
  */
 describe.skipIf(!haveChromium)('the window, per-tool control', () => {
-  let ferry: ServeProcess;
-  let browser: Browser;
-  let page: Page;
-  let errors: string[];
-  let client: Client;
-  const names = async () => (await client.listTools(undefined, REQ)).tools.map((t) => t.name);
-  const toolItem = (name: string) => page.locator(`#server-policy li.tool[data-tool="${name}"]`);
+  const win = usePolicyWindow('policy-e2e');
+  const names = async () => (await win.client.listTools(undefined, REQ)).tools.map((t) => t.name);
+  const toolItem = (name: string) => win.page.locator(`#server-policy li.tool[data-tool="${name}"]`);
 
   beforeAll(async () => {
-    ferry = await startServeProcess({
-      mcpServers: { policy: policyServer() },
-      ferry: { toolPolicy: { default: 'annotations' } },
-    });
-    browser = await launchChromium();
-    page = await (await isolatedContext(browser)).newPage();
-    errors = watchErrors(page);
-    client = new Client({ name: 'policy-e2e', version: '1' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${ferry.runtime.localUrl}/mcp`)), REQ);
-    await page.goto(`${ferry.runtime.adminUrl}/#token=${ferry.runtime.adminToken}`);
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close().catch(() => undefined);
-    await browser?.close();
-    await ferry?.stop();
+    await win.signIn();
+    await win.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
   });
 
-  const open = async (screen: string) => {
-    await page
-      .getByRole('navigation', { name: 'Screens' })
-      .getByRole('link', { name: new RegExp(`^${screen}`) })
-      .click();
-    await page.getByRole('heading', { level: 1, name: screen }).waitFor();
-  };
-
   it("changes a tool's policy in the tools list, and a real client's tools/list follows at once", async () => {
-    await open('Servers');
-    const card = page.locator('#server-policy');
+    await win.open('Servers');
+    const card = win.page.locator('#server-policy');
     await card.getByText('5 tools').first().waitFor({ timeout: 15_000 });
     await card.getByText('What clients see').click();
     const plain = toolItem('plain');
@@ -80,7 +43,7 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     await plain.getByLabel('Policy for plain').selectOption('deny');
     await plain.locator('.policy-source').filter({ hasText: 'set for this tool' }).waitFor();
     await until('plain gone from tools/list', async () => !(await names()).includes('policy__plain'));
-    const refused = (await client.callTool(
+    const refused = (await win.client.callTool(
       { name: 'policy__plain', arguments: { text: 'x' } },
       undefined,
       REQ,
@@ -106,7 +69,7 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     await plain.locator('.policy-source').filter({ hasText: 'from its annotations' }).waitFor();
     await until('plain listed again', async () => (await names()).includes('policy__plain'));
     await until('read_note listed again', async () => (await names()).includes('policy__read_note'));
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   }, 60_000);
 
   it('shows a changed definition side by side, live; Accept makes the tool callable again', async () => {
@@ -115,7 +78,7 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     // The child changes the tool's description and announces it (tools/list_changed): Ferry holds it.
     expect(
       text(
-        (await client.callTool(
+        (await win.client.callTool(
           { name: 'policy__change_description', arguments: { text: SECOND } },
           undefined,
           REQ,
@@ -135,14 +98,14 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
       1,
     );
     await until('mutable held', async () => !(await names()).includes('policy__mutable'));
-    const held = (await client.callTool(
+    const held = (await win.client.callTool(
       { name: 'policy__mutable', arguments: {} },
       undefined,
       REQ,
     )) as CallToolResult;
     expect(held.isError).toBe(true);
     await review.scrollIntoViewIfNeeded();
-    await screenshot(page, 'servers-tool-review');
+    await screenshot(win.page, 'servers-tool-review');
 
     await review.getByRole('button', { name: 'Accept this definition' }).click();
     await review.waitFor({ state: 'detached' });
@@ -150,10 +113,14 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     await until('mutable listed again', async () => (await names()).includes('policy__mutable'));
     expect(
       text(
-        (await client.callTool({ name: 'policy__mutable', arguments: {} }, undefined, REQ)) as CallToolResult,
+        (await win.client.callTool(
+          { name: 'policy__mutable', arguments: {} },
+          undefined,
+          REQ,
+        )) as CallToolResult,
       ),
     ).toBe('mutable ok');
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   }, 60_000);
 
   it("opens on a held tool's review from the tray's link, live and on a fresh load", async () => {
@@ -200,32 +167,34 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
   }, 60_000);
 
   it('narrows the audit trail with its filters and exports it as JSON Lines', async () => {
-    await open('Activity');
-    await page.getByRole('button', { name: 'Audit trail' }).click();
-    const rows = page.locator('table.audit tbody tr');
+    await win.open('Activity');
+    await win.page.getByRole('button', { name: 'Audit trail' }).click();
+    const rows = win.page.locator('table.audit tbody tr');
     await rows.first().waitFor();
     const total = await rows.count();
     // The refused calls above (policy deny, held definition) and the allowed ones are all there.
-    expect(await page.locator('table.audit tbody tr[data-decision="denied"]').count()).toBeGreaterThan(0);
-    expect(await page.locator('table.audit tbody tr[data-decision="held"]').count()).toBeGreaterThan(0);
-    expect(await page.locator('table.audit tbody tr[data-decision="allowed"]').count()).toBeGreaterThan(0);
+    expect(await win.page.locator('table.audit tbody tr[data-decision="denied"]').count()).toBeGreaterThan(0);
+    expect(await win.page.locator('table.audit tbody tr[data-decision="held"]').count()).toBeGreaterThan(0);
+    expect(await win.page.locator('table.audit tbody tr[data-decision="allowed"]').count()).toBeGreaterThan(
+      0,
+    );
 
-    await page.getByLabel('Decision').selectOption('denied');
+    await win.page.getByLabel('Decision').selectOption('denied');
     await until('only denied rows', async () => {
       // (A string: the test project has no DOM types.)
-      const decisions: string[] = await page.evaluate(
+      const decisions: string[] = await win.page.evaluate(
         `[...document.querySelectorAll('table.audit tbody tr')].map((tr) => tr.getAttribute('data-decision'))`,
       );
       return decisions.length > 0 && decisions.length < total && decisions.every((d) => d === 'denied');
     });
     expect(await rows.first().locator('td[data-label="Tool"]').textContent()).toContain('plain');
-    await page.getByLabel('Tool').fill('no-such-tool');
-    await page.getByText('No record matches these filters.').waitFor();
-    await page.getByLabel('Tool').fill('plain');
+    await win.page.getByLabel('Tool').fill('no-such-tool');
+    await win.page.getByText('No record matches these filters.').waitFor();
+    await win.page.getByLabel('Tool').fill('plain');
     await rows.first().waitFor();
 
-    const download = page.waitForEvent('download');
-    await page.getByRole('button', { name: 'Export JSON Lines' }).click();
+    const download = win.page.waitForEvent('download');
+    await win.page.getByRole('button', { name: 'Export JSON Lines' }).click();
     const file = await download;
     expect(file.suggestedFilename()).toMatch(/^ferry-audit-.+\.jsonl$/);
     const lines = (await readFile(await file.path(), 'utf8')).trim().split('\n');
@@ -233,18 +202,18 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     expect(records.length).toBe(await rows.count());
     expect(records.every((r) => r.decision === 'denied' && r.tool === 'plain')).toBe(true);
     expect(records[0]).toMatchObject({ server: 'policy', clientName: 'policy-e2e', outcome: 'refused' });
-    await screenshot(page, 'activity-audit');
-    expect(errors).toEqual([]);
+    await screenshot(win.page, 'activity-audit');
+    expect(win.errors).toEqual([]);
   }, 60_000);
 
   it('at 420 px the audit table is cards and the tools list fits', async () => {
-    await page.setViewportSize({ width: 420, height: 860 });
+    await win.page.setViewportSize({ width: 420, height: 860 });
     try {
-      await page.getByLabel('Decision').selectOption('');
-      await page.getByLabel('Tool').fill('');
-      await page.locator('table.audit tbody tr').first().waitFor();
+      await win.page.getByLabel('Decision').selectOption('');
+      await win.page.getByLabel('Tool').fill('');
+      await win.page.locator('table.audit tbody tr').first().waitFor();
       const layout = async (): Promise<{ overflow: number; cut: string[] }> =>
-        page.evaluate(`(() => {
+        win.page.evaluate(`(() => {
           const cut = [...document.querySelectorAll('main button, main input, main select, main td, main .diff span')]
             .filter((el) => el.getClientRects().length > 0)
             .filter((el) => { const r = el.getBoundingClientRect(); return r.right > innerWidth + 1 || r.left < -1; })
@@ -254,20 +223,20 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
       expect(await layout()).toEqual({ overflow: 0, cut: [] });
       // A row is a card: each cell shows its column's name.
       expect(
-        await page.evaluate(
+        await win.page.evaluate(
           `getComputedStyle(document.querySelector('table.audit td[data-label="Decision"]'), '::before').content`,
         ),
       ).toBe('"Decision"');
-      await screenshot(page, 'activity-audit-narrow');
-      await open('Servers');
-      await page.locator('#server-policy').getByText('What clients see').click();
+      await screenshot(win.page, 'activity-audit-narrow');
+      await win.open('Servers');
+      await win.page.locator('#server-policy').getByText('What clients see').click();
       await toolItem('plain').waitFor();
       expect(await layout()).toEqual({ overflow: 0, cut: [] });
       await toolItem('plain').scrollIntoViewIfNeeded();
-      await screenshot(page, 'servers-tools-narrow');
+      await screenshot(win.page, 'servers-tools-narrow');
     } finally {
-      await page.setViewportSize({ width: 1280, height: 800 });
+      await win.page.setViewportSize({ width: 1280, height: 800 });
     }
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   }, 60_000);
 });

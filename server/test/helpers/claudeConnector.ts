@@ -1,6 +1,13 @@
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { call, initializeBody, PROTOCOL_VERSION } from './http.js';
-import { CLAUDE_CALLBACK, decodeJwt, type FerryTarget, type JsonResult, type OAuthHarness } from './oauth.js';
+import {
+  CLAUDE_CALLBACK,
+  decodeJwt,
+  pkce,
+  type FerryTarget,
+  type JsonResult,
+  type OAuthHarness,
+} from './oauth.js';
 
 /**
  * The steps of Claude's connector sequence (shared/claude-connector.md) that every sequence test takes the
@@ -81,17 +88,18 @@ export function expectTokens(res: JsonResult, claims: Record<string, unknown>): 
   expect(payload).toMatchObject(claims);
 }
 
-/** Step 9: a refresh without scope rotates the refresh token; the new tokens. */
+/** Step 9: a refresh without scope rotates the refresh token, and the new access token works on /mcp. */
 export async function expectRefreshRotates<T extends FerryTarget>(
   h: OAuthHarness<T>,
   clientId: string,
   refreshToken: string,
-): Promise<{ accessToken: string; refreshToken: string }> {
+): Promise<void> {
   const res = await h.refresh(clientId, refreshToken);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   expect(res.body).toMatchObject({ token_type: 'Bearer', scope: 'mcp' });
   expect(res.body.refresh_token).not.toBe(refreshToken);
-  return { accessToken: res.body.access_token as string, refreshToken: res.body.refresh_token as string };
+  const call = await claudeMcp(h, res.body.access_token as string, echo(1, 'refreshed'));
+  expect(call.status).toBe(200);
 }
 
 /** Step 5's end: the browser is back at Claude's callback with `state` and Ferry as issuer; the code. */
@@ -115,5 +123,100 @@ export function claudeRedeem<T extends FerryTarget>(
     redirect_uri: CLAUDE_CALLBACK,
     client_id: grant.clientId,
     ...(grant.resource ? { resource: grant.resource } : {}),
+  });
+}
+
+/** What a sequence test knows of its client for steps 5-9, and what its state passes from step to step. */
+export interface ClaudeClient {
+  /** The client_id: a registered one (known only after step 4b) or the URL of a metadata document. */
+  clientId: () => string;
+  /** The `state` Claude sends at step 5. */
+  state: string;
+  /** The client's name, as the pending consent and the waiting page show it. */
+  name: string;
+  /** What else the pending consent shows of this client (a document's own fields). */
+  consent?: Record<string, unknown>;
+  /** The code and tokens of steps 5-6, for the steps after them. */
+  tokens: { verifier?: string; code?: string; accessToken?: string; refreshToken?: string };
+}
+
+/**
+ * Steps 5 to 9 of Claude's connector sequence as tests, the same for every kind of client: the consent
+ * waits for approval on this machine (admin API) and the browser lands on Claude's callback; the code is
+ * exchanged for Bearer tokens bound to /mcp; Claude-User speaks MCP with them and calls a tool; a refresh
+ * rotates the refresh token. Declared where called, so a file's own steps stand before and after them.
+ */
+export function claudeSequenceSteps<T extends FerryTarget>(
+  h: OAuthHarness<T>,
+  publicOrigin: string,
+  client: ClaudeClient,
+): void {
+  const mcp = `${publicOrigin}/mcp`;
+  const { tokens } = client;
+
+  it('5. takes Claude’s malformed scope, waits for approval on this machine, then redirects with code, state and iss', async () => {
+    const { verifier, challenge } = pkce();
+    tokens.verifier = verifier;
+    const result = await h.browser(
+      { clientId: client.clientId(), challenge, state: client.state, extra: { prompt: 'consent' } },
+      async (id) => {
+        const pending = await h.adminJson<Record<string, unknown>[]>('/api/consents');
+        expect(pending).toEqual([
+          expect.objectContaining({
+            id,
+            ...client.consent,
+            clientName: client.name,
+            redirectUri: CLAUDE_CALLBACK,
+            matchCode: expect.stringMatching(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/),
+          }),
+        ]);
+        const approved = await h.admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
+        expect(approved.status).toBe(200);
+      },
+    );
+    expect(result.waitingHtml).toContain(client.name);
+    expect(result.waitingHtml).toContain(result.matchCode);
+    expect(result.waitingHtml).not.toMatch(/<button|<form/i);
+    expect(result.waitingHeaders.get('x-frame-options')).toBe('DENY');
+    expect(result.waitingHeaders.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(result.waitingHeaders.get('referrer-policy')).toBe('no-referrer');
+    tokens.code = codeAtClaude(result.location, client.state, publicOrigin);
+  });
+
+  it('6. exchanges the code: Bearer tokens bound to /mcp for that client_id, trimmed scope, no-store', async () => {
+    const res = await claudeRedeem(h, {
+      clientId: client.clientId(),
+      code: tokens.code as string,
+      verifier: tokens.verifier as string,
+      resource: mcp,
+    });
+    expectTokens(res, {
+      iss: publicOrigin,
+      aud: mcp,
+      client_id: client.clientId(),
+      scope: 'mcp',
+      gid: expect.any(String),
+    });
+    expect(res.body.expires_in).toBeGreaterThanOrEqual(3600);
+    tokens.accessToken = res.body.access_token as string;
+    tokens.refreshToken = res.body.refresh_token as string;
+  });
+
+  it('7-8. speaks MCP with the token as Claude-User, tolerating a missing session id on notifications', async () => {
+    const token = tokens.accessToken as string;
+    const session = await openClaudeSession(h, token);
+    const post = async (body: unknown) =>
+      (await (await claudeMcp(h, token, body, session)).json()) as { result: Record<string, unknown> };
+    const tools = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    expect((tools.result.tools as { name: string }[]).map((t) => t.name)).toContain('echo__echo');
+    await post({ jsonrpc: '2.0', id: 2, method: 'prompts/list' });
+    await post({ jsonrpc: '2.0', id: 3, method: 'resources/list' });
+    await expectEcho(h, token, 4, 'hello Claude', session);
+    const clients = await h.adminJson<{ clientId: string }[]>('/api/clients');
+    expect(clients.map((c) => c.clientId)).toContain(client.clientId());
+  });
+
+  it('9. refreshes without scope, rotating the refresh token', async () => {
+    await expectRefreshRotates(h, client.clientId(), tokens.refreshToken as string);
   });
 }

@@ -43,6 +43,14 @@ export async function modernPost(
       params: { ...params, _meta: modernMeta(options.meta) },
     }),
   });
+  return readModernReply(res, id);
+}
+
+/**
+ * A reply on either form the modern wire may take: JSON, or an SSE stream whose events are all kept and
+ * whose answer is the message with request `id`.
+ */
+export async function readModernReply(res: Response, id: number | string): Promise<ModernReply> {
   const text = await res.text();
   const events: Record<string, unknown>[] = [];
   let body: Record<string, unknown> | undefined;

@@ -9,11 +9,9 @@ import { policyServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
 import { call, openSession, rawPost } from '../helpers/http.js';
 import { OAuthHarness } from '../helpers/oauth.js';
+import { toolNames as names, toolText as text } from '../helpers/policyFerry.js';
 import type { ServerToolPolicy } from '../../src/admin/api.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
-
-const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name);
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
 interface ErrorBody {
   error: { code: string; message: string; issues?: { path: string; message: string }[] };

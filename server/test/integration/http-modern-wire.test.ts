@@ -8,16 +8,10 @@ import {
   PROTOCOL_VERSION,
   rawPost,
 } from '../helpers/http.js';
+import { readModernReply, type ModernReply } from '../helpers/modern.js';
 
 const MODERN = MODERN_PROTOCOL_VERSION;
 const CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
-
-interface Reply {
-  status: number;
-  headers: Headers;
-  body: Record<string, unknown> | undefined;
-  events: Record<string, unknown>[];
-}
 
 /**
  * The stateless MCP 2026-07-28 wire on Ferry's own URLs, over a 2025-11-25 stdio child: discovery,
@@ -48,20 +42,8 @@ describe('MCP 2026-07-28 stateless wire', () => {
     params: Record<string, unknown> | undefined,
     headers: Record<string, string> = {},
     id: number | string = nextId++,
-  ): Promise<Reply> => {
-    const res = await modernPost(url, method, params, headers, id);
-    const text = await res.text();
-    const events: Record<string, unknown>[] = [];
-    let body: Record<string, unknown> | undefined;
-    if ((res.headers.get('content-type') ?? '').includes('text/event-stream')) {
-      for (const line of text.split('\n')) {
-        if (line.startsWith('data: ')) events.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
-      }
-      body = events.find((e) => e.id === id);
-    } else if (text) {
-      body = JSON.parse(text) as Record<string, unknown>;
-    }
-    return { status: res.status, headers: res.headers, body, events };
+  ): Promise<ModernReply> => {
+    return readModernReply(await modernPost(url, method, params, headers, id), id);
   };
 
   it('answers server/discover with every served version, capabilities, serverInfo and cache hints, no session', async () => {

@@ -1,17 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLAUDE_CLIENT_METADATA_URL } from '../../src/auth/policy/claudeClient.js';
-import {
-  CLAUDE_HEADERS,
-  claudeMcp,
-  claudeRedeem,
-  codeAtClaude,
-  echo,
-  expectEcho,
-  expectRefreshRotates,
-  expectTokens,
-  openClaudeSession,
-} from '../helpers/claudeConnector.js';
-import { CLAUDE_CALLBACK, pkce } from '../helpers/oauth.js';
+import { CLAUDE_HEADERS, claudeMcp, claudeSequenceSteps } from '../helpers/claudeConnector.js';
+import { pkce } from '../helpers/oauth.js';
 import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 /** Never a Cloudflare tunnel here, even on a machine with cloudflared installed: these tests stay offline. */
@@ -66,62 +56,19 @@ describe('the Claude connector sequence with a client metadata document (CIMD)',
     expect(as.body.token_endpoint_auth_methods_supported).toContain('none');
   });
 
-  it('authorizes client_id=<Claude’s document URL> without registration, showing the document’s name', async () => {
-    const { verifier, challenge } = pkce();
-    state.verifier = verifier;
-    let seen: Record<string, unknown> | undefined;
-    const result = await h.browser(
-      {
-        clientId: CLAUDE_CLIENT_METADATA_URL,
-        challenge,
-        state: 'cimd-state-1',
-        extra: { prompt: 'consent' },
-      },
-      async (id) => {
-        const pending = await h.adminJson<Record<string, unknown>[]>('/api/consents');
-        seen = pending.find((c) => c.id === id);
-        const approved = await h.admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
-        expect(approved.status).toBe(200);
-      },
-    );
-    expect(seen).toMatchObject({
+  // Registration (step 4b) is skipped: the client_id is the document's URL, and the consent shows the
+  // document's name and address.
+  claudeSequenceSteps(h, PUBLIC, {
+    clientId: () => CLAUDE_CLIENT_METADATA_URL,
+    state: 'cimd-state-1',
+    name: 'Claude',
+    consent: {
       clientId: CLAUDE_CLIENT_METADATA_URL,
-      clientName: 'Claude',
       clientUri: 'https://claude.ai',
-      redirectUri: CLAUDE_CALLBACK,
       redirectHost: 'claude.ai',
       resource: MCP,
-    });
-    expect(result.waitingHtml).toContain('Claude');
-    state.code = codeAtClaude(result.location, 'cimd-state-1', PUBLIC);
-  });
-
-  it('exchanges the code as a public client named by its URL: a JWT bound to /mcp for that client_id', async () => {
-    const res = await claudeRedeem(h, {
-      clientId: CLAUDE_CLIENT_METADATA_URL,
-      code: state.code as string,
-      verifier: state.verifier as string,
-      resource: MCP,
-    });
-    expectTokens(res, { iss: PUBLIC, aud: MCP, client_id: CLAUDE_CLIENT_METADATA_URL });
-    state.accessToken = res.body.access_token as string;
-    state.refreshToken = res.body.refresh_token as string;
-  });
-
-  it('speaks MCP as Claude-User and ends in a successful tools/call', async () => {
-    const token = state.accessToken as string;
-    const session = await openClaudeSession(h, token);
-    const tools = (await (
-      await claudeMcp(h, token, { jsonrpc: '2.0', id: 1, method: 'tools/list' }, session)
-    ).json()) as { result: { tools: { name: string }[] } };
-    expect(tools.result.tools.map((t) => t.name)).toContain('echo__echo');
-    await expectEcho(h, token, 2, 'hello from a CIMD client', session);
-  });
-
-  it('refreshes without scope for the URL client_id, rotating the refresh token', async () => {
-    const refreshed = await expectRefreshRotates(h, CLAUDE_CLIENT_METADATA_URL, state.refreshToken as string);
-    const call = await claudeMcp(h, refreshed.accessToken, echo(1, 'refreshed'));
-    expect(call.status).toBe(200);
+    },
+    tokens: state,
   });
 
   it('refuses a redirect_uri the document does not list, even one Ferry allows for registered clients', async () => {

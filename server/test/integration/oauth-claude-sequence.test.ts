@@ -2,16 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   CLAUDE_HEADERS,
   claudeInitialize,
-  claudeMcp,
   claudeRedeem,
-  codeAtClaude,
-  echo,
-  expectEcho,
-  expectRefreshRotates,
-  expectTokens,
-  openClaudeSession,
+  claudeSequenceSteps,
 } from '../helpers/claudeConnector.js';
-import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION, pkce } from '../helpers/oauth.js';
+import { CLAUDE_CALLBACK, CLAUDE_REGISTRATION } from '../helpers/oauth.js';
 import { useOAuthFerry } from '../helpers/oauthFerry.js';
 
 const PUBLIC = 'https://ferry-test.example';
@@ -115,78 +109,11 @@ describe('the Claude connector sequence', () => {
     state.clientId = res.body.client_id as string;
   });
 
-  it('5. takes Claude’s malformed scope, waits for approval on this machine, then redirects with code, state and iss', async () => {
-    const { verifier, challenge } = pkce();
-    state.verifier = verifier;
-    const result = await h.browser(
-      {
-        clientId: state.clientId as string,
-        challenge,
-        state: 'claude-state-123',
-        extra: { prompt: 'consent' },
-      },
-      async (id) => {
-        const pending =
-          await h.adminJson<
-            { id: string; clientName: string; redirectUri: string; matchCode: string; scopes: string[] }[]
-          >('/api/consents');
-        expect(pending).toEqual([
-          expect.objectContaining({
-            id,
-            clientName: 'claudeai',
-            redirectUri: CLAUDE_CALLBACK,
-            matchCode: expect.stringMatching(/^[A-Z0-9]{3}-[A-Z0-9]{3}$/),
-          }),
-        ]);
-        const approved = await h.admin(`/api/consents/${id}/approve`, { method: 'POST', body: '{}' });
-        expect(approved.status).toBe(200);
-      },
-    );
-    expect(result.waitingHtml).toContain(result.matchCode);
-    expect(result.waitingHtml).not.toMatch(/<button|<form/i);
-    expect(result.waitingHeaders.get('x-frame-options')).toBe('DENY');
-    expect(result.waitingHeaders.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    expect(result.waitingHeaders.get('referrer-policy')).toBe('no-referrer');
-    state.code = codeAtClaude(result.location, 'claude-state-123', PUBLIC);
-  });
-
-  it('6. exchanges the code: Bearer tokens, trimmed scope, no-store', async () => {
-    const res = await claudeRedeem(h, {
-      clientId: state.clientId as string,
-      code: state.code as string,
-      verifier: state.verifier as string,
-      resource: MCP,
-    });
-    expectTokens(res, {
-      iss: PUBLIC,
-      aud: MCP,
-      client_id: state.clientId,
-      scope: 'mcp',
-      gid: expect.any(String),
-    });
-    expect(res.body.expires_in).toBeGreaterThanOrEqual(3600);
-    state.accessToken = res.body.access_token as string;
-    state.refreshToken = res.body.refresh_token as string;
-  });
-
-  it('7-8. speaks MCP with the token as Claude-User, tolerating a missing session id on notifications', async () => {
-    const token = state.accessToken as string;
-    const session = await openClaudeSession(h, token);
-    const post = async (body: unknown) =>
-      (await (await claudeMcp(h, token, body, session)).json()) as { result: Record<string, unknown> };
-    const tools = await post({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
-    expect((tools.result.tools as { name: string }[]).map((t) => t.name)).toContain('echo__echo');
-    await post({ jsonrpc: '2.0', id: 2, method: 'prompts/list' });
-    await post({ jsonrpc: '2.0', id: 3, method: 'resources/list' });
-    await expectEcho(h, token, 4, 'hello Claude', session);
-    const clients = await h.adminJson<{ clientId: string }[]>('/api/clients');
-    expect(clients.map((c) => c.clientId)).toContain(state.clientId);
-  });
-
-  it('9. refreshes without scope, rotating the refresh token', async () => {
-    const refreshed = await expectRefreshRotates(h, state.clientId as string, state.refreshToken as string);
-    const call = await claudeMcp(h, refreshed.accessToken, echo(1, 'refreshed'));
-    expect(call.status).toBe(200);
+  claudeSequenceSteps(h, PUBLIC, {
+    clientId: () => state.clientId as string,
+    state: 'claude-state-123',
+    name: 'claudeai',
+    tokens: state,
   });
 
   it('refuses a replayed code with invalid_grant, and an unknown client at /token with 401 invalid_client', async () => {

@@ -1,16 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { adminApi } from '../helpers/admin.js';
-import { policyServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { toolText as text, usePolicyFerry } from '../helpers/policyFerry.js';
 import { initializeBody, modernMeta, modernPost } from '../helpers/http.js';
 import type { Stamped } from '../../src/events/types.js';
 import type { AuditRecord, PendingApproval } from '../../src/policy/types.js';
 import { TOOL_POLICY_LIMITS } from '../../src/policy/limits.js';
-
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
 /**
  * Policy "ask": the call waits for the user; it completes after an approval through the admin API, and
@@ -18,48 +13,31 @@ const text = (result: unknown) => ((result as CallToolResult).content[0] as { te
  * While it waits the POST stream carries keep-alives, on both wires.
  */
 describe('per-tool policy: ask', () => {
-  let ferry: TestFerry;
-  let api: ReturnType<typeof adminApi>;
-  let all: Client;
-  let one: Client;
-
-  beforeAll(async () => {
-    ferry = await startFerry(
-      { policy: policyServer() },
-      {
-        ferry: {
-          toolPolicy: { default: 'annotations', approvalTimeoutSeconds: 5 },
-          keepAliveSeconds: 1,
-        },
-      },
-    );
-    await serverState(ferry, 'policy', 'ready');
-    api = adminApi(ferry);
-    all = await ferry.connect();
-    one = await ferry.connect('policy');
+  const policy = usePolicyFerry({
+    toolPolicy: { default: 'annotations', approvalTimeoutSeconds: 5 },
+    keepAliveSeconds: 1,
   });
-  afterAll(() => ferry.stop());
 
   /** The next approval request emitted after `after` (a bus sequence number). */
   const nextApproval = async (after: number): Promise<PendingApproval> => {
-    const event = await ferry.waitFor((e) => e.type === 'approval.requested' && e.seq > after);
+    const event = await policy.ferry.waitFor((e) => e.type === 'approval.requested' && e.seq > after);
     return (event as Stamped<{ type: 'approval.requested'; approval: PendingApproval }>).approval;
   };
 
   it('runs a read-only tool at once and lists ask tools (ask is not deny)', async () => {
-    expect(text(await all.callTool({ name: 'policy__read_note', arguments: {} }))).toBe('note');
-    const names = (await all.listTools()).tools.map((t) => t.name);
+    expect(text(await policy.all.callTool({ name: 'policy__read_note', arguments: {} }))).toBe('note');
+    const names = (await policy.all.listTools()).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['policy__write_note', 'policy__plain']));
   });
 
   it('holds an unannotated or destructive call until the user approves it through the admin API', async () => {
-    const seq = ferry.bus.lastSeq;
-    const call = all.callTool({
+    const seq = policy.ferry.bus.lastSeq;
+    const call = policy.all.callTool({
       name: 'policy__write_note',
       arguments: { text: 'hi', token: 'sk-secretsecretsecret12' },
     });
     const approval = await nextApproval(seq);
-    const pending = await api<PendingApproval[]>('GET', '/approvals');
+    const pending = await policy.api<PendingApproval[]>('GET', '/approvals');
     expect(pending.body).toEqual([
       expect.objectContaining({
         id: approval.id,
@@ -73,8 +51,8 @@ describe('per-tool policy: ask', () => {
     expect(pending.body[0]?.argsPreview).toContain('"hi"');
     expect(pending.body[0]?.argsPreview).not.toContain('sk-secret');
     // The window and tray learn of it from the admin event stream.
-    const stream = await fetch(`${ferry.runtime.adminUrl as string}/api/events?since=${seq}`, {
-      headers: { authorization: `Bearer ${ferry.runtime.adminToken as string}` },
+    const stream = await fetch(`${policy.ferry.runtime.adminUrl as string}/api/events?since=${seq}`, {
+      headers: { authorization: `Bearer ${policy.ferry.runtime.adminToken as string}` },
     });
     const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
     let events = '';
@@ -86,52 +64,52 @@ describe('per-tool policy: ask', () => {
     await reader.cancel();
     expect(events).toContain('event: approval.requested');
     expect(events).toContain(approval.id);
-    const approved = await api('POST', `/approvals/${approval.id}/approve`, { remember: 'once' });
+    const approved = await policy.api('POST', `/approvals/${approval.id}/approve`, { remember: 'once' });
     expect(approved.status).toBe(200);
     expect(text(await call)).toBe('wrote hi');
-    const audit = await api<AuditRecord[]>('GET', '/audit?limit=1');
+    const audit = await policy.api<AuditRecord[]>('GET', '/audit?limit=1');
     expect(audit.body[0]).toMatchObject({ tool: 'write_note', decision: 'asked-allowed', outcome: 'ok' });
     expect(audit.body[0]?.argsDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(audit.body[0]).not.toHaveProperty('arguments');
   });
 
   it('fails with a tool error after the user denies it, and the child never runs it', async () => {
-    const seq = ferry.bus.lastSeq;
-    const call = one.callTool({ name: 'plain', arguments: { text: 'no' } });
+    const seq = policy.ferry.bus.lastSeq;
+    const call = policy.one.callTool({ name: 'plain', arguments: { text: 'no' } });
     const approval = await nextApproval(seq);
-    expect((await api('POST', `/approvals/${approval.id}/deny`)).status).toBe(200);
+    expect((await policy.api('POST', `/approvals/${approval.id}/deny`)).status).toBe(200);
     const result = (await call) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/The user denied this call of "plain"/);
-    expect((await api<AuditRecord[]>('GET', '/audit?limit=1')).body[0]).toMatchObject({
+    expect((await policy.api<AuditRecord[]>('GET', '/audit?limit=1')).body[0]).toMatchObject({
       decision: 'asked-denied',
       outcome: 'refused',
     });
-    expect((await api('POST', `/approvals/${approval.id}/approve`)).status).toBe(404);
+    expect((await policy.api('POST', `/approvals/${approval.id}/approve`)).status).toBe(404);
   });
 
   it('fails with a tool error saying the user did not answer once the approval times out', async () => {
     const started = Date.now();
-    const result = (await all.callTool({
+    const result = (await policy.all.callTool({
       name: 'policy__plain',
       arguments: { text: 'late' },
     })) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/The user did not answer within 5 s/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4500);
-    expect((await api<PendingApproval[]>('GET', '/approvals')).body).toEqual([]);
-    expect((await api<AuditRecord[]>('GET', '/audit?limit=1')).body[0]).toMatchObject({
+    expect((await policy.api<PendingApproval[]>('GET', '/approvals')).body).toEqual([]);
+    expect((await policy.api<AuditRecord[]>('GET', '/audit?limit=1')).body[0]).toMatchObject({
       decision: 'asked-timeout',
     });
   }, 20_000);
 
   it('keeps the stateful POST stream alive with keep-alives while the call waits', async () => {
-    const url = `${ferry.runtime.localUrl}/mcp`;
+    const url = `${policy.ferry.runtime.localUrl}/mcp`;
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     const init = await fetch(url, { method: 'POST', headers, body: JSON.stringify(initializeBody()) });
     const session = init.headers.get('mcp-session-id') as string;
     await init.text();
-    const seq = ferry.bus.lastSeq;
+    const seq = policy.ferry.bus.lastSeq;
     const res = await fetch(url, {
       method: 'POST',
       headers: { ...headers, 'mcp-session-id': session },
@@ -152,7 +130,7 @@ describe('per-tool policy: ask', () => {
       body += decoder.decode(value, { stream: true });
     }
     expect(body).toContain(': keep-alive');
-    await api('POST', `/approvals/${approval.id}/approve`);
+    await policy.api('POST', `/approvals/${approval.id}/approve`);
     for (;;) {
       const { value, done } = await reader.read();
       if (done) break;
@@ -162,9 +140,9 @@ describe('per-tool policy: ask', () => {
   });
 
   it('waits, keeps alive and completes on the stateless 2026-07-28 wire too', async () => {
-    const seq = ferry.bus.lastSeq;
+    const seq = policy.ferry.bus.lastSeq;
     const reply = modernPost(
-      `${ferry.runtime.localUrl}/mcp/policy`,
+      `${policy.ferry.runtime.localUrl}/mcp/policy`,
       'tools/call',
       {
         name: 'write_note',
@@ -181,48 +159,48 @@ describe('per-tool policy: ask', () => {
     expect(approval.clientName).toBe('modern-client');
     // Past one keep-alive interval before answering, so the wait shows on the stream.
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await api('POST', `/approvals/${approval.id}/approve`);
+    await policy.api('POST', `/approvals/${approval.id}/approve`);
     const body = await reply;
     expect(body).toContain(': keep-alive');
     expect(body).toContain('wrote modern');
   });
 
   it('refuses at once, with a tool error, the calls of a client over its pending bound', async () => {
-    const seq = ferry.bus.lastSeq;
+    const seq = policy.ferry.bus.lastSeq;
     const waiting = Array.from({ length: TOOL_POLICY_LIMITS.pendingPerClient }, (_, i) =>
-      all.callTool({ name: 'policy__plain', arguments: { text: `w${i}` } }),
+      policy.all.callTool({ name: 'policy__plain', arguments: { text: `w${i}` } }),
     );
     await nextApproval(seq);
-    while (ferry.core.admin.approvals().length < TOOL_POLICY_LIMITS.pendingPerClient) {
+    while (policy.ferry.core.admin.approvals().length < TOOL_POLICY_LIMITS.pendingPerClient) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const over = (await all.callTool({
+    const over = (await policy.all.callTool({
       name: 'policy__plain',
       arguments: { text: 'over' },
     })) as CallToolResult;
     expect(over.isError).toBe(true);
     expect(text(over)).toMatch(/too many calls are already waiting/);
-    for (const approval of (await api<PendingApproval[]>('GET', '/approvals')).body) {
-      await api('POST', `/approvals/${approval.id}/deny`);
+    for (const approval of (await policy.api<PendingApproval[]>('GET', '/approvals')).body) {
+      await policy.api('POST', `/approvals/${approval.id}/deny`);
     }
     const results = (await Promise.all(waiting)) as CallToolResult[];
     expect(results.every((r) => r.isError === true)).toBe(true);
   });
 
   it('remembers "always": the tool becomes allow in the config and runs without asking', async () => {
-    const seq = ferry.bus.lastSeq;
-    const call = all.callTool({ name: 'policy__write_note', arguments: { text: 'first' } });
+    const seq = policy.ferry.bus.lastSeq;
+    const call = policy.all.callTool({ name: 'policy__write_note', arguments: { text: 'first' } });
     const approval = await nextApproval(seq);
-    await api('POST', `/approvals/${approval.id}/approve`, { remember: 'always' });
+    await policy.api('POST', `/approvals/${approval.id}/approve`, { remember: 'always' });
     expect(text(await call)).toBe('wrote first');
-    const saved = JSON.parse(await readFile(ferry.configPath, 'utf8')) as {
+    const saved = JSON.parse(await readFile(policy.ferry.configPath, 'utf8')) as {
       ferry: { servers: { policy: { tools: Record<string, string> } } };
     };
     expect(saved.ferry.servers.policy.tools.write_note).toBe('allow');
-    const before = ferry.bus.lastSeq;
-    expect(text(await all.callTool({ name: 'policy__write_note', arguments: { text: 'again' } }))).toBe(
-      'wrote again',
-    );
-    expect(ferry.bus.since(before).some((e) => e.type === 'approval.requested')).toBe(false);
+    const before = policy.ferry.bus.lastSeq;
+    expect(
+      text(await policy.all.callTool({ name: 'policy__write_note', arguments: { text: 'again' } })),
+    ).toBe('wrote again');
+    expect(policy.ferry.bus.since(before).some((e) => e.type === 'approval.requested')).toBe(false);
   });
 });

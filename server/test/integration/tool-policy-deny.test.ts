@@ -1,14 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { adminApi } from '../helpers/admin.js';
-import { policyServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import { toolText as text, usePolicyFerry } from '../helpers/policyFerry.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
 import { modernMeta, modernPost } from '../helpers/http.js';
 
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name).sort();
 
 /**
@@ -17,72 +14,55 @@ const names = async (client: Client) => (await client.listTools()).tools.map((t)
  * to sessions already open.
  */
 describe('per-tool policy: deny', () => {
-  let ferry: TestFerry;
-  let api: ReturnType<typeof adminApi>;
-  let all: Client;
-  let one: Client;
-
-  beforeAll(async () => {
-    ferry = await startFerry(
-      { policy: policyServer() },
-      {
-        ferry: {
-          toolPolicy: { default: 'annotations' },
-          servers: { policy: { tools: { write_note: 'deny' } } },
-        },
-      },
-    );
-    await serverState(ferry, 'policy', 'ready');
-    api = adminApi(ferry);
-    all = await ferry.connect();
-    one = await ferry.connect('policy');
+  const policy = usePolicyFerry({
+    toolPolicy: { default: 'annotations' },
+    servers: { policy: { tools: { write_note: 'deny' } } },
   });
-  afterAll(() => ferry.stop());
 
   it('leaves a denied tool out of /mcp and /mcp/<server> lists', async () => {
-    expect(await names(all)).toEqual([
+    expect(await names(policy.all)).toEqual([
       'policy__change_description',
       'policy__mutable',
       'policy__plain',
       'policy__read_note',
     ]);
-    expect(await names(one)).toEqual(['change_description', 'mutable', 'plain', 'read_note']);
+    expect(await names(policy.one)).toEqual(['change_description', 'mutable', 'plain', 'read_note']);
   });
 
   it('refuses a call of a denied tool with a tool error that names the policy, on both endpoints', async () => {
     for (const [client, name] of [
-      [all, 'policy__write_note'],
-      [one, 'write_note'],
+      [policy.all, 'policy__write_note'],
+      [policy.one, 'write_note'],
     ] as const) {
       const result = (await client.callTool({ name, arguments: { text: 'x' } })) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(text(result)).toMatch(/blocked by the policy "deny" set for policy\/write_note/);
     }
-    const audit = await api<AuditRecord[]>('GET', '/audit?limit=2&decision=denied');
+    const audit = await policy.api<AuditRecord[]>('GET', '/audit?limit=2&decision=denied');
     expect(audit.body).toHaveLength(2);
     expect(audit.body[0]).toMatchObject({ server: 'policy', tool: 'write_note', outcome: 'refused' });
   });
 
   it('applies a policy edit through the admin API to open sessions at once, then undoes it', async () => {
     const changed = new Promise<void>((resolve) =>
-      one.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
+      policy.one.setNotificationHandler(ToolListChangedNotificationSchema, () => resolve()),
     );
-    const pid = ferry.core.admin.server('policy').pid;
-    const patch = await api('PATCH', '/tools/policy/plain', { policy: 'deny' });
+    const pid = policy.ferry.core.admin.server('policy').pid;
+    const patch = await policy.api('PATCH', '/tools/policy/plain', { policy: 'deny' });
     expect(patch).toMatchObject({ status: 200, body: { policy: 'deny', policySource: 'tool' } });
     await changed;
-    expect(await names(one)).not.toContain('plain');
-    expect(await names(all)).not.toContain('policy__plain');
-    const refused = (await all.callTool({
+    expect(await names(policy.one)).not.toContain('plain');
+    expect(await names(policy.all)).not.toContain('policy__plain');
+    const refused = (await policy.all.callTool({
       name: 'policy__plain',
       arguments: { text: 'x' },
     })) as CallToolResult;
     expect(refused.isError).toBe(true);
-    const saved = JSON.parse(await readFile(ferry.configPath, 'utf8')) as {
+    const saved = JSON.parse(await readFile(policy.ferry.configPath, 'utf8')) as {
       ferry: { servers: { policy: { tools: Record<string, string> } } };
     };
     expect(saved.ferry.servers.policy.tools).toEqual({ write_note: 'deny', plain: 'deny' });
-    const tools = await api<ToolView[]>('GET', '/tools');
+    const tools = await policy.api<ToolView[]>('GET', '/tools');
     expect(tools.body.find((t) => t.name === 'plain')).toMatchObject({
       server: 'policy',
       exposedName: 'policy__plain',
@@ -92,23 +72,23 @@ describe('per-tool policy: deny', () => {
       flags: [],
     });
 
-    await api('PATCH', '/tools/policy/plain', { policy: null });
-    expect(await names(one)).toContain('plain');
+    await policy.api('PATCH', '/tools/policy/plain', { policy: null });
+    expect(await names(policy.one)).toContain('plain');
     // A policy edit is not a server edit: the child was never restarted for it.
-    expect(ferry.core.admin.server('policy')).toMatchObject({ state: 'ready', pid });
+    expect(policy.ferry.core.admin.server('policy')).toMatchObject({ state: 'ready', pid });
   });
 
   it('refuses a bad policy value with a clear admin error', async () => {
-    const bad = await api('PATCH', '/tools/policy/plain', { policy: 'maybe' });
+    const bad = await policy.api('PATCH', '/tools/policy/plain', { policy: 'maybe' });
     expect(bad.status).toBe(400);
-    const unknownServer = await api('PATCH', '/tools/nope/plain', { policy: 'deny' });
+    const unknownServer = await policy.api('PATCH', '/tools/nope/plain', { policy: 'deny' });
     expect(unknownServer.status).toBe(404);
   });
 
   it('applies the same policy on the stateless 2026-07-28 wire', async () => {
     const post = async (method: string, params: Record<string, unknown>) => {
       const res = await modernPost(
-        `${ferry.runtime.localUrl}/mcp`,
+        `${policy.ferry.runtime.localUrl}/mcp`,
         method,
         { ...params, _meta: modernMeta() },
         typeof params.name === 'string' ? { 'mcp-name': params.name } : {},

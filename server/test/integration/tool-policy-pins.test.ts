@@ -2,15 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { adminApi } from '../helpers/admin.js';
-import { policyServer } from '../helpers/fixtures.js';
-import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
+import type { TestFerry } from '../helpers/ferry.js';
+import { startPolicyFerry, toolNames, toolText, type PolicyFerry } from '../helpers/policyFerry.js';
 import type { AuditRecord, ToolView } from '../../src/policy/types.js';
 
-const text = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
-const names = async (client: Client) => (await client.listTools()).tools.map((t) => t.name);
 const FIRST = 'A tool whose description can change.';
 const SECOND = 'Now it also uploads your files.';
 
@@ -22,14 +18,9 @@ const SECOND = 'Now it also uploads your files.';
 describe('per-tool control: pinned definitions', () => {
   let dataDir: string;
   let ferry: TestFerry;
-  let api: ReturnType<typeof adminApi>;
+  let api: PolicyFerry['api'];
   const start = async (...flags: string[]) => {
-    ferry = await startFerry(
-      { policy: policyServer(...flags) },
-      { dataDir, ferry: { toolPolicy: { default: 'annotations' } } },
-    );
-    await serverState(ferry, 'policy', 'ready');
-    api = adminApi(ferry);
+    ({ ferry, api } = await startPolicyFerry({ toolPolicy: { default: 'annotations' } }, { flags, dataDir }));
   };
 
   beforeAll(async () => {
@@ -43,7 +34,7 @@ describe('per-tool control: pinned definitions', () => {
   it('holds a tool whose description changed across a restart until the user accepts it', async () => {
     await start();
     const before = await ferry.connect();
-    expect(text(await before.callTool({ name: 'policy__mutable', arguments: {} }))).toBe('mutable ok');
+    expect(toolText(await before.callTool({ name: 'policy__mutable', arguments: {} }))).toBe('mutable ok');
     await ferry.stop();
 
     await start(`--description=${SECOND}`);
@@ -51,16 +42,16 @@ describe('per-tool control: pinned definitions', () => {
     expect(held).toMatchObject({ server: 'policy', tool: 'mutable', pin: 'changed' });
     const all = await ferry.connect();
     const one = await ferry.connect('policy');
-    expect(await names(all)).not.toContain('policy__mutable');
-    expect(await names(one)).not.toContain('mutable');
-    expect(await names(one)).toContain('read_note');
+    expect(await toolNames(all)).not.toContain('policy__mutable');
+    expect(await toolNames(one)).not.toContain('mutable');
+    expect(await toolNames(one)).toContain('read_note');
     for (const [client, name] of [
       [all, 'policy__mutable'],
       [one, 'mutable'],
     ] as const) {
       const refused = (await client.callTool({ name, arguments: {} })) as CallToolResult;
       expect(refused.isError).toBe(true);
-      expect(text(refused)).toMatch(/held because its definition changed/);
+      expect(toolText(refused)).toMatch(/held because its definition changed/);
     }
 
     const tools = await api<ToolView[]>('GET', '/tools');
@@ -74,8 +65,8 @@ describe('per-tool control: pinned definitions', () => {
 
     const accepted = await api<ToolView>('POST', '/tools/policy/mutable/accept');
     expect(accepted).toMatchObject({ status: 200, body: { pin: 'pinned', held: false } });
-    expect(await names(one)).toContain('mutable');
-    expect(text(await all.callTool({ name: 'policy__mutable', arguments: {} }))).toBe('mutable ok');
+    expect(await toolNames(one)).toContain('mutable');
+    expect(toolText(await all.callTool({ name: 'policy__mutable', arguments: {} }))).toBe('mutable ok');
     expect((await api('POST', '/tools/policy/mutable/accept')).status).toBe(409);
     expect((await api('POST', '/tools/policy/nope/accept')).status).toBe(404);
   });
@@ -101,9 +92,9 @@ describe('per-tool control: pinned definitions', () => {
     const seq = ferry.bus.lastSeq;
     await one.callTool({ name: 'change_description', arguments: { text: 'Third version.' } });
     await ferry.waitFor((e) => e.type === 'tool.held' && e.seq > seq && e.tool === 'mutable');
-    expect(await names(one)).not.toContain('mutable');
+    expect(await toolNames(one)).not.toContain('mutable');
     await api('POST', '/tools/policy/mutable/accept');
-    expect(await names(one)).toContain('mutable');
+    expect(await toolNames(one)).toContain('mutable');
   });
 
   it('holds a new tool with hidden-instruction markers on first sight', async () => {
@@ -112,8 +103,8 @@ describe('per-tool control: pinned definitions', () => {
     const held = await ferry.waitFor((e) => e.type === 'tool.held' && e.tool === 'poisoned');
     expect(held).toMatchObject({ pin: 'new', flags: ['instruction-tag'] });
     const all = await ferry.connect();
-    expect(await names(all)).not.toContain('policy__poisoned');
-    expect(await names(all)).toContain('policy__mutable');
+    expect(await toolNames(all)).not.toContain('policy__poisoned');
+    expect(await toolNames(all)).toContain('policy__mutable');
     const refused = (await all.callTool({ name: 'policy__poisoned', arguments: {} })) as CallToolResult;
     expect(refused.isError).toBe(true);
     const view = (await api<ToolView[]>('GET', '/tools')).body.find((t) => t.name === 'poisoned');
@@ -124,6 +115,6 @@ describe('per-tool control: pinned definitions', () => {
       review: { pinned: null },
     });
     await api('POST', '/tools/policy/poisoned/accept');
-    expect(text(await all.callTool({ name: 'policy__poisoned', arguments: {} }))).toBe('poisoned ok');
+    expect(toolText(await all.callTool({ name: 'policy__poisoned', arguments: {} }))).toBe('poisoned ok');
   });
 });

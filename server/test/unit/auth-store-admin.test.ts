@@ -1,35 +1,16 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { AuthStore, type AdapterPayload } from '../../src/auth/store/index.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
-let dir: string;
-let file: string;
-let clock: number;
+const fx = useAuthStore('ferry-auth-store-admin-');
 let store: AuthStore;
 
-const T0 = 1_700_000_000;
-const at = (seconds: number): number => (T0 + seconds) * 1000;
-
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-auth-store-admin-'));
-  file = path.join(dir, 'auth-state.json');
-  clock = at(0);
-  store = await AuthStore.open(file, { now: () => clock, flushDelayMs: 5 });
+  store = await fx.open({ flushDelayMs: 5 });
 });
 
-afterEach(async () => {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const client = (id: string, name?: string): AdapterPayload => ({
-  client_id: id,
-  ...(name === undefined ? {} : { client_name: name }),
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-});
+const client = (id: string, name?: string) => storedClient(id, name);
 
 async function register(id: string, name?: string): Promise<void> {
   await store.adapterFor('Client').upsert(id, client(id, name));
@@ -48,7 +29,7 @@ async function issue(model: string, id: string, clientId: string, grantId: strin
 }
 
 async function stateOnDisk(): Promise<{ models: Record<string, Record<string, { lastUsedAt?: number }>> }> {
-  return JSON.parse(await readFile(file, 'utf8')) as {
+  return JSON.parse(await readFile(fx.file, 'utf8')) as {
     models: Record<string, Record<string, { lastUsedAt?: number }>>;
   };
 }
@@ -56,7 +37,7 @@ async function stateOnDisk(): Promise<{ models: Record<string, Record<string, { 
 describe('AuthStore.listClients', () => {
   it('lists every client with its live grants, scopes and times', async () => {
     await register('c1', 'Claude');
-    clock = at(10);
+    fx.clock = at(10);
     await approve('c1', 'g1', {
       openid: { scope: 'openid offline_access' },
       resources: { 'https://ferry.example/mcp': 'mcp' },
@@ -89,14 +70,14 @@ describe('AuthStore.listClients', () => {
         grants: [],
       },
     ]);
-    clock = at(10 + 86400);
+    fx.clock = at(10 + 86400);
     expect(store.listClients()[0]?.grants).toEqual([]);
   });
 
   it('keeps createdAt when a client or grant is saved again', async () => {
     await register('c1');
     await approve('c1', 'g1');
-    clock = at(500);
+    fx.clock = at(500);
     await register('c1', 'renamed');
     await approve('c1', 'g1', { openid: { scope: 'openid' } });
     const [listed] = store.listClients();
@@ -118,7 +99,7 @@ describe('AuthStore.touchClient', () => {
     expect(store.listClients()[0]?.lastUsedAt).toBe(T0);
     store.touchClient('c2', T0 + 59);
     expect(store.listClients()[1]?.lastUsedAt).toBe(T0 + 59);
-    clock = at(60);
+    fx.clock = at(60);
     store.touchClient('c1');
     expect(store.listClients()[0]?.lastUsedAt).toBe(T0 + 60);
     await store.flush();
@@ -188,9 +169,9 @@ describe('AuthStore.deleteClient and grantExists', () => {
     await store.adapterFor('Grant').destroy('g1');
     expect(store.grantExists('g1')).toBe(false);
     await approve('c1', 'g2');
-    clock = at(86399);
+    fx.clock = at(86399);
     expect(store.grantExists('g2')).toBe(true);
-    clock = at(86400);
+    fx.clock = at(86400);
     expect(store.grantExists('g2')).toBe(false);
     expect(store.grantExists('never')).toBe(false);
   });
@@ -204,16 +185,16 @@ describe('AuthStore.sweepUnapprovedClients', () => {
     await register('revoked');
     await approve('revoked', 'g2');
     await store.adapterFor('Grant').destroy('g2');
-    clock = at(3000);
+    fx.clock = at(3000);
     await register('fresh');
 
-    clock = at(3600);
+    fx.clock = at(3600);
     expect(await store.sweepUnapprovedClients(3600)).toEqual(['abandoned']);
     expect(store.listClients().map((c) => c.clientId)).toEqual(['approved', 'revoked', 'fresh']);
     // Never-approved clients were never written: the file holds the approved ones only.
     expect(Object.keys((await stateOnDisk()).models.Client ?? {})).toEqual(['approved', 'revoked']);
 
-    clock = at(7200);
+    fx.clock = at(7200);
     expect(await store.sweepUnapprovedClients(3600)).toEqual(['fresh']);
     expect(await store.sweepUnapprovedClients(3600)).toEqual([]);
   });
@@ -223,8 +204,8 @@ describe('AuthStore.sweepUnapprovedClients', () => {
     await approve('c1', 'g1');
     await store.adapterFor('Grant').destroy('g1');
     await store.close();
-    clock = at(100_000);
-    store = await AuthStore.open(file, { now: () => clock });
+    fx.clock = at(100_000);
+    store = await AuthStore.open(fx.file, { now: () => fx.clock });
     expect(await store.sweepUnapprovedClients(60)).toEqual([]);
   });
 });

@@ -1,15 +1,14 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { writeFileAtomic } from '../../src/util/atomicWrite.js';
+import type { AuthStore } from '../../src/auth/store/index.js';
 import {
-  AuthStore,
   AuthStoreError,
   hashTokenId,
   type AdapterPayload,
   type AuthStoreOptions,
 } from '../../src/auth/store/index.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
 // Every write goes through the real function; the spy counts them and can make one fail.
 vi.mock('../../src/util/atomicWrite.js', async (importOriginal) => {
@@ -18,31 +17,12 @@ vi.mock('../../src/util/atomicWrite.js', async (importOriginal) => {
 });
 const writes = vi.mocked(writeFileAtomic);
 
-let dir: string;
-let file: string;
-let clock: number;
-const open: AuthStore[] = [];
-
-const T0 = 1_700_000_000;
-const at = (seconds: number): number => (T0 + seconds) * 1000;
+const fx = useAuthStore('ferry-auth-store-persist-');
 const posix = process.platform !== 'win32';
+const openStore = (options: AuthStoreOptions = {}) => fx.open(options);
 
-async function openStore(options: AuthStoreOptions = {}): Promise<AuthStore> {
-  const store = await AuthStore.open(file, { now: () => clock, ...options });
-  open.push(store);
-  return store;
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-auth-store-persist-'));
-  file = path.join(dir, 'auth-state.json');
-  clock = at(0);
+beforeEach(() => {
   writes.mockClear();
-});
-
-afterEach(async () => {
-  for (const store of open.splice(0)) await store.close().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function errorOf(promise: Promise<unknown>): Promise<AuthStoreError> {
@@ -55,18 +35,12 @@ async function errorOf(promise: Promise<unknown>): Promise<AuthStoreError> {
 }
 
 async function tempFiles(): Promise<string[]> {
-  return (await readdir(dir)).filter((name) => name.endsWith('.tmp'));
+  return (await readdir(fx.dir)).filter((name) => name.endsWith('.tmp'));
 }
 
 const RT = 'persisted-refresh-token-value-abcdefghijklmnopqrstuvwxyz';
 
-const client = (id: string, extra: AdapterPayload = {}): AdapterPayload => ({
-  client_id: id,
-  client_name: `Claude ${id}`,
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-  ...extra,
-});
+const client = (id: string, extra: AdapterPayload = {}) => storedClient(id, `Claude ${id}`, extra);
 const grant = (clientId: string, extra: AdapterPayload = {}): AdapterPayload => ({
   kind: 'Grant',
   accountId: 'owner',
@@ -96,11 +70,11 @@ describe('AuthStore persistence', () => {
   it('keeps Client, Grant and RefreshToken across close/open and forgets the in-memory models', async () => {
     const first = await openStore();
     await populate(first);
-    clock = at(10);
+    fx.clock = at(10);
     await first.adapterFor('RefreshToken').consume(RT);
     await first.close();
 
-    clock = at(100);
+    fx.clock = at(100);
     const second = await openStore();
     expect(await second.adapterFor('Client').find('c1')).toEqual(client('c1'));
     expect(await second.adapterFor('Grant').find('g1')).toEqual(grant('c1', { jti: 'g1' }));
@@ -125,7 +99,7 @@ describe('AuthStore persistence', () => {
     const store = await openStore();
     await populate(store);
     await store.flush();
-    const text = await readFile(file, 'utf8');
+    const text = await readFile(fx.file, 'utf8');
     expect(text).not.toContain(RT);
     expect(JSON.parse(text)).toEqual({
       version: 1,
@@ -141,7 +115,7 @@ describe('AuthStore persistence', () => {
         },
       },
     });
-    if (posix) expect((await stat(file)).mode & 0o777).toBe(0o600);
+    if (posix) expect((await stat(fx.file)).mode & 0o777).toBe(0o600);
     expect(await tempFiles()).toEqual([]);
   });
 
@@ -150,19 +124,19 @@ describe('AuthStore persistence', () => {
     await first.adapterFor('Grant').upsert('short', grant('c1'), 60);
     await first.adapterFor('Grant').upsert('long', grant('c1'), 6000);
     await first.close();
-    clock = at(60);
+    fx.clock = at(60);
     const second = await openStore();
     expect(second.grantExists('short')).toBe(false);
     expect(second.grantExists('long')).toBe(true);
     await second.adapterFor('Grant').upsert('other', grant('c2'), 6000);
-    const state = JSON.parse(await readFile(file, 'utf8')) as { models: { Grant: object } };
+    const state = JSON.parse(await readFile(fx.file, 'utf8')) as { models: { Grant: object } };
     expect(Object.keys(state.models.Grant)).toEqual(['long', 'other']);
   });
 
   it('upsert of a persisted model resolves only once the change is on disk', async () => {
     const store = await openStore();
     await store.adapterFor('Grant').upsert('g1', grant('c1'), 600);
-    const state = JSON.parse(await readFile(file, 'utf8')) as { models: { Grant: object } };
+    const state = JSON.parse(await readFile(fx.file, 'utf8')) as { models: { Grant: object } };
     expect(Object.keys(state.models.Grant)).toEqual(['g1']);
   });
 
@@ -179,7 +153,7 @@ describe('AuthStore persistence', () => {
       ]),
     );
     expect(writes).toHaveBeenCalledTimes(1);
-    const state = JSON.parse(await readFile(file, 'utf8')) as { models: Record<string, object> };
+    const state = JSON.parse(await readFile(fx.file, 'utf8')) as { models: Record<string, object> };
     expect(Object.keys(state.models.Client ?? {})).toEqual(ids);
     expect(Object.keys(state.models.Grant ?? {})).toHaveLength(25);
     expect(Object.keys(state.models.RefreshToken ?? {})).toHaveLength(25);
@@ -203,7 +177,7 @@ describe('AuthStore persistence', () => {
     await store.flush();
     await pending;
     expect(writes).toHaveBeenCalledTimes(1);
-    expect(await readFile(file, 'utf8')).toContain('"g1"');
+    expect(await readFile(fx.file, 'utf8')).toContain('"g1"');
   });
 });
 
@@ -213,10 +187,10 @@ describe('AuthStore write failures and shutdown', () => {
     writes.mockRejectedValueOnce(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
     const error = await errorOf(store.adapterFor('Grant').upsert('g1', grant('c1'), 600));
     expect(error.code).toBe('auth_state_io');
-    expect(error.message).toContain(file);
+    expect(error.message).toContain(fx.file);
     expect(error.message).toContain('free some disk space');
     await store.flush();
-    const state = JSON.parse(await readFile(file, 'utf8')) as { models: { Grant: object } };
+    const state = JSON.parse(await readFile(fx.file, 'utf8')) as { models: { Grant: object } };
     expect(Object.keys(state.models.Grant)).toEqual(['g1']);
   });
 
@@ -226,12 +200,12 @@ describe('AuthStore write failures and shutdown', () => {
     await store.adapterFor('Client').upsert('c1', client('c1'));
     await store.adapterFor('Grant').upsert('g1', grant('c1'), 600);
     writes.mockRejectedValueOnce(new Error('EIO'));
-    clock = at(120);
+    fx.clock = at(120);
     store.touchClient('c1');
     await vi.waitFor(() => expect(onWriteError).toHaveBeenCalledTimes(1));
     expect(onWriteError.mock.calls[0]?.[0]).toBeInstanceOf(AuthStoreError);
     await store.flush();
-    const state = JSON.parse(await readFile(file, 'utf8')) as {
+    const state = JSON.parse(await readFile(fx.file, 'utf8')) as {
       models: { Client: Record<string, { lastUsedAt?: number }> };
     };
     expect(state.models.Client.c1?.lastUsedAt).toBe(T0 + 120);
@@ -270,18 +244,18 @@ describe('AuthStore refuses a state file it cannot read', () => {
   ];
 
   it.each(cases)('with %s, and leaves it byte for byte', async (_label, text, code) => {
-    await writeFile(file, text);
+    await writeFile(fx.file, text);
     const error = await errorOf(openStore());
     expect(error.code).toBe(code);
-    expect(error.file).toBe(file);
-    expect(error.message).toContain(file);
+    expect(error.file).toBe(fx.file);
+    expect(error.message).toContain(fx.file);
     expect(error.message).toMatch(/move (it|the file) aside/);
-    expect(await readFile(file, 'utf8')).toBe(text);
+    expect(await readFile(fx.file, 'utf8')).toBe(text);
     expect(await tempFiles()).toEqual([]);
   });
 
   it('reports an unreadable path as auth_state_io', async () => {
-    await mkdir(file);
+    await mkdir(fx.file);
     const error = await errorOf(openStore());
     expect(error.code).toBe('auth_state_io');
     expect(error.message).toContain('is a directory');
@@ -291,11 +265,11 @@ describe('AuthStore refuses a state file it cannot read', () => {
     const store = await openStore();
     expect(store.listClients()).toEqual([]);
     await store.close();
-    expect(await readdir(dir)).toEqual([]);
+    expect(await readdir(fx.dir)).toEqual([]);
   });
 
   it('accepts a file with models missing', async () => {
-    await writeFile(file, '{"version": 1, "models": {"Client": {"c1": {"createdAt": 5, "payload": {}}}}}');
+    await writeFile(fx.file, '{"version": 1, "models": {"Client": {"c1": {"createdAt": 5, "payload": {}}}}}');
     const store = await openStore();
     expect(store.hasClient('c1')).toBe(true);
   });

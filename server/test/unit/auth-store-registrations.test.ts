@@ -1,42 +1,14 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { clientSecretMatches } from '../../src/auth/store/clientSecret.js';
-import { AuthStore, type AdapterPayload, type AuthStoreOptions } from '../../src/auth/store/index.js';
+import type { AuthStore } from '../../src/auth/store/index.js';
+import { type AdapterPayload, type AuthStoreOptions } from '../../src/auth/store/index.js';
+import { at, storedClient, T0, useAuthStore } from '../helpers/authStore.js';
 
-let dir: string;
-let file: string;
-let clock: number;
-const open: AuthStore[] = [];
+const fx = useAuthStore('ferry-auth-store-reg-', 'oauth-state.json');
+const openStore = (options: AuthStoreOptions = {}) => fx.open({ flushDelayMs: 5, ...options });
 
-const T0 = 1_700_000_000;
-const at = (seconds: number): number => (T0 + seconds) * 1000;
-
-async function openStore(options: AuthStoreOptions = {}): Promise<AuthStore> {
-  const store = await AuthStore.open(file, { now: () => clock, flushDelayMs: 5, ...options });
-  open.push(store);
-  return store;
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-auth-store-reg-'));
-  file = path.join(dir, 'oauth-state.json');
-  clock = at(0);
-});
-
-afterEach(async () => {
-  for (const store of open.splice(0)) await store.close().catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
-});
-
-const client = (id: string, extra: AdapterPayload = {}): AdapterPayload => ({
-  client_id: id,
-  client_name: `client ${id}`,
-  redirect_uris: ['https://claude.ai/api/mcp/auth_callback'],
-  token_endpoint_auth_method: 'none',
-  ...extra,
-});
+const client = (id: string, extra: AdapterPayload = {}) => storedClient(id, `client ${id}`, extra);
 
 async function register(store: AuthStore, id: string, extra: AdapterPayload = {}): Promise<void> {
   await store.adapterFor('Client').upsert(id, client(id, extra));
@@ -49,7 +21,7 @@ async function approve(store: AuthStore, clientId: string, grantId: string): Pro
 }
 
 async function onDisk(): Promise<{ models: Record<string, Record<string, Record<string, unknown>>> }> {
-  return JSON.parse(await readFile(file, 'utf8')) as {
+  return JSON.parse(await readFile(fx.file, 'utf8')) as {
     models: Record<string, Record<string, Record<string, unknown>>>;
   };
 }
@@ -59,14 +31,14 @@ describe('never-approved registrations stay out of the state file', () => {
     const store = await openStore();
     await register(store, 'known');
     await approve(store, 'known', 'g1');
-    const before = await readFile(file, 'utf8');
-    const mtime = (await stat(file)).mtimeMs;
+    const before = await readFile(fx.file, 'utf8');
+    const mtime = (await stat(fx.file)).mtimeMs;
 
     for (let i = 0; i < 50; i++) await register(store, `drive-by-${i}`, { client_name: 'x'.repeat(200) });
     await store.flush();
 
-    expect(await readFile(file, 'utf8')).toBe(before);
-    expect((await stat(file)).mtimeMs).toBe(mtime);
+    expect(await readFile(fx.file, 'utf8')).toBe(before);
+    expect((await stat(fx.file)).mtimeMs).toBe(mtime);
     // Still served from memory: oidc-provider finds them through the adapter.
     expect(await store.adapterFor('Client').find('drive-by-49')).toMatchObject({ client_id: 'drive-by-49' });
     expect(store.listClients().filter((c) => c.state === 'registered')).toHaveLength(50);
@@ -80,7 +52,7 @@ describe('never-approved registrations stay out of the state file', () => {
       ['approved', 'registered'],
       ['pending', 'registered'],
     ]);
-    clock = at(30);
+    fx.clock = at(30);
     await approve(first, 'approved', 'g1');
     // On disk as soon as the grant's upsert resolves: the client goes with its first grant.
     const state = await onDisk();
@@ -127,7 +99,7 @@ describe('client secrets are stored hashed', () => {
       token_endpoint_auth_method: 'client_secret_basic',
     });
     await approve(store, 'conf', 'g1');
-    const text = await readFile(file, 'utf8');
+    const text = await readFile(fx.file, 'utf8');
     expect(text).not.toContain(SECRET);
     const stored = (await store.adapterFor('Client').find('conf'))?.client_secret;
     expect(stored).toMatch(/^sha256\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
@@ -165,11 +137,11 @@ describe('state files of earlier versions are migrated on load', () => {
         },
       },
     };
-    await writeFile(file, JSON.stringify(legacy), { mode: 0o600 });
-    clock = at(100);
+    await writeFile(fx.file, JSON.stringify(legacy), { mode: 0o600 });
+    fx.clock = at(100);
     const store = await openStore();
 
-    const text = await readFile(file, 'utf8');
+    const text = await readFile(fx.file, 'utf8');
     expect(text).not.toContain('legacy-clear-secret-value');
     const state = await onDisk();
     expect(Object.keys(state.models.Client ?? {})).toEqual(['conf', 'granted']);

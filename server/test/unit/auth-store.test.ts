@@ -1,36 +1,15 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  AuthStore,
-  hashTokenId,
-  type AdapterPayload,
-  type AuthStoreOptions,
-} from '../../src/auth/store/index.js';
+import { readFile } from 'node:fs/promises';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AuthStore } from '../../src/auth/store/index.js';
+import { hashTokenId, type AdapterPayload, type AuthStoreOptions } from '../../src/auth/store/index.js';
+import { at, T0, useAuthStore } from '../helpers/authStore.js';
 
-let dir: string;
-let file: string;
-let clock: number;
+const fx = useAuthStore('ferry-auth-store-');
 let store: AuthStore;
-
-const T0 = 1_700_000_000;
-const at = (seconds: number): number => (T0 + seconds) * 1000;
-
-async function openStore(options: AuthStoreOptions = {}): Promise<AuthStore> {
-  return AuthStore.open(file, { now: () => clock, ...options });
-}
+const openStore = (options: AuthStoreOptions = {}) => fx.open(options);
 
 beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-auth-store-'));
-  file = path.join(dir, 'auth-state.json');
-  clock = at(0);
   store = await openStore();
-});
-
-afterEach(async () => {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 function token(grantId: string, extra: AdapterPayload = {}): AdapterPayload {
@@ -51,9 +30,9 @@ describe('AuthStore adapter: upsert, find, expiry', () => {
   it('returns an entry until its expiry second and never after it', async () => {
     const adapter = store.adapterFor('AuthorizationCode');
     await adapter.upsert('code-1', token('g1', { kind: 'AuthorizationCode' }), 60);
-    clock = at(59);
+    fx.clock = at(59);
     expect(await adapter.find('code-1')).toBeDefined();
-    clock = at(60);
+    fx.clock = at(60);
     expect(await adapter.find('code-1')).toBeUndefined();
   });
 
@@ -61,10 +40,10 @@ describe('AuthStore adapter: upsert, find, expiry', () => {
     const adapter = store.adapterFor('Session');
     await adapter.upsert('s1', { uid: 'u1', accountId: 'owner' }, 10);
     await adapter.upsert('s1', { uid: 'u1', accountId: 'owner', loginTs: T0 }, 100);
-    clock = at(50);
+    fx.clock = at(50);
     expect(await adapter.find('s1')).toEqual({ uid: 'u1', accountId: 'owner', loginTs: T0 });
     await adapter.upsert('s2', { uid: 'u2' });
-    clock = at(10_000_000);
+    fx.clock = at(10_000_000);
     expect(await adapter.find('s2')).toEqual({ uid: 'u2' });
   });
 
@@ -78,7 +57,7 @@ describe('AuthStore adapter: upsert, find, expiry', () => {
     await store.adapterFor('Interaction').upsert('i', { kind: 'Interaction' }, 10);
     await store.adapterFor('Grant').upsert('g1', { clientId: 'client-1', accountId: 'owner' }, 10);
     await store.adapterFor('AccessToken').upsert('b', token('g1'), 1000);
-    clock = at(10);
+    fx.clock = at(10);
     expect(store.sweep()).toBe(3);
     expect(store.sweep()).toBe(0);
     expect(await store.adapterFor('AccessToken').find('b')).toBeDefined();
@@ -88,12 +67,12 @@ describe('AuthStore adapter: upsert, find, expiry', () => {
     await store.close();
     store = await openStore({ sweepIntervalMs: 5 });
     await store.adapterFor('AccessToken').upsert('a', token('g1'), 10);
-    clock = at(10);
+    fx.clock = at(10);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(store.sweep()).toBe(0);
     await store.close();
     await store.adapterFor('AccessToken').upsert('b', token('g1'), 10);
-    clock = at(20);
+    fx.clock = at(20);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(store.sweep()).toBe(1);
   });
@@ -103,9 +82,9 @@ describe('AuthStore adapter: consume, destroy, revokeByGrantId', () => {
   it('consume sets consumed to the epoch second of the first call only', async () => {
     const adapter = store.adapterFor('AuthorizationCode');
     await adapter.upsert('code-1', token('g1', { kind: 'AuthorizationCode' }), 60);
-    clock = at(5);
+    fx.clock = at(5);
     await adapter.consume('code-1');
-    clock = at(7);
+    fx.clock = at(7);
     await adapter.consume('code-1');
     expect((await adapter.find('code-1'))?.consumed).toBe(T0 + 5);
   });
@@ -177,7 +156,7 @@ describe('AuthStore adapter: findByUid, findByUserCode', () => {
   it('does not return an expired Session by uid', async () => {
     const sessions = store.adapterFor('Session');
     await sessions.upsert('s1', { uid: 'u1' }, 10);
-    clock = at(10);
+    fx.clock = at(10);
     expect(await sessions.findByUid('u1')).toBeUndefined();
   });
 
@@ -233,7 +212,7 @@ describe('AuthStore refresh tokens', () => {
   it('stores them under the hash of the id, and find() puts the jti back', async () => {
     await saveRefreshToken();
     await store.flush();
-    const text = await readFile(file, 'utf8');
+    const text = await readFile(fx.file, 'utf8');
     expect(text).not.toContain(RT);
     const state = JSON.parse(text) as {
       models: { RefreshToken: Record<string, { payload: AdapterPayload }> };
@@ -248,13 +227,13 @@ describe('AuthStore refresh tokens', () => {
   it('hides consumed during the grace window and shows it from the boundary on', async () => {
     await saveRefreshToken();
     const adapter = store.adapterFor('RefreshToken');
-    clock = at(100);
+    fx.clock = at(100);
     await adapter.consume(RT);
-    clock = at(129);
+    fx.clock = at(129);
     expect(await adapter.find(RT)).not.toHaveProperty('consumed');
     // A retry rotates again, which consumes again: the window must not restart.
     await adapter.consume(RT);
-    clock = at(130);
+    fx.clock = at(130);
     expect((await adapter.find(RT))?.consumed).toBe(T0 + 100);
   });
 
@@ -266,12 +245,12 @@ describe('AuthStore refresh tokens', () => {
     expect((await store.adapterFor('RefreshToken').find(RT))?.consumed).toBe(T0);
 
     await store.close();
-    clock = at(0);
+    fx.clock = at(0);
     store = await openStore({ refreshGraceSeconds: 5 });
     const adapter = store.adapterFor('RefreshToken');
-    clock = at(4);
+    fx.clock = at(4);
     expect(await adapter.find(RT)).not.toHaveProperty('consumed');
-    clock = at(5);
+    fx.clock = at(5);
     expect((await adapter.find(RT))?.consumed).toBe(T0);
   });
 

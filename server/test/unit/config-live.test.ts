@@ -1,20 +1,15 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirEach } from '../helpers/tempDir.js';
 import { LiveConfig, type ConfigChange } from '../../src/config/live.js';
 import { ConfigFile } from '../../src/config/save.js';
 
 let dir: string;
 let file: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-config-live-'));
+useTempDirEach('ferry-config-live-', (fresh) => {
+  dir = fresh;
   file = path.join(dir, 'config.json');
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 function recording(live: LiveConfig): ConfigChange[] {

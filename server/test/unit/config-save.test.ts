@@ -1,22 +1,16 @@
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempDirEach } from '../helpers/tempDir.js';
 import { writeFileAtomic } from '../../src/util/atomicWrite.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { ConfigFile } from '../../src/config/save.js';
 
 let dir: string;
 let file: string;
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'ferry-config-save-'));
+useTempDirEach('ferry-config-save-', (fresh) => {
+  dir = fresh;
   file = path.join(dir, 'config.json');
-});
-
-afterEach(async () => {
-  await chmod(dir, 0o700).catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
 });
 
 const posix = process.platform !== 'win32';
