@@ -125,10 +125,10 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
 
   it("opens on a held tool's review from the tray's link, live and on a fresh load", async () => {
     // Elsewhere in the window, with the tools list closed: the link alone has to bring the review up.
-    await open('Activity');
+    await win.open('Activity');
     expect(
       text(
-        (await client.callTool(
+        (await win.client.callTool(
           { name: 'policy__change_description', arguments: { text: THIRD } },
           undefined,
           REQ,
@@ -137,33 +137,33 @@ describe.skipIf(!haveChromium)('the window, per-tool control', () => {
     ).toBe('changed');
     await until('mutable held again', async () => !(await names()).includes('policy__mutable'));
     const review = toolItem('mutable').getByRole('region', { name: 'Review the definition of mutable' });
-    /** The review is on screen (scrolled to, not only in the page), and its tool item has the focus. */
+    /** The review is on screen (scrolled to, not only in the win.page), and its tool item has the focus. */
     const shown = async () => {
       const box = await review.boundingBox();
-      const height = page.viewportSize()?.height ?? 0;
-      const focused: unknown = await page.evaluate(`document.activeElement?.getAttribute('data-tool')`);
+      const height = win.page.viewportSize()?.height ?? 0;
+      const focused: unknown = await win.page.evaluate(`document.activeElement?.getAttribute('data-tool')`);
       return box !== null && box.y >= 0 && box.y < height && focused === 'mutable';
     };
 
     // What the tray's "Review policy/mutable (definition changed)…" does to an open window: a hash change.
-    await page.evaluate(`location.hash = '#/servers?server=policy&tools=1&tool=mutable'`);
-    await page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
+    await win.page.evaluate(`location.hash = '#/servers?server=policy&tools=1&tool=mutable'`);
+    await win.page.getByRole('heading', { level: 1, name: 'Servers' }).waitFor();
     await review.waitFor({ timeout: 10_000 });
     await until('review scrolled to', shown);
     expect(await toolItem('mutable').getAttribute('class')).toContain('tool-linked');
 
     // A window created on that location loads with it.
-    await page.evaluate('window.scrollTo(0, 0)');
-    await page.reload();
-    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await win.page.evaluate('window.scrollTo(0, 0)');
+    await win.page.reload();
+    await win.page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await review.waitFor({ timeout: 10_000 });
     await until('review scrolled to after a load', shown);
-    await screenshot(page, 'servers-tool-review-linked');
+    await screenshot(win.page, 'servers-tool-review-linked');
 
     await review.getByRole('button', { name: 'Accept this definition' }).click();
     await review.waitFor({ state: 'detached' });
     await until('mutable listed again', async () => (await names()).includes('policy__mutable'));
-    expect(errors).toEqual([]);
+    expect(win.errors).toEqual([]);
   }, 60_000);
 
   it('narrows the audit trail with its filters and exports it as JSON Lines', async () => {
