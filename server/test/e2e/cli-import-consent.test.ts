@@ -44,25 +44,13 @@ describe('ferry import (the real CLI)', () => {
     expect(out).toMatch(/- bad name: /);
     const written = JSON.parse(await readFile(target, 'utf8')) as { mcpServers: Record<string, unknown> };
     expect(Object.keys(written.mcpServers)).toEqual(['notes']);
-    const missing = await runCli([
-      'import',
-      path.join(dir, 'nope.json'),
-      '--config',
-      target,
-      '--secrets',
-      'none',
-    ]);
+    const importMissing = (file: string, ...options: string[]) =>
+      runCli(['import', path.join(dir, file), '--config', target, ...options]);
+    const missing = await importMissing('nope.json', '--secrets', 'none');
     expect(missing.code).toBe(2);
     expect(missing.out).toContain('nope.json');
     // Checked before the keychain: the default (--secrets detected, keychain) says "file not found" plainly.
-    const plain = await runCli([
-      'import',
-      path.join(dir, 'gone.json'),
-      '--config',
-      target,
-      '--data-dir',
-      dir,
-    ]);
+    const plain = await importMissing('gone.json', '--data-dir', dir);
     expect(plain.code).toBe(2);
     expect(plain.out).toContain(`${path.join(dir, 'gone.json')}: file not found.`);
     expect(plain.out).not.toMatch(/keychain|secret/i);

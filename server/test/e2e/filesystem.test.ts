@@ -44,6 +44,30 @@ afterAll(async () => {
   for (const dir of [root, outside]) if (dir) await rm(dir, { recursive: true, force: true });
 }, 20_000);
 
+/**
+ * The `call.end` event after `after` (the first one, or with `onlyTarget` the first for that tool), checked as
+ * a tools/call of server "files" with this outcome, from this session, that took time.
+ */
+async function callEnd(
+  after: number,
+  expected: { target: string; outcome: string; session: Client },
+  onlyTarget = false,
+): Promise<Stamped<CallEndEvent>> {
+  const end = (await ferry.waitFor(
+    (e) => e.seq > after && e.type === 'call.end' && (!onlyTarget || e.target === expected.target),
+    5_000,
+  )) as Stamped<CallEndEvent>;
+  expect(end).toMatchObject({
+    server: 'files',
+    method: 'tools/call',
+    target: expected.target,
+    outcome: expected.outcome,
+    sessionId: sessionIdOf(expected.session),
+  });
+  expect(end.durationMs).toBeGreaterThan(0);
+  return end;
+}
+
 const call = (client: Client, name: string, args: Record<string, unknown>) =>
   client.callTool({ name, arguments: args }, undefined, REQ);
 
@@ -162,36 +186,15 @@ describe('server-filesystem tools', () => {
     expect(written.isError).toBe(true);
     expect(await readFile(path.join(outside, 'secret.txt'), 'utf8')).toBe(SECRET);
 
-    const end = (await ferry.waitFor(
-      (e) => e.seq > after && e.type === 'call.end' && e.target === 'read_text_file',
-      5_000,
-    )) as Stamped<CallEndEvent>;
-    expect(end).toMatchObject({
-      server: 'files',
-      method: 'tools/call',
-      outcome: 'tool-error',
-      sessionId: sessionIdOf(all),
-    });
+    const end = await callEnd(after, { target: 'read_text_file', outcome: 'tool-error', session: all }, true);
     expect(end.resultPreview).toContain('Access denied');
-    expect(end.durationMs).toBeGreaterThan(0);
   }, 20_000);
 
   it('a successful call emits call.end with server "files", the original tool name and outcome ok', async () => {
     const after = ferry.bus.lastSeq;
     await call(one, 'read_text_file', { path: path.join(root, 'notes', 'todo.md') });
-    const end = (await ferry.waitFor(
-      (e) => e.seq > after && e.type === 'call.end',
-      5_000,
-    )) as Stamped<CallEndEvent>;
-    expect(end).toMatchObject({
-      server: 'files',
-      method: 'tools/call',
-      target: 'read_text_file',
-      outcome: 'ok',
-      sessionId: sessionIdOf(one),
-    });
+    const end = await callEnd(after, { target: 'read_text_file', outcome: 'ok', session: one });
     expect(end.resultPreview).toContain('ship ferry');
-    expect(end.durationMs).toBeGreaterThan(0);
     expect(end.durationMs).toBeLessThan(10_000);
   }, 20_000);
 

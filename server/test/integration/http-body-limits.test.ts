@@ -35,6 +35,20 @@ function paced(body: string): ReadableStream<Uint8Array> {
 }
 
 /** Node's global fetch (undici), the transport the MCP SDK's client uses, sending `body` paced. */
+/** Sends a whole 5 MB body to `path` over a raw socket: the server must read it all, then answer 413 and close. */
+async function expectDrainedThen413(base: string, path: string, headers: Record<string, string> = {}) {
+  const client = new RawClient(base);
+  await client.connected();
+  try {
+    client.write(requestHead('POST', path, { ...headers, 'content-length': String(FIVE_MB) }));
+    expect(await client.writeBody(FIVE_MB)).toBeUndefined();
+    expect(await client.closedWithin(10_000)).toBe(true);
+    expect(client.status).toBe(413);
+  } finally {
+    client.destroy();
+  }
+}
+
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: 'POST',
@@ -135,22 +149,9 @@ describe('a body over the limit is answered with a readable 413', () => {
     ])(
       'lets a client finish sending its body to %s before answering 413 and closing',
       async (path, base, extra) => {
-        const client = new RawClient(base());
-        await client.connected();
-        try {
-          const headers: Record<string, string> = {
-            'content-type': 'application/json',
-            'content-length': String(FIVE_MB),
-          };
-          if ('authorization' in extra)
-            headers.authorization = `Bearer ${ferry.runtime.adminToken as string}`;
-          client.write(requestHead('POST', path, headers));
-          expect(await client.writeBody(FIVE_MB)).toBeUndefined();
-          expect(await client.closedWithin(10_000)).toBe(true);
-          expect(client.status).toBe(413);
-        } finally {
-          client.destroy();
-        }
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if ('authorization' in extra) headers.authorization = `Bearer ${ferry.runtime.adminToken as string}`;
+        await expectDrainedThen413(base(), path, headers);
       },
     );
 
@@ -203,16 +204,7 @@ describe('a body over the limit is answered with a readable 413', () => {
     it.each(['/register', '/token'])(
       'lets a client finish sending its body to %s before answering 413 and closing',
       async (path) => {
-        const client = new RawClient(ferry.runtime.localUrl);
-        await client.connected();
-        try {
-          client.write(requestHead('POST', path, { 'content-length': String(FIVE_MB) }));
-          expect(await client.writeBody(FIVE_MB)).toBeUndefined();
-          expect(await client.closedWithin(10_000)).toBe(true);
-          expect(client.status).toBe(413);
-        } finally {
-          client.destroy();
-        }
+        await expectDrainedThen413(ferry.runtime.localUrl, path);
       },
     );
 
