@@ -463,6 +463,16 @@ export class HubSession {
           .end('refused', undefined, (error as Error).message);
         throw error;
       });
+      // A 2026 client that negotiated the tasks extension gets a task from a tool that can run as one.
+      const { [FERRY_META.taskIfSupported]: wantsTask, ...meta } = params._meta ?? {};
+      if (wantsTask !== undefined) {
+        params = { ...params, _meta: meta };
+        const tool = target.upstream.catalog?.tools.find((t) => t.name === target.name);
+        const support = tool?.execution?.taskSupport;
+        if ((support === 'optional' || support === 'required') && params.task === undefined) {
+          params = { ...params, task: {} };
+        }
+      }
       const forward = async () =>
         this.#adoptTask(
           target.upstream,
@@ -625,6 +635,32 @@ export class HubSession {
     };
   }
 
+  /**
+   * A task method of the 2026 tasks extension, on the child that runs the task: its `tasks/get` (with
+   * `tasks/result` once terminal, to inline the outcome) or `tasks/cancel`. Only the client that created
+   * the task reaches it; any other id is not found.
+   */
+  async modernTask(
+    method: 'tasks/get' | 'tasks/cancel',
+    taskId: unknown,
+  ): Promise<{ task: Result; result?: Result; error?: { code: number; message: string; data?: unknown } }> {
+    const record = this.#host.tasks.find(taskId, this.client);
+    if (!record || !this.includes(record.upstream)) throw invalidParams(`Task not found: ${String(taskId)}`);
+    const params = { taskId: record.childId };
+    try {
+      const task = withTaskId(await record.upstream.request(method, params), record.childId, record.id);
+      if (method === 'tasks/cancel' || !isTerminalStatus(task.status)) return { task };
+      try {
+        return { task, result: await record.upstream.request('tasks/result', params) };
+      } catch (error) {
+        const wire = toWireError(error);
+        return { task, error: { code: wire.code, message: wire.message } };
+      }
+    } catch (error) {
+      throw toWireError(error);
+    }
+  }
+
   /** A tool call the child ran as a task: the client is given Ferry's id for it, bound to this client. */
   #adoptTask(upstream: Upstream, params: Params, result: Result): Result {
     const created =
@@ -652,6 +688,10 @@ export class HubSession {
 export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
   const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
   return rest;
+}
+
+function isTerminalStatus(status: unknown): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 export function newSessionId(): string {

@@ -18,6 +18,8 @@ export const FERRY_META = {
   inputKey: 'dev.ferry/inputKey',
   /** The remote client's capabilities for this request, forwarded to the child (2026 declares them per request). */
   clientCapabilities: 'dev.ferry/clientCapabilities',
+  /** Set by the stateless wire on a tools/call whose client negotiated the tasks extension (never sent to a child). */
+  taskIfSupported: 'dev.ferry/taskIfSupported',
 } as const;
 
 export const META = {
@@ -72,5 +74,9 @@ export function mcpNameOf(method: string, params: Record<string, unknown> | unde
     return typeof params?.name === 'string' ? params.name : undefined;
   }
   if (method === 'resources/read') return typeof params?.uri === 'string' ? params.uri : undefined;
+  // SEP-2663 extends the rule to the tasks extension's methods: the task id.
+  if (method === 'tasks/get' || method === 'tasks/update' || method === 'tasks/cancel') {
+    return typeof params?.taskId === 'string' ? params.taskId : undefined;
+  }
   return undefined;
 }
