@@ -18,7 +18,8 @@ import {
 import type { CallOutcome } from '../events/types.js';
 import type { GateCall, ToolGate } from '../policy/gate.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { FERRY_META, MODERN_ERRORS, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { TASKS_EXTENSION } from '../wire/tasksExtension.js';
 import type { ActivityLog, CallOrigin } from './activity.js';
 import { SessionCatalog, type ServerDescription } from './catalog.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
@@ -464,13 +465,21 @@ export class HubSession {
         throw error;
       });
       // A 2026 client that negotiated the tasks extension gets a task from a tool that can run as one.
+      // The value says whether it did; a client of that wire never asks for a task itself (SEP-2663).
       const { [FERRY_META.taskIfSupported]: wantsTask, ...meta } = params._meta ?? {};
       if (wantsTask !== undefined) {
-        params = { ...params, _meta: meta };
+        const { task: _legacyHint, ...rest } = params;
+        params = { ...rest, _meta: meta };
         const tool = target.upstream.catalog?.tools.find((t) => t.name === target.name);
         const support = tool?.execution?.taskSupport;
-        if ((support === 'optional' || support === 'required') && params.task === undefined) {
+        if (wantsTask === true && (support === 'optional' || support === 'required')) {
           params = { ...params, task: {} };
+        } else if (support === 'required') {
+          throw new WireError(
+            MODERN_ERRORS.missingClientCapability,
+            `Missing required client capability: ${target.name} runs only as a task (extension ${TASKS_EXTENSION})`,
+            { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+          );
         }
       }
       const forward = async () =>
@@ -641,14 +650,27 @@ export class HubSession {
    * the task reaches it; any other id is not found.
    */
   async modernTask(
-    method: 'tasks/get' | 'tasks/cancel',
+    method: 'tasks/get' | 'tasks/cancel' | 'tasks/update',
     taskId: unknown,
-  ): Promise<{ task: Result; result?: Result; error?: { code: number; message: string; data?: unknown } }> {
+    inputResponses?: unknown,
+  ): Promise<{
+    task: Result;
+    result?: Result;
+    error?: { code: number; message: string; data?: unknown };
+    inputRequests?: Record<string, unknown>;
+  }> {
     const record = this.#host.tasks.find(taskId, this.client);
     if (!record || !this.includes(record.upstream)) throw invalidParams(`Task not found: ${String(taskId)}`);
+    if (method === 'tasks/update') {
+      record.input?.answer(inputResponses);
+      return { task: { taskId: record.id } };
+    }
     const params = { taskId: record.childId };
     try {
       const task = withTaskId(await record.upstream.request(method, params), record.childId, record.id);
+      if (method === 'tasks/get' && record.input && record.input.size > 0 && !isTerminalStatus(task.status)) {
+        return { task: { ...task, status: 'input_required' }, inputRequests: record.input.requests() };
+      }
       if (method === 'tasks/cancel' || !isTerminalStatus(task.status)) return { task };
       try {
         return { task, result: await record.upstream.request('tasks/result', params) };
@@ -669,7 +691,7 @@ export class HubSession {
     const id = this.#host.tasks.register(
       upstream,
       created.childId,
-      { client: this.client, sessionId: this.id },
+      { client: this.client, sessionId: this.id, stateless: this.kind === 'stateless' },
       created.ttl,
     );
     return withTaskId(result, created.childId, id);

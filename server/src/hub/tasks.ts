@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.js';
+import { TaskInput } from './taskInput.js';
 
 /**
  * Bounds of the tasks Ferry forwards (MCP 2025-11-25 `tasks`), in one place. Ferry keeps one small record
@@ -35,6 +36,11 @@ export interface TaskRecord {
   /** The session that created it: its status notifications go there. */
   sessionId: string;
   expiresAt: number;
+  /**
+   * Set for a task of a stateless (2026) client: no session outlives its request, so the child's
+   * requests tied to the task wait here for `tasks/update` instead of going to a session.
+   */
+  input?: TaskInput;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -54,7 +60,7 @@ export class TaskMap {
   register(
     upstream: Upstream,
     childId: string,
-    owner: { client: string; sessionId: string },
+    owner: { client: string; sessionId: string; stateless?: boolean },
     ttl: unknown,
   ): string {
     const existing = this.#byChild.get(upstream)?.get(childId);
@@ -69,6 +75,7 @@ export class TaskMap {
       client: owner.client,
       sessionId: owner.sessionId,
       expiresAt: now + life,
+      ...(owner.stateless ? { input: new TaskInput() } : {}),
     };
     if (existing) this.#delete(existing);
     this.#byId.set(record.id, record);

@@ -137,8 +137,8 @@ export class ModernCall implements Transport {
         ),
       ),
       [FERRY_META.clientCapabilities]: this.context.clientCapabilities,
-      ...(request.method === 'tools/call' && declaresTasks(this.context)
-        ? { [FERRY_META.taskIfSupported]: true }
+      ...(request.method === 'tools/call'
+        ? { [FERRY_META.taskIfSupported]: declaresTasks(this.context) }
         : {}),
     };
     this.onmessage?.({ jsonrpc: '2.0', id: this.peerId, method: request.method, params });

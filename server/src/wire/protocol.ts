@@ -18,7 +18,10 @@ export const FERRY_META = {
   inputKey: 'dev.ferry/inputKey',
   /** The remote client's capabilities for this request, forwarded to the child (2026 declares them per request). */
   clientCapabilities: 'dev.ferry/clientCapabilities',
-  /** Set by the stateless wire on a tools/call whose client negotiated the tasks extension (never sent to a child). */
+  /**
+   * Set by the stateless wire on every tools/call (never sent to a child): whether the request's client
+   * negotiated the tasks extension, so a tool that can run as a task gets one.
+   */
   taskIfSupported: 'dev.ferry/taskIfSupported',
 } as const;
 

@@ -218,9 +218,8 @@ export class StatelessWire implements ModernCallHost {
     try {
       let result: Result;
       if (method === 'tasks/update') {
-        // Children's 2025 tasks take their input through requests Ferry cannot hold for a poller yet;
-        // the ack is all the extension asks of the update itself once the task is known.
-        await session.modernTask('tasks/get', params.taskId);
+        // The answers go to the child's requests the task waits on; the new state shows on tasks/get.
+        await session.modernTask('tasks/update', params.taskId, params.inputResponses);
         result = { resultType: 'complete' };
       } else if (method === 'tasks/cancel') {
         await session.modernTask('tasks/cancel', params.taskId).catch((error: unknown) => {

@@ -62,9 +62,14 @@ export function flatCreateResult(result: Result): Result | undefined {
  */
 export function detailedTask(
   task: Result,
-  outcome?: { result?: Result; error?: { code: number; message: string; data?: unknown } },
+  outcome?: {
+    result?: Result;
+    error?: { code: number; message: string; data?: unknown };
+    inputRequests?: Record<string, unknown>;
+  },
 ): Result {
   const out: Record<string, unknown> = { ...taskFields(task), resultType: 'complete' };
+  if (outcome?.inputRequests) out.inputRequests = outcome.inputRequests;
   if (outcome?.result) {
     const { _meta, ...result } = outcome.result;
     const meta = isObject(_meta) ? Object.fromEntries(Object.entries(_meta).filter(([k]) => !k.endsWith('/related-task'))) : {};
