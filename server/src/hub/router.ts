@@ -16,7 +16,7 @@ import { ListChanges } from './catalog.js';
 import type { ServerRegistry } from './registry.js';
 import type { HubSession, SessionHost } from './session.js';
 import type { SessionTable } from './sessionTable.js';
-import { RELATED_TASK, TaskMap, withTaskId } from './tasks.js';
+import { RELATED_TASK, TASK_LIMITS, TaskMap, withTaskId } from './tasks.js';
 import { FERRY_META } from '../wire/protocol.js';
 import { WireError } from './wireError.js';
 
@@ -190,7 +190,10 @@ export class Router implements SessionHost {
   ): Promise<Result> {
     const { _meta: childMeta, ...childParams } = (request.params ?? {}) as Record<string, unknown>;
     const relatedTask = (childMeta as Record<string, { taskId?: unknown } | undefined> | undefined)?.[RELATED_TASK];
-    const task = this.tasks.byChild(upstream, relatedTask?.taskId);
+    const task =
+      relatedTask?.taskId === undefined
+        ? undefined
+        : await this.tasks.whenRegistered(upstream, relatedTask.taskId, TASK_LIMITS.registrationWaitMs);
     if (task?.input) {
       // A stateless client's task: the request waits for the client's tasks/update.
       return task.input.hold(

@@ -668,8 +668,12 @@ export class HubSession {
     const params = { taskId: record.childId };
     try {
       const task = withTaskId(await record.upstream.request(method, params), record.childId, record.id);
-      if (method === 'tasks/get' && record.input && record.input.size > 0 && !isTerminalStatus(task.status)) {
-        return { task: { ...task, status: 'input_required' }, inputRequests: record.input.requests() };
+      if (method === 'tasks/get' && record.input && !isTerminalStatus(task.status)) {
+        // Input the client can answer is what Ferry holds: the child's own status may run ahead of its requests.
+        if (record.input.size > 0) {
+          return { task: { ...task, status: 'input_required' }, inputRequests: record.input.requests() };
+        }
+        if (task.status === 'input_required') return { task: { ...task, status: 'working' } };
       }
       if (method === 'tasks/cancel' || !isTerminalStatus(task.status)) return { task };
       try {
