@@ -189,7 +189,9 @@ export class Router implements SessionHost {
     owner: HubSession | undefined,
   ): Promise<Result> {
     const { _meta: childMeta, ...childParams } = (request.params ?? {}) as Record<string, unknown>;
-    const relatedTask = (childMeta as Record<string, { taskId?: unknown } | undefined> | undefined)?.[RELATED_TASK];
+    const relatedTask = (childMeta as Record<string, { taskId?: unknown } | undefined> | undefined)?.[
+      RELATED_TASK
+    ];
     const task =
       relatedTask?.taskId === undefined
         ? undefined

@@ -666,6 +666,16 @@ export class HubSession {
       return { task: { taskId: record.id } };
     }
     const params = { taskId: record.childId };
+    if (method === 'tasks/cancel') {
+      try {
+        return { task: await record.upstream.request(method, params) };
+      } catch (error) {
+        // A child refuses to cancel a task that already ended; the extension acknowledges that cancel too.
+        const now = await record.upstream.request('tasks/get', params).catch(() => undefined);
+        if (now && isTerminalStatus(now.status)) return { task: now };
+        throw toWireError(error);
+      }
+    }
     try {
       const task = withTaskId(await record.upstream.request(method, params), record.childId, record.id);
       if (method === 'tasks/get' && record.input && !isTerminalStatus(task.status)) {
@@ -675,7 +685,7 @@ export class HubSession {
         }
         if (task.status === 'input_required') return { task: { ...task, status: 'working' } };
       }
-      if (method === 'tasks/cancel' || !isTerminalStatus(task.status)) return { task };
+      if (!isTerminalStatus(task.status)) return { task };
       try {
         return { task, result: await record.upstream.request('tasks/result', params) };
       } catch (error) {

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, type JSONRPCMessage, type RequestId, type Result } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  type RequestId,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
@@ -222,11 +227,7 @@ export class StatelessWire implements ModernCallHost {
         await session.modernTask('tasks/update', params.taskId, params.inputResponses);
         result = { resultType: 'complete' };
       } else if (method === 'tasks/cancel') {
-        await session.modernTask('tasks/cancel', params.taskId).catch((error: unknown) => {
-          // Cancelling a task that already ended is acknowledged like any other cancel (idempotent).
-          if ((error as { code?: number }).code === ErrorCode.InvalidParams && !/not found/i.test(String((error as Error).message))) return;
-          throw error;
-        });
+        await session.modernTask('tasks/cancel', params.taskId);
         result = { resultType: 'complete' };
       } else {
         const { task, ...outcome } = await session.modernTask('tasks/get', params.taskId);
@@ -236,8 +237,12 @@ export class StatelessWire implements ModernCallHost {
       res.end(JSON.stringify({ jsonrpc: '2.0', id, result: decorateResult(method, result, session) }));
     } catch (error) {
       const wire = error as { code?: unknown; message?: unknown };
-      const code = typeof wire.code === 'number' ? wire.code : ErrorCode.InternalError;
-      sendHttpError(res, new HttpError(code === ErrorCode.InvalidParams ? 400 : 500, code, String(wire.message), {}, id));
+      const code: number = typeof wire.code === 'number' ? wire.code : ErrorCode.InternalError;
+      const invalidParams: number = ErrorCode.InvalidParams;
+      sendHttpError(
+        res,
+        new HttpError(code === invalidParams ? 400 : 500, code, String(wire.message), {}, id),
+      );
     } finally {
       void this.#options.hub.closeSession(session.id, 'stateless request done');
     }

@@ -9,7 +9,11 @@ import type { RequestContext } from './requestContext.js';
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 /** The task methods of the extension; `tasks/result` and `tasks/list` are not part of it. */
-export const EXTENSION_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/get', 'tasks/update', 'tasks/cancel']);
+export const EXTENSION_TASK_METHODS: ReadonlySet<string> = new Set([
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
+]);
 
 /** Task methods of 2025-11-25 that the extension removed (answered like any removed method). */
 export const REMOVED_TASK_METHODS: ReadonlySet<string> = new Set(['tasks/result', 'tasks/list']);
@@ -33,7 +37,7 @@ export function discoverCapabilities(capabilities: ServerCapabilities): ServerCa
   const extensions = isObject((rest as { extensions?: unknown }).extensions)
     ? (rest as { extensions: Record<string, unknown> }).extensions
     : {};
-  return { ...rest, extensions: { ...extensions, [TASKS_EXTENSION]: {} } } as ServerCapabilities;
+  return { ...rest, extensions: { ...extensions, [TASKS_EXTENSION]: {} } };
 }
 
 /** The fields a 2025 `Task` and a 2026 task share, with the durations renamed (`ttl` → `ttlMs`). */
@@ -45,7 +49,8 @@ function taskFields(task: Record<string, unknown>): Record<string, unknown> {
     lastUpdatedAt: task.lastUpdatedAt ?? task.createdAt,
     ttlMs: typeof task.ttl === 'number' ? Math.round(task.ttl) : null,
   };
-  if (typeof task.pollInterval === 'number' && task.pollInterval > 0) out.pollIntervalMs = Math.round(task.pollInterval);
+  if (typeof task.pollInterval === 'number' && task.pollInterval > 0)
+    out.pollIntervalMs = Math.round(task.pollInterval);
   if (typeof task.statusMessage === 'string') out.statusMessage = task.statusMessage;
   return out;
 }
@@ -53,7 +58,7 @@ function taskFields(task: Record<string, unknown>): Record<string, unknown> {
 /** A child's 2025 `CreateTaskResult` (`{ task }`) as the extension's flat one, or undefined if it is none. */
 export function flatCreateResult(result: Result): Result | undefined {
   if (!isObject(result.task) || typeof result.task.taskId !== 'string') return undefined;
-  return { ...taskFields(result.task), resultType: 'task' } as Result;
+  return { ...taskFields(result.task), resultType: 'task' };
 }
 
 /**
@@ -72,11 +77,13 @@ export function detailedTask(
   if (outcome?.inputRequests) out.inputRequests = outcome.inputRequests;
   if (outcome?.result) {
     const { _meta, ...result } = outcome.result;
-    const meta = isObject(_meta) ? Object.fromEntries(Object.entries(_meta).filter(([k]) => !k.endsWith('/related-task'))) : {};
+    const meta = isObject(_meta)
+      ? Object.fromEntries(Object.entries(_meta).filter(([k]) => !k.endsWith('/related-task')))
+      : {};
     out.result = Object.keys(meta).length > 0 ? { ...result, _meta: meta } : result;
   }
   if (outcome?.error) out.error = outcome.error;
-  return out as Result;
+  return out;
 }
 
 export const isTerminal = (status: unknown): boolean => typeof status === 'string' && TERMINAL.has(status);

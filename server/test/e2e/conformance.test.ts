@@ -257,7 +257,10 @@ describe('official MCP conformance suite, requirements 2026-07-28, through ferry
       const tasks = run.summary.results.filter((r) => r.scenario.startsWith('tasks-'));
       expect(tasks).toHaveLength(TASKS_PASSING_2026.length);
       expect(
-        tasks.filter((r) => r.outcome === 'pass').map((r) => r.scenario).sort(),
+        tasks
+          .filter((r) => r.outcome === 'pass')
+          .map((r) => r.scenario)
+          .sort(),
         run.output,
       ).toEqual([...TASKS_PASSING_2026].sort());
     },
