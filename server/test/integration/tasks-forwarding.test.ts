@@ -164,5 +164,13 @@ describe('tasks forwarded from a child', () => {
       { headers: { authorization: `Bearer ${b.accessToken}` }, meta: withTasks },
     );
     expect(byOther.body?.error).toMatchObject({ code: -32602 });
+    // Nor can another client answer (or probe) the input the task waits on.
+    const updateByOther = await modernPost(
+      `${ferry.runtime.localUrl}/mcp/tasks`,
+      'tasks/update',
+      { taskId: id, inputResponses: { confirm: { action: 'accept' } } },
+      { headers: { authorization: `Bearer ${b.accessToken}` }, meta: withTasks },
+    );
+    expect(updateByOther.body?.error).toMatchObject({ code: -32602 });
   });
 });
