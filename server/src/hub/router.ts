@@ -16,7 +16,8 @@ import { ListChanges } from './catalog.js';
 import type { ServerRegistry } from './registry.js';
 import type { HubSession, SessionHost } from './session.js';
 import type { SessionTable } from './sessionTable.js';
-import { TaskMap, withTaskId } from './tasks.js';
+import { RELATED_TASK, TASK_LIMITS, TaskMap, withTaskId } from './tasks.js';
+import { FERRY_META } from '../wire/protocol.js';
 import { WireError } from './wireError.js';
 
 /** How much of a child's structured log message the event log keeps. */
@@ -187,6 +188,22 @@ export class Router implements SessionHost {
     extra: UpstreamRequestExtra,
     owner: HubSession | undefined,
   ): Promise<Result> {
+    const { _meta: childMeta, ...childParams } = (request.params ?? {}) as Record<string, unknown>;
+    const relatedTask = (childMeta as Record<string, { taskId?: unknown } | undefined> | undefined)?.[
+      RELATED_TASK
+    ];
+    const task =
+      relatedTask?.taskId === undefined
+        ? undefined
+        : await this.tasks.whenRegistered(upstream, relatedTask.taskId, TASK_LIMITS.registrationWaitMs);
+    if (task?.input) {
+      // A stateless client's task: the request waits for the client's tasks/update.
+      return task.input.hold(
+        { method: request.method, params: childParams },
+        (childMeta as Record<string, unknown>)[FERRY_META.inputKey],
+        extra.signal,
+      );
+    }
     const inflight = [...(this.#inflight.get(upstream)?.values() ?? [])];
     let session = owner;
     let related: RequestId | undefined = inflight.filter((i) => i.session === owner).at(-1)?.requestId;

@@ -18,7 +18,8 @@ import {
 import type { CallOutcome } from '../events/types.js';
 import type { GateCall, ToolGate } from '../policy/gate.js';
 import type { Upstream } from '../upstream/upstream.js';
-import { FERRY_META, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { FERRY_META, MODERN_ERRORS, SERVED_PROTOCOL_VERSIONS } from '../wire/protocol.js';
+import { TASKS_EXTENSION } from '../wire/tasksExtension.js';
 import type { ActivityLog, CallOrigin } from './activity.js';
 import { SessionCatalog, type ServerDescription } from './catalog.js';
 import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
@@ -463,6 +464,24 @@ export class HubSession {
           .end('refused', undefined, (error as Error).message);
         throw error;
       });
+      // A 2026 client that negotiated the tasks extension gets a task from a tool that can run as one.
+      // The value says whether it did; a client of that wire never asks for a task itself (SEP-2663).
+      const { [FERRY_META.taskIfSupported]: wantsTask, ...meta } = params._meta ?? {};
+      if (wantsTask !== undefined) {
+        const { task: _legacyHint, ...rest } = params;
+        params = { ...rest, _meta: meta };
+        const tool = target.upstream.catalog?.tools.find((t) => t.name === target.name);
+        const support = tool?.execution?.taskSupport;
+        if (wantsTask === true && (support === 'optional' || support === 'required')) {
+          params = { ...params, task: {} };
+        } else if (support === 'required') {
+          throw new WireError(
+            MODERN_ERRORS.missingClientCapability,
+            `Missing required client capability: ${target.name} runs only as a task (extension ${TASKS_EXTENSION})`,
+            { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+          );
+        }
+      }
       const forward = async () =>
         this.#adoptTask(
           target.upstream,
@@ -625,6 +644,59 @@ export class HubSession {
     };
   }
 
+  /**
+   * A task method of the 2026 tasks extension, on the child that runs the task: its `tasks/get` (with
+   * `tasks/result` once terminal, to inline the outcome) or `tasks/cancel`. Only the client that created
+   * the task reaches it; any other id is not found.
+   */
+  async modernTask(
+    method: 'tasks/get' | 'tasks/cancel' | 'tasks/update',
+    taskId: unknown,
+    inputResponses?: unknown,
+  ): Promise<{
+    task: Result;
+    result?: Result;
+    error?: { code: number; message: string; data?: unknown };
+    inputRequests?: Record<string, unknown>;
+  }> {
+    const record = this.#host.tasks.find(taskId, this.client);
+    if (!record || !this.includes(record.upstream)) throw invalidParams(`Task not found: ${String(taskId)}`);
+    if (method === 'tasks/update') {
+      record.input?.answer(inputResponses);
+      return { task: { taskId: record.id } };
+    }
+    const params = { taskId: record.childId };
+    if (method === 'tasks/cancel') {
+      try {
+        return { task: await record.upstream.request(method, params) };
+      } catch (error) {
+        // A child refuses to cancel a task that already ended; the extension acknowledges that cancel too.
+        const now = await record.upstream.request('tasks/get', params).catch(() => undefined);
+        if (now && isTerminalStatus(now.status)) return { task: now };
+        throw toWireError(error);
+      }
+    }
+    try {
+      const task = withTaskId(await record.upstream.request(method, params), record.childId, record.id);
+      if (method === 'tasks/get' && record.input && !isTerminalStatus(task.status)) {
+        // Input the client can answer is what Ferry holds: the child's own status may run ahead of its requests.
+        if (record.input.size > 0) {
+          return { task: { ...task, status: 'input_required' }, inputRequests: record.input.requests() };
+        }
+        if (task.status === 'input_required') return { task: { ...task, status: 'working' } };
+      }
+      if (!isTerminalStatus(task.status)) return { task };
+      try {
+        return { task, result: await record.upstream.request('tasks/result', params) };
+      } catch (error) {
+        const wire = toWireError(error);
+        return { task, error: { code: wire.code, message: wire.message } };
+      }
+    } catch (error) {
+      throw toWireError(error);
+    }
+  }
+
   /** A tool call the child ran as a task: the client is given Ferry's id for it, bound to this client. */
   #adoptTask(upstream: Upstream, params: Params, result: Result): Result {
     const created =
@@ -633,7 +705,7 @@ export class HubSession {
     const id = this.#host.tasks.register(
       upstream,
       created.childId,
-      { client: this.client, sessionId: this.id },
+      { client: this.client, sessionId: this.id, stateless: this.kind === 'stateless' },
       created.ttl,
     );
     return withTaskId(result, created.childId, id);
@@ -652,6 +724,10 @@ export class HubSession {
 export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
   const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
   return rest;
+}
+
+function isTerminalStatus(status: unknown): boolean {
+  return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
 export function newSessionId(): string {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.js';
+import { TaskInput } from './taskInput.js';
 
 /**
  * Bounds of the tasks Ferry forwards (MCP 2025-11-25 `tasks`), in one place. Ferry keeps one small record
@@ -20,6 +21,12 @@ export const TASK_LIMITS = Object.freeze({
   maxAgeMs: 24 * 60 * 60_000,
   /** Pages of `tasks/list` read from one child per request: a child that pages forever is cut off. */
   listPages: 10,
+  /**
+   * How long a child's request tied to a task Ferry does not know yet waits for the task's registration
+   * (the result creating it is still on its way through the session): well above that hop, and short
+   * enough that a request about a task Ferry never hears of is not held up for long.
+   */
+  registrationWaitMs: 2000,
 });
 
 /** The `_meta` key that ties a message to a task (2025-11-25). */
@@ -35,6 +42,11 @@ export interface TaskRecord {
   /** The session that created it: its status notifications go there. */
   sessionId: string;
   expiresAt: number;
+  /**
+   * Set for a task of a stateless (2026) client: no session outlives its request, so the child's
+   * requests tied to the task wait here for `tasks/update` instead of going to a session.
+   */
+  input?: TaskInput;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -49,12 +61,14 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 export class TaskMap {
   readonly #byId = new Map<string, TaskRecord>();
   readonly #byChild = new Map<Upstream, Map<string, TaskRecord>>();
+  /** Callers waiting for a child's task id to be registered (see `whenRegistered`). */
+  readonly #waiters = new Set<{ upstream: Upstream; childId: string; done: (r: TaskRecord) => void }>();
 
   /** Records a task a child created for `owner`; returns Ferry's id for it. */
   register(
     upstream: Upstream,
     childId: string,
-    owner: { client: string; sessionId: string },
+    owner: { client: string; sessionId: string; stateless?: boolean },
     ttl: unknown,
   ): string {
     const existing = this.#byChild.get(upstream)?.get(childId);
@@ -69,6 +83,7 @@ export class TaskMap {
       client: owner.client,
       sessionId: owner.sessionId,
       expiresAt: now + life,
+      ...(owner.stateless ? { input: new TaskInput() } : {}),
     };
     if (existing) this.#delete(existing);
     this.#byId.set(record.id, record);
@@ -76,7 +91,34 @@ export class TaskMap {
     if (!children) this.#byChild.set(upstream, (children = new Map<string, TaskRecord>()));
     children.set(childId, record);
     this.#trim(owner.client);
+    for (const waiter of [...this.#waiters]) {
+      if (waiter.upstream === upstream && waiter.childId === childId) waiter.done(record);
+    }
     return record.id;
+  }
+
+  /**
+   * The record of a child's task, waiting up to `ms` for it: a child may send a request tied to a task
+   * right after the result that creates it, and Ferry registers the task only once that result has
+   * made its way through the session.
+   */
+  whenRegistered(upstream: Upstream, childId: unknown, ms: number): Promise<TaskRecord | undefined> {
+    if (typeof childId !== 'string') return Promise.resolve(undefined);
+    const known = this.byChild(upstream, childId);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const waiter = {
+        upstream,
+        childId,
+        done: (record: TaskRecord | undefined) => {
+          clearTimeout(timer);
+          this.#waiters.delete(waiter);
+          resolve(record);
+        },
+      };
+      const timer = setTimeout(() => waiter.done(undefined), ms);
+      this.#waiters.add(waiter);
+    });
   }
 
   /** The task `id` if it exists, has not expired, and belongs to `client`; otherwise undefined (not found). */

@@ -15,6 +15,7 @@ import type { RequestBinding } from './requestState.js';
 import { decorateResult, errorResponse, modernError } from './results.js';
 import { FERRY_META, INPUT_CAPABLE_METHODS, META, MODERN_ERRORS } from './protocol.js';
 import { severity } from '../events/logLevels.js';
+import { declaresTasks } from './tasksExtension.js';
 
 /** A child's request to the client, waiting for the client's answer on its retry. */
 interface PendingInput {
@@ -136,6 +137,9 @@ export class ModernCall implements Transport {
         ),
       ),
       [FERRY_META.clientCapabilities]: this.context.clientCapabilities,
+      ...(request.method === 'tools/call'
+        ? { [FERRY_META.taskIfSupported]: declaresTasks(this.context) }
+        : {}),
     };
     this.onmessage?.({ jsonrpc: '2.0', id: this.peerId, method: request.method, params });
   }

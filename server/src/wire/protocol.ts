@@ -18,6 +18,11 @@ export const FERRY_META = {
   inputKey: 'dev.ferry/inputKey',
   /** The remote client's capabilities for this request, forwarded to the child (2026 declares them per request). */
   clientCapabilities: 'dev.ferry/clientCapabilities',
+  /**
+   * Set by the stateless wire on every tools/call (never sent to a child): whether the request's client
+   * negotiated the tasks extension, so a tool that can run as a task gets one.
+   */
+  taskIfSupported: 'dev.ferry/taskIfSupported',
 } as const;
 
 export const META = {
@@ -72,5 +77,9 @@ export function mcpNameOf(method: string, params: Record<string, unknown> | unde
     return typeof params?.name === 'string' ? params.name : undefined;
   }
   if (method === 'resources/read') return typeof params?.uri === 'string' ? params.uri : undefined;
+  // SEP-2663 extends the rule to the tasks extension's methods: the task id.
+  if (method === 'tasks/get' || method === 'tasks/update' || method === 'tasks/cancel') {
+    return typeof params?.taskId === 'string' ? params.taskId : undefined;
+  }
   return undefined;
 }

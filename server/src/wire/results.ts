@@ -1,6 +1,7 @@
 import type { RequestId, Result } from '@modelcontextprotocol/sdk/types.js';
 import type { HubSession } from '../hub/session.js';
 import { CACHE_HINTS, META } from './protocol.js';
+import { discoverCapabilities, flatCreateResult } from './tasksExtension.js';
 
 /** The 2025 code for an unknown resource; 2026-07-28 reports it as invalid params (-32602). */
 const RESOURCE_NOT_FOUND_2025 = -32002;
@@ -11,6 +12,11 @@ const RESOURCE_NOT_FOUND_2025 = -32002;
  */
 export function decorateResult(method: string, result: Result, session: HubSession): Result {
   const { serverInfo } = session.describe();
+  // Tasks travel as the 2026 extension: advertised under `extensions`, created as a flat task result.
+  if (method === 'server/discover' && result.capabilities && typeof result.capabilities === 'object') {
+    result = { ...result, capabilities: discoverCapabilities(result.capabilities) };
+  }
+  if (method === 'tools/call') result = flatCreateResult(result) ?? result;
   const hints = CACHE_HINTS[method];
   return {
     ...result,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  type RequestId,
+  type Result,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
 import type { Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
@@ -11,6 +16,7 @@ import { ModernCall, type ModernCallHost } from './modernCall.js';
 import {
   INPUT_CAPABLE_METHODS,
   META,
+  MODERN_ERRORS,
   MODERN_PROTOCOL_VERSION,
   REMOVED_METHODS,
   STATEFUL_VERSIONS,
@@ -19,6 +25,14 @@ import { ModernWireError, readRequestContext, type RequestContext } from './requ
 import type { RequestBinding, RequestStateSealer } from './requestState.js';
 import { ListenStreams } from './listen.js';
 import { markRevision } from './marker.js';
+import { decorateResult } from './results.js';
+import {
+  declaresTasks,
+  detailedTask,
+  EXTENSION_TASK_METHODS,
+  REMOVED_TASK_METHODS,
+  TASKS_EXTENSION,
+} from './tasksExtension.js';
 
 /**
  * Every bound of the stateless wire, in one place. A parked call holds a child's request (and the
@@ -139,7 +153,7 @@ export class StatelessWire implements ModernCallHost {
       return sendHttpError(res, new HttpError(error.status, error.code, error.message, {}, id, error.data));
     }
     markRevision(res, context.protocolVersion);
-    if (REMOVED_METHODS.has(method)) {
+    if (REMOVED_METHODS.has(method) || REMOVED_TASK_METHODS.has(method)) {
       return sendHttpError(
         res,
         new HttpError(
@@ -150,6 +164,9 @@ export class StatelessWire implements ModernCallHost {
           id,
         ),
       );
+    }
+    if (EXTENSION_TASK_METHODS.has(method)) {
+      return this.#task(res, id, method, params, scope, caller, context);
     }
     if (method === 'subscriptions/listen') {
       return this.listen.open(req, res, { id, params, context, scope, caller });
@@ -173,6 +190,62 @@ export class StatelessWire implements ModernCallHost {
     call.presupply(answers);
     call.begin({ method, params: fresh });
     await exchange.finished;
+  }
+
+  /**
+   * A method of the tasks extension, answered from the child's 2025-11-25 task (through the per-client
+   * task map) on a throwaway session. A client that did not negotiate the extension is refused with the
+   * spec's missing-capability error, whatever the task id.
+   */
+  async #task(
+    res: ServerResponse,
+    id: RequestId,
+    method: string,
+    params: Record<string, unknown>,
+    scope: Scope,
+    caller: Caller,
+    context: RequestContext,
+  ): Promise<void> {
+    if (!declaresTasks(context)) {
+      return sendHttpError(
+        res,
+        new HttpError(
+          400,
+          MODERN_ERRORS.missingClientCapability,
+          `Missing required client capability: extension ${TASKS_EXTENSION}`,
+          {},
+          id,
+          { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+        ),
+      );
+    }
+    const session = await this.#open(scope, caller, context);
+    try {
+      let result: Result;
+      if (method === 'tasks/update') {
+        // The answers go to the child's requests the task waits on; the new state shows on tasks/get.
+        await session.modernTask('tasks/update', params.taskId, params.inputResponses);
+        result = { resultType: 'complete' };
+      } else if (method === 'tasks/cancel') {
+        await session.modernTask('tasks/cancel', params.taskId);
+        result = { resultType: 'complete' };
+      } else {
+        const { task, ...outcome } = await session.modernTask('tasks/get', params.taskId);
+        result = detailedTask(task, outcome);
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ jsonrpc: '2.0', id, result: decorateResult(method, result, session) }));
+    } catch (error) {
+      const wire = error as { code?: unknown; message?: unknown };
+      const code: number = typeof wire.code === 'number' ? wire.code : ErrorCode.InternalError;
+      const invalidParams: number = ErrorCode.InvalidParams;
+      sendHttpError(
+        res,
+        new HttpError(code === invalidParams ? 400 : 500, code, String(wire.message), {}, id),
+      );
+    } finally {
+      void this.#options.hub.closeSession(session.id, 'stateless request done');
+    }
   }
 
   async #open(scope: Scope, caller: Caller, context: RequestContext): Promise<HubSession> {

@@ -131,19 +131,46 @@ describe('tasks forwarded from a child', () => {
       CallToolResultSchema,
     );
     expect(firstText(result)).toBe('aggregate');
+    // On that wire tasks are the io.modelcontextprotocol/tasks extension, negotiated per request.
+    const withTasks = {
+      'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+    };
     const byOwner = await modernPost(
+      `${ferry.runtime.localUrl}/mcp`,
+      'tasks/get',
+      { taskId: id },
+      { headers: { authorization: `Bearer ${aAll.accessToken}` }, meta: withTasks },
+    );
+    expect(byOwner.body?.result).toMatchObject({
+      taskId: id,
+      status: 'completed',
+      resultType: 'complete',
+      result: { content: [{ type: 'text', text: 'aggregate' }] },
+    });
+    const undeclared = await modernPost(
       `${ferry.runtime.localUrl}/mcp`,
       'tasks/get',
       { taskId: id },
       { headers: { authorization: `Bearer ${aAll.accessToken}` } },
     );
-    expect(byOwner.body?.result).toMatchObject({ taskId: id, status: 'completed', resultType: 'complete' });
+    expect(undeclared.body?.error).toMatchObject({
+      code: -32021,
+      data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } },
+    });
     const byOther = await modernPost(
       `${ferry.runtime.localUrl}/mcp/tasks`,
       'tasks/get',
       { taskId: id },
-      { headers: { authorization: `Bearer ${b.accessToken}` } },
+      { headers: { authorization: `Bearer ${b.accessToken}` }, meta: withTasks },
     );
     expect(byOther.body?.error).toMatchObject({ code: -32602 });
+    // Nor can another client answer (or probe) the input the task waits on.
+    const updateByOther = await modernPost(
+      `${ferry.runtime.localUrl}/mcp/tasks`,
+      'tasks/update',
+      { taskId: id, inputResponses: { confirm: { action: 'accept' } } },
+      { headers: { authorization: `Bearer ${b.accessToken}` }, meta: withTasks },
+    );
+    expect(updateByOther.body?.error).toMatchObject({ code: -32602 });
   });
 });
