@@ -49,6 +49,13 @@ async function expectDrainedThen413(base: string, path: string, headers: Record<
   }
 }
 
+/** What a 5 MB echo through the SDK client fails with (undefined if it did not fail). */
+const hugeEchoFailure = (client: Client): Promise<unknown> =>
+  client.callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(FIVE_MB) } }).then(
+    () => undefined,
+    (failure: unknown) => failure,
+  );
+
 const post = (url: string, body: string, headers: Record<string, string> = {}) =>
   fetch(url, {
     method: 'POST',
@@ -119,12 +126,7 @@ describe('a body over the limit is answered with a readable 413', () => {
       const client = new Client({ name: 'limits-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(ferry.mcpUrl), { fetch: pacedFetch }));
       try {
-        const error = await client
-          .callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(FIVE_MB) } })
-          .then(
-            () => undefined,
-            (failure: unknown) => failure,
-          );
+        const error = await hugeEchoFailure(client);
         expect(error).toBeInstanceOf(StreamableHTTPError);
         expect((error as StreamableHTTPError).code).toBe(413);
         expect((error as Error).message).toContain('"code":-32600');
@@ -223,12 +225,7 @@ describe('a body over the limit is answered with a readable 413', () => {
         }),
       );
       try {
-        const error = await client
-          .callTool({ name: 'echo__echo', arguments: { text: 'x'.repeat(FIVE_MB) } })
-          .then(
-            () => undefined,
-            (failure: unknown) => failure,
-          );
+        const error = await hugeEchoFailure(client);
         expect((error as StreamableHTTPError).code).toBe(413);
       } finally {
         await client.close();
