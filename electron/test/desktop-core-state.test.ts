@@ -1,19 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../renderer/src/api/client.js';
 import { createIpcTransport, type AdminIpcBridge } from '../../renderer/src/api/ipc.js';
 import { FerryStore } from '../../renderer/src/state/store.js';
-import { createAdminBridge, type RendererIpc } from '../src/preload/bridge.js';
-import type { PushChannels } from '../src/shared/ipc.js';
-import type { FakeElectron, FakeWebContents } from './fakeElectron.js';
+import { createAdminBridge } from '../src/preload/bridge.js';
 import {
   eventually,
   fixture,
   launch,
   removeDirs,
+  rendererIpc,
   testDirs,
+  useTestDirs,
   writeConfig,
   type Launched,
-  type TestDirs,
 } from './helpers/desktop.js';
 
 /**
@@ -25,29 +24,13 @@ const echoConfig = () => ({
   mcpServers: { echo: { command: process.execPath, args: [fixture('echo-server.ts')] } },
 });
 
-let dirs: TestDirs;
+const dirs = useTestDirs(echoConfig());
 const apps: Launched[] = [];
 
-beforeEach(async () => {
-  dirs = await testDirs();
-  await writeConfig(dirs, echoConfig());
-});
+// Registered after useTestDirs's, so it runs first: the apps quit before their directories go.
 afterEach(async () => {
   for (const app of apps.splice(0).reverse()) if (!app.desktop.stopping) await app.quit();
-  await removeDirs(dirs);
 });
-
-/** What the preload's ipcRenderer does for the page in `contents`. */
-function rendererIpc(fake: FakeElectron, contents: FakeWebContents): RendererIpc {
-  return {
-    invoke: (channel, ...args) => fake.ipcMain.invoke(contents.invokeEvent(), channel, ...args) as never,
-    on: (channel, listener) => {
-      const handler = (payload: PushChannels[typeof channel]) => listener(payload);
-      contents.on(`ipc:${channel}`, handler);
-      return () => void contents.off(`ipc:${channel}`, handler);
-    },
-  };
-}
 
 /** The renderer's store, wired exactly as main.tsx wires it in Electron (preload bridge -> IPC transport). */
 function windowStore(app: Launched): FerryStore {

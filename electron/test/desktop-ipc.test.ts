@@ -5,13 +5,14 @@ import { AdminClient } from '../../renderer/src/api/client.js';
 import { AdminApiError } from '../../renderer/src/api/errors.js';
 import { createIpcTransport, type AdminIpcBridge } from '../../renderer/src/api/ipc.js';
 import type { AdminTransport } from '../../renderer/src/api/transport.js';
-import { createAdminBridge, type RendererIpc } from '../src/preload/bridge.js';
-import type { AdminBridge, PushChannels } from '../src/shared/ipc.js';
-import type { FakeElectron, FakeWebContents } from './fakeElectron.js';
+import { createAdminBridge } from '../src/preload/bridge.js';
+import type { AdminBridge } from '../src/shared/ipc.js';
+import type { FakeWebContents } from './fakeElectron.js';
 import {
   eventually,
   fixture,
   launch,
+  rendererIpc,
   removeDirs,
   repoRoot,
   testDirs,
@@ -35,18 +36,6 @@ afterEach(async () => {
   await app.quit();
   await removeDirs(dirs);
 });
-
-/** What the preload's ipcRenderer does, for the page in `contents`: invoke goes through the sender check. */
-function rendererIpc(fake: FakeElectron, contents: FakeWebContents): RendererIpc {
-  return {
-    invoke: (channel, ...args) => fake.ipcMain.invoke(contents.invokeEvent(), channel, ...args) as never,
-    on: (channel, listener) => {
-      const handler = (payload: PushChannels[typeof channel]) => listener(payload);
-      contents.on(`ipc:${channel}`, handler);
-      return () => void contents.off(`ipc:${channel}`, handler);
-    },
-  };
-}
 
 function windowTransport(): { transport: AdminTransport; contents: FakeWebContents } {
   const contents = app.fake.window?.webContents;

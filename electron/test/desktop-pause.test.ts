@@ -1,24 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  eventually,
-  fixture,
-  launch,
-  removeDirs,
-  testDirs,
-  writeConfig,
-  type TestDirs,
-} from './helpers/desktop.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, fixture, launch, useTestDirs } from './helpers/desktop.js';
 
-let dirs: TestDirs;
-
-beforeEach(async () => {
-  dirs = await testDirs();
-  await writeConfig(dirs, {
-    mcpServers: { echo: { command: process.execPath, args: [fixture('echo-server.ts')] } },
-  });
-});
-afterEach(async () => {
-  await removeDirs(dirs);
+const dirs = useTestDirs({
+  mcpServers: { echo: { command: process.execPath, args: [fixture('echo-server.ts')] } },
 });
 
 describe('pause exposure from the tray', () => {

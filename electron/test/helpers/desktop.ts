@@ -9,7 +9,9 @@ import { registrations } from '../../src/main/registrations.js';
 import { FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
 import type { TrayView } from '../../src/main/tray/model.js';
 import { trayView } from '../../src/main/tray/model.js';
-import { FakeElectron, type FakeNotification } from '../fakeElectron.js';
+import type { RendererIpc } from '../../src/preload/bridge.js';
+import type { PushChannels } from '../../src/shared/ipc.js';
+import { FakeElectron, type FakeNotification, type FakeWebContents } from '../fakeElectron.js';
 
 export { fixture, repoRoot } from '../../../server/test/helpers/fixtures.js';
 export { FAKE_CLOUDFLARED, FAST_TUNNEL } from '../../../server/test/helpers/tunnel.js';
@@ -146,4 +148,16 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** What the preload's ipcRenderer does for the page in `contents`: invoke goes through the sender check. */
+export function rendererIpc(fake: FakeElectron, contents: FakeWebContents): RendererIpc {
+  return {
+    invoke: (channel, ...args) => fake.ipcMain.invoke(contents.invokeEvent(), channel, ...args) as never,
+    on: (channel, listener) => {
+      const handler = (payload: PushChannels[typeof channel]) => listener(payload);
+      contents.on(`ipc:${channel}`, handler);
+      return () => void contents.off(`ipc:${channel}`, handler);
+    },
+  };
 }
