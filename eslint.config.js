@@ -58,8 +58,8 @@ export default tseslint.config(
   },
   {
     // The window only talks to the admin contract: from server/ it imports the contract module, type-only
-    // (its types are the operation table's; the table itself holds zod and the handlers), and the two pure,
-    // import-free helpers it shares with the CLI and the tray. Anything deeper would tie the window to the
+    // (its types are the operation table's; the table itself holds zod and the handlers), and the pure,
+    // import-free helpers it shares with the CLI and the tray (display text, connector URLs, relative time). Anything deeper would tie the window to the
     // core's insides, or bundle them.
     files: ['renderer/src/**/*.{ts,tsx}'],
     rules: {
@@ -69,9 +69,9 @@ export default tseslint.config(
           paths: [NO_ELECTRON],
           patterns: [
             {
-              // Anything in server/ but the contract module and the two shared helpers.
+              // Anything in server/ but the contract module and the shared helpers.
               regex:
-                '^(\\.\\./)+server/(?!src/admin/contractTypes\\.js$|src/util/(displayText|connectorUrls)\\.js$)',
+                '^(\\.\\./)+server/(?!src/admin/contractTypes\\.js$|src/util/(displayText|connectorUrls|relativeTime)\\.js$)',
               message:
                 'The window imports the core only through server/src/admin/contractTypes.ts (the admin contract).',
             },

@@ -20,6 +20,7 @@ export type { ServerStatus } from './hub/hub.js';
 export { defaultDataDir } from './config/paths.js';
 export { writeFileAtomic } from './util/atomicWrite.js';
 export { DISPLAY_LIMITS, cutText, displayText } from './util/displayText.js';
+export { ago } from './util/relativeTime.js';
 export {
   PER_SERVER_PATH_RISK,
   RECOMMENDED_NOTE,

@@ -1,5 +1,6 @@
 import {
   DISPLAY_LIMITS,
+  ago,
   cutText,
   displayText,
   serverConnectorUrl,
@@ -353,16 +354,6 @@ function activityLine(input: TrayInput): string | undefined {
   const name = displayText(activity.client, DISPLAY_LIMITS.clientName);
   if (activity.lastCallAt === undefined) return `${name} connected · no calls yet`;
   return `${name} connected · last call ${ago(activity.lastCallAt, activity.now)}`;
-}
-
-function ago(at: number, now: number): string {
-  const seconds = Math.max(0, Math.round((now - at) / 1000));
-  if (seconds < 5) return 'just now';
-  if (seconds < 60) return `${seconds} s ago`;
-  const minutes = Math.round(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
-  const hours = Math.round(minutes / 60);
-  return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} d ago`;
 }
 
 function serversLabel(input: TrayInput): string {
