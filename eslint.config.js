@@ -59,8 +59,8 @@ export default tseslint.config(
   {
     // The window only talks to the admin contract: from server/ it imports the contract module, type-only
     // (its types are the operation table's; the table itself holds zod and the handlers), and the pure,
-    // import-free helpers it shares with the CLI and the tray (display text, connector URLs, relative time). Anything deeper would tie the window to the
-    // core's insides, or bundle them.
+    // import-free helpers it shares with the CLI and the tray (display text, connector URLs, relative
+    // time). Anything deeper would tie the window to the core's insides, or bundle them.
     files: ['renderer/src/**/*.{ts,tsx}'],
     rules: {
       'no-restricted-imports': [
