@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import type { EventBus } from '../events/bus.js';
@@ -8,6 +8,7 @@ import type { Stamped } from '../events/types.js';
 import { BodyError } from '../util/body.js';
 import { bodyBackstop, boundedBody } from '../http/bodyMiddleware.js';
 import { listenerBounds, type ListenerBounds } from '../http/bounds.js';
+import { createExpressServer } from '../http/expressServer.js';
 import { SSE_HEADERS, writeSseKeepAlive } from '../http/sseStream.js';
 import type { AdminApi } from './api.js';
 import { AdminDownload } from './download.js';
@@ -84,7 +85,7 @@ export async function startAdminListener(options: AdminListenerOptions): Promise
   });
   app.use(adminErrors(options.bus));
 
-  const server = createServer(app);
+  const server = createExpressServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import express, { type ErrorRequestHandler, type RequestHandler, type Response } from 'express';
@@ -7,9 +7,10 @@ import type { EventBus } from '../events/bus.js';
 import type { Auth } from '../auth/index.js';
 import { LOCAL_CALLER, type Caller } from '../hub/clientLimits.js';
 import type { Hub } from '../hub/hub.js';
-import { bodyBackstop } from './bodyMiddleware.js';
+import { watchBody } from '../util/body.js';
 import { listenerBounds, type ListenerBounds } from './bounds.js';
 import { ConnectionBudget } from './connectionBudget.js';
+import { createExpressServer } from './expressServer.js';
 import { HttpError, sendHttpError, type EndpointOptions } from './jsonRpcHttp.js';
 import type { LegacySseEndpoint } from './legacySse.js';
 import { McpEndpoint } from './mcpEndpoint.js';
@@ -62,8 +63,8 @@ export interface PublicListener {
  * with a decoded `:server` would also route `/mcp/ab%63` to "abc". Their captures hold no `%`, so express's
  * parameter decoding leaves them as they are.
  */
-const AGGREGATE_PATH = /^\/mcp\/?$/;
-const SERVER_PATH = /^\/mcp\/([a-zA-Z0-9_-]{1,48})\/?$/;
+/** `/mcp` (every server) and `/mcp/<server>`, each with an optional trailing slash. */
+const MCP_PATH = /^\/mcp(?:\/([a-zA-Z0-9_-]{1,48}))?\/?$/;
 const LEGACY_PATH = /^\/sse$/;
 const MESSAGES_PATH = /^\/messages$/;
 const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
@@ -138,7 +139,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
 
   let busy = false;
   /** Per request: the `http.request` event and the socket budget. */
-  const observe: RequestHandler = (req, res, next) => {
+  const observe = (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     budget.track(req, res);
     res.once('finish', () => {
@@ -153,45 +154,44 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         ...protocolOf(req, res),
       });
     });
-    next();
   };
   /** Before anything is read or counted: a paused Ferry answers at once and forwards nothing. */
-  const pausedGate: RequestHandler = (req, res, next) => {
-    if (!options.paused?.()) return next();
+  const refusedWhilePaused = (req: IncomingMessage, res: ServerResponse, guarded: boolean): boolean => {
+    if (!options.paused?.()) return false;
     req.resume();
-    sendUnavailable(res, GUARDED_PATH.test(req.path), PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS);
+    sendUnavailable(res, guarded, PAUSED_MESSAGE, PAUSED_RETRY_AFTER_SECONDS);
+    return true;
   };
   /** Requests that show no bearer token (or are not on a guarded route) share `maxAnonymousRequests`. */
-  const anonymousBudget: RequestHandler = (req, res, next) => {
-    const guarded = GUARDED_PATH.test(req.path);
+  const refusedAnonymous = (req: IncomingMessage, res: ServerResponse, guarded: boolean): boolean => {
     const bearer = /^Bearer\s/i.test(req.headers.authorization ?? '');
-    if (!(bearer && guarded)) {
-      if (!budget.takeAnonymous(req)) {
-        // Once per episode: a flood would otherwise flood the log too.
-        if (!busy)
-          options.bus.log(
-            'warn',
-            'http',
-            `refusing requests without an access token: ${bounds.maxAnonymousRequests} already in flight`,
-          );
-        busy = true;
-        return sendUnavailable(
-          res,
-          guarded,
-          'too many requests without an access token; retry later',
-          bounds.retryAfterSeconds,
-        );
-      }
+    if (bearer && guarded) return false;
+    if (budget.takeAnonymous(req)) {
       busy = false;
+      return false;
     }
-    next();
+    // Once per episode: a flood would otherwise flood the log too.
+    if (!busy)
+      options.bus.log(
+        'warn',
+        'http',
+        `refusing requests without an access token: ${bounds.maxAnonymousRequests} already in flight`,
+      );
+    busy = true;
+    sendUnavailable(
+      res,
+      guarded,
+      'too many requests without an access token; retry later',
+      bounds.retryAfterSeconds,
+    );
+    return true;
   };
   /*
    * Host and Origin by hand: the MCP SDK's `hostHeaderValidation` takes a fixed list, but the public host
    * moves with the tunnel and is read per request, and `cors` (not a dependency of Ferry's own) refuses
    * nothing. A refusal is the JSON-RPC error every MCP client already reads from this listener.
    */
-  const hostAndOrigin: RequestHandler = (req, res, next) => {
+  const refusedHostOrOrigin = (req: IncomingMessage, res: ServerResponse): boolean => {
     if (!policy.hostAllowed(req)) {
       req.resume();
       options.bus.log(
@@ -199,24 +199,41 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
         'http',
         `refused request with Host "${req.headers.host ?? ''}" (DNS rebinding defence)`,
       );
-      return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Host not allowed'));
+      sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Host not allowed'));
+      return true;
     }
     if (!policy.originAllowed(req)) {
       req.resume();
       options.bus.log('warn', 'http', `refused request from Origin "${req.headers.origin ?? ''}"`);
-      return sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Origin not allowed'));
+      sendHttpError(res, new HttpError(403, ErrorCode.InvalidRequest, 'Origin not allowed'));
+      return true;
     }
     if (req.headers.origin) applyCors(req, res);
+    return false;
+  };
+  /**
+   * What every request meets first, in this order: it is observed and its body bounded (whoever reads it),
+   * then refused if Ferry is paused, past the anonymous cap, or from a Host or Origin it does not serve. One
+   * middleware rather than five: each express layer costs the MCP path a route match (issue #17's bench).
+   */
+  const admission: RequestHandler = (req, res, next) => {
+    observe(req, res);
+    watchBody(req, res, bounds);
+    const guarded = GUARDED_PATH.test(req.path);
+    if (refusedWhilePaused(req, res, guarded) || refusedAnonymous(req, res, guarded)) return;
+    if (refusedHostOrOrigin(req, res)) return;
     next();
   };
-  /** A preflight nothing before answered (OAuth answers its own): allowed, with the CORS headers set above. */
-  const preflight: RequestHandler = (req, res, next) => {
-    if (req.method !== 'OPTIONS') return next();
-    res.writeHead(204);
-    res.end();
-  };
-  /** A server's own hostname serves that server alone, at exactly /mcp, never the aggregate. */
-  const serverHostname: RequestHandler = async (req, res, next) => {
+  /**
+   * What comes before the routes, as one layer: a preflight nothing before answered (OAuth answers its own)
+   * is allowed, with the CORS headers `admission` set; a server's own hostname serves that server alone, at
+   * exactly /mcp, never the aggregate.
+   */
+  const preflightOrServerHost: RequestHandler = async (req, res, next) => {
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204);
+      return void res.end();
+    }
     const hostServer = auth?.resources.hostServer(req.headers.host);
     if (!auth || hostServer === undefined) return next();
     const target = serverHostTarget(req.path, hostServer, options.hub.hasServer(hostServer));
@@ -229,6 +246,23 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
   };
   /**
+   * Both MCP routes in one (the path's server, if any, must exist; checked before the token, as it always
+   * was): the hot path of every tool call crosses as few express layers as it can.
+   */
+  const mcpRoute: RequestHandler = async (req, res) => {
+    const server = req.params[0];
+    if (server !== undefined && !options.hub.hasServer(server)) {
+      req.resume();
+      return sendHttpError(
+        res,
+        new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}" in Ferry`),
+      );
+    }
+    const caller = await guard(req, res, server);
+    if (caller === undefined) return void req.resume();
+    return mcp.handle(req, res, server === undefined ? { kind: 'all' } : { kind: 'server', server }, caller);
+  };
+  /**
    * Only `method` goes on along this route; any other falls through to the next route (and so to 404).
    * express's `get` would also take HEAD, which never opened a legacy stream.
    */
@@ -238,11 +272,10 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
       next(req.method === method ? undefined : 'route');
   /** The path's server must exist (checked before the token, as it always was). */
   const known =
-    (message: (server: string) => string, resume: boolean): RequestHandler =>
+    (message: (server: string) => string): RequestHandler =>
     (req, res, next) => {
       const server = serverParam(req.params);
       if (options.hub.hasServer(server)) return next();
-      if (resume) req.resume();
       sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, message(server)));
     };
   /** The bearer check for the route's resource; the caller goes to `res.locals` for the handler. */
@@ -258,27 +291,21 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(observe, bodyBackstop(bounds), pausedGate, anonymousBudget, hostAndOrigin);
+  app.use(admission);
   // OAuth, metadata and the consent page: the auth part routes its own paths and passes on the rest.
   if (auth)
     app.use(async (req, res, next) => {
       if (!(await auth.handle(req, res, new URL(req.url, 'http://local')))) next();
     });
-  app.use(preflight, serverHostname);
-  app.all(AGGREGATE_PATH, guarded(false), (req, res) => mcp.handle(req, res, { kind: 'all' }, callerOf(res)));
-  app.all(
-    SERVER_PATH,
-    known((server) => `no server named "${server}" in Ferry`, true),
-    guarded(true),
-    (req, res) => mcp.handle(req, res, { kind: 'server', server: serverParam(req.params) }, callerOf(res)),
-  );
+  app.use(preflightOrServerHost);
+  app.all(MCP_PATH, mcpRoute);
   app.all(LEGACY_PATH, only('GET'), guarded(false), async (_req, res) =>
     (await legacy()).openStream(res, { kind: 'all' }, '/messages', callerOf(res)),
   );
   app.all(
     LEGACY_SERVER_PATH,
     only('GET'),
-    known((server) => `no server named "${server}"`, false),
+    known((server) => `no server named "${server}"`),
     guarded(true),
     async (req, res) =>
       (await legacy()).openStream(
@@ -302,7 +329,7 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   };
   app.use(failed);
 
-  const server: Server = createServer({ connectionsCheckingInterval: HEADERS_CHECK_MS }, app);
+  const server: Server = createExpressServer(app, { connectionsCheckingInterval: HEADERS_CHECK_MS });
   // Long tool calls stream for minutes; Node's default 5-minute request timeout must not cut them.
   // Slow request bodies are bounded per body instead (`watchBody`, `readBody`).
   server.requestTimeout = 0;
