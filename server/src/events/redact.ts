@@ -6,12 +6,15 @@ const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 /** Text kept past the visible window so a secret that starts inside it is still recognised and hidden. */
 const SLACK = 120;
 
+/** How long a preview is unless its caller says. */
+const PREVIEW_CHARS = 240;
+
 /**
  * A short, secret-free rendering of call arguments or results for the activity view and logs: values
  * under secret-looking keys and strings that look like credentials are replaced. It stops walking once
  * it has enough text, so a 1 MB result costs what 240 characters do (it runs on every call).
  */
-export function preview(value: unknown, maxLength = 240): string {
+export function preview(value: unknown, maxLength = PREVIEW_CHARS): string {
   const budget = maxLength + SLACK;
   const out: string[] = [];
   let size = 0;
@@ -64,6 +67,15 @@ export const FULL_PAYLOAD_CHARS = 16 * 1024;
 /** The whole payload, secrets hidden, cut at `FULL_PAYLOAD_CHARS`. */
 export function fullPayload(value: unknown): string {
   return preview(value, FULL_PAYLOAD_CHARS);
+}
+
+/**
+ * Both renderings of one payload (a call's arguments). Most arguments are short: when the whole text fits in a
+ * preview it is the preview, and the payload is walked once instead of twice on every call.
+ */
+export function previewAndFull(value: unknown): { preview: string; full: string } {
+  const full = fullPayload(value);
+  return { preview: full.length <= PREVIEW_CHARS ? full : preview(value), full };
 }
 
 export function redactText(text: string): string {

@@ -225,9 +225,9 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     next();
   };
   /**
-   * What comes before the routes, as one layer: a preflight nothing before answered (OAuth answers its own)
-   * is allowed, with the CORS headers `admission` set; a server's own hostname serves that server alone, at
-   * exactly /mcp, never the aggregate.
+   * After OAuth, as one layer: a preflight nothing before answered (OAuth answers its own) is allowed, with
+   * the CORS headers `admission` set; a server's own hostname serves that server alone, at exactly /mcp,
+   * never the aggregate.
    */
   const preflightOrServerHost: RequestHandler = async (req, res, next) => {
     if (req.method === 'OPTIONS') {
@@ -247,9 +247,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   };
   /**
    * Both MCP routes in one (the path's server, if any, must exist; checked before the token, as it always
-   * was): the hot path of every tool call crosses as few express layers as it can.
+   * was), right after `admission`: OAuth routes none of these paths on Ferry's own host, so a tool call
+   * crosses two express layers. A preflight, and every request to a server's own hostname, go on to the
+   * layers after OAuth.
    */
-  const mcpRoute: RequestHandler = async (req, res) => {
+  const mcpRoute: RequestHandler = async (req, res, next) => {
+    if (req.method === 'OPTIONS' || auth?.resources.hostServer(req.headers.host) !== undefined)
+      return next('route');
     const server = req.params[0];
     if (server !== undefined && !options.hub.hasServer(server)) {
       req.resume();
@@ -292,13 +296,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(admission);
+  app.all(MCP_PATH, mcpRoute);
   // OAuth, metadata and the consent page: the auth part routes its own paths and passes on the rest.
   if (auth)
     app.use(async (req, res, next) => {
       if (!(await auth.handle(req, res, new URL(req.url, 'http://local')))) next();
     });
   app.use(preflightOrServerHost);
-  app.all(MCP_PATH, mcpRoute);
   app.all(LEGACY_PATH, only('GET'), guarded(false), async (_req, res) =>
     (await legacy()).openStream(res, { kind: 'all' }, '/messages', callerOf(res)),
   );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Result } from '@modelcontextprotocol/sdk/types.js';
 import type { EventBus } from '../events/bus.js';
-import { fullPayload, preview } from '../events/redact.js';
+import { fullPayload, preview, previewAndFull } from '../events/redact.js';
 import type { CallOutcome } from '../events/types.js';
 
 /** How calls made from Ferry's own window are named in Activity. */
@@ -32,7 +32,8 @@ export class ActivityLog {
     const callId = randomUUID();
     const started = performance.now();
     const payload = method === 'tools/call' ? params.arguments : params;
-    const args = { argsPreview: preview(payload), args: fullPayload(payload) };
+    const rendered = previewAndFull(payload);
+    const args = { argsPreview: rendered.preview, args: rendered.full };
     const base = {
       callId,
       sessionId: by.sessionId,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/events/bus.js';
-import { preview, redactText } from '../../src/events/redact.js';
+import { fullPayload, preview, previewAndFull, redactText } from '../../src/events/redact.js';
 import { RingBuffer } from '../../src/events/ringBuffer.js';
 import { EVENT_LOG_SOURCE, mirrorEventsToLog } from '../../src/events/eventLog.js';
 import type { Stamped } from '../../src/events/types.js';
@@ -92,6 +92,17 @@ describe('redaction', () => {
     const huge = [...Array.from({ length: 10_000 }, (_, i) => ({ i })), late];
     expect(() => preview(huge)).not.toThrow();
     expect(preview({ text: 'y'.repeat(5_000_000) })).toHaveLength(240);
+  });
+
+  it('renders short arguments once and long ones as a cut preview beside the whole text', () => {
+    const short = { text: 'hello', token: 'sk-abcdefghijklmnopqrstuvwxyz' };
+    expect(previewAndFull(short)).toEqual({ preview: preview(short), full: fullPayload(short) });
+    expect(previewAndFull(short).preview).toBe('{"text":"hello","token":"[redacted]"}');
+    const long = { text: 'z'.repeat(1000) };
+    const both = previewAndFull(long);
+    expect(both.preview).toHaveLength(240);
+    expect(both.preview.endsWith('…')).toBe(true);
+    expect(both.full).toBe(JSON.stringify(long));
   });
 
   it('truncates long previews', () => {
