@@ -23,15 +23,15 @@ type MethodSchema<M extends string> = z.ZodObject<
   z.core.$loose
 >;
 
-// Built once per method, not once per session: a stateless request opens a session of its own, and
-// building a dozen zod schemas each time was most of its cost.
+// Built once per method, not once per session: a stateless request opens a session of its own.
 const schemas = new Map<string, ReturnType<typeof schemaFor>>();
 
-/** Minimal schema for a method: the peer only needs the method literal; params pass through as given. */
-export function requestSchema<M extends string>(method: M): MethodSchema<M> {
+/**
+ * Minimal schema for a notification the session handles: the peer only needs the method literal; params
+ * pass through as given. (Requests do not go through schemas at all: see `HubSession`'s handler table.)
+ */
+export function notificationSchema<M extends string>(method: M): MethodSchema<M> {
   let schema = schemas.get(method);
   if (!schema) schemas.set(method, (schema = schemaFor(method)));
   return schema as unknown as MethodSchema<M>;
 }
-
-export const notificationSchema = requestSchema;

@@ -22,7 +22,7 @@ import { FERRY_META, MODERN_ERRORS, SERVED_PROTOCOL_VERSIONS } from '../wire/pro
 import { TASKS_EXTENSION } from '../wire/tasksExtension.js';
 import type { ActivityLog, CallOrigin } from './activity.js';
 import { SessionCatalog, type ServerDescription } from './catalog.js';
-import { notificationSchema, requestSchema, SessionPeer } from './peer.js';
+import { notificationSchema, SessionPeer } from './peer.js';
 import { namesInScope, type Scope } from './scope.js';
 import { createdTaskId, TASK_LIMITS, withTaskId, type TaskMap } from './tasks.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
@@ -410,15 +410,15 @@ export class HubSession {
 
   #registerHandlers(): void {
     const peer = this.peer;
+    /*
+     * The session's methods live in its own table, reached through the peer's one fallback handler, not
+     * `setRequestHandler`: the SDK reads a schema's shape for every registration and parses every request
+     * against it, and a stateless request opens a session (and registers all of these) each time. The
+     * HTTP layer has already checked each message against the SDK's JSON-RPC schema.
+     */
+    const handlers = new Map<string, (params: Params, extra: Extra) => Result | Promise<Result>>();
     const on = (method: string, handler: (params: Params, extra: Extra) => Result | Promise<Result>) =>
-      peer.setRequestHandler(requestSchema(method), async (request, extra) => {
-        this.#handling++;
-        try {
-          return await handler(request.params ?? {}, extra);
-        } finally {
-          this.#handling--;
-        }
-      });
+      void handlers.set(method, handler);
 
     on('initialize', async (params) => {
       const requested = params.protocolVersion;
@@ -626,6 +626,15 @@ export class HubSession {
     });
 
     peer.fallbackRequestHandler = async (request, extra) => {
+      const handler = handlers.get(request.method);
+      if (handler) {
+        this.#handling++;
+        try {
+          return await handler(paramsOf(request), extra);
+        } finally {
+          this.#handling--;
+        }
+      }
       // One server, original names: anything Ferry does not know (tasks, extensions) goes through as is.
       const upstream = this.#catalog.single();
       if (!upstream) throw methodNotFound(request.method);
@@ -721,6 +730,16 @@ export class HubSession {
 }
 
 /** A child sees the remote client's own capabilities, minus what Ferry cannot carry (client-side tasks). */
+/** A request's params as the handlers read them: an object, or none. */
+function paramsOf(request: Request): Params {
+  const params: unknown = request.params;
+  if (params === undefined) return {};
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) {
+    throw invalidParams(`${request.method} takes its params as an object`);
+  }
+  return params as Params;
+}
+
 export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
   const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
   return rest;
