@@ -50,6 +50,8 @@ export function errorHint(error: AdminApiError): string | undefined {
       return 'Fix the config file by hand (the message names the line), then try again.';
     case 'conflict':
       return 'Something changed meanwhile; look at the current state and try again.';
+    case 'storage_full':
+      return 'Free some space on the disk that holds Ferry’s data folder, then try again.';
     default:
       return undefined;
   }

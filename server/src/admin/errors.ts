@@ -12,6 +12,7 @@ export type AdminErrorCode =
   | 'conflict'
   | 'config_broken'
   | 'unavailable'
+  | 'storage_full'
   | 'internal';
 
 const STATUS: Record<AdminErrorCode, number> = {
@@ -24,6 +25,7 @@ const STATUS: Record<AdminErrorCode, number> = {
   conflict: 409,
   config_broken: 409,
   unavailable: 503,
+  storage_full: 507,
   internal: 500,
 };
 
@@ -88,6 +90,9 @@ const ADMIN_CODE: Readonly<Record<string, AdminErrorCode>> = Object.freeze({
   approval_not_found: 'not_found',
 });
 
+/** The system's codes for a write refused for want of space: the one failure of Ferry's own files a user can mend. */
+const STORAGE_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
 /** Any failure as the admin surface answers it (HTTP listener and IPC alike), classified by its code. */
 export function adminErrorOf(error: unknown): AdminError {
   if (error instanceof AdminError) return error;
@@ -95,5 +100,23 @@ export function adminErrorOf(error: unknown): AdminError {
     const code = ADMIN_CODE[error.code] as AdminErrorCode;
     return new AdminError(code, error.message, error instanceof ConfigError ? error.issues : []);
   }
+  const full = storageFull(error);
+  if (full) {
+    return new AdminError(
+      'storage_full',
+      `Ferry could not save this because the disk holding its data is full (${full.message})`,
+    );
+  }
   return new AdminError('internal', error instanceof Error ? error.message : String(error));
+}
+
+/** The out-of-space system error behind `error`, itself or along its `cause` chain (a part may wrap it). */
+function storageFull(error: unknown): Error | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && STORAGE_FULL.has(code)) return current;
+    current = current.cause;
+  }
+  return undefined;
 }

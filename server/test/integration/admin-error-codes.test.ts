@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminErrorOf } from '../../src/admin/errors.js';
 import { ConfigError } from '../../src/config/errors.js';
@@ -56,6 +57,25 @@ describe('admin errors by code', () => {
       message: 'bad',
       issues,
     });
+  });
+
+  it('answers a write refused for want of space as storage_full (507), also when a part wrapped it', () => {
+    let enospc: unknown;
+    try {
+      // A real ENOSPC from the system: every write to /dev/full is refused for want of space.
+      writeFileSync('/dev/full', 'x');
+    } catch (error) {
+      enospc = error;
+    }
+    expect((enospc as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    const direct = adminErrorOf(enospc);
+    expect([direct.code, direct.status]).toEqual(['storage_full', 507]);
+    expect(direct.message).toMatch(
+      /^Ferry could not save this because the disk holding its data is full \(ENOSPC/,
+    );
+    const wrapped = adminErrorOf(new Error('could not store the grant', { cause: enospc }));
+    expect(wrapped.code).toBe('storage_full');
+    expect(adminErrorOf(Object.assign(new Error('denied'), { code: 'EACCES' })).code).toBe('internal');
   });
 
   it('answers an error without a known code as internal, never as a guessed conflict', () => {
