@@ -22,7 +22,7 @@ import { FERRY_META, MODERN_ERRORS, SERVED_PROTOCOL_VERSIONS } from '../wire/pro
 import { TASKS_EXTENSION } from '../wire/tasksExtension.js';
 import type { ActivityLog, CallOrigin } from './activity.js';
 import { SessionCatalog, type ServerDescription } from './catalog.js';
-import { notificationSchema, SessionPeer } from './peer.js';
+import { SessionPeer } from './peer.js';
 import { namesInScope, type Scope } from './scope.js';
 import { createdTaskId, TASK_LIMITS, withTaskId, type TaskMap } from './tasks.js';
 import { invalidParams, methodNotFound, toWireError, WireError } from './wireError.js';
@@ -641,14 +641,13 @@ export class HubSession {
       return this.#forward(upstream, request.method, request.params ?? {}, extra);
     };
 
-    peer.setNotificationHandler(notificationSchema('notifications/initialized'), () => undefined);
-    peer.setNotificationHandler(
-      notificationSchema('notifications/roots/list_changed'),
-      async (notification) => {
-        await Promise.allSettled([...this.own.values()].map((u) => u.notify(notification)));
-      },
-    );
+    // Notifications likewise: Ferry's own two, then anything else to the one server of `/mcp/<server>`.
     peer.fallbackNotificationHandler = async (notification) => {
+      if (notification.method === 'notifications/initialized') return;
+      if (notification.method === 'notifications/roots/list_changed') {
+        await Promise.allSettled([...this.own.values()].map((u) => u.notify(notification)));
+        return;
+      }
       await this.#catalog.single()?.notify(notification);
     };
   }

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import {
   CreateMessageRequestSchema,
+  ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
@@ -280,6 +281,31 @@ describe('two sessions on a per-session server-everything', () => {
       );
       await until('notifications/tools/list_changed', () => changed > 0, 10_000);
       await untilTool(client, 'trigger-sampling-request', 10_000);
+    } finally {
+      await client.close();
+    }
+  }, 20_000);
+
+  it('a client’s roots/list_changed reaches its own child, which then asks that client for the roots again', async () => {
+    const client = new Client(
+      { name: 'ferry-test-roots', version: '1.0.0' },
+      { capabilities: { roots: { listChanged: true } } },
+    );
+    let asked = 0;
+    client.setRequestHandler(ListRootsRequestSchema, () => {
+      asked++;
+      return { roots: [{ uri: 'file:///tmp/ferry-roots', name: 'ferry roots' }] };
+    });
+    try {
+      await client.connect(
+        // On `/mcp` (every server): nothing there forwards a client's notifications to a shared child.
+        new StreamableHTTPClientTransport(new URL(`${ferry.runtime.localUrl}/mcp`)),
+        REQ,
+      );
+      // server-everything asks for the roots once, shortly after initialization.
+      await until('the child to ask for the roots', () => asked === 1, 10_000);
+      await client.sendRootsListChanged();
+      await until('the child to ask again after roots/list_changed', () => asked === 2, 10_000);
     } finally {
       await client.close();
     }
