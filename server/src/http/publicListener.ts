@@ -61,9 +61,9 @@ export interface PublicListener {
 /*
  * Routes are the regular expressions Ferry always matched: express's string paths would match any case, and
  * with a decoded `:server` would also route `/mcp/ab%63` to "abc". Their captures hold no `%`, so express's
- * parameter decoding leaves them as they are.
+ * parameter decoding leaves them as they are. `MCP_PATH` is `/mcp` (every server) and `/mcp/<server>`, each
+ * with an optional trailing slash.
  */
-/** `/mcp` (every server) and `/mcp/<server>`, each with an optional trailing slash. */
 const MCP_PATH = /^\/mcp(?:\/([a-zA-Z0-9_-]{1,48}))?\/?$/;
 const LEGACY_PATH = /^\/sse$/;
 const MESSAGES_PATH = /^\/messages$/;
@@ -72,7 +72,7 @@ const LEGACY_SERVER_PATH = /^\/sse\/([a-zA-Z0-9_-]{1,48})\/?$/;
 const GUARDED_PATH = /^\/(?:mcp|sse)(?:\/[a-zA-Z0-9_-]{1,48})?\/?$|^\/messages$/;
 
 /**
- * The only listener the internet reaches (through the tunnel): MCP endpoints and, later, OAuth.
+ * The only listener the internet reaches (through the tunnel): the MCP endpoints and OAuth.
  * Nothing administrative is routed here.
  */
 export async function startPublicListener(options: PublicListenerOptions): Promise<PublicListener> {

@@ -728,7 +728,6 @@ export class HubSession {
   }
 }
 
-/** A child sees the remote client's own capabilities, minus what Ferry cannot carry (client-side tasks). */
 /** A request's params as the handlers read them: an object, or none. */
 function paramsOf(request: Request): Params {
   const params: unknown = request.params;
@@ -739,6 +738,7 @@ function paramsOf(request: Request): Params {
   return params as Params;
 }
 
+/** A child sees the remote client's own capabilities, minus what Ferry cannot carry (client-side tasks). */
 export function childCapabilities(remote: ClientCapabilities): ClientCapabilities {
   const { tasks: _tasks, ...rest } = remote as ClientCapabilities & { tasks?: unknown };
   return rest;
