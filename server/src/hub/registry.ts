@@ -12,6 +12,7 @@ import type { EventBus } from '../events/bus.js';
 import type { UpstreamState } from '../events/types.js';
 import { secretRefs } from '../secrets/resolve.js';
 import { Upstream, type UpstreamHooks, type UpstreamRequestExtra } from '../upstream/upstream.js';
+import { freshProbeMemory, type ProbeMemory } from '../upstream/modernChild.js';
 import { Conflict, NotFound } from '../util/errors.js';
 import { ChildPool } from './childPool.js';
 import type { HubOptions } from './options.js';
@@ -29,6 +30,8 @@ interface ServerEntry {
   options: ServerOptions;
   /** The one child every session uses; absent for disabled and per-session servers. */
   shared: Upstream | undefined;
+  /** What starts of this definition taught about probing it, shared by all its children. */
+  probeMemory: ProbeMemory;
 }
 
 export interface ServerStatus {
@@ -178,7 +181,7 @@ export class ServerRegistry {
   }
 
   #addEntry(name: string, spec: ServerSpec, options: ServerOptions): void {
-    const entry: ServerEntry = { name, spec, options, shared: undefined };
+    const entry: ServerEntry = { name, spec, options, shared: undefined, probeMemory: freshProbeMemory() };
     this.#entries.set(name, entry);
     this.#startEntry(entry);
   }
@@ -187,6 +190,7 @@ export class ServerRegistry {
     await this.#stopEntry(entry, spec.disabled ? 'disabled' : 'stopped');
     entry.spec = spec;
     entry.options = options;
+    entry.probeMemory = freshProbeMemory();
     this.#startEntry(entry);
     this.#routing.changed();
   }
@@ -266,6 +270,7 @@ export class ServerRegistry {
       resolveEnv: this.#options.resolveEnv,
       initTimeoutMs: this.#options.initTimeoutMs,
       ...(this.#options.discoverTimeoutMs ? { discoverTimeoutMs: this.#options.discoverTimeoutMs } : {}),
+      probeMemory: entry.probeMemory,
       maxMessageBytes: this.#options.settings.ferry.maxMessageBytes,
     });
   }

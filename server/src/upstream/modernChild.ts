@@ -16,8 +16,9 @@ export const MODERN_CHILD_LIMITS = Object.freeze({
    * How long a child gets to answer `server/discover` before Ferry takes it for a stateful (<= 2025-11-25)
    * server and sends `initialize`. A modern server answers discovery from memory, in milliseconds; an old
    * one usually answers -32601 at once (then Ferry falls back without waiting), but some ignore unknown
-   * methods, and every start of such a server pays this wait. A child that turns out modern only after
-   * this wait (slow start, `npx` fetching) is remembered, and its next start waits as long as initialize.
+   * methods: the first start of such a server pays this wait, and its later starts (and its other
+   * children) skip the probe (`ProbeMemory`). A child that turns out modern only after this wait (slow
+   * start, `npx` fetching) is remembered too, and its next start waits as long as initialize.
    */
   discoverTimeoutMs: 2_000,
   /**
@@ -34,7 +35,28 @@ export interface Discovered {
   instructions: string | undefined;
 }
 
-export type ProbeOutcome = { modern: true; discovered: Discovered } | { modern: false; why: string };
+/** `unanswered`: the child said nothing within the wait (JSON-RPC owes every request an answer). */
+export type ProbeOutcome =
+  { modern: true; discovered: Discovered } | { modern: false; why: string; unanswered?: true };
+
+/**
+ * What earlier starts of one configured server taught Ferry about probing it. Every child of that server
+ * shares it (the shared one, each session's, each pooled one), so a lesson is paid for once; it is
+ * forgotten when the server's definition changes, and when Ferry restarts.
+ */
+export interface ProbeMemory {
+  /** It answered discovery as a modern server, but only after the wait: later starts wait longer. */
+  slowModern: boolean;
+  /**
+   * Later starts go straight to `initialize`: it failed its stateful start right after a probe (some servers
+   * choke on a request before `initialize`), or it never answered the probe at all.
+   */
+  skip: boolean;
+}
+
+export function freshProbeMemory(): ProbeMemory {
+  return { slowModern: false, skip: false };
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -152,7 +174,12 @@ export class ChildWire implements Transport {
         resolve(outcome);
       };
       const timer = setTimeout(
-        () => done({ modern: false, why: `no answer to server/discover within ${timeoutMs} ms` }),
+        () =>
+          done({
+            modern: false,
+            why: `no answer to server/discover within ${timeoutMs} ms`,
+            unanswered: true,
+          }),
         timeoutMs,
       );
       this.#own.set(id, (message) => {

@@ -30,7 +30,14 @@ import { childEnvironment } from './environment.js';
 import { isAlive, signalTree, sleep, waitForExit, descendantsOf } from './processTree.js';
 import { LineReadBuffer } from './lineBuffer.js';
 import { StderrSink } from './stderr.js';
-import { ChildWire, MODERN_CHILD_LIMITS, type Discovered, type ProbeOutcome } from './modernChild.js';
+import {
+  ChildWire,
+  freshProbeMemory,
+  MODERN_CHILD_LIMITS,
+  type Discovered,
+  type ProbeMemory,
+  type ProbeOutcome,
+} from './modernChild.js';
 import { META, MODERN_PROTOCOL_VERSION } from '../wire/protocol.js';
 
 export interface RestartPolicy {
@@ -83,6 +90,8 @@ export interface UpstreamInit {
   maxMessageBytes?: number;
   /** How long the child gets to answer `server/discover` (default `MODERN_CHILD_LIMITS.discoverTimeoutMs`). */
   discoverTimeoutMs?: number;
+  /** Shared by every child of the same configured server (default: this child's own). */
+  probeMemory?: ProbeMemory;
 }
 
 /** One request a modern child asks its client through an `input_required` result (2026-07-28). */
@@ -167,13 +176,8 @@ export class Upstream {
   #transport: StdioClientTransport | undefined;
   /** Set while the running child speaks 2026-07-28 (from its `server/discover` answer). */
   #discovered: Discovered | undefined;
-  /** A child that answered discovery as a modern server only after the wait: its next start waits longer. */
-  #slowModern = false;
-  /**
-   * A child that failed its stateful start right after a probe it did not answer as a modern server: some
-   * servers choke on a request before `initialize`, so its next starts go straight to `initialize`.
-   */
-  #skipProbe = false;
+  /** What earlier starts taught about probing this server (`ProbeMemory`). */
+  readonly #probeMemory: ProbeMemory;
   #pid: number | undefined;
   #exits: number[] = [];
   #stopping = false;
@@ -195,6 +199,7 @@ export class Upstream {
     this.#spec = init.spec;
     this.options = init.options;
     this.#init = init;
+    this.#probeMemory = init.probeMemory ?? freshProbeMemory();
     this.stderr = new StderrSink((line) => init.hooks.onStderr(this, line));
   }
 
@@ -548,13 +553,14 @@ export class Upstream {
     this.#transport = transport;
     this.#discovered = undefined;
     this.#protocolVersion = undefined;
+    const memory = this.#probeMemory;
     let probed = false;
     try {
       await wire.start();
-      const probe: ProbeOutcome = this.#skipProbe
+      const probe: ProbeOutcome = memory.skip
         ? { modern: false, why: 'not probed' }
         : await this.#probe(wire);
-      probed = !this.#skipProbe;
+      probed = !memory.skip;
       if (probe.modern) {
         wire.modern = true;
         this.#discovered = probe.discovered;
@@ -562,6 +568,15 @@ export class Upstream {
         await client.attach(wire);
       } else {
         await client.connect(wire, { timeout: this.#init.initTimeoutMs ?? 60_000 });
+        // A stateful server that ignores requests it does not know would make every start (and every
+        // session's or client's own child) wait out the probe: the lesson is learnt once.
+        if (probe.unanswered && !memory.slowModern) {
+          memory.skip = true;
+          this.#init.hooks.onProtocolError(
+            this,
+            `it never answered server/discover (JSON-RPC owes every request an answer), which cost this start ${this.#discoverWaitMs()} ms; its next starts go straight to initialize until its definition changes or Ferry restarts`,
+          );
+        }
       }
     } catch (error) {
       this.#transport = undefined;
@@ -574,7 +589,7 @@ export class Upstream {
             : `cannot run "${this.#spec.command}": permission denied`,
         );
       }
-      if (probed && !wire.modern) this.#skipProbe = true;
+      if (probed && !wire.modern) memory.skip = true;
       await this.#killTransport(transport, client);
       const exit = await exited;
       if (!this.#stopping) this.#reason = `initialize failed: ${(error as Error).message}`;
@@ -604,18 +619,25 @@ export class Upstream {
 
   /** `server/discover` first; a child that answers it as a 2026-07-28 server is never sent `initialize`. */
   async #probe(wire: ChildWire): Promise<ProbeOutcome> {
-    const wait = this.#slowModern
-      ? (this.#init.initTimeoutMs ?? 60_000)
-      : (this.#init.discoverTimeoutMs ?? MODERN_CHILD_LIMITS.discoverTimeoutMs);
+    const wait = this.#discoverWaitMs();
+    const memory = this.#probeMemory;
     const outcome = await wire.probe(wait, (late) => {
       if (!late.modern) return;
-      this.#slowModern = true;
+      memory.slowModern = true;
+      memory.skip = false;
       this.#init.hooks.onProtocolError(
         this,
         `it answered server/discover as an MCP ${MODERN_PROTOCOL_VERSION} server only after ${wait} ms; its next start waits longer for that answer`,
       );
     });
     return outcome;
+  }
+
+  /** How long a probe waits: the usual short wait, or as long as `initialize` for a server known to be slow. */
+  #discoverWaitMs(): number {
+    return this.#probeMemory.slowModern
+      ? (this.#init.initTimeoutMs ?? 60_000)
+      : (this.#init.discoverTimeoutMs ?? MODERN_CHILD_LIMITS.discoverTimeoutMs);
   }
 
   /** A modern child announces list changes only on a `subscriptions/listen` stream: Ferry opens one. */

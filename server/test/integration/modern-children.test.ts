@@ -138,15 +138,46 @@ describe('a child that never answers server/discover', () => {
   let ferry: TestFerry;
 
   beforeAll(async () => {
-    ferry = await startFerry({ silent: modernServer('hang') }, { coreOptions: { discoverTimeoutMs: 300 } });
+    ferry = await startFerry(
+      { silent: modernServer('hang'), lonely: modernServer('hang') },
+      {
+        coreOptions: { discoverTimeoutMs: 300 },
+        ferry: { servers: { lonely: { sessionMode: 'per-session' } } },
+      },
+    );
   });
   afterAll(() => ferry.stop());
 
+  const seenBy = async (server: string) => {
+    const client = await ferry.connect(server);
+    const seen = JSON.parse(firstText(await client.callTool({ name: 'seen', arguments: {} }))) as string[];
+    await client.close();
+    return seen.slice(0, 3);
+  };
+  const status = () => ferry.core.hub.statuses().find((s) => s.name === 'silent');
+
   it('is initialized the stateful way once the discover timeout has passed', async () => {
     await serverState(ferry, 'silent', 'ready');
-    expect(ferry.core.hub.statuses()[0]?.protocolVersion).toBe('2025-11-25');
-    const client = await ferry.connect('silent');
-    const seen = JSON.parse(firstText(await client.callTool({ name: 'seen', arguments: {} }))) as string[];
-    expect(seen.slice(0, 3)).toEqual(['server/discover', 'initialize', 'notifications/initialized']);
+    expect(status()?.protocolVersion).toBe('2025-11-25');
+    expect(await seenBy('silent')).toEqual(['server/discover', 'initialize', 'notifications/initialized']);
+  });
+
+  it('is not probed again: its next start, and every other child of the same server, go straight to initialize', async () => {
+    const warned = await ferry.waitFor(
+      (e) =>
+        e.type === 'log' && e.source === 'server:silent' && /never answered server\/discover/.test(e.message),
+    );
+    expect(warned).toMatchObject({ level: 'warn' });
+    const before = status()?.pid as number;
+    process.kill(before, 'SIGKILL');
+    await ferry.waitFor(
+      (e) => e.type === 'server.status' && e.server === 'silent' && e.state === 'ready' && e.pid !== before,
+      10_000,
+    );
+    expect(await seenBy('silent')).toEqual(['initialize', 'notifications/initialized', 'tools/list']);
+
+    // A per-session server: the first session's child pays for the lesson, the next session's does not.
+    expect(await seenBy('lonely')).toEqual(['server/discover', 'initialize', 'notifications/initialized']);
+    expect(await seenBy('lonely')).toEqual(['initialize', 'notifications/initialized', 'tools/list']);
   });
 });
