@@ -17,7 +17,7 @@ import type { ServerRegistry } from './registry.js';
 import type { HubSession, SessionHost } from './session.js';
 import type { SessionTable } from './sessionTable.js';
 import { RELATED_TASK, TASK_LIMITS, TaskMap, withTaskId } from './tasks.js';
-import { FERRY_META } from '../wire/protocol.js';
+import { FERRY_META, META } from '../wire/protocol.js';
 import { WireError } from './wireError.js';
 
 /** How much of a child's structured log message the event log keeps. */
@@ -130,9 +130,10 @@ export class Router implements SessionHost {
     }
     if (method === 'notifications/resources/updated') {
       const uri = (notification.params as { uri?: string } | undefined)?.uri;
+      const update = withoutChildSubscription(notification);
       for (const session of this.#sessions()) {
         if (session.includes(upstream) && uri !== undefined && session.subscriptions.has(uri)) {
-          session.notify(notification);
+          session.notify(update);
         }
       }
       return;
@@ -286,4 +287,16 @@ export class Router implements SessionHost {
       }
     }
   }
+}
+
+/**
+ * A modern child tags what its listen stream carries with that stream's id: the id is Ferry's business with
+ * the child, never the client's (a 2026 client's own listen stream tags it with its own id).
+ */
+function withoutChildSubscription(notification: Notification): Notification {
+  const params = notification.params;
+  if (!params?._meta || !(META.subscriptionId in params._meta)) return notification;
+  const { [META.subscriptionId]: _child, ...meta } = params._meta;
+  const { _meta: _old, ...rest } = params;
+  return { ...notification, params: Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest };
 }

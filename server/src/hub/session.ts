@@ -261,7 +261,8 @@ export class HubSession {
         continue;
       }
       if (!upstream?.catalog?.capabilities.resources?.subscribe) continue;
-      await upstream.request('resources/subscribe', { uri }).catch(() => undefined);
+      if (upstream.isModern) upstream.watchResource(uri, true);
+      else await upstream.request('resources/subscribe', { uri }).catch(() => undefined);
     }
   }
 
@@ -542,9 +543,10 @@ export class HubSession {
       const uri = params.uri as string;
       const [upstream] = this.#catalog.resourceCandidates(uri);
       if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
-      // 2026-07-28 removed resources/subscribe: a modern child is not asked (it would answer -32601).
+      // 2026-07-28 removed resources/subscribe: a modern child names the resource on its listen stream.
       if (upstream.isModern) {
         this.subscriptions.add(uri);
+        upstream.watchResource(uri, true);
         return {};
       }
       const result = await this.#forward(upstream, 'resources/subscribe', params, extra);
@@ -556,7 +558,11 @@ export class HubSession {
       this.subscriptions.delete(uri);
       const [upstream] = this.#catalog.resourceCandidates(uri);
       // A shared child stays subscribed while any other session still wants the updates.
-      if (!upstream || upstream.isModern || this.#host.isSubscribedElsewhere(upstream, uri, this)) return {};
+      if (!upstream || this.#host.isSubscribedElsewhere(upstream, uri, this)) return {};
+      if (upstream.isModern) {
+        upstream.watchResource(uri, false);
+        return {};
+      }
       return this.#forward(upstream, 'resources/unsubscribe', params, extra);
     });
     on('completion/complete', async (params, extra) => {

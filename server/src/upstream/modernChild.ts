@@ -197,11 +197,12 @@ export class ChildWire implements Transport {
   }
 
   /**
-   * Opens a `subscriptions/listen` stream on a modern child: its list changes arrive as ordinary
-   * notifications (the Client hands them to Ferry like a stateful child's). The stream lasts as long as the
-   * child; its final answer, if any, is Ferry's own and dropped here.
+   * Opens a `subscriptions/listen` stream on a modern child: its list changes and the updates of the
+   * resources it names arrive as ordinary notifications (the Client hands them to Ferry like a stateful
+   * child's). The stream lasts until `unlisten` or the child's end; its final answer, if any, is Ferry's own
+   * and dropped here.
    */
-  listen(notifications: Record<string, boolean>): void {
+  listen(notifications: Record<string, boolean | string[]>): string {
     const id = `ferry-listen-${randomUUID()}`;
     this.#own.set(id, () => this.#own.delete(id));
     this.#inner
@@ -212,6 +213,19 @@ export class ChildWire implements Transport {
         params: { notifications, _meta: { ...this.#envelope } },
       })
       .catch(() => this.#own.delete(id));
+    return id;
+  }
+
+  /** Ends a listen stream `listen` opened (a newer one with other filters replaces it). */
+  unlisten(id: string): void {
+    if (!this.#own.delete(id)) return;
+    this.#inner
+      .send({
+        jsonrpc: '2.0',
+        method: 'notifications/cancelled',
+        params: { requestId: id, reason: 'replaced by a listen stream with other filters' },
+      })
+      .catch(() => undefined);
   }
 
   #stamp(params: unknown): Record<string, unknown> {

@@ -178,6 +178,10 @@ export class Upstream {
   #discovered: Discovered | undefined;
   /** What earlier starts taught about probing this server (`ProbeMemory`). */
   readonly #probeMemory: ProbeMemory;
+  /** A modern child's pipe and its current listen stream, re-opened when the watched resources change. */
+  #modernWire: { wire: ChildWire; listenId: string | undefined } | undefined;
+  /** Resources Ferry's sessions follow on a modern child (2026-07-28 has no `resources/subscribe`). */
+  readonly #watched = new Set<string>();
   #pid: number | undefined;
   #exits: number[] = [];
   #stopping = false;
@@ -613,6 +617,7 @@ export class Upstream {
     this.#client = undefined;
     this.#transport = undefined;
     this.#discovered = undefined;
+    this.#modernWire = undefined;
     this.#pid = undefined;
     return exit;
   }
@@ -642,11 +647,38 @@ export class Upstream {
 
   /** A modern child announces list changes only on a `subscriptions/listen` stream: Ferry opens one. */
   #listenForChanges(wire: ChildWire, capabilities: ServerCapabilities): void {
-    const wanted: Record<string, boolean> = {};
+    this.#modernWire = { wire, listenId: undefined };
+    this.#relisten(capabilities);
+  }
+
+  /**
+   * One listen stream per modern child carries everything Ferry wants from it: the list changes it
+   * announces and the updates of the resources sessions follow. A change of those resources replaces it.
+   */
+  #relisten(capabilities: ServerCapabilities): void {
+    const current = this.#modernWire;
+    if (!current) return;
+    const wanted: Record<string, boolean | string[]> = {};
     if (capabilities.tools?.listChanged) wanted.toolsListChanged = true;
     if (capabilities.prompts?.listChanged) wanted.promptsListChanged = true;
     if (capabilities.resources?.listChanged) wanted.resourcesListChanged = true;
-    if (Object.keys(wanted).length > 0) wire.listen(wanted);
+    if (this.#watched.size > 0 && capabilities.resources?.subscribe) {
+      wanted.resourceSubscriptions = [...this.#watched];
+    }
+    if (current.listenId !== undefined) current.wire.unlisten(current.listenId);
+    current.listenId = Object.keys(wanted).length > 0 ? current.wire.listen(wanted) : undefined;
+  }
+
+  /**
+   * A session follows (or stops following) a resource of a modern child: its listen stream is re-opened
+   * naming the resources followed now. Kept across restarts of the child; a stateful child is asked with
+   * `resources/subscribe` instead.
+   */
+  watchResource(uri: string, follow: boolean): void {
+    if (follow === this.#watched.has(uri)) return;
+    if (follow) this.#watched.add(uri);
+    else this.#watched.delete(uri);
+    if (this.#discovered) this.#relisten(this.#discovered.capabilities);
   }
 
   async #terminateChild(): Promise<void> {

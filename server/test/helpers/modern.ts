@@ -65,6 +65,60 @@ export async function readModernReply(res: Response, id: number | string): Promi
   return { status: res.status, headers: res.headers, body, events };
 }
 
+/** An open `subscriptions/listen` stream of a 2026 client: its frames so far, and how to wait for more. */
+export interface ListenStream {
+  res: Response;
+  frames: Record<string, unknown>[];
+  /** Reads until `count` frames have arrived (or the stream ends). */
+  readFrames(count: number): Promise<void>;
+  close(): void;
+}
+
+export async function openListen(
+  url: string,
+  id: string,
+  notifications: Record<string, unknown>,
+  meta: Record<string, unknown> = modernMeta(),
+): Promise<ListenStream> {
+  const controller = new AbortController();
+  const res = await fetch(url, {
+    method: 'POST',
+    signal: controller.signal,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN,
+      'mcp-method': 'subscriptions/listen',
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: { _meta: meta, notifications },
+    }),
+  });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const frames: Record<string, unknown>[] = [];
+  let buffer = '';
+  return {
+    res,
+    frames,
+    async readFrames(count) {
+      while (frames.length < count) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += new TextDecoder().decode(value);
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) {
+          if (line.startsWith('data: ')) frames.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
+        }
+      }
+    },
+    close: () => controller.abort(),
+  };
+}
+
 /** The text of a tool result's first content block. */
 export function firstText(result: unknown): string {
   const content = (result as { content?: { type: string; text?: string }[] } | undefined)?.content;

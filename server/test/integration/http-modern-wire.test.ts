@@ -8,7 +8,7 @@ import {
   PROTOCOL_VERSION,
   rawPost,
 } from '../helpers/http.js';
-import { readModernReply, type ModernReply } from '../helpers/modern.js';
+import { openListen, readModernReply, type ModernReply } from '../helpers/modern.js';
 
 const MODERN = MODERN_PROTOCOL_VERSION;
 const CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
@@ -321,40 +321,10 @@ describe('MCP 2026-07-28 stateless wire', () => {
   });
 
   it('subscriptions/listen: acknowledgement first, subscription id on every notification, only what was asked', async () => {
-    const controller = new AbortController();
-    const res = await fetch(url, {
-      method: 'POST',
-      signal: controller.signal,
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN,
-        'mcp-method': 'subscriptions/listen',
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 'listen-1',
-        method: 'subscriptions/listen',
-        params: { _meta: meta(), notifications: { toolsListChanged: true } },
-      }),
-    });
+    const stream = await openListen(url, 'listen-1', { toolsListChanged: true }, meta());
+    const { res, frames } = stream;
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const frames: Record<string, unknown>[] = [];
-    let buffer = '';
-    const readFrames = async (count: number) => {
-      while (frames.length < count) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += new TextDecoder().decode(value);
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) {
-          if (line.startsWith('data: ')) frames.push(JSON.parse(line.slice(6)) as Record<string, unknown>);
-        }
-      }
-    };
-    await readFrames(1);
+    await stream.readFrames(1);
     expect(frames[0]).toMatchObject({
       method: 'notifications/subscriptions/acknowledged',
       params: {
@@ -365,8 +335,8 @@ describe('MCP 2026-07-28 stateless wire', () => {
     // A restarted child's lists change: the stream gets tools/list_changed (and not the prompt or resource ones).
     await ferry.core.hub.restartServer('conformance');
     await serverState(ferry, 'conformance', 'ready');
-    await readFrames(2);
-    controller.abort();
+    await stream.readFrames(2);
+    stream.close();
     const methods = frames.slice(1).map((f) => f.method);
     expect(methods).toContain('notifications/tools/list_changed');
     expect(methods).not.toContain('notifications/prompts/list_changed');

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ElicitRequestSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { echoServer, modernServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
-import { firstText, MODERN, modernPost } from '../helpers/modern.js';
+import { firstText, MODERN, modernPost, openListen } from '../helpers/modern.js';
 
 interface WhoAmI {
   pid: number;
@@ -39,7 +39,8 @@ describe('modern (2026-07-28) stdio children', () => {
     expect(status('modern')).toMatchObject({
       protocolVersion: MODERN,
       serverInfo: { name: 'modern-fixture-modern', version: '1.0.0' },
-      tools: 5,
+      tools: 6,
+      resources: 1,
     });
     expect(status('old')?.protocolVersion).toBe('2025-11-25');
     expect(status('refuses')?.protocolVersion).toBe('2025-11-25');
@@ -116,6 +117,60 @@ describe('modern (2026-07-28) stdio children', () => {
     await expect
       .poll(async () => (await client.listTools()).tools.map((t) => t.name), { timeout: 10_000 })
       .toContain('grown');
+  });
+
+  it('follows a resource of a modern child for the sessions that subscribe, on its listen stream', async () => {
+    const updates: unknown[] = [];
+    const follower = await ferry.connect('modern');
+    follower.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params));
+    const bystander = await ferry.connect('modern');
+    const heardByBystander: unknown[] = [];
+    bystander.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void heardByBystander.push(n));
+    await follower.subscribeResource({ uri: 'fixture://counter' });
+    await expect
+      .poll(
+        async () => {
+          await follower.callTool({ name: 'touch', arguments: {} });
+          return updates.length;
+        },
+        { timeout: 10_000 },
+      )
+      .toBeGreaterThan(0);
+    // The child's own listen id is Ferry's business: the client sees the update as a stateful child sends it.
+    expect(updates[0]).toEqual({ uri: 'fixture://counter' });
+    expect(heardByBystander).toEqual([]);
+
+    // Once nobody follows it, the child's stream no longer names it: no update comes, and the child saw one
+    // listen stream replaced by the next (cancelled), never a resources/subscribe.
+    await follower.unsubscribeResource({ uri: 'fixture://counter' });
+    const seen = JSON.parse(firstText(await follower.callTool({ name: 'seen', arguments: {} }))) as string[];
+    expect(seen).not.toContain('resources/subscribe');
+    expect(seen.filter((m) => m === 'notifications/cancelled').length).toBeGreaterThanOrEqual(2);
+    const before = updates.length;
+    await follower.callTool({ name: 'touch', arguments: {} });
+    await follower.callTool({ name: 'whoami', arguments: {} });
+    expect(updates.length).toBe(before);
+  });
+
+  it('follows a modern child’s resource for a 2026 client that names it on its own listen stream', async () => {
+    const stream = await openListen(`${ferry.runtime.localUrl}/mcp/modern`, 'mine', {
+      resourceSubscriptions: ['fixture://counter'],
+    });
+    try {
+      await stream.readFrames(1);
+      expect(stream.frames[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged' });
+      const caller = await ferry.connect('modern');
+      await caller.callTool({ name: 'touch', arguments: {} });
+      await stream.readFrames(2);
+      // Tagged with the client's own listen id, not the one Ferry holds with the child.
+      expect(stream.frames[1]).toEqual({
+        jsonrpc: '2.0',
+        method: 'notifications/resources/updated',
+        params: { uri: 'fixture://counter', _meta: { 'io.modelcontextprotocol/subscriptionId': 'mine' } },
+      });
+    } finally {
+      stream.close();
+    }
   });
 
   it('still talks to old children through the fallback, on both wires', async () => {
