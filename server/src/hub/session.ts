@@ -101,6 +101,12 @@ const CLIENT_REQUEST_TIMEOUT_MS = 300_000;
  */
 const DESCRIBE_SETTLE_MS = { server: 30_000, all: 10_000 } as const;
 
+/**
+ * Resources one session may follow at once (as many as one 2026 listen stream may name): on `/mcp/<server>`
+ * any URI is accepted and passed on, so without a bound one session could make a child watch unbounded lists.
+ */
+const RESOURCE_SUBSCRIPTIONS_PER_SESSION = 100;
+
 /** How long a list waits for servers still starting: longer when the session's own children are among them. */
 const LIST_SETTLE_MS = { own: 30_000, shared: 5_000 } as const;
 
@@ -261,8 +267,14 @@ export class HubSession {
         continue;
       }
       if (!upstream?.catalog?.capabilities.resources?.subscribe) continue;
-      if (upstream.isModern) upstream.watchResource(uri, true);
-      else await upstream.request('resources/subscribe', { uri }).catch(() => undefined);
+      // Best effort, as a stateful child's refusal is: the stream still gets what the child does send.
+      if (upstream.isModern) {
+        try {
+          upstream.watchResource(uri, true);
+        } catch {
+          continue;
+        }
+      } else await upstream.request('resources/subscribe', { uri }).catch(() => undefined);
     }
   }
 
@@ -543,10 +555,15 @@ export class HubSession {
       const uri = params.uri as string;
       const [upstream] = this.#catalog.resourceCandidates(uri);
       if (!upstream) throw invalidParams(`Resource not found: ${uri}`);
+      if (!this.subscriptions.has(uri) && this.subscriptions.size >= RESOURCE_SUBSCRIPTIONS_PER_SESSION) {
+        throw invalidParams(
+          `at most ${RESOURCE_SUBSCRIPTIONS_PER_SESSION} resource subscriptions per session; unsubscribe from some first`,
+        );
+      }
       // 2026-07-28 removed resources/subscribe: a modern child names the resource on its listen stream.
       if (upstream.isModern) {
-        this.subscriptions.add(uri);
         upstream.watchResource(uri, true);
+        this.subscriptions.add(uri);
         return {};
       }
       const result = await this.#forward(upstream, 'resources/subscribe', params, extra);

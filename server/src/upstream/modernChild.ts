@@ -26,6 +26,11 @@ export const MODERN_CHILD_LIMITS = Object.freeze({
    * remote client something; a child that asks forever is cut off (the stateless wire's own bound is 32).
    */
   inputRounds: 32,
+  /**
+   * Resources one modern child's listen stream names for Ferry's sessions: every change re-sends the whole
+   * list, so it is bounded (sessions are bounded per client, and each session's subscriptions too).
+   */
+  watchedResources: 1_000,
 });
 
 /** What a modern child says about itself in its `server/discover` answer (it replaces initialize). */

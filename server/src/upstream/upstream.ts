@@ -676,6 +676,12 @@ export class Upstream {
    */
   watchResource(uri: string, follow: boolean): void {
     if (follow === this.#watched.has(uri)) return;
+    if (follow && this.#watched.size >= MODERN_CHILD_LIMITS.watchedResources) {
+      throw new McpError(
+        ErrorCode.InvalidRequest,
+        `server "${this.name}" already has ${MODERN_CHILD_LIMITS.watchedResources} resources followed; unsubscribe from some first`,
+      );
+    }
     if (follow) this.#watched.add(uri);
     else this.#watched.delete(uri);
     if (this.#discovered) this.#relisten(this.#discovered.capabilities);

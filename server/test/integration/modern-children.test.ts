@@ -152,6 +152,20 @@ describe('modern (2026-07-28) stdio children', () => {
     expect(updates.length).toBe(before);
   });
 
+  it('bounds the resources one session follows (any URI is passed on at /mcp/<server>)', async () => {
+    const client = await ferry.connect('modern');
+    const uris = Array.from({ length: 100 }, (_, i) => `fixture://many/${i}`);
+    for (const uri of uris) await client.subscribeResource({ uri });
+    await expect(client.subscribeResource({ uri: 'fixture://many/100' })).rejects.toThrow(
+      /at most 100 resource subscriptions per session/,
+    );
+    // Following one again is no new subscription; giving one up makes room.
+    await client.subscribeResource({ uri: uris[0] as string });
+    await client.unsubscribeResource({ uri: uris[1] as string });
+    await client.subscribeResource({ uri: 'fixture://many/100' });
+    for (const uri of [...uris, 'fixture://many/100']) await client.unsubscribeResource({ uri });
+  });
+
   it('follows a modern child’s resource for a 2026 client that names it on its own listen stream', async () => {
     const stream = await openListen(`${ferry.runtime.localUrl}/mcp/modern`, 'mine', {
       resourceSubscriptions: ['fixture://counter'],
