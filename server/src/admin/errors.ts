@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigIssue } from '../config/errors.js';
 import { FerryError } from '../util/errors.js';
+import { isOutOfSpace } from '../util/fileErrorFix.js';
 
 /** Codes the admin surface (HTTP or IPC) answers with; the renderer switches on them. */
 export type AdminErrorCode =
@@ -90,32 +91,32 @@ const ADMIN_CODE: Readonly<Record<string, AdminErrorCode>> = Object.freeze({
   approval_not_found: 'not_found',
 });
 
-/** The system's codes for a write refused for want of space: the one failure of Ferry's own files a user can mend. */
-const STORAGE_FULL = new Set(['ENOSPC', 'EDQUOT']);
-
 /** Any failure as the admin surface answers it (HTTP listener and IPC alike), classified by its code. */
 export function adminErrorOf(error: unknown): AdminError {
   if (error instanceof AdminError) return error;
+  // Before the parts' codes: a full disk is the user's to mend whichever file it hit (a part's `*_io` error
+  // wraps it, and its message already names the file and the fix).
+  const full = outOfSpaceBehind(error);
+  if (full) {
+    return new AdminError(
+      'storage_full',
+      full === error
+        ? `Ferry could not save this because the disk holding its data is full (${full.message})`
+        : (error as Error).message,
+    );
+  }
   if (error instanceof FerryError && Object.hasOwn(ADMIN_CODE, error.code)) {
     const code = ADMIN_CODE[error.code] as AdminErrorCode;
     return new AdminError(code, error.message, error instanceof ConfigError ? error.issues : []);
   }
-  const full = storageFull(error);
-  if (full) {
-    return new AdminError(
-      'storage_full',
-      `Ferry could not save this because the disk holding its data is full (${full.message})`,
-    );
-  }
   return new AdminError('internal', error instanceof Error ? error.message : String(error));
 }
 
-/** The out-of-space system error behind `error`, itself or along its `cause` chain (a part may wrap it). */
-function storageFull(error: unknown): Error | undefined {
+/** The out-of-space system error behind `error`, itself or along its `cause` chain. */
+function outOfSpaceBehind(error: unknown): Error | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    if (typeof code === 'string' && STORAGE_FULL.has(code)) return current;
+    if (isOutOfSpace(current)) return current;
     current = current.cause;
   }
   return undefined;

@@ -15,10 +15,16 @@ export function fileErrorFix(
       ? `give your user ${action} permission on ${file} and its directory`
       : code === 'EISDIR'
         ? `${file} is a directory; move it away so Ferry can ${directoryUse}`
-        : code === 'ENOSPC' || code === 'EDQUOT'
+        : isOutOfSpace(error)
           ? 'free some disk space'
           : code === 'EROFS'
             ? 'the file system is read-only; point Ferry at a writable data directory'
             : `check that ${file} and its directory are accessible`;
   return { detail, fix };
+}
+
+/** A write the system refused for want of space (a full disk, or the user's quota). */
+export function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { adminErrorOf } from '../../src/admin/errors.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { authStateIoError } from '../../src/auth/store/errors.js';
+import { ConfigError, configIoError } from '../../src/config/errors.js';
 import { Conflict, FerryError, Forbidden, Invalid, NotFound, Unavailable } from '../../src/util/errors.js';
 import { echoServer } from '../helpers/fixtures.js';
 import { serverState, startFerry, type TestFerry } from '../helpers/ferry.js';
@@ -75,6 +76,12 @@ describe('admin errors by code', () => {
     );
     const wrapped = adminErrorOf(new Error('could not store the grant', { cause: enospc }));
     expect(wrapped.code).toBe('storage_full');
+    // A part that wrapped it said which file and what to do: that message is kept, whatever its own code.
+    const config = configIoError('/data/config.json', 'write', enospc);
+    expect(adminErrorOf(config).toJSON()).toEqual({ code: 'storage_full', message: config.message });
+    expect(config.message).toContain('Fix: free some disk space');
+    const oauth = authStateIoError('/data/auth-state.json', 'write', enospc);
+    expect(adminErrorOf(oauth).toJSON()).toEqual({ code: 'storage_full', message: oauth.message });
     expect(adminErrorOf(Object.assign(new Error('denied'), { code: 'EACCES' })).code).toBe('internal');
   });
 
