@@ -245,6 +245,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     if (owner === undefined) return void req.resume();
     return mcp.handle(req, res, { kind: 'server', server: hostServer }, owner);
   };
+  /** A path naming a server Ferry does not have: 404, its body (if any) drained. */
+  const refusedUnknown = (req: IncomingMessage, res: ServerResponse, server: string, message: string) => {
+    if (options.hub.hasServer(server)) return false;
+    req.resume();
+    sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, message));
+    return true;
+  };
   /**
    * Both MCP routes in one (the path's server, if any, must exist; checked before the token, as it always
    * was), right after `admission`: OAuth routes none of these paths on Ferry's own host, so a tool call
@@ -255,13 +262,8 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     if (req.method === 'OPTIONS' || auth?.resources.hostServer(req.headers.host) !== undefined)
       return next('route');
     const server = req.params[0];
-    if (server !== undefined && !options.hub.hasServer(server)) {
-      req.resume();
-      return sendHttpError(
-        res,
-        new HttpError(404, ErrorCode.InvalidRequest, `no server named "${server}" in Ferry`),
-      );
-    }
+    if (server !== undefined && refusedUnknown(req, res, server, `no server named "${server}" in Ferry`))
+      return;
     const caller = await guard(req, res, server);
     if (caller === undefined) return void req.resume();
     return mcp.handle(req, res, server === undefined ? { kind: 'all' } : { kind: 'server', server }, caller);
@@ -274,14 +276,11 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
     (method: string): RequestHandler =>
     (req, _res, next) =>
       next(req.method === method ? undefined : 'route');
-  /** The path's server must exist (checked before the token, as it always was). */
-  const known =
-    (message: (server: string) => string): RequestHandler =>
-    (req, res, next) => {
-      const server = serverParam(req.params);
-      if (options.hub.hasServer(server)) return next();
-      sendHttpError(res, new HttpError(404, ErrorCode.InvalidRequest, message(server)));
-    };
+  /** The legacy route's server must exist (checked before the token, as it always was). */
+  const known: RequestHandler = (req, res, next) => {
+    const server = serverParam(req.params);
+    if (!refusedUnknown(req, res, server, `no server named "${server}"`)) next();
+  };
   /** The bearer check for the route's resource; the caller goes to `res.locals` for the handler. */
   const guarded =
     (forServer: boolean): RequestHandler =>
@@ -306,18 +305,13 @@ export async function startPublicListener(options: PublicListenerOptions): Promi
   app.all(LEGACY_PATH, only('GET'), guarded(false), async (_req, res) =>
     (await legacy()).openStream(res, { kind: 'all' }, '/messages', callerOf(res)),
   );
-  app.all(
-    LEGACY_SERVER_PATH,
-    only('GET'),
-    known((server) => `no server named "${server}"`),
-    guarded(true),
-    async (req, res) =>
-      (await legacy()).openStream(
-        res,
-        { kind: 'server', server: serverParam(req.params) },
-        '/messages',
-        callerOf(res),
-      ),
+  app.all(LEGACY_SERVER_PATH, only('GET'), known, guarded(true), async (req, res) =>
+    (await legacy()).openStream(
+      res,
+      { kind: 'server', server: serverParam(req.params) },
+      '/messages',
+      callerOf(res),
+    ),
   );
   app.all(MESSAGES_PATH, only('POST'), async (req, res) => {
     const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : null;
