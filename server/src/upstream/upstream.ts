@@ -179,7 +179,8 @@ export class Upstream {
   /** What earlier starts taught about probing this server (`ProbeMemory`). */
   readonly #probeMemory: ProbeMemory;
   /** A modern child's pipe and its current listen stream, re-opened when the watched resources change. */
-  #modernWire: { wire: ChildWire; listenId: string | undefined } | undefined;
+  #modernWire:
+    { wire: ChildWire; capabilities: ServerCapabilities; listenId: string | undefined } | undefined;
   /** Resources Ferry's sessions follow on a modern child (2026-07-28 has no `resources/subscribe`). */
   readonly #watched = new Set<string>();
   #pid: number | undefined;
@@ -611,7 +612,11 @@ export class Upstream {
       return exited;
     }
     duringInit = false;
-    if (this.#discovered) this.#listenForChanges(wire, this.#discovered.capabilities);
+    // A modern child announces list changes only on a `subscriptions/listen` stream: Ferry opens one.
+    if (this.#discovered) {
+      this.#modernWire = { wire, capabilities: this.#discovered.capabilities, listenId: undefined };
+      this.#relisten();
+    }
     if (!this.#stopping) this.#setState('ready');
     const exit = await exited;
     this.#client = undefined;
@@ -645,19 +650,14 @@ export class Upstream {
       : (this.#init.discoverTimeoutMs ?? MODERN_CHILD_LIMITS.discoverTimeoutMs);
   }
 
-  /** A modern child announces list changes only on a `subscriptions/listen` stream: Ferry opens one. */
-  #listenForChanges(wire: ChildWire, capabilities: ServerCapabilities): void {
-    this.#modernWire = { wire, listenId: undefined };
-    this.#relisten(capabilities);
-  }
-
   /**
    * One listen stream per modern child carries everything Ferry wants from it: the list changes it
    * announces and the updates of the resources sessions follow. A change of those resources replaces it.
    */
-  #relisten(capabilities: ServerCapabilities): void {
+  #relisten(): void {
     const current = this.#modernWire;
     if (!current) return;
+    const { capabilities } = current;
     const wanted: Record<string, boolean | string[]> = {};
     if (capabilities.tools?.listChanged) wanted.toolsListChanged = true;
     if (capabilities.prompts?.listChanged) wanted.promptsListChanged = true;
@@ -684,7 +684,8 @@ export class Upstream {
     }
     if (follow) this.#watched.add(uri);
     else this.#watched.delete(uri);
-    if (this.#discovered) this.#relisten(this.#discovered.capabilities);
+    // A child that cannot follow resources gets the same stream it has: nothing to replace.
+    if (this.#modernWire?.capabilities.resources?.subscribe) this.#relisten();
   }
 
   async #terminateChild(): Promise<void> {
